@@ -1,0 +1,96 @@
+"""Shared fixtures: every test writes under a temp folder (VT2_OUTPUT_ROOT), never into the tree."""
+from __future__ import annotations
+
+import dataclasses
+import http.server
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+SHARED_DATA = SHARED / "data"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _output_root(tmp_path_factory):
+    root = tmp_path_factory.mktemp("vt2_output")
+    os.environ["VT2_OUTPUT_ROOT"] = str(root)
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    yield root
+
+
+@pytest.fixture(scope="session")
+def smoke_cfg(_output_root):
+    from vt2lib.config import load_profile
+    return dataclasses.replace(load_profile("smoke"), n_workers=1)
+
+
+@pytest.fixture(scope="session")
+def smoke_raw(smoke_cfg):
+    from vt2lib.data import load_raw_data
+    return load_raw_data(smoke_cfg)
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    routes: dict = {}
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def http_server(tmp_path):
+    """Serve files from a temp folder on 127.0.0.1 (Range requests supported by `serve_file`)."""
+    import functools
+
+    class RangeHandler(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            path = Path(self.translate_path(self.path.split("?")[0]))
+            if self.path.startswith("/oembed"):
+                return self._oembed()
+            if not path.is_file():
+                self.send_error(404)
+                return
+            data = path.read_bytes()
+            rng = self.headers.get("Range")
+            if rng:
+                start = int(rng.split("=")[1].split("-")[0])
+                if start >= len(data):
+                    self.send_response(416)
+                    self.end_headers()
+                    return
+                self.send_response(206)
+                self.send_header("Content-Length", str(len(data) - start))
+                self.end_headers()
+                self.wfile.write(data[start:])
+                return
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def _oembed(self):
+            import urllib.parse
+            q = urllib.parse.parse_qs(urllib.parse.urlparse(self.path).query)
+            video = q["url"][0].rsplit("v=", 1)[1]
+            code = self.server.statuses.get(video, 404)
+            self.server.requests.append(video)
+            self.send_response(code)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
+                                             functools.partial(RangeHandler, directory=str(tmp_path)))
+    server.statuses, server.requests = {}, []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    server.root = tmp_path
+    server.url = f"http://127.0.0.1:{server.server_address[1]}/"
+    yield server
+    server.shutdown()

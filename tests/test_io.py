@@ -1,0 +1,51 @@
+import pandas as pd
+import pytest
+
+from vt2lib.io import DataError, atomic_path, load_movies, load_ratings, load_youtube_mapping
+
+
+def _write(tmp_path, text, name="ratings.csv"):
+    p = tmp_path / name
+    p.write_text(text)
+    return p
+
+
+def test_ratings_load(tmp_path):
+    df = load_ratings(_write(tmp_path, "userId,movieId,rating,timestamp\n1,2,3.5,10\n1,3,5.0,11\n"))
+    assert df.rating.tolist() == [3.5, 5.0] and df.userId.dtype == "int64"
+
+
+@pytest.mark.parametrize("text,match", [
+    ("userId,movieId,score,timestamp\n1,2,3.5,1\n", r"lacks column\(s\) \['rating'\]"),
+    ("userId,movieId,rating,timestamp\n1,2,abc,1\n", "non-numeric"),
+    ("userId,movieId,rating,timestamp\n1,2,5.5,1\n", "not in 0.5..5.0"),
+    ("userId,movieId,rating,timestamp\n1,2,3.3,1\n", "steps of 0.5"),
+    ("userId,movieId,rating,timestamp\n1,2,3.0,1\n1,2,4.0,2\n", r"duplicate \(userId, movieId\) = \(1, 2\)"),
+])
+def test_bad_ratings_name_file_and_problem(tmp_path, text, match):
+    p = _write(tmp_path, text)
+    with pytest.raises(DataError, match=match) as e:
+        load_ratings(p)
+    assert str(p) in str(e.value)
+
+
+def test_missing_files(tmp_path):
+    with pytest.raises(DataError, match="movies file .*does not exist"):
+        load_movies(tmp_path / "movies.csv")
+
+
+def test_youtube_ids_stay_text(tmp_path):
+    p = _write(tmp_path, "youtubeId,movieId,title\n-qz_zB2Pc2g,52,X (1995)\nNaN0123abcd,53,Y (1996)\n", "m.csv")
+    assert load_youtube_mapping(p).youtubeId.tolist() == ["-qz_zB2Pc2g", "NaN0123abcd"]
+
+
+def test_atomic_path_leaves_nothing_on_failure(tmp_path):
+    target = tmp_path / "out.parquet"
+    with pytest.raises(RuntimeError):
+        with atomic_path(target) as tmp:
+            pd.DataFrame({"a": [1]}).to_parquet(tmp)
+            raise RuntimeError("crash mid-write")
+    assert list(tmp_path.iterdir()) == []
+    with atomic_path(target) as tmp:
+        pd.DataFrame({"a": [1]}).to_parquet(tmp)
+    assert [p.name for p in tmp_path.iterdir()] == ["out.parquet"]

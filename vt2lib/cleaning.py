@@ -1,0 +1,190 @@
+"""Dataset cleaning of paper section 3.1: which movies keep a usable trailer, which ratings stay.
+
+    result = clean_dataset(raw, cfg)
+    result.log       # one row per filter step: what it removed, what is left
+    result.table2    # paper Table 2 (ML20M / ML20M-YT original / filtered)
+    result.trailers  # one row per mapped movie: status, metadata, drop_reason ("" = kept)
+
+Each movie gets the first reason that applies, in the paper's order; every step counts
+the movies, users and ratings it removes, so nothing disappears silently.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .config import Profile
+from .data import RawData
+
+# "Part 2 of 3", "part 4/5", "Pt. 2" ... are clips of a movie unless they say trailer or TV spot;
+# "full movie" is never a trailer.
+_PART = re.compile(r"\b(part|pt\.?)\s*\d+", re.IGNORECASE)
+_TRAILERISH = re.compile(r"trailer|tv\s*spot", re.IGNORECASE)
+_FULL_MOVIE = re.compile(r"full\s*movie", re.IGNORECASE)
+
+
+def is_not_a_trailer(video_title: str) -> bool:
+    """True for titles that are obviously not trailers (paper 3.1.1)."""
+    t = str(video_title)
+    return bool(_FULL_MOVIE.search(t)) or (bool(_PART.search(t)) and not _TRAILERISH.search(t))
+
+
+def rating_stats(ratings: pd.DataFrame) -> dict[str, float]:
+    r = ratings["rating"].to_numpy(dtype=np.float64)
+    return {"movies": int(ratings.movieId.nunique()), "users": int(ratings.userId.nunique()),
+            "ratings": int(len(ratings)), "mean": float(r.mean()) if len(r) else np.nan,
+            "median": float(np.median(r)) if len(r) else np.nan}
+
+
+@dataclass
+class CleanResult:
+    ratings: pd.DataFrame
+    movies: pd.DataFrame
+    trailers: pd.DataFrame
+    log: pd.DataFrame
+    table2: pd.DataFrame
+    counts: dict[str, float]
+
+
+# (reason code, description in the cleaning log), in the order they are applied.
+MOVIE_STEPS = (
+    ("not_in_ml20m_yt", "movie not in ML20M-YT"),
+    ("status_unknown", "trailer availability unknown"),
+    ("unavailable", "trailer unavailable (HTTP status != 200)"),
+    ("no_metadata", "no YouTube metadata"),
+    ("not_2d", "video is not 2D"),
+    ("too_long", "video longer than max_trailer_seconds"),
+    ("not_a_trailer", "title is not a trailer (part N / full movie)"),
+)
+
+
+def trailer_table(raw: RawData, cfg: Profile) -> pd.DataFrame:
+    """One row per movie of movies.csv with its trailer's status, metadata and drop reason."""
+    t = raw.movies[["movieId", "title"]].copy()
+    t["drop_reason"] = ""
+    if raw.mapping is None:
+        return t
+    t = t.merge(raw.mapping[["movieId", "youtubeId"]].rename(columns={"youtubeId": "youtube_id"}),
+                on="movieId", how="left")
+    if raw.availability is not None:
+        status = raw.availability[["movielens_id", "status_code"]].drop_duplicates("movielens_id")
+        t = t.merge(status.rename(columns={"movielens_id": "movieId"}), on="movieId", how="left")
+    else:
+        t["status_code"] = np.nan
+    if raw.metadata is not None:
+        t = t.merge(raw.metadata, on="youtube_id", how="left")
+    reason = pd.Series("", index=t.index, dtype=object)
+
+    def mark(mask, code):
+        reason[(reason == "") & np.asarray(mask, bool)] = code
+
+    mark(t.youtube_id.isna(), "not_in_ml20m_yt")
+    mark(t.status_code.isna(), "status_unknown")
+    mark(t.status_code != 200, "unavailable")
+    if raw.metadata is not None:
+        mark(t.duration_s.isna(), "no_metadata")
+        mark(t.dimension.fillna("").str.lower() == "3d", "not_2d")
+        mark(t.duration_s > cfg.max_trailer_seconds, "too_long")
+        mark(t.video_title.fillna("").map(is_not_a_trailer), "not_a_trailer")
+    t["drop_reason"] = reason.to_numpy()
+    return t
+
+
+def _log_row(step, before: dict, after: dict) -> dict:
+    return {"step": step,
+            "movies_removed": before["movies"] - after["movies"],
+            "users_removed": before["users"] - after["users"],
+            "ratings_removed": before["ratings"] - after["ratings"],
+            "movies_left": after["movies"], "users_left": after["users"], "ratings_left": after["ratings"]}
+
+
+def drop_movies(ratings: pd.DataFrame, movie_ids, log: list, step: str) -> pd.DataFrame:
+    """Remove the ratings of `movie_ids` and log what that removed."""
+    before = rating_stats(ratings)
+    kept = ratings[~ratings.movieId.isin(np.asarray(list(movie_ids)))]
+    log.append(_log_row(step, before, rating_stats(kept)))
+    return kept
+
+
+def drop_sparse_users(ratings: pd.DataFrame, min_ratings: int, log: list) -> pd.DataFrame:
+    before = rating_stats(ratings)
+    counts = ratings.groupby("userId").size()
+    kept = ratings[ratings.userId.isin(counts.index[counts >= min_ratings])]
+    log.append(_log_row(f"users with < {min_ratings} ratings", before, rating_stats(kept)))
+    return kept
+
+
+def clean_dataset(raw: RawData, cfg: Profile) -> CleanResult:
+    trailers = trailer_table(raw, cfg)
+    ratings = raw.ratings
+    original = rating_stats(ratings)
+    log = [_log_row("ML20M ratings as loaded", {k: 0 for k in original}, original)]
+    log[0].update(movies_removed=0, users_removed=0, ratings_removed=0)
+    mapped_stats = None
+    for code, description in (MOVIE_STEPS if raw.mapping is not None else ()):
+        ids = trailers.movieId[trailers.drop_reason == code]
+        ratings = drop_movies(ratings, ids, log, description)
+        if code == "not_in_ml20m_yt":
+            mapped_stats = rating_stats(ratings)
+    ratings = drop_sparse_users(ratings, cfg.min_user_ratings, log)
+    filtered = rating_stats(ratings)
+    log = pd.DataFrame(log)
+
+    columns = {"ML20M": original}
+    if mapped_stats is not None:
+        columns["ML20M-YT original"] = mapped_stats
+    columns["ML20M-YT filtered" if raw.mapping is not None else "filtered"] = filtered
+    table2 = pd.DataFrame(columns).rename(index={
+        "movies": "No. of Movies", "users": "No. of Users", "ratings": "No. of Ratings",
+        "mean": "Mean Rating", "median": "Median Rating"})
+
+    kept_movies = raw.movies[raw.movies.movieId.isin(ratings.movieId.unique())].reset_index(drop=True)
+    counts = {
+        "n_movies_ml20m": original["movies"], "n_users_ml20m": original["users"],
+        "n_ratings_ml20m": original["ratings"],
+        "n_movies_mapped": mapped_stats["movies"] if mapped_stats else original["movies"],
+        "n_trailers_mapped": int(len(raw.mapping)) if raw.mapping is not None else 0,
+        "n_trailers_unavailable": _count_unavailable(raw),
+        "n_movies_filtered": filtered["movies"], "n_users_filtered": filtered["users"],
+        "n_ratings_filtered": filtered["ratings"], "mean_rating_filtered": filtered["mean"],
+        "median_rating_filtered": filtered["median"],
+    }
+    return CleanResult(ratings.reset_index(drop=True), kept_movies, trailers, log, table2, counts)
+
+
+def _count_unavailable(raw: RawData) -> int:
+    """Trailers of ML20M-YT (rows of the mapping) whose status is not 200 (paper: 6,511 of 25,623)."""
+    if raw.mapping is None or raw.availability is None:
+        return 0
+    status = raw.mapping.merge(raw.availability, left_on=["youtubeId", "movieId"],
+                               right_on=["youtube_id", "movielens_id"], how="left").status_code
+    return int((status != 200).sum())
+
+
+# ------------------------------------------------------------------ persistence for later notebooks
+def clean_paths(cfg: Profile) -> dict[str, "Path"]:
+    d = cfg.run_dir / "data"
+    return {k: d / f"{k}.parquet" for k in ("ratings", "movies", "trailers", "cleaning_log")}
+
+
+def save_clean(cfg: Profile, result: CleanResult) -> None:
+    from .io import write_parquet_atomic
+    p = clean_paths(cfg)
+    write_parquet_atomic(result.ratings, p["ratings"])
+    write_parquet_atomic(result.movies.astype({"title": str, "genres": str}), p["movies"])
+    write_parquet_atomic(result.trailers, p["trailers"])
+    write_parquet_atomic(result.log, p["cleaning_log"])
+
+
+def load_clean(cfg: Profile) -> dict[str, pd.DataFrame]:
+    """The cleaned dataset of notebook 01 (and 02's trailer feedback), as DataFrames."""
+    from .io import DataError
+    out = {}
+    for k, path in clean_paths(cfg).items():
+        if not path.is_file():
+            raise DataError(f"{path} is missing: run notebook 01_clean_dataset for profile {cfg.name!r} first")
+        out[k] = pd.read_parquet(path)
+    return out

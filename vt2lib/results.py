@@ -1,0 +1,93 @@
+"""The one place that decides where figures, tables and recorded numbers go.
+
+    save_figure(cfg, fig, "fig05_trailer_durations")   # figures/<profile>/fig05_....png + .pdf
+    save_table(cfg, df, "tab02_dataset_statistics")    # figures/<profile>/tab02_....csv + .md
+    record(cfg, "n_movies_filtered", 13571)             # runs/<profile>/metrics.json
+    load_metrics(cfg)                                   # what the notebooks recorded (tests read it)
+
+Names start with the paper item they reproduce (figNN_ / tabNN_); items beyond the paper
+use `extra_`. Numbers recorded here are the ones the tests and the report read back.
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .config import Profile
+from .io import atomic_path, write_json_atomic, write_text_atomic
+
+_NAME = re.compile(r"^(fig\d\d|tab\d\d|extra)_[a-z0-9_]+$")
+
+
+def _check_name(name: str) -> None:
+    if not _NAME.match(name):
+        raise ValueError(f"output name {name!r} must look like fig05_..., tab02_... or extra_... "
+                         "(lower case, digits, underscores)")
+
+
+def save_figure(cfg: Profile, fig, name: str) -> list[Path]:
+    """Save a matplotlib figure as PNG (for reading) and PDF (for papers)."""
+    _check_name(name)
+    paths = []
+    for ext in ("png", "pdf"):
+        path = cfg.figures_dir / f"{name}.{ext}"
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, format=ext, dpi=150, bbox_inches="tight")
+        paths.append(path)
+    return paths
+
+
+def to_markdown(df: pd.DataFrame, floatfmt: str = ".4f") -> str:
+    """A GitHub-flavoured Markdown table (no extra dependency)."""
+    def fmt(v):
+        if isinstance(v, (float, np.floating)):
+            if math.isnan(v):
+                return ""
+            return f"{int(v):,}" if float(v).is_integer() and abs(v) >= 10 else format(v, floatfmt)
+        return "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
+    index_name = df.index.name or ""
+    header = [index_name] + [str(c) for c in df.columns]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for idx, row in df.iterrows():
+        lines.append("| " + " | ".join([str(idx)] + [fmt(v) for v in row]) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def save_table(cfg: Profile, df: pd.DataFrame, name: str, floatfmt: str = ".4f") -> list[Path]:
+    """Save a table as CSV (machine-readable) and Markdown (for the README/report)."""
+    _check_name(name)
+    csv, md = cfg.figures_dir / f"{name}.csv", cfg.figures_dir / f"{name}.md"
+    with atomic_path(csv) as tmp:
+        df.to_csv(tmp)
+    write_text_atomic(md, to_markdown(df, floatfmt))
+    return [csv, md]
+
+
+def metrics_path(cfg: Profile) -> Path:
+    return cfg.run_dir / "metrics.json"
+
+
+def load_metrics(cfg: Profile) -> dict:
+    path = metrics_path(cfg)
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
+def record(cfg: Profile, name: str, value) -> None:
+    """Record a key number of the run (like Recommenders' store_metadata)."""
+    if isinstance(value, (np.integer, np.floating)):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        value = None  # JSON has no NaN; the report prints "n/a"
+    metrics = load_metrics(cfg)
+    metrics[name] = value
+    write_json_atomic(metrics_path(cfg), metrics)
+
+
+def record_many(cfg: Profile, values: dict) -> None:
+    for k, v in values.items():
+        record(cfg, k, v)

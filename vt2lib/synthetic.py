@@ -1,0 +1,325 @@
+"""A synthetic dataset in exactly the ML20M / ML20M-YT file formats, with real video files.
+
+    paths = generate_demo_dataset(cfg)      # idempotent: reuses a finished dataset
+
+Written into `cfg.data_path`:
+    movielens/movies.csv, movielens/ratings.csv   ML20M format
+    ml-youtube.csv                                ML20M-YT format (youtubeId,movieId,title)
+    youtube_availability.csv                      the authors' status format (HTTP status per id)
+    youtube_extracted.csv                         the authors' YouTube-API export format
+    trailers/<youtubeId>.mp4|.avi                 encoded videos (mp4v or MJPG; 24/25/30 fps)
+    synthetic_truth.json                          what the generator planted (for the reader)
+
+What carries signal, so every stage has something real to find:
+- ratings = global mean + user bias + item bias + user.item factors + noise, quantised with
+  ML20M's bias towards whole stars; item factors depend on genres (metadata carries signal);
+- trailer pictures: background colours from the genres, a franchise emblem shared by all
+  parts of a saga, a per-movie pattern (identity), brightness tied to the item bias;
+- YouTube like/dislike ratio tied to the item bias (Table 3 has something to measure).
+Every cleaning rule fires: unmapped movies, 404/403/401 ids, "Part N of M" and "Full Movie"
+titles, > 10 min videos (metadata only), a 3D video, appended end screens, a truncated file,
+an empty file, a trailer shorter than one sequence, users with < 5 ratings.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import string
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pandas as pd
+
+from .config import GENRES, Profile
+from .io import atomic_path, write_csv_atomic, write_json_atomic
+
+REGULAR_GENRES = GENRES[:-1]  # without "(no genres listed)"
+
+# (title stem, number of parts, genres, first year); the PCA figures' groups (demo profile).
+FRANCHISES = (
+    ("Wand Academy", 7, "Adventure|Children|Fantasy", 2001),
+    ("Ring Bearers", 3, "Action|Adventure|Fantasy", 2001),
+    ("Galaxy Wars", 6, "Action|Adventure|Sci-Fi", 1977),
+)
+REFERENCES = (("Toy Town", "Adventure|Animation|Children|Comedy|Fantasy", 1995),
+              ("Alone at Home", "Children|Comedy", 1990))
+_WORDS = ("Silent Harbor Midnight Express Broken Crown Iron Garden Distant Shore Last Winter Red "
+          "River Glass City Hidden Storm Golden Hour Lost Signal Paper Moon Velvet Road Northern "
+          "Light Wild Heart Stone Bridge Empty Room Burning Sky Second Chance Dark Water").split()
+_NUMERALS = ("", " II", " III", " IV", " V", " VI", " VII")
+_ID_CHARS = string.ascii_letters + string.digits + "-_"
+FACTOR_DIM = 6
+
+
+def _dataset_key(cfg: Profile) -> str:
+    fields = ("seed", "synth_n_movies", "synth_n_users", "synth_ratings_per_user",
+              "synth_trailer_seconds", "synth_frame_size")
+    return hashlib.sha256(json.dumps([getattr(cfg, f) for f in fields]).encode()).hexdigest()[:16]
+
+
+def _titles_and_genres(rng: np.random.Generator, n_movies: int):
+    rows = []  # (title, genres, franchise or "")
+    for stem, parts, genres, year in FRANCHISES:
+        for p in range(parts):
+            rows.append((f"{stem}{_NUMERALS[p]} ({year + 2 * p})", genres, stem))
+    for stem, genres, year in REFERENCES:
+        rows.append((f"{stem} ({year})", genres, ""))
+    if n_movies < len(rows) + 10:
+        raise ValueError(f"synth_n_movies must be >= {len(rows) + 10} to hold the franchises")
+    genre_weights = np.linspace(2.0, 0.5, len(REGULAR_GENRES))
+    genre_weights /= genre_weights.sum()
+    used = {r[0] for r in rows}
+    while len(rows) < n_movies:
+        title = f"{' '.join(rng.choice(_WORDS, size=rng.integers(1, 4), replace=False))} ({rng.integers(1950, 2015)})"
+        if title in used:
+            continue
+        used.add(title)
+        k = int(rng.integers(1, 4))
+        gs = sorted(rng.choice(len(REGULAR_GENRES), size=k, replace=False, p=genre_weights))
+        rows.append((title, "|".join(REGULAR_GENRES[g] for g in gs), ""))
+    # Two movies without genres, as in ML20M (the genre head masks them).
+    for j in (len(rows) - 1, len(rows) - 2):
+        rows[j] = (rows[j][0], "(no genres listed)", "")
+    return rows
+
+
+def _multi_hot(genres: str) -> np.ndarray:
+    v = np.zeros(len(GENRES), np.float32)
+    for g in genres.split("|"):
+        v[GENRES.index(g)] = 1.0
+    return v
+
+
+def _youtube_ids(rng, n):
+    ids = set()
+    while len(ids) < n:
+        ids.add("".join(rng.choice(list(_ID_CHARS), size=11)))
+    return sorted(ids, key=lambda s: rng.random())
+
+
+def _ratings(rng, cfg: Profile, item_factors, item_bias, popularity):
+    n_users, n_movies = cfg.synth_n_users, len(item_bias)
+    user_factors = rng.normal(0, 0.45, (n_users, FACTOR_DIM))
+    user_bias = rng.normal(0, 0.35, n_users)
+    activity = np.clip(rng.lognormal(np.log(cfg.synth_ratings_per_user), 0.7, n_users), 5, 0.7 * n_movies)
+    activity[: max(3, n_users // 50)] = rng.integers(1, 5, max(3, n_users // 50))  # users with < 5 ratings
+    p = popularity / popularity.sum()
+    users, items = [], []
+    for u in range(n_users):  # per user, not per rating: a few hundred draws
+        chosen = rng.choice(n_movies, size=int(activity[u]), replace=False, p=p)
+        users.append(np.full(chosen.size, u))
+        items.append(chosen)
+    users, items = np.concatenate(users), np.concatenate(items)
+    raw = (3.6 + user_bias[users] + item_bias[items]
+           + np.einsum("ij,ij->i", user_factors[users], item_factors[items])
+           + rng.normal(0, 0.45, users.size))
+    whole = rng.random(users.size) < 0.7  # ML20M's bias towards whole stars
+    rating = np.where(whole, np.round(raw), np.round(raw * 2) / 2)
+    rating = np.clip(rating, 0.5, 5.0)
+    rating = np.where(rating < 1.0, np.where(whole, 1.0, rating), rating)
+    timestamps = rng.integers(946_684_800, 1_420_070_400, users.size)
+    return users, items, rating, timestamps
+
+
+def _frame_palette(genre_vec: np.ndarray) -> np.ndarray:
+    """Genre-dependent colours (BGR): each genre owns a hue; a movie mixes its genres' hues."""
+    hues = (np.arange(len(GENRES)) * 37) % 180
+    active = np.flatnonzero(genre_vec) if genre_vec.any() else np.array([len(GENRES) - 1])
+    cols = []
+    for g in active[:3]:
+        hsv = np.uint8([[[hues[g], 200, 200]]])
+        cols.append(cv2.cvtColor(hsv, cv2.COLOR_HSV2BGR)[0, 0].astype(np.float32))
+    while len(cols) < 3:
+        cols.append(cols[-1] * 0.6)
+    return np.stack(cols)
+
+
+def render_trailer(spec: dict) -> str:
+    """Encode one synthetic trailer video; returns the file path. Runs in a worker process."""
+    rng = np.random.default_rng(spec["seed"])
+    w, h = spec["frame_size"]
+    fps, seconds = spec["fps"], spec["seconds"]
+    palette = np.asarray(spec["palette"], np.float32)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    # Background: a two-colour gradient from the genres, brightness from the item bias.
+    t = (xx / w)[..., None]
+    background = (1 - t) * palette[0] + t * palette[1]
+    background *= spec["brightness"]
+    franchise_rng = np.random.default_rng(spec["franchise_seed"])
+    emblem_pos = franchise_rng.uniform(0.2, 0.8, (3, 2)) * [w, h]
+    emblem_col = franchise_rng.uniform(40, 255, (3, 3))
+    identity = rng.uniform(0, 1, (4, 5))  # per movie: (x, y, radius, speed, phase) of 4 discs
+    n_frames = int(round(seconds * fps))
+    end_frames = int(round(spec["end_screen_seconds"] * fps))
+    scene_len = max(1, int(fps * rng.uniform(3, 6)))
+    path = Path(spec["path"])
+    with atomic_path(path) as tmp:
+        writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*spec["fourcc"]), fps, (w, h))
+        if not writer.isOpened():
+            raise RuntimeError(f"OpenCV cannot write {spec['fourcc']} video {tmp}")
+        for f in range(n_frames + end_frames):
+            if f >= n_frames:  # an uploader's end screen: the same for every such trailer
+                frame = np.full((h, w, 3), 30, np.uint8)
+                cv2.rectangle(frame, (w // 8, h // 4), (w - w // 8, h - h // 4), (235, 235, 235), -1)
+                cv2.circle(frame, (w // 2, h // 2), h // 8, (0, 0, 200), -1)
+                writer.write(frame)
+                continue
+            scene = f // scene_len
+            frame = background.copy()
+            shift = (scene * 0.37) % 1.0
+            for k in range(3):  # franchise emblem: rectangles at fixed places
+                x, y = emblem_pos[k]
+                cv2.rectangle(frame, (int(x - w * 0.08), int(y - h * 0.08)),
+                              (int(x + w * 0.08), int(y + h * 0.08)), emblem_col[k].tolist(), -1)
+            for x, y, r, speed, phase in identity:  # identity: discs moving along a scene path
+                cx = int(((x + shift + speed * 0.02 * (f % scene_len)) % 1.0) * w)
+                cy = int(((y + 0.1 * np.sin(phase * 6.28 + f / fps)) % 1.0) * h)
+                cv2.circle(frame, (cx, cy), int(2 + r * h * 0.15), (palette[2] * 1.2 % 255).tolist(), -1)
+            writer.write(np.clip(frame, 0, 255).astype(np.uint8))
+        writer.release()
+    return str(path)
+
+
+def generate_demo_dataset(cfg: Profile, progress: bool = True) -> dict[str, Path]:
+    """Write (or reuse) the synthetic dataset for `cfg`; returns the paths of its files."""
+    root = cfg.data_path
+    paths = {
+        "movies": root / "movielens" / "movies.csv",
+        "ratings": root / "movielens" / "ratings.csv",
+        "youtube_mapping": root / "ml-youtube.csv",
+        "availability": root / "youtube_availability.csv",
+        "metadata": root / "youtube_extracted.csv",
+        "trailers": root / "trailers",
+        "truth": root / "synthetic_truth.json",
+    }
+    manifest = root / "manifest.json"
+    key = _dataset_key(cfg)
+    if manifest.is_file() and json.loads(manifest.read_text()).get("key") == key:
+        return paths
+
+    rng = np.random.default_rng(cfg.seed)
+    rows = _titles_and_genres(rng, cfg.synth_n_movies)
+    n = len(rows)
+    order = rng.permutation(n)  # franchise movies get scattered movieIds, as in ML20M
+    movie_ids = np.sort(rng.choice(np.arange(1, 20 * n), size=n, replace=False))[order]
+    genre_mat = np.stack([_multi_hot(r[1]) for r in rows])
+    genre_factors = rng.normal(0, 0.5, (len(GENRES), FACTOR_DIM))
+    item_factors = genre_mat @ genre_factors / np.sqrt(genre_mat.sum(1, keepdims=True)) \
+        + rng.normal(0, 0.25, (n, FACTOR_DIM))
+    item_bias = rng.normal(0, 0.35, n)
+    popularity = rng.zipf(1.6, n).clip(1, 200).astype(float)
+    users, items, rating, ts = _ratings(rng, cfg, item_factors, item_bias, popularity)
+
+    movies = pd.DataFrame({"movieId": movie_ids, "title": [r[0] for r in rows], "genres": [r[1] for r in rows]})
+    movies = movies.sort_values("movieId")
+    ratings = pd.DataFrame({"userId": users + 1, "movieId": movie_ids[items], "rating": rating,
+                            "timestamp": ts}).sort_values(["userId", "movieId"])
+
+    # --- ML20M-YT mapping, availability and YouTube metadata with the real world's defects
+    protected = np.array([bool(r[2]) or r[0].startswith(tuple(s for s, _, _ in REFERENCES)) for r in rows])
+    free = np.flatnonzero(~protected)
+    rng.shuffle(free)
+    take = iter(free)
+
+    def pick(k):
+        return [next(take) for _ in range(k)]
+
+    n_unmapped = max(1, int(0.06 * n))
+    n_unavail = max(3, int(0.18 * n))
+    unmapped = set(pick(n_unmapped))
+    unavailable = pick(n_unavail)
+    part_titles, full_movie, too_long = pick(max(1, n // 40)), pick(1), pick(max(1, n // 40))
+    three_d, empty_file, truncated, too_short = pick(1), pick(1), pick(1), pick(1)
+    part_trailer = pick(1)  # "Part 2 ... Trailer": must be kept
+    end_screen = set(pick(max(1, n // 12))) | {i for i, r in enumerate(rows) if r[0].startswith("Wand Academy III")}
+
+    yt_ids = _youtube_ids(rng, n)
+    status = np.full(n, 200)
+    status[unavailable] = rng.choice([404, 403, 401], size=len(unavailable), p=[0.7, 0.15, 0.15])
+    video_titles = [f"{r[0].rsplit(' (', 1)[0]} Official Trailer" for r in rows]
+    for i in part_titles:
+        video_titles[i] = f"{rows[i][0].rsplit(' (', 1)[0]} Part 2 of 3"
+    for i in full_movie:
+        video_titles[i] = f"{rows[i][0].rsplit(' (', 1)[0]} Full Movie HD"
+    for i in part_trailer:
+        video_titles[i] = f"{rows[i][0].rsplit(' (', 1)[0]} Part 2 - Official Trailer"
+    lo, hi = cfg.synth_trailer_seconds
+    seconds = rng.uniform(lo, hi, n).round(1)
+    seconds[too_long] = rng.uniform(700, 5400, len(too_long)).round(0)
+    seconds[too_short] = 3.0
+    end_secs = np.array([5.0 if i in end_screen else 0.0 for i in range(n)])
+    views = (rng.lognormal(11, 1.2, n) * popularity ** 0.5).astype(np.int64) + 50
+    like_share = 1 / (1 + np.exp(-(2.8 + 1.5 * item_bias + rng.normal(0, 0.4, n))))
+    reactions = views * rng.uniform(0.002, 0.01, n)
+    likes = (reactions * like_share).astype(np.int64)
+    dislikes = (reactions * (1 - like_share)).astype(np.int64)
+    dislikes[pick(1)] = 0  # a zero-dislike trailer: the like/dislike ratio is infinite
+    fps = rng.choice([24, 25, 30], size=n, p=[0.2, 0.6, 0.2])
+    codec = np.where(rng.random(n) < 0.8, "mp4v", "MJPG")
+
+    mapped = np.array([i not in unmapped for i in range(n)])
+    trailers = pd.DataFrame({"youtubeId": yt_ids, "movieId": movie_ids, "title": [r[0] for r in rows],
+                             "status_code": status})[mapped].sort_values("movieId")
+    mapping = trailers[["youtubeId", "movieId", "title"]]
+    availability = trailers.rename(columns={"youtubeId": "youtube_id", "movieId": "movielens_id"})
+    ok = mapped & (status == 200)
+    iso = [f"PT{int(s // 60)}M{int(s % 60)}S" for s in seconds]
+    metadata = pd.DataFrame({
+        "id": yt_ids, "statistics.viewCount": views, "statistics.likeCount": likes,
+        "statistics.dislikeCount": dislikes, "contentDetails.duration": iso,
+        "contentDetails.dimension": ["3d" if i in three_d else "2d" for i in range(n)],
+        "snippet.localized.title": video_titles, "duration": (seconds + end_secs).round(1),
+        "custom.movielens_id": movie_ids, "custom.title": [r[0] for r in rows], "custom.status_code": status,
+    })[ok]
+
+    # --- videos: only for ids a user could download (available, <= 10 min, 2D)
+    trailer_dir = paths["trailers"]
+    trailer_dir.mkdir(parents=True, exist_ok=True)
+    specs = []
+    for i in np.flatnonzero(ok):
+        if i in too_long or i in three_d:
+            continue
+        ext = ".mp4" if codec[i] == "mp4v" else ".avi"
+        franchise = rows[i][2]
+        specs.append(dict(
+            path=str(trailer_dir / f"{yt_ids[i]}{ext}"), seed=[cfg.seed, int(i)],
+            franchise_seed=[cfg.seed, 10_000 + (FRANCHISES.index(next(f for f in FRANCHISES if f[0] == franchise))
+                                                if franchise else 100 + int(i))],
+            frame_size=cfg.synth_frame_size, fps=int(fps[i]), seconds=float(seconds[i]),
+            end_screen_seconds=float(end_secs[i]), fourcc=str(codec[i]),
+            palette=_frame_palette(genre_mat[i]).tolist(),
+            brightness=float(np.clip(0.8 + 0.25 * item_bias[i], 0.4, 1.2))))
+    todo = [s for s in specs if not Path(s["path"]).is_file()]
+    from tqdm.auto import tqdm
+    with ProcessPoolExecutor(max_workers=max(1, cfg.n_workers)) as pool:
+        list(tqdm(pool.map(render_trailer, todo), total=len(todo), desc="synthetic trailers",
+                  disable=not progress))
+    broken = {}
+    for i in empty_file:
+        f = next(Path(s["path"]) for s in specs if yt_ids[i] in s["path"])
+        f.write_bytes(b"")
+        broken[yt_ids[i]] = "empty file"
+    for i in truncated:
+        f = next(Path(s["path"]) for s in specs if yt_ids[i] in s["path"])
+        data = f.read_bytes()
+        f.write_bytes(data[: len(data) // 3])
+        broken[yt_ids[i]] = "truncated file"
+
+    write_csv_atomic(movies, paths["movies"])
+    write_csv_atomic(ratings, paths["ratings"])
+    write_csv_atomic(mapping, paths["youtube_mapping"])
+    write_csv_atomic(availability, paths["availability"])
+    write_csv_atomic(metadata, paths["metadata"])
+    truth = {
+        "franchise": {int(movie_ids[i]): r[2] for i, r in enumerate(rows) if r[2]},
+        "end_screen_youtube_ids": sorted(yt_ids[i] for i in end_screen if ok[i]),
+        "broken_files": broken,
+        "too_short_youtube_ids": [yt_ids[i] for i in too_short],
+        "item_bias": {int(movie_ids[i]): float(item_bias[i]) for i in range(n)},
+    }
+    write_json_atomic(paths["truth"], truth)
+    write_json_atomic(manifest, {"key": key, "n_movies": n, "n_ratings": int(len(ratings)),
+                                 "n_videos": len(specs)})
+    return paths

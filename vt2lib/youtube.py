@@ -1,0 +1,171 @@
+"""YouTube: trailer availability (oEmbed status), metadata (yt-dlp or the authors' API
+export) and trailer download (yt-dlp). None of this is called by the tests against the
+network: they point `base_url` / yt-dlp at local fixtures.
+
+    status = check_availability(mapping, cache_csv)        # youtube_id,movielens_id,title,status_code
+    meta = load_trailer_metadata(path)                     # normalised columns, see METADATA_COLUMNS
+    failures = download_trailers(ids, out_dir, fmt)        # resumable via a download archive
+"""
+from __future__ import annotations
+
+import re
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
+
+from .io import DataError, load_availability, read_csv_checked, write_csv_atomic
+
+OEMBED_URL = "https://www.youtube.com/oembed"
+# Normalised metadata; dislikes are NaN where the source has none (YouTube hid them in 2021).
+METADATA_COLUMNS = ("youtube_id", "video_title", "duration_s", "dimension", "views", "likes", "dislikes")
+
+
+# ------------------------------------------------------------------ availability
+def oembed_status(youtube_id: str, base_url: str = OEMBED_URL, timeout: float = 20.0) -> int:
+    """HTTP status of YouTube's oEmbed endpoint for one id: 200 public, 401/403 private, 404 removed."""
+    video = "https://www.youtube.com/watch?v=" + urllib.parse.quote(youtube_id, safe="")
+    url = f"{base_url}?format=json&url={urllib.parse.quote(video, safe='')}"
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as resp:
+            return int(resp.status)
+    except urllib.error.HTTPError as e:
+        return int(e.code)
+
+
+def check_availability(mapping: pd.DataFrame, cache_csv: Path, base_url: str = OEMBED_URL,
+                       min_interval_s: float = 0.5, save_every: int = 50) -> pd.DataFrame:
+    """Status per trailer of `mapping` (ML20M-YT columns), resuming from `cache_csv`.
+
+    The cache is in the authors' format and rewritten atomically every `save_every` checks,
+    so an interrupted run loses at most that many requests. `min_interval_s` keeps the rate polite.
+    """
+    cache_csv = Path(cache_csv)
+    done = load_availability(cache_csv) if cache_csv.is_file() else pd.DataFrame(
+        columns=["youtube_id", "movielens_id", "title", "status_code"])
+    rows = done.to_dict("records")
+    seen = set(zip(done.youtube_id, done.movielens_id))
+    todo = mapping[[(y, m) not in seen for y, m in zip(mapping.youtubeId, mapping.movieId)]]
+    last = 0.0
+    for k, r in enumerate(tqdm(todo.itertuples(index=False), total=len(todo), desc="oEmbed status")):
+        wait = min_interval_s - (time.monotonic() - last)
+        if wait > 0:
+            time.sleep(wait)
+        last = time.monotonic()
+        rows.append({"youtube_id": r.youtubeId, "movielens_id": int(r.movieId), "title": r.title,
+                     "status_code": oembed_status(r.youtubeId, base_url)})
+        if (k + 1) % save_every == 0:
+            write_csv_atomic(pd.DataFrame(rows), cache_csv)
+    out = pd.DataFrame(rows, columns=["youtube_id", "movielens_id", "title", "status_code"])
+    write_csv_atomic(out, cache_csv)
+    return out
+
+
+# ------------------------------------------------------------------ metadata
+_ISO_DURATION = re.compile(r"^P(?:(\d+)D)?T?(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?$")
+
+
+def iso8601_seconds(value: str) -> float:
+    """'PT2M30S' -> 150.0 (the YouTube API's contentDetails.duration); NaN if unparsable."""
+    m = _ISO_DURATION.match(str(value))
+    if not m:
+        return float("nan")
+    d, h, mi, s = (int(x) if x else 0 for x in m.groups())
+    return float(((d * 24 + h) * 60 + mi) * 60 + s)
+
+
+def load_trailer_metadata(path) -> pd.DataFrame:
+    """Read trailer metadata in the authors' YouTube-API export or our yt-dlp format."""
+    path = Path(path)
+    head = read_csv_checked(path, {}, "trailer metadata", nrows=0)
+    if "contentDetails.duration" in head.columns:  # the authors' youtube_extracted.csv
+        df = read_csv_checked(path, {"id": "str", "contentDetails.duration": "str",
+                                     "contentDetails.dimension": "str", "snippet.localized.title": "str",
+                                     "statistics.viewCount": "str", "statistics.likeCount": "str"},
+                              "trailer metadata (YouTube API export)", keep_default_na=False,
+                              dtype={"id": str})
+        out = pd.DataFrame({
+            "youtube_id": df["id"],
+            "video_title": df["snippet.localized.title"],
+            "duration_s": [iso8601_seconds(v) for v in df["contentDetails.duration"]],
+            "dimension": df["contentDetails.dimension"].str.lower(),
+            "views": pd.to_numeric(df["statistics.viewCount"], errors="coerce"),
+            "likes": pd.to_numeric(df["statistics.likeCount"], errors="coerce"),
+            "dislikes": pd.to_numeric(df.get("statistics.dislikeCount", pd.Series(np.nan, index=df.index)),
+                                      errors="coerce"),
+        })
+    elif "duration_s" in head.columns:  # written by fetch_metadata_ytdlp
+        df = read_csv_checked(path, {"youtube_id": "str", "video_title": "str", "duration_s": "float"},
+                              "trailer metadata", keep_default_na=False, dtype={"youtube_id": str},
+                              na_values={c: [""] for c in ("views", "likes", "dislikes")})
+        out = df.reindex(columns=METADATA_COLUMNS)
+    else:
+        raise DataError(f"trailer metadata file {path}: unknown format; expected the YouTube API export "
+                        f"(contentDetails.duration, ...) or columns {list(METADATA_COLUMNS)}")
+    if out.youtube_id.duplicated().any():
+        raise DataError(f"trailer metadata file {path}: duplicate id {out.youtube_id[out.youtube_id.duplicated()].iloc[0]}")
+    return out.reset_index(drop=True)
+
+
+def _ytdlp_metadata_row(youtube_id: str, info: dict) -> dict:
+    return {"youtube_id": youtube_id, "video_title": info.get("title", ""),
+            "duration_s": float(info.get("duration") or np.nan),
+            "dimension": "3d" if info.get("is_3d") else "2d",
+            "views": info.get("view_count"), "likes": info.get("like_count"),
+            "dislikes": np.nan}  # YouTube stopped publishing dislike counts in 2021
+
+
+def fetch_metadata_ytdlp(youtube_ids, out_csv: Path, ydl_opts: dict | None = None,
+                         url_template: str = "https://www.youtube.com/watch?v={}") -> pd.DataFrame:
+    """Duration, title, views and likes via yt-dlp (no download), resumable through `out_csv`."""
+    import yt_dlp
+    out_csv = Path(out_csv)
+    rows = load_trailer_metadata(out_csv).to_dict("records") if out_csv.is_file() else []
+    have = {r["youtube_id"] for r in rows}
+    opts = {"skip_download": True, "quiet": True, "no_warnings": True, **(ydl_opts or {})}
+    with yt_dlp.YoutubeDL(opts) as ydl:
+        for k, yid in enumerate(tqdm([y for y in youtube_ids if y not in have], desc="yt-dlp metadata")):
+            try:
+                info = ydl.extract_info(url_template.format(yid), download=False)
+            except yt_dlp.utils.DownloadError:
+                continue  # unavailable: the availability step counts these
+            rows.append(_ytdlp_metadata_row(yid, info))
+            if (k + 1) % 50 == 0:
+                write_csv_atomic(pd.DataFrame(rows, columns=METADATA_COLUMNS), out_csv)
+    out = pd.DataFrame(rows, columns=METADATA_COLUMNS)
+    write_csv_atomic(out, out_csv)
+    return out
+
+
+# ------------------------------------------------------------------ trailer download
+def download_trailers(youtube_ids, out_dir: Path, fmt: str, max_retries: int = 3,
+                      sleep_interval_s: float = 2.0, ydl_opts: dict | None = None,
+                      url_template: str = "https://www.youtube.com/watch?v={}") -> pd.DataFrame:
+    """Download trailers with yt-dlp; returns the failures table (youtube_id, reason).
+
+    Resumable: yt-dlp's download archive (`out_dir/archive.txt`) lists finished ids and a
+    rerun skips them; yt-dlp writes `.part` files and renames on completion. `fmt` should
+    be the smallest format that still covers 224x224 (see Profile.download_format).
+    """
+    import yt_dlp
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    opts = {
+        "format": fmt, "outtmpl": str(out_dir / "%(id)s.%(ext)s"),
+        "download_archive": str(out_dir / "archive.txt"), "retries": max_retries,
+        "fragment_retries": max_retries, "sleep_interval": sleep_interval_s, "quiet": True,
+        "no_warnings": True, "noprogress": True, **(ydl_opts or {}),
+    }
+    failures = []
+    with yt_dlp.YoutubeDL(opts) as ydl:
+        for yid in tqdm(list(youtube_ids), desc="trailers"):
+            try:
+                ydl.download([url_template.format(yid)])
+            except yt_dlp.utils.DownloadError as e:
+                failures.append({"youtube_id": yid, "reason": str(e).splitlines()[0][:200]})
+    return pd.DataFrame(failures, columns=["youtube_id", "reason"])
