@@ -164,6 +164,16 @@ def _count_unavailable(raw: RawData) -> int:
     return int((status != 200).sum())
 
 
+def apply_trailer_feedback(ratings: pd.DataFrame, keyframe_status: pd.DataFrame, cfg: Profile):
+    """Drop the movies whose trailer gave no usable keyframes (download or decoding failed),
+    then users left with < min ratings; returns (ratings, log rows) like clean_dataset."""
+    log: list = []
+    failed = keyframe_status.movieId[keyframe_status.status != "ok"]
+    ratings = drop_movies(ratings, failed, log, "trailer unusable (download/keyframes failed)")
+    ratings = drop_sparse_users(ratings, cfg.min_user_ratings, log)
+    return ratings.reset_index(drop=True), pd.DataFrame(log)
+
+
 # ------------------------------------------------------------------ persistence for later notebooks
 def clean_paths(cfg: Profile) -> dict[str, "Path"]:
     d = cfg.run_dir / "data"
@@ -177,6 +187,17 @@ def save_clean(cfg: Profile, result: CleanResult) -> None:
     write_parquet_atomic(result.movies.astype({"title": str, "genres": str}), p["movies"])
     write_parquet_atomic(result.trailers, p["trailers"])
     write_parquet_atomic(result.log, p["cleaning_log"])
+    final_ratings_path(cfg).unlink(missing_ok=True)  # 02 re-derives it from these ratings
+
+
+def final_ratings_path(cfg: Profile):
+    return cfg.run_dir / "data" / "ratings_final.parquet"
+
+
+def load_evaluation_ratings(cfg: Profile) -> pd.DataFrame:
+    """The ratings every evaluation uses: 01's cleaned ratings, minus 02's unusable trailers."""
+    p = final_ratings_path(cfg)
+    return pd.read_parquet(p) if p.is_file() else load_clean(cfg)["ratings"]
 
 
 def load_clean(cfg: Profile) -> dict[str, pd.DataFrame]:

@@ -33,7 +33,9 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".part{path.suffix}", dir=path.parent)
+    suffixes = "".join(path.suffixes[-2:]) if path.name.endswith(".weights.h5") else path.suffix
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name[: len(path.name) - len(suffixes)]}.",
+                               suffix=f".part{suffixes}", dir=path.parent)
     os.close(fd)
     try:
         yield Path(tmp)

@@ -37,3 +37,20 @@ def rating_histogram(rating: pd.Series, title: str = "Ratings (Fig. 6)"):
     ax.bar([f"{v:.1f}" for v in values], counts.to_numpy(), color=sns.color_palette()[1])
     ax.set(xlabel="rating", ylabel="number of ratings", title=title)
     return fig
+
+
+def training_curves(history: pd.DataFrame, title: str):
+    """Loss and per-head metrics per epoch, train (solid) vs validation (dashed)."""
+    panels = [("loss", "total loss"), ("genre_auc", "genre AUC"), ("trailer_id_top1", "trailer id top-1"),
+              ("trailer_id_top5", "trailer id top-5"), ("rating_rmse", "mean-rating RMSE")]
+    panels = [p for p in panels if p[0] in history]
+    fig, axes = plt.subplots(1, len(panels), figsize=(3.2 * len(panels), 3), squeeze=False)
+    for ax, (col, label) in zip(axes[0], panels):
+        ax.plot(history.epoch, history[col], "-o", ms=3, label="train")
+        if f"val_{col}" in history:
+            ax.plot(history.epoch, history[f"val_{col}"], "--o", ms=3, label="validation")
+        ax.set(xlabel="epoch", title=label)
+    axes[0][0].legend(fontsize=8)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig

@@ -198,6 +198,14 @@ def generate_demo_dataset(cfg: Profile, progress: bool = True) -> dict[str, Path
     key = _dataset_key(cfg)
     if manifest.is_file() and json.loads(manifest.read_text()).get("key") == key:
         return paths
+    # Finished videos of an interrupted run are reused only if they came from the same settings.
+    marker = root / ".generating"
+    if manifest.is_file() or (marker.is_file() and marker.read_text() != key):
+        import shutil
+        shutil.rmtree(paths["trailers"], ignore_errors=True)
+        manifest.unlink(missing_ok=True)
+    root.mkdir(parents=True, exist_ok=True)
+    marker.write_text(key)
 
     rng = np.random.default_rng(cfg.seed)
     rows = _titles_and_genres(rng, cfg.synth_n_movies)
@@ -322,4 +330,5 @@ def generate_demo_dataset(cfg: Profile, progress: bool = True) -> dict[str, Path
     write_json_atomic(paths["truth"], truth)
     write_json_atomic(manifest, {"key": key, "n_movies": n, "n_ratings": int(len(ratings)),
                                  "n_videos": len(specs)})
+    marker.unlink()
     return paths

@@ -1,0 +1,256 @@
+"""Training the embedding network on sequences of cached keyframe features (paper 3.2).
+
+    data = SequenceData.build(cache, trailers, genres, mean_rating, seq_len=10, shift=5)
+    split = data.split(val_share=0.15)
+    result = train(cfg, data, split, out_dir)   # resumable; result.model, result.history, result.best_epoch
+
+Validation split: the last `val_share` of each trailer's windows, after a gap of
+ceil(S/shift)-1 windows that would share keyframes with them. Splitting by trailer would
+make the trailer-id head untestable (a held-out trailer has no class to predict);
+splitting sequences at random would leak, since neighbouring windows share most of their
+keyframes. Trailers with fewer than 3 windows stay in training only.
+
+Checkpoints: after every epoch the model (with optimizer state), the best weights so far
+and the early-stopping state are written atomically; a rerun continues after the last
+complete epoch. Each epoch reseeds from (seed, epoch), so a resumed run matches an
+uninterrupted one.
+"""
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .config import GENRES, Profile
+from .features import FeatureCache
+from .io import atomic_path, write_json_atomic, write_parquet_atomic
+from .keyframes import sequence_starts
+
+
+def genre_matrix(genres: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Multi-hot over ML20M's 20 labels, and a mask that is 0 for '(no genres listed)'."""
+    mat = np.zeros((len(genres), len(GENRES)), np.float32)
+    for r, g in enumerate(genres):
+        for label in str(g).split("|"):
+            if label in GENRES:
+                mat[r, GENRES.index(label)] = 1.0
+    missing = (mat.sum(1) == 0) | (mat[:, GENRES.index("(no genres listed)")] == 1)
+    mat[missing] = 0.0
+    return mat, (~missing).astype(np.float32)
+
+
+@dataclass
+class SequenceData:
+    features: np.ndarray      # (n_keyframes_total, D) cache, memory-mapped
+    seq_offset: np.ndarray    # (n_seq,) row of each sequence's first keyframe in `features`
+    seq_trailer: np.ndarray   # (n_seq,) trailer index 0..T-1
+    seq_pos: np.ndarray       # (n_seq,) window number within its trailer
+    seq_len: int
+    shift: int
+    trailers: pd.DataFrame    # trailer index order: youtube_id, movieId, rating, genre mask
+    genre: np.ndarray         # (T, 20) multi-hot
+    genre_mask: np.ndarray    # (T,) 0 = no genre: masked out of the genre loss
+
+    @classmethod
+    def build(cls, cache: FeatureCache, trailers: pd.DataFrame, seq_len: int, shift: int) -> "SequenceData":
+        """`trailers`: youtube_id, movieId, genres, mean_rating (one row per trailer used)."""
+        t = trailers.merge(cache.index, on="youtube_id", how="inner").reset_index(drop=True)
+        offs, tr, pos = [], [], []
+        for i, (off, n) in enumerate(zip(t.offset, t.n_keyframes)):
+            starts = sequence_starts(int(n), seq_len, shift)
+            offs.append(off + starts)
+            tr.append(np.full(len(starts), i))
+            pos.append(np.arange(len(starts)))
+        genre, mask = genre_matrix(t.genres)
+        cat = (lambda a: np.concatenate(a).astype(np.int64)) if offs else (lambda a: np.zeros(0, np.int64))
+        return cls(cache.features, cat(offs), cat(tr), cat(pos), seq_len, shift, t, genre, mask)
+
+    @property
+    def n_trailers(self) -> int:
+        return len(self.trailers)
+
+    def windows(self, idx: np.ndarray) -> np.ndarray:
+        """(len(idx), S, D) float32 gathered by index arithmetic; no frames are copied ahead."""
+        rows = self.seq_offset[idx][:, None] + np.arange(self.seq_len)
+        return np.asarray(self.features[rows.ravel()], np.float32).reshape(len(idx), self.seq_len, -1)
+
+    def targets(self, idx: np.ndarray, heads) -> tuple[dict, dict]:
+        t = self.seq_trailer[idx]
+        y, w = {}, {}
+        if "rating" in heads:
+            y["rating"] = self.trailers.mean_rating.to_numpy(np.float32)[t][:, None]
+        if "genre" in heads:
+            y["genre"], w["genre"] = self.genre[t], self.genre_mask[t]
+        if "trailer_id" in heads:
+            y["trailer_id"] = t.astype(np.int32)
+        return y, w
+
+    def split(self, val_share: float) -> tuple[np.ndarray, np.ndarray]:
+        n_per = np.bincount(self.seq_trailer, minlength=self.n_trailers)
+        n_val = np.where(n_per >= 3, np.maximum(1, np.floor(n_per * val_share)), 0).astype(int)
+        gap = math.ceil(self.seq_len / self.shift) - 1
+        first_val = n_per[self.seq_trailer] - n_val[self.seq_trailer]
+        is_val = (n_val[self.seq_trailer] > 0) & (self.seq_pos >= first_val)
+        is_train = ~is_val & ((n_val[self.seq_trailer] == 0) | (self.seq_pos < first_val - gap))
+        return np.flatnonzero(is_train), np.flatnonzero(is_val)
+
+
+def sequence_data_for(cfg: Profile, seq_len: int) -> SequenceData:
+    """Sequences of every usable trailer with its training targets (notebooks 03 and 04).
+
+    The rating target is each movie's mean over all its cleaned ratings, as in the authors'
+    code - which leaks the later CV test folds into the embeddings (train without the
+    'rating' head for a leak-free model).
+    """
+    from .cleaning import load_clean, load_evaluation_ratings
+    from .features import load_feature_cache
+    clean = load_clean(cfg)
+    status = pd.read_parquet(cfg.run_dir / "data" / "keyframe_status.parquet")
+    ratings = load_evaluation_ratings(cfg)
+    mean_rating = ratings.groupby("movieId").rating.mean().rename("mean_rating").reset_index()
+    trailers = (status.query("status == 'ok'")[["youtube_id", "movieId"]]
+                .merge(clean["movies"][["movieId", "genres"]], on="movieId")
+                .merge(mean_rating, on="movieId")
+                .drop_duplicates("youtube_id").sort_values("movieId"))
+    return SequenceData.build(load_feature_cache(cfg.cache_dir / "features"), trailers, seq_len, cfg.sequence_shift)
+
+
+def model_dir(cfg: Profile, seq_len: int) -> Path:
+    return cfg.run_dir / "models" / f"s{seq_len}"
+
+
+def _batches(keras):
+    class SequenceBatches(keras.utils.PyDataset):
+        def __init__(self, data: SequenceData, idx, heads, batch_size, order_seed=None):
+            super().__init__()
+            self.data, self.heads, self.batch_size = data, heads, batch_size
+            self.idx = np.random.default_rng(order_seed).permutation(idx) if order_seed is not None else idx
+
+        def __len__(self):
+            return math.ceil(len(self.idx) / self.batch_size)
+
+        def __getitem__(self, b):
+            idx = self.idx[b * self.batch_size:(b + 1) * self.batch_size]
+            y, w = self.data.targets(idx, self.heads)
+            if "genre" in self.heads:
+                w = {h: w.get(h, np.ones(len(idx), np.float32)) for h in y}
+                return self.data.windows(idx), y, w
+            return self.data.windows(idx), y
+    return SequenceBatches
+
+
+@dataclass
+class TrainResult:
+    model: object
+    history: pd.DataFrame
+    best_epoch: int          # 1-based, as Keras prints epochs
+    seconds_per_epoch: float
+
+
+def set_determinism(seed: int) -> None:
+    import keras
+    keras.utils.set_random_seed(seed)
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+        tf.config.experimental.enable_op_determinism()
+
+
+def reseed(model, seed: int) -> None:
+    """Make an epoch's randomness (dropout masks) a function of `seed` alone.
+
+    The dropout seed-generator states are not restored by load_model, so without this a
+    resumed run would draw other masks than an uninterrupted one.
+    """
+    import keras
+    keras.utils.set_random_seed(seed)
+    generators = [v for v in model.variables if v.path.endswith("seed_generator_state")]
+    for k, v in enumerate(generators):
+        v.assign(np.array([seed % (2**31 - 1), k], dtype=v.dtype))
+
+
+def train(cfg: Profile, data: SequenceData, split, out_dir: Path, stop_after_epoch: int | None = None,
+          progress: bool = True) -> TrainResult:
+    """Train with early stopping on validation loss, resuming from `out_dir` if possible.
+
+    `stop_after_epoch` ends the call early (tests use it to simulate an interrupted run).
+    """
+    import keras
+    from .model import build_models
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    state_path, ckpt, best_path = out_dir / "state.json", out_dir / "last.keras", out_dir / "best.weights.h5"
+    train_idx, val_idx = split
+    Batches = _batches(keras)
+    set_determinism(cfg.seed)
+    if state_path.is_file() and ckpt.is_file():
+        state = json.loads(state_path.read_text())
+        model = keras.saving.load_model(ckpt, compile=True)
+    else:
+        state = {"epoch": 0, "best_val_loss": None, "best_epoch": 0, "wait": 0, "history": [], "done": False}
+        model, _ = build_models(cfg, data.features.shape[1], data.seq_len, data.n_trailers)
+    val_ds = Batches(data, val_idx, cfg.heads, cfg.batch_size)
+    while not state["done"] and state["epoch"] < cfg.max_epochs:
+        epoch = state["epoch"]
+        reseed(model, cfg.seed * 1000 + epoch)
+        start = time.time()
+        hist = model.fit(Batches(data, train_idx, cfg.heads, cfg.batch_size, order_seed=[cfg.seed, epoch]),
+                         epochs=1, verbose=0, shuffle=False)
+        row = {"epoch": epoch + 1, "seconds": time.time() - start,
+               **{k: float(v[-1]) for k, v in hist.history.items()}}
+        if len(val_idx):
+            row.update({f"val_{k}": float(v) for k, v in
+                        model.evaluate(val_ds, verbose=0, return_dict=True).items()})
+        monitor = row.get("val_loss", row["loss"])
+        if state["best_val_loss"] is None or monitor < state["best_val_loss"]:
+            state.update(best_val_loss=monitor, best_epoch=epoch + 1, wait=0)
+            with atomic_path(best_path) as tmp:
+                model.save_weights(tmp)
+        else:
+            state["wait"] += 1
+        state["history"].append(row)
+        state["epoch"] = epoch + 1
+        state["done"] = state["wait"] >= cfg.patience
+        if progress:
+            print(f"epoch {epoch + 1}: loss {row['loss']:.4f} val_loss {row.get('val_loss', float('nan')):.4f} "
+                  f"({row['seconds']:.1f} s)")
+        with atomic_path(ckpt) as tmp:
+            model.save(tmp)
+        write_json_atomic(state_path, state)  # written last: it marks the epoch complete
+        if stop_after_epoch is not None and state["epoch"] >= stop_after_epoch:
+            break
+    model.load_weights(best_path)  # early stopping restores the best epoch's weights
+    history = pd.DataFrame(state["history"])
+    write_parquet_atomic(history, out_dir / "history.parquet")
+    if state["done"] or state["epoch"] >= cfg.max_epochs:
+        with atomic_path(out_dir / "final.keras") as tmp:
+            model.save(tmp)
+    return TrainResult(model, history, state["best_epoch"], float(history.seconds.mean()))
+
+
+def evaluate_heads(model, data: SequenceData, idx: np.ndarray, heads, batch_size: int = 256) -> dict:
+    """Validation numbers of the restored model: genre AUC, trailer-id top-1/top-5, rating RMSE."""
+    from sklearn.metrics import roc_auc_score
+    if len(idx) == 0:
+        return {}
+    preds = model.predict(data.windows(idx), batch_size=batch_size, verbose=0)
+    y, w = data.targets(idx, heads)
+    out = {}
+    if "rating" in heads:
+        out["rating_rmse"] = float(np.sqrt(np.mean((preds["rating"] - y["rating"]) ** 2)))
+    if "genre" in heads:
+        keep = w["genre"] > 0
+        yt, yp = y["genre"][keep], preds["genre"][keep]
+        labels = (yt.sum(0) > 0) & (yt.sum(0) < len(yt))
+        out["genre_auc"] = float(roc_auc_score(yt[:, labels], yp[:, labels], average="macro")) if labels.any() else np.nan
+    if "trailer_id" in heads:
+        p = preds["trailer_id"]
+        top5 = np.argsort(-p, axis=1)[:, :5]
+        out["id_top1"] = float(np.mean(top5[:, 0] == y["trailer_id"]))
+        out["id_top5"] = float(np.mean((top5 == y["trailer_id"][:, None]).any(1)))
+        out["id_chance_top5"] = min(1.0, 5 / data.n_trailers)
+    return out
