@@ -98,9 +98,12 @@ class Profile:
     fm_iters: int = 100
     fm_init_stdev: float = 0.1
     fusion_k_step: float = 0.05
+    fusion_variant: str = "emb512_s10"    # content model of Figs 7-8 (every variant is swept too)
+    fusion_val_share: float = 0.1         # inner validation share of each fold's training part (choosing k)
 
     # --- correlation (paper 3.5) ---
     popularity_percentile_filter: float = 10.0  # keep trailers above this percentile of views/likes/dislikes
+    correlation_variant: str = "emb256_s10"     # the trailer embedding regressed on (Table 3, row 1)
     cv_folds_r2: int = 10
 
     # --- PCA figures (paper Figs 9-11): group -> title patterns (regex, case-insensitive) ---

@@ -1,0 +1,184 @@
+"""Cross-validation shared by notebooks 05-07: folds, per-fold predictions, metrics, Table 1.
+
+    folds = ensure_folds(cfg, ratings)                 # fold id per rating, saved once, reused
+    run_cv(cfg, folds, "user_mean", fn)                # fn(train, test_u, test_i, fold) -> Prediction
+    preds = load_predictions(cfg, "user_mean")         # userId, movieId, rating, fold, prediction
+    per_fold = fold_metrics(preds)                     # rmse/mae per fold
+    summary_row(per_fold)                              # min/max/mean/median as in Table 1
+
+A finished fold is saved (parquet) and skipped by a rerun; the fallback counts of each
+fold are saved beside it.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import KFold
+from tqdm.auto import tqdm
+
+from .config import Profile
+from .io import DataError, write_json_atomic, write_parquet_atomic
+from .predictors import Prediction, Ratings
+
+
+def folds_path(cfg: Profile) -> Path:
+    return cfg.run_dir / "data" / "folds.parquet"
+
+
+def assign_folds(n: int, n_folds: int, seed: int) -> np.ndarray:
+    """Fold id per row: KFold(n_folds, shuffle=True, random_state=seed), as the authors."""
+    fold = np.empty(n, np.int8)
+    for k, (_, test) in enumerate(KFold(n_folds, shuffle=True, random_state=seed).split(np.zeros(n))):
+        fold[test] = k
+    return fold
+
+
+def ensure_folds(cfg: Profile, ratings: pd.DataFrame) -> pd.DataFrame:
+    """The CV table (userId, movieId, rating, fold), computed once per cleaned dataset."""
+    path = folds_path(cfg)
+    if path.is_file():
+        folds = pd.read_parquet(path)
+        if len(folds) == len(ratings) and folds.fold.max() + 1 == cfg.n_folds:
+            return folds
+    folds = ratings[["userId", "movieId", "rating"]].reset_index(drop=True).copy()
+    folds["fold"] = assign_folds(len(folds), cfg.n_folds, cfg.fold_seed)
+    write_parquet_atomic(folds, path)
+    return folds
+
+
+@dataclass
+class CVData:
+    table: pd.DataFrame       # userId, movieId, rating, fold
+    user: np.ndarray          # dense user index per row
+    item: np.ndarray          # dense item index per row
+    movie_ids: np.ndarray     # dense item index -> movieId
+    n_users: int
+    n_items: int
+
+    @classmethod
+    def from_folds(cls, folds: pd.DataFrame) -> "CVData":
+        user, _ = pd.factorize(folds.userId, sort=True)
+        item, movie_ids = pd.factorize(folds.movieId, sort=True)
+        return cls(folds, user.astype(np.int32), item.astype(np.int32), np.asarray(movie_ids),
+                   int(user.max()) + 1, int(item.max()) + 1)
+
+    @property
+    def n_folds(self) -> int:
+        return int(self.table.fold.max()) + 1
+
+    def inner_split(self, k: int, share: float, seed: int) -> tuple[Ratings, np.ndarray]:
+        """Fold k's training part split again: (inner training ratings, inner validation rows).
+
+        For choosing hyper-parameters such as the fusion weight without touching fold k's test part.
+        """
+        train_rows = np.flatnonzero(self.table.fold.to_numpy() != k)
+        rng = np.random.default_rng([seed, k])
+        val = np.zeros(len(train_rows), bool)
+        val[rng.choice(len(train_rows), int(round(share * len(train_rows))), replace=False)] = True
+        ratings = self.table.rating.to_numpy(np.float32)
+        fit = train_rows[~val]
+        return (Ratings(self.user[fit], self.item[fit], ratings[fit], self.n_users, self.n_items),
+                train_rows[val])
+
+    def split(self, k: int) -> tuple[Ratings, np.ndarray]:
+        """(training ratings of fold k, row indices of its test part)."""
+        fold = self.table.fold.to_numpy()
+        train = fold != k
+        ratings = self.table.rating.to_numpy(np.float32)
+        return (Ratings(self.user[train], self.item[train], ratings[train], self.n_users, self.n_items),
+                np.flatnonzero(~train))
+
+
+def predictions_dir(cfg: Profile, method: str) -> Path:
+    return cfg.run_dir / "predictions" / method
+
+
+def cache_key(*parts) -> str:
+    """A digest of arrays and plain values: what a cached result was computed from."""
+    import hashlib
+    h = hashlib.sha256()
+    for p in parts:
+        if isinstance(p, (np.ndarray, pd.Series)):
+            a = np.ascontiguousarray(np.asarray(p))
+            h.update(str((a.dtype, a.shape)).encode())
+            h.update(a.tobytes())
+        else:
+            h.update(repr(p).encode())
+    return h.hexdigest()[:16]
+
+
+def run_cv(cfg: Profile, data: CVData, method: str,
+           fn: Callable[[Ratings, np.ndarray, np.ndarray, int], Prediction], key: str = "",
+           progress: bool = True, split: Callable | None = None) -> pd.DataFrame:
+    """Predict every fold's test part with `fn`, caching each finished fold.
+
+    The cache is valid for one CV table and one `key` (a digest of the method's inputs, e.g.
+    its item vectors and parameters); if either changed, the method's folds are recomputed.
+    `split(k) -> (train, test rows)` defaults to the CV folds (CVData.split).
+    """
+    split = split or data.split
+    import shutil
+    out = predictions_dir(cfg, method)
+    fingerprint = cache_key(data.user, data.item, data.table.fold, data.table.rating, key)
+    stamp = out / "inputs.sha"
+    if out.is_dir() and (not stamp.is_file() or stamp.read_text() != fingerprint):
+        shutil.rmtree(out)
+    out.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(fingerprint)
+    for k in tqdm(range(data.n_folds), desc=method, disable=not progress, leave=False):
+        path = out / f"fold{k}.parquet"
+        if path.is_file():
+            continue
+        train, test = split(k)
+        pred = fn(train, data.user[test], data.item[test], k)
+        values = np.asarray(pred.values, np.float32)
+        if values.shape != (len(test),) or not np.isfinite(values).all():
+            raise ValueError(f"{method}, fold {k}: {int((~np.isfinite(values)).sum())} predictions are NaN/inf "
+                             f"or the shape {values.shape} != ({len(test)},)")
+        frame = data.table.iloc[test].assign(fold=np.int8(k), prediction=values)  # inner splits: k, not the row's own fold
+        write_json_atomic(out / f"fold{k}.fallbacks.json", pred.fallbacks)
+        write_parquet_atomic(frame, path)  # written last: marks the fold as done
+    return load_predictions(cfg, method)
+
+
+def load_predictions(cfg: Profile, method: str) -> pd.DataFrame:
+    files = sorted(predictions_dir(cfg, method).glob("fold*.parquet"))
+    if not files:
+        raise DataError(f"no predictions for {method!r} in {predictions_dir(cfg, method)}")
+    return pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+
+
+def load_fallbacks(cfg: Profile, method: str) -> pd.DataFrame:
+    files = sorted(predictions_dir(cfg, method).glob("fold*.fallbacks.json"))
+    return pd.DataFrame([json.loads(f.read_text()) for f in files],
+                        index=[int(f.name[4:].split(".")[0]) for f in files]).rename_axis("fold")
+
+
+def fold_metrics(preds: pd.DataFrame) -> pd.DataFrame:
+    err = preds.prediction.to_numpy(np.float64) - preds.rating.to_numpy(np.float64)
+    g = pd.DataFrame({"fold": preds.fold.to_numpy(), "se": err ** 2, "ae": np.abs(err)}).groupby("fold")
+    return pd.DataFrame({"rmse": np.sqrt(g.se.mean()), "mae": g.ae.mean()})
+
+
+def summary_row(per_fold: pd.DataFrame) -> dict[str, float]:
+    """Table 1's columns: RMSE and MAE min/max/mean/median over folds."""
+    out = {}
+    for m in ("rmse", "mae"):
+        v = per_fold[m]
+        out.update({f"{m}_min": v.min(), f"{m}_max": v.max(), f"{m}_mean": v.mean(), f"{m}_median": v.median()})
+    return out
+
+
+def paired_test(a: pd.Series, b: pd.Series) -> dict[str, float]:
+    """Paired comparison across folds: mean difference, Wilcoxon signed-rank and paired t-test p."""
+    from scipy import stats
+    d = (a - b).to_numpy()
+    out = {"mean_diff": float(d.mean()), "n_folds": int(len(d))}
+    out["wilcoxon_p"] = float(stats.wilcoxon(a, b).pvalue) if np.any(d != 0) else 1.0
+    out["ttest_p"] = float(stats.ttest_rel(a, b).pvalue) if np.std(d) > 0 else 1.0
+    return out
