@@ -72,3 +72,19 @@ def test_ratings_only_profile(smoke_raw, smoke_cfg):
     res = clean_dataset(raw, smoke_cfg)
     assert list(res.log.step) == ["ML20M ratings as loaded", "users with < 5 ratings"]
     assert list(res.table2.columns) == ["ML20M", "filtered"]
+
+
+def test_synthetic_is_deterministic_across_processes(tmp_path):
+    """Same files whatever PYTHONHASHSEED (string hashing must not leak into the data)."""
+    import os
+    import subprocess
+    import sys
+    code = ("import hashlib; from vt2lib.config import load_profile; from vt2lib.synthetic import generate_demo_dataset;"
+            "p = generate_demo_dataset(load_profile('smoke'), progress=False);"
+            "print(''.join(hashlib.sha256(p[k].read_bytes()).hexdigest() for k in ('ratings', 'youtube_mapping', 'metadata')))")
+    digests = []
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed, "VT2_OUTPUT_ROOT": str(tmp_path / seed)}
+        digests.append(subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                                      check=True).stdout.strip())
+    assert digests[0] == digests[1]

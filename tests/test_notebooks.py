@@ -21,6 +21,7 @@ REQUIRED = {
     "06": ["rmse_median_fm"],
     "07": ["best_k_mean_rmse", "rmse_fm_alone_median", "rmse_best_fusion_median"],
     "08": ["r2_embeddings", "r2_embeddings_cv", "r2_views_likes_dislikes", "r2_like_ratio"],
+    "09": ["rmse_cold_fm_ids", "rmse_cold_content_best", "rmse_cold_fm_side", "rmse_warm_fm_side", "rmse_warm_fm"],
 }
 
 
@@ -51,3 +52,14 @@ def test_smoke_cleaning_numbers(smoke_run):
     assert 0 < m["n_trailers_unavailable"] and 0.5 <= m["median_rating_filtered"] <= 5.0
     for name in ("fig05_trailer_durations.png", "fig06_rating_histogram.pdf", "tab02_dataset_statistics.md"):
         assert (cfg.figures_dir / name).is_file(), name
+
+
+@pytest.mark.notebooks
+def test_same_profile_and_seed_give_identical_numbers(smoke_run, tmp_path, monkeypatch):
+    """A second smoke run from scratch (own data, caches and outputs) records the same numbers."""
+    _, first = smoke_run
+    monkeypatch.setenv("VT2_OUTPUT_ROOT", str(tmp_path))
+    main(["smoke"])
+    second = load_metrics(load_profile("smoke"))
+    timing = {k for k in first if k.startswith("seconds_")}
+    assert {k: v for k, v in first.items() if k not in timing} == {k: v for k, v in second.items() if k not in timing}

@@ -101,6 +101,11 @@ class Profile:
     fusion_variant: str = "emb512_s10"    # content model of Figs 7-8 (every variant is swept too)
     fusion_val_share: float = 0.1         # inner validation share of each fold's training part (choosing k)
 
+    # --- beyond the paper: cold start and FM side features (notebook 09) ---
+    cold_n_ratings: tuple[int, ...] = (1, 3, 5)  # training ratings a "new" test movie keeps
+    side_embedding_variant: str = "emb256_s10"   # trailer embedding used as FM item side features
+    side_pca_dim: int | None = 32                # PCA-reduce it first (None = all dimensions)
+
     # --- correlation (paper 3.5) ---
     popularity_percentile_filter: float = 10.0  # keep trailers above this percentile of views/likes/dislikes
     correlation_variant: str = "emb256_s10"     # the trailer embedding regressed on (Table 3, row 1)
@@ -153,9 +158,9 @@ _ML20M = Profile(
 
 _DEMO = Profile(
     name="demo",
-    synth_n_movies=200,
-    synth_n_users=1000,
-    synth_trailer_seconds=(45, 80),
+    synth_n_movies=300,
+    synth_n_users=1500,
+    synth_trailer_seconds=(60, 100),
     image_size=96,
     backbone_alpha=0.35,
     allow_random_backbone_fallback=True,

@@ -93,10 +93,13 @@ def _multi_hot(genres: str) -> np.ndarray:
 
 
 def _youtube_ids(rng, n):
-    ids = set()
+    ids, seen = [], set()  # a list keeps the order independent of string hashing (PYTHONHASHSEED)
     while len(ids) < n:
-        ids.add("".join(rng.choice(list(_ID_CHARS), size=11)))
-    return sorted(ids, key=lambda s: rng.random())
+        y = "".join(rng.choice(list(_ID_CHARS), size=11))
+        if y not in seen:
+            seen.add(y)
+            ids.append(y)
+    return ids
 
 
 def _ratings(rng, cfg: Profile, item_factors, item_bias, popularity):

@@ -1,0 +1,74 @@
+"""Fusion sweep, percentile bands, OLS/R^2 against numpy, cross-validated R^2, like-ratio handling."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from vt2lib import correlation as C
+from vt2lib import fusion
+
+
+def _preds(seed):
+    n = 300
+    base = pd.DataFrame({"userId": np.arange(n), "movieId": np.arange(n) % 17, "fold": np.arange(n) % 3,
+                         "rating": np.random.default_rng(99).integers(1, 11, n) / 2})
+    rng = np.random.default_rng(seed)
+    return base.assign(prediction=base.rating + rng.normal(0, 0.5 + seed * 0.3, n))
+
+
+def test_sweep_endpoints_reproduce_inputs():
+    fm, content = _preds(0), _preds(1)
+    sweep = fusion.fusion_sweep(fm, content, fusion.k_grid(0.25))
+    assert sweep.k.unique().tolist() == [0, 0.25, 0.5, 0.75, 1]
+    for k, p in ((1.0, fm), (0.0, content)):
+        got = sweep[sweep.k == k].set_index("fold").rmse
+        want = p.groupby("fold").apply(lambda g: np.sqrt(((g.prediction - g.rating) ** 2).mean()), include_groups=False)
+        np.testing.assert_allclose(got.sort_index(), want.sort_index())
+
+
+def test_mismatched_prediction_sets_are_refused():
+    with pytest.raises(ValueError):
+        fusion.fusion_sweep(_preds(0), _preds(1).iloc[:-5], fusion.k_grid(0.5))
+
+
+def test_percentile_bands():
+    sweep = pd.DataFrame({"fold": [0, 1, 2, 3, 4] * 2, "k": [0.0] * 5 + [1.0] * 5,
+                          "rmse": [1, 2, 3, 4, 5, 2, 2, 2, 2, 12.0]})
+    b = fusion.percentile_bands(sweep, "rmse")
+    assert b.loc[0.0].to_dict() == pytest.approx({"mean": 3, "median": 3, "p0": 1, "p10": 1.4, "p90": 4.6, "p100": 5})
+    assert b.loc[1.0, "mean"] == 4 and b.loc[1.0, "median"] == 2
+    assert fusion.best_k_per_fold(sweep).tolist() == [0.0, 0.0, 1.0, 1.0, 0.0]  # a tie goes to the smaller k
+
+
+def test_ols_matches_numpy_lstsq():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 3))
+    y = X @ [0.5, -1, 0.2] + 1 + rng.normal(0, 1, 200)
+    fit = C.ols_fit(X, y)
+    A = np.column_stack([np.ones(200), X])
+    beta = np.linalg.lstsq(A, y, rcond=None)[0]
+    r2 = 1 - ((y - A @ beta) ** 2).sum() / ((y - y.mean()) ** 2).sum()
+    assert fit["r2"] == pytest.approx(r2) and fit["r"] == pytest.approx(np.sqrt(r2))
+    np.testing.assert_allclose(fit["params"], beta)
+    assert fit["adj_r2"] == pytest.approx(1 - (1 - r2) * 199 / 196)
+
+
+def test_cv_r2_recovers_known_signal_and_exposes_overfitting():
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=5000)
+    y = 2 * x + rng.normal(size=5000)  # true R^2 = 4/5
+    assert C.cv_r2(x, y, 10) == pytest.approx(0.8, abs=0.02)
+    noise = rng.normal(size=(60, 50))
+    target = rng.normal(size=60)
+    assert C.ols_fit(noise, target)["r2"] > 0.7 and C.cv_r2(noise, target, 10) < 0
+
+
+def test_like_ratio_counts_infinite_ratios():
+    ratio, n = C.log_like_ratio(pd.Series([10, 5, 0, 7]), pd.Series([5, 0, 3, np.nan]))
+    assert n == 2 and ratio.iloc[0] == pytest.approx(np.log(2)) and ratio.iloc[1:].isna().all()
+
+
+def test_popularity_filter_counts_and_missing_dislikes():
+    meta = pd.DataFrame({"views": np.arange(1, 21), "likes": np.arange(1, 21)[::-1], "dislikes": np.nan})
+    mask, counts = C.popularity_filter(meta, 10)
+    assert counts["dislikes"] == "no data" and counts["views"] == 2 and counts["likes"] == 2
+    assert mask.sum() == 16

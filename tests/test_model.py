@@ -1,0 +1,104 @@
+"""The embedding network: shapes, head removal, masking, cached == end-to-end, resume, determinism."""
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from vt2lib.config import GENRES, load_profile
+
+keras = pytest.importorskip("keras")
+
+
+@pytest.fixture(scope="module")
+def cfg():
+    return dataclasses.replace(load_profile("smoke"), lstm_units=8, max_epochs=3, patience=5)
+
+
+def test_shapes_and_head_removal(cfg):
+    from vt2lib.model import build_models, embedding_model_of
+    model, backbone = build_models(cfg, feature_dim=12, seq_len=10, n_trailers=7)
+    assert {k: tuple(v.shape) for k, v in model.output.items()} == {
+        "rating": (None, 1), "genre": (None, len(GENRES)), "trailer_id": (None, 7)}
+    embed = embedding_model_of(model)
+    assert [tuple(o.shape) for o in embed.outputs] == [(None, 512), (None, 256)]
+    assert not any(n.startswith(("rating", "genre", "trailer_id")) for n in (layer.name for layer in embed.layers))
+    big, small = embed.predict(np.zeros((2, 10, 12), np.float32), verbose=0)
+    assert big.shape == (2, 512) and small.shape == (2, 256)
+    with pytest.raises(ValueError, match="heads"):
+        build_models(dataclasses.replace(cfg, heads=("rating", "cast")), 12, 10, 7)
+    leak_free, _ = build_models(dataclasses.replace(cfg, heads=("genre", "trailer_id")), 12, 10, 7)
+    assert set(leak_free.output) == {"genre", "trailer_id"}
+
+
+def _toy_data(n_trailers=6, n_key=40, dim=12, seed=0):
+    from vt2lib.features import FeatureCache
+    from vt2lib.training import SequenceData
+    rng = np.random.default_rng(seed)
+    feats = rng.normal(size=(n_trailers * n_key, dim)).astype(np.float16)
+    ids = [f"t{k}" for k in range(n_trailers)]
+    cache = FeatureCache(feats, pd.DataFrame({"youtube_id": ids, "offset": np.arange(n_trailers) * n_key,
+                                              "n_keyframes": n_key}))
+    genres = ["Action|Drama", "Comedy", "(no genres listed)", "Horror", "Drama", "Sci-Fi"][:n_trailers]
+    trailers = pd.DataFrame({"youtube_id": ids, "movieId": np.arange(n_trailers) + 1, "genres": genres,
+                             "mean_rating": rng.uniform(2, 4.5, n_trailers)})
+    return SequenceData.build(cache, trailers, 10, 5)
+
+
+def test_validation_split_shares_no_keyframes():
+    data = _toy_data()
+    train, val = data.split(0.2)
+    assert len(val) and len(train) and not set(train) & set(val)
+    for t in range(data.n_trailers):
+        tr = data.seq_offset[train][data.seq_trailer[train] == t]
+        va = data.seq_offset[val][data.seq_trailer[val] == t]
+        assert tr.max() + data.seq_len <= va.min()  # no keyframe in both
+    assert set(data.seq_trailer[train]) == set(range(data.n_trailers))  # every trailer trains the id head
+
+
+def test_genre_loss_is_masked_for_movies_without_genres(cfg):
+    from vt2lib.model import build_models
+    from vt2lib.training import _batches
+    data = _toy_data()
+    assert data.genre_mask.tolist() == [1, 1, 0, 1, 1, 1]
+    model, _ = build_models(dataclasses.replace(cfg, heads=("genre",), l2=0.0), 12, 10, data.n_trailers)
+    idx = np.flatnonzero(data.seq_trailer == 2)  # the movie without genres
+    x, y, w = _batches(keras)(data, idx, ("genre",), 64)[0]
+    assert np.all(w["genre"] == 0)
+    base = model.evaluate(x, y, sample_weight=w, verbose=0, return_dict=True)["loss"]
+    y2 = {"genre": np.ones_like(y["genre"])}  # any label: it must not matter
+    assert model.evaluate(x, y2, sample_weight=w, verbose=0, return_dict=True)["loss"] == pytest.approx(base)
+    assert base == pytest.approx(0.0, abs=1e-6)
+
+
+def test_resume_equals_uninterrupted_and_is_deterministic(cfg, tmp_path):
+    from vt2lib.training import train
+    data = _toy_data()
+    split = data.split(0.2)
+    full = train(cfg, data, split, tmp_path / "a", progress=False)
+    again = train(cfg, data, split, tmp_path / "b", progress=False)
+    train(cfg, data, split, tmp_path / "c", stop_after_epoch=1, progress=False)  # "interrupted"
+    resumed = train(cfg, data, split, tmp_path / "c", progress=False)
+    for a, b, c in zip(full.model.get_weights(), again.model.get_weights(), resumed.model.get_weights()):
+        assert np.array_equal(a, b) and np.array_equal(a, c)
+    assert len(resumed.history) == len(full.history) == 3
+    assert (tmp_path / "a" / "final.keras").is_file()
+
+
+def test_cached_features_equal_end_to_end(cfg):
+    """Frozen backbone once per keyframe + sequence model == TimeDistributed(backbone) end to end."""
+    from vt2lib.features import build_frame_encoder
+    from vt2lib.model import build_end_to_end, build_sequence_backbone
+    keras.utils.set_random_seed(0)
+    frames = np.random.default_rng(0).integers(0, 256, (2, 10, cfg.image_size, cfg.image_size, 3), dtype=np.uint8)
+    encoder, used = build_frame_encoder(cfg, calibration_images=frames.reshape(-1, *frames.shape[2:]))
+    assert used.startswith("none") and "calibrated" in used
+    feats = encoder.predict(frames.reshape(-1, *frames.shape[2:]), verbose=0)
+    assert feats.std() > 1e-3  # calibrated random backbone: features carry signal
+    seq_model = build_sequence_backbone(cfg, feats.shape[1], 10)
+    cached = seq_model.predict(feats.reshape(2, 10, -1), verbose=0)
+    e2e = build_end_to_end(encoder, seq_model, 10).predict(frames, verbose=0)
+    for c, e in zip(cached, e2e):
+        np.testing.assert_allclose(c, e, rtol=1e-4, atol=1e-5)
+    half = seq_model.predict(feats.astype(np.float16).astype(np.float32).reshape(2, 10, -1), verbose=0)
+    np.testing.assert_allclose(half[1], e2e[1], atol=2e-2)  # the float16 cache changes little

@@ -1,0 +1,151 @@
+"""Predictors on hand-computed cases, fallbacks, the authors' method equivalence, folds, caching, FM."""
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from vt2lib import predictors as P
+from vt2lib.evaluation import CVData, assign_folds, cache_key, fold_metrics, load_predictions, run_cv, summary_row
+
+
+def R(users, items, ratings, n_users=None, n_items=None):
+    return P.Ratings(np.array(users, np.int32), np.array(items, np.int32), np.array(ratings, np.float32),
+                     n_users or max(users) + 1, n_items or max(items) + 1)
+
+
+def test_paper_worked_example():
+    """Fig. 4 / Eq. 1: s(A,D)=0.92 with 5.0, s(B,D)=0.34 with 2.0 -> 4.19."""
+    sim = np.array([[1, .05, .37, .92], [.05, 1, .15, .34], [.37, .15, 1, .62], [.92, .34, .62, 1]], np.float32)
+    train = R([0, 0], [0, 1], [5.0, 2.0], 1, 4)
+    pred = P.content_based(train, np.array([0]), np.array([3]), sim, np.arange(4))
+    assert round(float(pred.values[0]), 2) == 4.19
+
+
+def test_baselines_by_hand():
+    train = R([0, 0, 1, 1, 1], [0, 1, 0, 1, 2], [4, 2, 5, 3, 1], 3, 4)
+    u, i = np.array([0, 1, 2]), np.array([2, 2, 3])
+    assert P.global_mean(train, u, i).values == pytest.approx([3.0] * 3)
+    um = P.user_mean(train, u, i)
+    assert um.values == pytest.approx([3.0, 3.0, 3.0]) and um.fallbacks == {"no_train_ratings": 1}
+    im = P.item_mean(train, np.array([0, 0]), np.array([0, 3]))
+    assert im.values == pytest.approx([4.5, 3.0])
+    b = P.bias_baseline(train, np.array([0]), np.array([0]), reg_item=0, reg_user=0, n_sweeps=50)
+    assert 3.0 < b.values[0] <= 5.0
+
+
+def test_fallbacks_are_counted():
+    sim = np.array([[1.0, 0.0], [0.0, 1.0]], np.float32)
+    train = R([0, 1], [0, 1], [4.0, 2.0], 3, 3)
+    vec_row = np.array([0, 1, -1])  # item 2 has no vector
+    pred = P.content_based(train, np.array([0, 2, 1, 0]), np.array([1, 0, 2, 0]), sim, vec_row)
+    # (0,1): zero similarity mass -> user mean 4; (2,0): no ratings -> global 3; (1,2): no vector -> user mean 2
+    assert pred.values.tolist() == [4.0, 3.0, 2.0, 4.0]
+    assert pred.fallbacks == {"no_train_ratings": 1, "no_vector": 1, "zero_similarity": 1}
+
+
+def test_top_k_uses_only_the_most_similar():
+    sim = np.array([[1, .9, .1, .5], [.9, 1, .2, .3], [.1, .2, 1, .4], [.5, .3, .4, 1]], np.float32)
+    train = R([0, 0, 0], [0, 1, 2], [5.0, 3.0, 1.0], 1, 4)
+    top2 = P.content_based(train, np.array([0]), np.array([3]), sim, np.arange(4), top_k=2)
+    assert top2.values[0] == pytest.approx((.5 * 5 + .4 * 1) / .9, abs=1e-5)
+
+
+def test_vectorised_equals_authors_dense_method():
+    rng = np.random.default_rng(1)
+    n_u, n_i, n = 60, 40, 900
+    pairs = np.unique(np.column_stack([rng.integers(0, n_u, n), rng.integers(0, n_i, n)]), axis=0)
+    r = rng.integers(1, 11, len(pairs)) / 2
+    test = rng.random(len(pairs)) < 0.2
+    train = R(pairs[~test, 0], pairs[~test, 1], r[~test], n_u, n_i)
+    vec = rng.normal(size=(35, 8))
+    rows, usable = P.vector_rows(np.arange(n_i), np.arange(35), vec)
+    sim = P.similarity_matrix(usable)
+    fast = P.content_based(train, pairs[test, 0], pairs[test, 1], sim, rows)
+    ref = P.content_based_dense_reference(train, pairs[test, 0], pairs[test, 1], sim, rows)
+    ok = np.isfinite(ref)
+    assert ok.sum() > 100
+    np.testing.assert_allclose(fast.values[ok], ref[ok], rtol=1e-5)
+
+
+def test_similarity_and_vector_errors():
+    s = P.similarity_matrix(np.array([[1.0, 0], [-1.0, 0], [0, 1.0]]))
+    assert s[0, 1] == pytest.approx(0) and s[0, 2] == pytest.approx(0.5) and s[0, 0] == pytest.approx(1)
+    assert P.similarity_matrix(np.array([[1.0, 0], [-1.0, 0]]), "cosine")[0, 1] == pytest.approx(-1)
+    with pytest.raises(ValueError, match="NaN"):
+        P.similarity_matrix(np.array([[np.nan, 1.0]]))
+    with pytest.raises(ValueError, match="duplicate movie ids"):
+        P.vector_rows(np.arange(3), np.array([1, 1]), np.ones((2, 2)))
+    with pytest.raises(ValueError, match="2 ids for 3 vectors"):
+        P.vector_rows(np.arange(3), np.array([1, 2]), np.ones((3, 2)))
+    rows, usable = P.vector_rows(np.array([10, 20, 30]), np.array([30, 10]), np.array([[1.0, 0], [0, 0]]))
+    assert rows.tolist() == [-1, -1, 0] and len(usable) == 1  # zero vector = no vector
+    with pytest.raises(ValueError, match="outside the index"):
+        P.content_based(R([0], [0], [3.0], 1, 1), np.array([5]), np.array([0]), np.ones((1, 1), np.float32), np.array([0]))
+
+
+def test_folds_are_deterministic_kfold():
+    from sklearn.model_selection import KFold
+    a, b = assign_folds(103, 10, 42), assign_folds(103, 10, 42)
+    assert np.array_equal(a, b) and np.bincount(a).tolist() == [11, 11, 11] + [10] * 7
+    first_test = next(KFold(10, shuffle=True, random_state=42).split(np.zeros(103)))[1]
+    assert np.all(a[first_test] == 0)
+
+
+@pytest.fixture
+def small_cv(smoke_cfg, tmp_path):
+    cfg = dataclasses.replace(smoke_cfg, name="cvtest")
+    rng = np.random.default_rng(0)
+    table = pd.DataFrame({"userId": rng.integers(1, 30, 400), "movieId": rng.integers(1, 20, 400)})
+    table = table.drop_duplicates().reset_index(drop=True)
+    table["rating"] = rng.integers(1, 11, len(table)) / 2
+    table["fold"] = assign_folds(len(table), 3, 42)
+    return cfg, CVData.from_folds(table)
+
+
+def test_cv_cache_resume_and_invalidation(small_cv):
+    cfg, data = small_cv
+    calls = []
+
+    def fn(tr, u, i, k):
+        calls.append(k)
+        return P.user_mean(tr, u, i)
+
+    first = run_cv(cfg, data, "um", fn, key="v1", progress=False)
+    assert calls == [0, 1, 2] and len(first) == len(data.table)
+    (cfg.run_dir / "predictions" / "um" / "fold1.parquet").unlink()  # an interrupted run
+    run_cv(cfg, data, "um", fn, key="v1", progress=False)
+    assert calls == [0, 1, 2, 1]
+    run_cv(cfg, data, "um", fn, key="v2", progress=False)  # other inputs: everything is recomputed
+    assert calls == [0, 1, 2, 1, 0, 1, 2]
+    pd.testing.assert_frame_equal(load_predictions(cfg, "um").sort_values(["fold", "userId", "movieId"]).reset_index(drop=True),
+                                  first.sort_values(["fold", "userId", "movieId"]).reset_index(drop=True))
+    row = summary_row(fold_metrics(first))
+    assert row["rmse_min"] <= row["rmse_median"] <= row["rmse_max"]
+
+
+def test_nan_predictions_never_reach_table1(small_cv):
+    cfg, data = small_cv
+    with pytest.raises(ValueError, match="NaN"):
+        run_cv(cfg, data, "broken", lambda tr, u, i, k: P.Prediction(np.full(len(u), np.nan)), progress=False)
+
+
+def test_cache_key_sees_array_changes():
+    a = np.arange(5.0)
+    assert cache_key(a, "x") == cache_key(a.copy(), "x") != cache_key(a + 1, "x")
+
+
+def test_fm_beats_baselines_on_synthetic_data(smoke_raw):
+    from vt2lib.fm import fm_predict
+    folds = smoke_raw.ratings[["userId", "movieId", "rating"]].copy()
+    folds["fold"] = assign_folds(len(folds), 3, 42)
+    data = CVData.from_folds(folds)
+    train, test = data.split(0)
+    y = folds.rating.to_numpy()[test]
+    rmse = lambda p: float(np.sqrt(np.mean((p.values - y) ** 2)))
+    fm = fm_predict(train, data.user[test], data.item[test], rank=4, n_iter=60, seed=1)
+    again = fm_predict(train, data.user[test], data.item[test], rank=4, n_iter=60, seed=1)
+    assert np.array_equal(fm.values, again.values)  # fixed seed per fold
+    assert fm.values.min() >= 0.5 and fm.values.max() <= 5.0
+    assert rmse(fm) < rmse(P.user_mean(train, data.user[test], data.item[test]))
+    assert rmse(fm) < rmse(P.global_mean(train, data.user[test], data.item[test]))
