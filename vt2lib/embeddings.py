@@ -44,7 +44,12 @@ def embeddings_path(cfg: Profile, seq_len: int) -> Path:
 
 
 def variant_names(cfg: Profile) -> list[str]:
-    """Content-based variants in Table 1 order: emb256_s10, emb512_s10, emb256_s20, emb512_s20."""
+    """Content-based variants in Table 1 order: emb256_s10, emb512_s10, emb256_s20, emb512_s20.
+
+    None for a profile without trailers (trailer_source = "none"): only the rating rows run.
+    """
+    if cfg.trailer_source == "none":
+        return []
     big, small = cfg.embedding_sizes
     return [f"emb{d}_s{s}" for s in cfg.sequence_lengths for d in (small, big)]
 

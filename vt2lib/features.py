@@ -63,6 +63,7 @@ def build_frame_encoder(cfg: Profile, weights: str | None = None, calibration_im
         raise FileNotFoundError(f"backbone weights file {keras_weights} does not exist")
 
     def make(w):
+        keras.utils.set_random_seed(cfg.seed)  # a random-init backbone must be the same in every run
         return keras.applications.MobileNetV2(include_top=False, weights=w, alpha=cfg.backbone_alpha,
                                               input_shape=(size, size, 3), pooling="avg")
     try:
