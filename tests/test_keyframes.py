@@ -91,6 +91,17 @@ def test_bad_videos_become_status_rows(tmp_path):
                                 "garbage0001": "unreadable", "trunc_00001": "truncated", "missing0001": "missing_file"}
 
 
+def test_download_failures_feed_the_status_table():
+    from vt2lib.keyframes import merge_download_failures
+    status = pd.DataFrame({"youtube_id": ["a", "b", "c"], "movieId": [1, 2, 3],
+                           "status": ["ok", "missing_file", "missing_file"], "reason": ["", "no file", "no file"]})
+    failures = pd.DataFrame({"youtube_id": ["b"], "reason": ["ERROR: Video unavailable"]})
+    out = merge_download_failures(status, failures)
+    assert out.status.tolist() == ["ok", "download_failed", "missing_file"]
+    assert out.reason[1] == "ERROR: Video unavailable"
+    assert merge_download_failures(status, None) is status
+
+
 def _run_extraction(trailers, d, out, cfg):
     extract_all(trailers, d, out, cfg, progress=False)
 

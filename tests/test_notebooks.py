@@ -63,3 +63,14 @@ def test_same_profile_and_seed_give_identical_numbers(smoke_run, tmp_path, monke
     second = load_metrics(load_profile("smoke"))
     timing = {k for k in first if k.startswith("seconds_")}
     assert {k: v for k, v in first.items() if k not in timing} == {k: v for k, v in second.items() if k not in timing}
+
+
+@pytest.mark.notebooks
+def test_demo_embedding_network_learns_genre_and_identity(tmp_path, monkeypatch):
+    """On the demo the trailers carry genre and identity signal: 01-03 must find it (issue: embedding)."""
+    monkeypatch.setenv("VT2_OUTPUT_ROOT", str(tmp_path))
+    main(["demo", "--only", "01,02,03"])
+    m = load_metrics(load_profile("demo"))
+    for S in load_profile("demo").sequence_lengths:
+        assert m[f"val_genre_auc_s{S}"] > 0.6, S
+        assert m[f"val_id_top5_s{S}"] > 5 * m[f"val_id_chance_top5_s{S}"], S

@@ -66,6 +66,8 @@ def build_frame_encoder(cfg: Profile, weights: str | None = None, calibration_im
         keras.utils.set_random_seed(cfg.seed)  # a random-init backbone must be the same in every run
         return keras.applications.MobileNetV2(include_top=False, weights=w, alpha=cfg.backbone_alpha,
                                               input_shape=(size, size, 3), pooling="avg")
+    if cfg.mixed_precision:  # float16 compute on GPUs with tensor cores; features are stored as float16 anyway
+        keras.mixed_precision.set_global_policy("mixed_float16")
     try:
         backbone = make(keras_weights)
         used = weights
@@ -82,7 +84,10 @@ def build_frame_encoder(cfg: Profile, weights: str | None = None, calibration_im
     backbone.trainable = False
     inp = keras.Input((size, size, 3), dtype="uint8", name="keyframe")
     x = keras.layers.Rescaling(1 / 127.5, offset=-1.0)(keras.ops.cast(inp, "float32"))
-    model = keras.Model(inp, backbone(x, training=False), name="frame_encoder")
+    out = keras.ops.cast(backbone(x, training=False), "float32")
+    model = keras.Model(inp, out, name="frame_encoder")
+    if cfg.mixed_precision:
+        keras.mixed_precision.set_global_policy("float32")  # only the frozen backbone runs in float16
     return model, used
 
 

@@ -181,3 +181,15 @@ def extract_all(trailers: pd.DataFrame, trailer_dir: Path, out_dir: Path, cfg: P
     status = pd.DataFrame(rows, columns=STATUS_COLUMNS)
     # Movies sharing one YouTube id share its keyframes and status.
     return trailers[["movieId", "youtube_id"]].merge(status.drop(columns="movieId"), on="youtube_id", how="left")
+
+
+def merge_download_failures(status: pd.DataFrame, failures: pd.DataFrame | None) -> pd.DataFrame:
+    """Trailers missing because yt-dlp failed get status 'download_failed' and yt-dlp's reason."""
+    if failures is None or failures.empty:
+        return status
+    reasons = failures.drop_duplicates("youtube_id").set_index("youtube_id").reason
+    failed = status.youtube_id.isin(reasons.index) & (status.status == "missing_file")
+    status = status.copy()
+    status.loc[failed, "status"] = "download_failed"
+    status.loc[failed, "reason"] = status.youtube_id[failed].map(reasons)
+    return status
