@@ -200,25 +200,25 @@ def content_based(train: Ratings, test_u, test_i, sim: np.ndarray, vec_row: np.n
 def content_based_dense_reference(train: Ratings, test_u, test_i, sim: np.ndarray, vec_row: np.ndarray) -> np.ndarray:
     """A faithful re-implementation of the authors' method, for the benchmark and tests only.
 
-    Per test item: dense (users x items) rating and mask matrices of the users who need a
-    prediction for it, times that item's similarity row. Quadratic memory; no fallbacks
-    beyond Eq. 1 (pairs with zero similarity mass are NaN).
+    The training ratings as a dense (users x items) matrix with its rated-mask; per test
+    item, the item's similarity row is broadcast over the whole matrix, and Eq. 1's
+    numerator and denominator are row sums for every user, of which the test users' rows
+    are kept: O(users x items) work per test item. No fallbacks beyond Eq. 1 (pairs with
+    zero similarity mass are NaN).
     """
     R = np.zeros((train.n_users, train.n_items), np.float32)
-    M = np.zeros((train.n_users, train.n_items), np.float32)
     R[train.user, train.item] = train.rating
-    M[train.user, train.item] = 1.0
+    M = (R > 0).astype(np.float32)
     has = vec_row >= 0
     out = np.full(len(test_u), np.nan, np.float32)
     for i in np.unique(test_i):
         if vec_row[i] < 0:
             continue
-        pairs = np.flatnonzero(test_i == i)
-        users = test_u[pairs]
         s = np.zeros(train.n_items, np.float32)
         s[has] = sim[vec_row[i], vec_row[has]]
-        num = R[users] @ s
-        den = M[users] @ s
+        weights = M * s[None, :]                        # (users, items)
         with np.errstate(invalid="ignore", divide="ignore"):
-            out[pairs] = num / den
+            every_user = (R * weights).sum(1) / weights.sum(1)
+        pairs = np.flatnonzero(test_i == i)
+        out[pairs] = every_user[test_u[pairs]]
     return np.clip(out, RATING_MIN, RATING_MAX)

@@ -21,7 +21,7 @@ from vt2lib.config import load_profile
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--sequences", type=int, default=96, help="sequences per timed epoch (a multiple of 32)")
+    ap.add_argument("--sequences", type=int, default=320, help="sequences per timed epoch (a multiple of 32)")
     args = ap.parse_args()
     import keras
     from vt2lib.features import build_frame_encoder
@@ -78,7 +78,7 @@ def main():
           f"(paper: ~20 h per epoch on its GPU)")
     gpu_speedup = 50  # ASSUMPTION: a data-centre GPU runs this LSTM ~50x faster than 2 CPU cores
     print(f"  ESTIMATE, one GPU, cached features (assumes the GPU is {gpu_speedup}x this CPU): "
-          f"{cpu_epoch_h * 60 / gpu_speedup:.0f} min per epoch")
+          f"{cpu_epoch_h * 60 / gpu_speedup:.1f} min per epoch")
 
 
 if __name__ == "__main__":
