@@ -121,8 +121,7 @@ def clean_dataset(raw: RawData, cfg: Profile) -> CleanResult:
     trailers = trailer_table(raw, cfg)
     ratings = raw.ratings
     original = rating_stats(ratings)
-    log = [_log_row("ML20M ratings as loaded", {k: 0 for k in original}, original)]
-    log[0].update(movies_removed=0, users_removed=0, ratings_removed=0)
+    log = [_log_row("ML20M ratings as loaded", original, original)]
     mapped_stats = None
     for code, description in (MOVIE_STEPS if raw.mapping is not None else ()):
         ids = trailers.movieId[trailers.drop_reason == code]

@@ -154,7 +154,9 @@ def compute_feature_cache(cfg: Profile, keyframe_dir: Path, youtube_ids, cache_d
     counts = np.array([len(p) for p in parts], np.int64)
     index = pd.DataFrame({"youtube_id": ids, "offset": np.concatenate([[0], np.cumsum(counts)[:-1]]),
                           "n_keyframes": counts})
-    all_path = cache_dir / "features.npy"
+    all_path, index_path = cache_dir / "features.npy", cache_dir / "features_index.parquet"
+    if not todo and all_path.is_file() and index_path.is_file() and pd.read_parquet(index_path).equals(index):
+        return load_feature_cache(cache_dir), used  # nothing new: keep the consolidated file (GBs on ml20m)
     with atomic_path(all_path) as tmp:
         out = np.lib.format.open_memmap(tmp, mode="w+", dtype=FEATURE_DTYPE,
                                         shape=(int(counts.sum()), parts[0].shape[1] if parts else 0))
@@ -162,7 +164,7 @@ def compute_feature_cache(cfg: Profile, keyframe_dir: Path, youtube_ids, cache_d
             out[off: off + len(p)] = p
         out.flush()
         del out
-    write_parquet_atomic(index, cache_dir / "features_index.parquet")
+    write_parquet_atomic(index, index_path)
     return load_feature_cache(cache_dir), used
 
 
