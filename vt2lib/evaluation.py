@@ -80,18 +80,26 @@ class CVData:
         rng = np.random.default_rng([seed, k])
         val = np.zeros(len(train_rows), bool)
         val[rng.choice(len(train_rows), int(round(share * len(train_rows))), replace=False)] = True
-        ratings = self.table.rating.to_numpy(np.float32)
-        fit = train_rows[~val]
-        return (Ratings(self.user[fit], self.item[fit], ratings[fit], self.n_users, self.n_items),
-                train_rows[val])
+        return self.ratings(train_rows[~val]), train_rows[val]
 
     def split(self, k: int) -> tuple[Ratings, np.ndarray]:
         """(training ratings of fold k, row indices of its test part)."""
-        fold = self.table.fold.to_numpy()
-        train = fold != k
-        ratings = self.table.rating.to_numpy(np.float32)
-        return (Ratings(self.user[train], self.item[train], ratings[train], self.n_users, self.n_items),
-                np.flatnonzero(~train))
+        train = self.table.fold.to_numpy() != k
+        return self.ratings(train), np.flatnonzero(~train)
+
+    def ratings(self, rows) -> Ratings:
+        """The ratings at `rows` (indices or a boolean mask) in the shared user/item index."""
+        r = self.table.rating.to_numpy(np.float32)
+        return Ratings(self.user[rows], self.item[rows], r[rows], self.n_users, self.n_items)
+
+
+def content_method(data: CVData, ids: np.ndarray, vectors: np.ndarray, similarity: str, top_k: int | None):
+    """Eq. 1 with item vectors, as a run_cv predictor, and the cache key of its inputs."""
+    from .predictors import content_based, similarity_matrix, vector_rows
+    rows, usable = vector_rows(data.movie_ids, ids, vectors)
+    sim = similarity_matrix(usable, similarity)
+    fn = lambda tr, u, i, k: content_based(tr, u, i, sim, rows, top_k)  # noqa: E731
+    return fn, cache_key(ids, vectors, similarity, top_k)
 
 
 def predictions_dir(cfg: Profile, method: str) -> Path:

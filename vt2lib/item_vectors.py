@@ -17,13 +17,9 @@ from .io import DataError
 
 def genre_vectors(movies: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Multi-hot over the 19 real genres; '(no genres listed)' gives a zero vector (= no vector)."""
-    labels = GENRES[:-1]
-    X = np.zeros((len(movies), len(labels)), np.float32)
-    for r, g in enumerate(movies.genres.astype(str)):
-        for label in g.split("|"):
-            if label in labels:
-                X[r, labels.index(label)] = 1.0
-    return movies.movieId.to_numpy(np.int64), X
+    from .training import genre_matrix
+    X, _ = genre_matrix(movies.genres)  # its last column, "(no genres listed)", is always 0
+    return movies.movieId.to_numpy(np.int64), X[:, : len(GENRES) - 1]
 
 
 def genome_path(cfg: Profile) -> Path | None:
