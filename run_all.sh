@@ -19,7 +19,9 @@ fi
 STAMP="$VENV/.vt2-installed"
 if [ ! -f "$STAMP" ] || [ pyproject.toml -nt "$STAMP" ]; then
   "$VENV/bin/python" -m pip install -q --upgrade pip "setuptools<82" wheel
-  "$VENV/bin/python" -m pip install -q -e .
+  EXTRA=""  # a GPU box gets the CUDA build of JAX (the FM sampler, KERAS_BACKEND=jax)
+  if command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1; then EXTRA="[gpu]"; fi
+  "$VENV/bin/python" -m pip install -q -e ".$EXTRA"
   "$VENV/bin/python" -m ipykernel install --sys-prefix --name vt2 --display-name "Python (vt2)" >/dev/null
   touch "$STAMP"
 fi
