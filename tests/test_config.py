@@ -49,3 +49,22 @@ def test_outputs_follow_output_root(smoke_cfg, _output_root):
     assert str(smoke_cfg.run_dir).startswith(str(_output_root))
     assert str(smoke_cfg.figures_dir).startswith(str(_output_root))
     assert str(smoke_cfg.data_path).startswith(str(_output_root))
+
+
+def test_differs_by_design_lists_every_field_away_from_the_paper():
+    import dataclasses
+
+    from vt2lib.config import Profile
+    from vt2lib.paper import paper_settings
+    from vt2lib.report import CODE_CHOICES, differences
+    assert set(paper_settings()) <= {f.name for f in dataclasses.fields(Profile)}
+    ml20m = load_profile("ml20m")
+    listed = differences(ml20m)
+    fields = {d.split("`")[1] for d in listed if d.startswith("`")}
+    assert fields == {"keyframe_rule", "download_format"}  # the two deliberate choices of the real profile
+    assert all(c in listed for c in CODE_CHOICES)
+    changed = differences(dataclasses.replace(ml20m, fm_rank=8, similarity="cosine", top_k=50))
+    for field in ("fm_rank", "similarity", "top_k"):
+        assert any(d.startswith(f"`{field}`") for d in changed), field
+    demo = {d.split("`")[1] for d in differences(load_profile("demo")) if d.startswith("`")}
+    assert {"learning_rate", "l2", "image_size", "backbone_alpha", "n_folds", "ratings_source"} <= demo

@@ -14,14 +14,17 @@ REQUIRED = {
     "02": ["n_trailers_ok", "n_trailers_failed", "n_keyframes_total", "n_sequences_s10", "n_sequences_s20",
            "feature_dim"],
     "03": ["best_epoch_s10", "best_epoch_s20", "val_genre_auc_s10", "val_id_top5_s10", "val_rating_rmse_s10",
-           "val_genre_auc_s20", "val_id_top5_s20", "val_rating_rmse_s20"],
+           "val_genre_auc_s20", "val_id_top5_s20", "val_rating_rmse_s20", "genre_auc_unseen_trailers_s10",
+           "val_genre_auc_s10_leakfree"],
     "04": ["explained_var_pc1", "explained_var_pc2", "n_trailer_embeddings"],
-    "05": ["rmse_median_emb512_s10", "rmse_median_metadata", "rmse_median_user_mean", "rmse_median_item_mean",
+    "05": ["rmse_median_emb512_s10", "rmse_median_emb512_s10_leakfree", "rmse_median_metadata", "rmse_median_user_mean", "rmse_median_item_mean",
            "rmse_median_global_mean", "rmse_median_random_similarity"],
     "06": ["rmse_median_fm"],
     "07": ["best_k_mean_rmse", "rmse_fm_alone_median", "rmse_best_fusion_median"],
-    "08": ["r2_embeddings", "r2_embeddings_cv", "r2_views_likes_dislikes", "r2_like_ratio"],
-    "09": ["rmse_cold_fm_ids", "rmse_cold_content_best", "rmse_cold_fm_side", "rmse_warm_fm_side", "rmse_warm_fm"],
+    "08": ["r2_embeddings", "r2_embeddings_cv", "r2_embeddings_cv_pca", "r2_embeddings_cv_ridge",
+           "r2_views_likes_dislikes", "r2_like_ratio"],
+    "09": ["rmse_cold_fm_ids", "rmse_cold_content_best", "rmse_cold_content_best_leakfree", "rmse_cold_fm_side",
+           "rmse_warm_fm_side", "rmse_warm_fm"],
 }
 
 
@@ -72,5 +75,6 @@ def test_demo_embedding_network_learns_genre_and_identity(tmp_path, monkeypatch)
     main(["demo", "--only", "01,02,03"])
     m = load_metrics(load_profile("demo"))
     for S in load_profile("demo").sequence_lengths:
-        assert m[f"val_genre_auc_s{S}"] > 0.6, S
         assert m[f"val_id_top5_s{S}"] > 5 * m[f"val_id_chance_top5_s{S}"], S
+    # genres are learnt, not trailers memorised: AUC on trailers the diagnostic model never saw
+    assert m["genre_auc_unseen_trailers_s10"] > 0.6

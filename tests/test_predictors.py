@@ -149,3 +149,17 @@ def test_fm_beats_baselines_on_synthetic_data(smoke_raw):
     assert fm.values.min() >= 0.5 and fm.values.max() <= 5.0
     assert rmse(fm) < rmse(P.user_mean(train, data.user[test], data.item[test]))
     assert rmse(fm) < rmse(P.global_mean(train, data.user[test], data.item[test]))
+
+
+def test_corrected_resampled_ttest_by_hand():
+    """Nadeau & Bengio (2003): t = mean(d) / sqrt((1/J + n_test/n_train) var(d)), J - 1 df.
+    d = (.01, .02, .015, .005, .01), 5 folds (ratio 1/4): mean .012, var 3.25e-5,
+    t = .012 / sqrt(.45 * 3.25e-5) = 3.1379; the plain paired t is 4.7068."""
+    from scipy import stats
+    from vt2lib.evaluation import corrected_resampled_ttest, paired_test
+    d = np.array([0.01, 0.02, 0.015, 0.005, 0.01])
+    t, p = corrected_resampled_ttest(d, 1 / 4)
+    assert t == pytest.approx(3.1379, abs=1e-4) and p == pytest.approx(2 * stats.t.sf(3.1379, 4), rel=1e-3)
+    out = paired_test(pd.Series(d + 1.0), pd.Series(np.ones(5)))
+    assert out["corrected_p"] == pytest.approx(p) and out["ttest_p"] < out["corrected_p"]
+    assert corrected_resampled_ttest(np.zeros(5), 0.25) == (0.0, 1.0)

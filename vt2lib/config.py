@@ -80,7 +80,10 @@ class Profile:
     # --- embedding network training (paper 3.2) ---
     lstm_units: int = 256                 # per direction
     embedding_sizes: tuple[int, int] = (512, 256)
-    heads: tuple[str, ...] = ("rating", "genre", "trailer_id")
+    heads: tuple[str, ...] = ("rating", "genre", "trailer_id")   # the paper's model (its rating target leaks)
+    leakfree_heads: tuple[str, ...] = ("genre", "trailer_id")    # the leak-free model: no rating head
+    analysis_embeddings: str = "leakfree"  # embeddings notebooks 08 and 09 use: leakfree | paper
+    unseen_trailer_share: float = 0.2     # trailers held out of the genre diagnostic (AUC on unseen trailers)
     loss_weights: tuple[float, float, float] = (1.0, 1.0, 1.0)  # rating, genre, trailer_id
     learning_rate: float = 3e-4
     l2: float = 0.01                      # L2 on the dense layers (authors' code)
@@ -97,6 +100,7 @@ class Profile:
     fm_rank: int = 32
     fm_iters: int = 100
     fm_init_stdev: float = 0.1
+    fm_backend: str = "auto"              # myfm (CPU reference) | jax (vt2lib.fm_gibbs) | auto (jax on a GPU, else myfm)
     fusion_k_step: float = 0.05
     fusion_variant: str = "emb512_s10"    # content model of Figs 7-8 (every variant is swept too)
     fusion_val_share: float = 0.1         # inner validation share of each fold's training part (choosing k)

@@ -1,8 +1,9 @@
 """Sequence and trailer embeddings (paper 2.3, 3.4) and the PCA figures (Figs 9-11).
 
     seq = sequence_embeddings(embed_model, data)        # {"big": (n_seq, 512), "small": (n_seq, 256)}
-    save_embeddings(cfg, S, data, seq)                   # runs/<p>/embeddings/s{S}.npz
-    ids, X = load_item_vectors(cfg, "emb512_s10")        # trailer embedding per movieId
+    save_embeddings(cfg, S, data, seq, model="leakfree") # runs/<p>/embeddings/s{S}_leakfree.npz
+    ids, X = load_item_vectors(cfg, "emb512_s10")        # trailer embedding per movieId (paper model)
+    ids, X = load_item_vectors(cfg, "emb512_s10_leakfree")   # the same from the model without rating head
     fig, var = pca_figure(seq["small"], data, movies, patterns, references)
 
 Trailer embedding = mean of its sequence embeddings; movies that share a YouTube id share
@@ -39,24 +40,34 @@ def trailer_means(seq_trailer: np.ndarray, emb: np.ndarray, n_trailers: int) -> 
     return (sums / np.maximum(counts, 1)).astype(np.float32)
 
 
-def embeddings_path(cfg: Profile, seq_len: int) -> Path:
-    return cfg.run_dir / "embeddings" / f"s{seq_len}.npz"
+def embeddings_path(cfg: Profile, seq_len: int, model: str = "paper") -> Path:
+    return cfg.run_dir / "embeddings" / (f"s{seq_len}.npz" if model == "paper" else f"s{seq_len}_{model}.npz")
 
 
-def variant_names(cfg: Profile) -> list[str]:
-    """Content-based variants in Table 1 order: emb256_s10, emb512_s10, emb256_s20, emb512_s20.
+def variant_names(cfg: Profile, model: str = "paper") -> list[str]:
+    """Content-based variants in Table 1 order: emb256_s10, emb512_s10, emb256_s20, emb512_s20
+    (model "leakfree": the same names ending in _leakfree).
 
     None for a profile without trailers (trailer_source = "none"): only the rating rows run.
     """
     if cfg.trailer_source == "none":
         return []
     big, small = cfg.embedding_sizes
-    return [f"emb{d}_s{s}" for s in cfg.sequence_lengths for d in (small, big)]
+    suffix = "" if model == "paper" else f"_{model}"
+    return [f"emb{d}_s{s}{suffix}" for s in cfg.sequence_lengths for d in (small, big)]
 
 
-def save_embeddings(cfg: Profile, seq_len: int, data: SequenceData, seq: dict[str, np.ndarray]) -> Path:
+def analysis_variant(cfg: Profile, variant: str) -> str:
+    """`variant` (e.g. emb256_s10) from the model the analyses use (cfg.analysis_embeddings)."""
+    if cfg.analysis_embeddings not in ("paper", "leakfree"):
+        raise ValueError(f"analysis_embeddings must be paper or leakfree, got {cfg.analysis_embeddings!r}")
+    return variant if cfg.analysis_embeddings == "paper" else f"{variant}_leakfree"
+
+
+def save_embeddings(cfg: Profile, seq_len: int, data: SequenceData, seq: dict[str, np.ndarray],
+                    model: str = "paper") -> Path:
     t = data.trailers
-    path = embeddings_path(cfg, seq_len)
+    path = embeddings_path(cfg, seq_len, model)
     write_npz_atomic(path, youtube_id=t.youtube_id.to_numpy(str), movie_id=t.movieId.to_numpy(np.int64),
                      seq_trailer=data.seq_trailer, seq_pos=data.seq_pos,
                      seq_big=seq["big"].astype(np.float32), seq_small=seq["small"].astype(np.float32),
@@ -66,12 +77,13 @@ def save_embeddings(cfg: Profile, seq_len: int, data: SequenceData, seq: dict[st
 
 
 def load_item_vectors(cfg: Profile, variant: str) -> tuple[np.ndarray, np.ndarray]:
-    """(movie ids, vectors) of a trailer-embedding variant such as 'emb512_s10'."""
-    m = re.fullmatch(r"emb(\d+)_s(\d+)", variant)
+    """(movie ids, vectors) of a trailer-embedding variant such as 'emb512_s10' or 'emb512_s10_leakfree'."""
+    m = re.fullmatch(r"emb(\d+)_s(\d+)(?:_(leakfree))?", variant)
     if not m:
-        raise ValueError(f"unknown embedding variant {variant!r}; valid: {variant_names(cfg)}")
-    dim, seq_len = int(m.group(1)), int(m.group(2))
-    path = embeddings_path(cfg, seq_len)
+        raise ValueError(f"unknown embedding variant {variant!r}; valid: {variant_names(cfg)} "
+                         f"and {variant_names(cfg, 'leakfree')}")
+    dim, seq_len, model = int(m.group(1)), int(m.group(2)), m.group(3) or "paper"
+    path = embeddings_path(cfg, seq_len, model)
     if not path.is_file():
         raise DataError(f"{path} is missing: run notebook 04_extract_embeddings for profile {cfg.name!r}")
     z = np.load(path)

@@ -31,7 +31,8 @@ def folds_path(cfg: Profile) -> Path:
 
 
 def assign_folds(n: int, n_folds: int, seed: int) -> np.ndarray:
-    """Fold id per row: KFold(n_folds, shuffle=True, random_state=seed), as the authors."""
+    """Fold id per row: KFold(n_folds, shuffle=True, random_state=seed), as the authors' content-based
+    script (their libFM splits used an unseeded shuffle; we score every method on these folds)."""
     fold = np.empty(n, np.int8)
     for k, (_, test) in enumerate(KFold(n_folds, shuffle=True, random_state=seed).split(np.zeros(n))):
         fold[test] = k
@@ -182,11 +183,31 @@ def summary_row(per_fold: pd.DataFrame) -> dict[str, float]:
     return out
 
 
-def paired_test(a: pd.Series, b: pd.Series) -> dict[str, float]:
-    """Paired comparison across folds: mean difference, Wilcoxon signed-rank and paired t-test p."""
+def corrected_resampled_ttest(d, test_train_ratio: float) -> tuple[float, float]:
+    """Nadeau & Bengio (2003): (t, two-sided p) for per-fold differences `d` of J resamples.
+
+    CV folds share most of their training data, so their differences are positively
+    correlated and the plain paired t-test's variance var(d)/J is too small; the corrected
+    variance is (1/J + n_test/n_train) var(d), with J - 1 degrees of freedom.
+    """
+    from scipy import stats
+    d = np.asarray(d, np.float64)
+    J = len(d)
+    var = d.var(ddof=1)
+    if J < 2 or var == 0:
+        return (0.0, 1.0) if not np.any(d) else (float(np.sign(d.mean()) * np.inf), 0.0)
+    t = d.mean() / np.sqrt((1 / J + test_train_ratio) * var)
+    return float(t), float(2 * stats.t.sf(abs(t), J - 1))
+
+
+def paired_test(a: pd.Series, b: pd.Series, test_train_ratio: float | None = None) -> dict[str, float]:
+    """Paired comparison across folds: mean difference, Wilcoxon signed-rank and paired t-test p,
+    and the Nadeau-Bengio corrected resampled t-test (`test_train_ratio` defaults to k-fold's 1/(k-1))."""
     from scipy import stats
     d = (a - b).to_numpy()
     out = {"mean_diff": float(d.mean()), "n_folds": int(len(d))}
     out["wilcoxon_p"] = float(stats.wilcoxon(a, b).pvalue) if np.any(d != 0) else 1.0
     out["ttest_p"] = float(stats.ttest_rel(a, b).pvalue) if np.std(d) > 0 else 1.0
+    ratio = test_train_ratio if test_train_ratio is not None else 1 / max(len(d) - 1, 1)
+    out["corrected_t"], out["corrected_p"] = corrected_resampled_ttest(d, ratio)
     return out

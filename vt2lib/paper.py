@@ -2,6 +2,7 @@
 
     published_table(1)  # Table 1 as a DataFrame indexed by method
     published_count("n_trailers_unavailable")  # 6511
+    paper_settings()["image_size"]      # {"value": 224, "source": "paper 2.3: ..."}
 """
 from __future__ import annotations
 
@@ -29,6 +30,12 @@ def published_count(name: str) -> float | str:
         return float(value)
     except ValueError:
         return value
+
+
+def paper_settings() -> dict[str, dict]:
+    """The paper's value of each result-changing profile field, with its source (paper/settings.toml)."""
+    import tomllib
+    return tomllib.loads((PAPER_DIR / "settings.toml").read_text())
 
 
 def side_by_side(reproduced: pd.DataFrame, published: pd.DataFrame, suffixes=("ours", "paper")) -> pd.DataFrame:

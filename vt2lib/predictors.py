@@ -201,10 +201,10 @@ def content_based_dense_reference(train: Ratings, test_u, test_i, sim: np.ndarra
     """A faithful re-implementation of the authors' method, for the benchmark and tests only.
 
     The training ratings as a dense (users x items) matrix with its rated-mask; per test
-    item, the item's similarity row is broadcast over the whole matrix, and Eq. 1's
-    numerator and denominator are row sums for every user, of which the test users' rows
-    are kept: O(users x items) work per test item. No fallbacks beyond Eq. 1 (pairs with
-    zero similarity mass are NaN).
+    item, the rows of that item's test users are taken as a dense block, the item's
+    similarity row is broadcast over it, and Eq. 1's numerator and denominator are its row
+    sums: O(test users of the item x items) work per test item, as in their script. No
+    fallbacks beyond Eq. 1 (pairs with zero similarity mass are NaN).
     """
     R = np.zeros((train.n_users, train.n_items), np.float32)
     R[train.user, train.item] = train.rating
@@ -216,9 +216,9 @@ def content_based_dense_reference(train: Ratings, test_u, test_i, sim: np.ndarra
             continue
         s = np.zeros(train.n_items, np.float32)
         s[has] = sim[vec_row[i], vec_row[has]]
-        weights = M * s[None, :]                        # (users, items)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            every_user = (R * weights).sum(1) / weights.sum(1)
         pairs = np.flatnonzero(test_i == i)
-        out[pairs] = every_user[test_u[pairs]]
+        users = test_u[pairs]
+        weights = M[users] * s[None, :]                 # (test users of i, items)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[pairs] = (R[users] * weights).sum(1) / weights.sum(1)
     return np.clip(out, RATING_MIN, RATING_MAX)

@@ -4,6 +4,7 @@
     save_table(cfg, df, "tab02_dataset_statistics")    # figures/<profile>/tab02_....csv + .md
     record(cfg, "n_movies_filtered", 13571)             # runs/<profile>/metrics.json
     load_metrics(cfg)                                   # what the notebooks recorded (tests read it)
+    synthetic_note(cfg, "the differences between methods")   # a caveat shown on synthetic profiles only
 
 Names start with the paper item they reproduce (figNN_ / tabNN_); items beyond the paper
 use `extra_`. Numbers recorded here are the ones the tests and the report read back.
@@ -43,18 +44,26 @@ def save_figure(cfg: Profile, fig, name: str) -> list[Path]:
 
 
 def to_markdown(df: pd.DataFrame, floatfmt: str = ".4f") -> str:
-    """A GitHub-flavoured Markdown table (no extra dependency)."""
-    def fmt(v):
-        if isinstance(v, (float, np.floating)):
-            if math.isnan(v):
-                return ""
-            return f"{int(v):,}" if float(v).is_integer() and abs(v) >= 10 else format(v, floatfmt)
-        return "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
+    """A GitHub-flavoured Markdown table (no extra dependency); columns of whole numbers print as integers."""
+    def whole(col) -> bool:
+        v = pd.to_numeric(df[col], errors="coerce").dropna()
+        return df[col].dtype != bool and len(v) == df[col].notna().sum() > 0 and bool((v == v.round()).all()) \
+            and bool((v.abs() >= 2).any())
+
+    def fmt(v, as_int):
+        if v is None or v is pd.NA or (isinstance(v, (float, np.floating)) and math.isnan(v)):
+            return ""
+        if isinstance(v, (float, np.floating, int, np.integer)) and not isinstance(v, bool):
+            if as_int or (float(v).is_integer() and abs(v) >= 10):
+                return f"{int(v):,}"
+            return format(float(v), floatfmt)
+        return str(v)
+    ints = [whole(c) for c in df.columns]
     index_name = df.index.name or ""
     header = [index_name] + [str(c) for c in df.columns]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for idx, row in df.iterrows():
-        lines.append("| " + " | ".join([str(idx)] + [fmt(v) for v in row]) + " |")
+        lines.append("| " + " | ".join([str(idx)] + [fmt(v, k) for v, k in zip(row, ints)]) + " |")
     return "\n".join(lines) + "\n"
 
 
@@ -66,6 +75,21 @@ def save_table(cfg: Profile, df: pd.DataFrame, name: str, floatfmt: str = ".4f")
         df.to_csv(tmp)
     write_text_atomic(md, to_markdown(df, floatfmt))
     return [csv, md]
+
+
+def is_synthetic(cfg: Profile) -> bool:
+    return cfg.ratings_source == "synthetic" or cfg.trailer_source == "synthetic"
+
+
+def synthetic_note(cfg: Profile, what: str):
+    """On synthetic data, one sentence next to the numbers: they describe the generator, not movies.
+
+    Returns a displayable Markdown object, or None (nothing shown) on real data."""
+    if not is_synthetic(cfg):
+        return None
+    from IPython.display import Markdown
+    return Markdown(f"**Synthetic data (profile `{cfg.name}`):** {what} are properties of the data generator "
+                    "(`vt2lib.synthetic`), not findings about movies; only real data (`ml20m`) tests the paper's claims.")
 
 
 def metrics_path(cfg: Profile) -> Path:

@@ -2,23 +2,37 @@
 
     data = SequenceData.build(cache, trailers, genres, mean_rating, seq_len=10, shift=5)
     split = data.split(val_share=0.15)
-    result = train(cfg, data, split, out_dir)   # resumable; result.model, result.history, result.best_epoch
+    result = train(model_config(cfg, "leakfree"), data, split, model_dir(cfg, 10, "leakfree"))  # resumable
+    # validation numbers per head, genre AUC on unseen trailers: vt2lib.validation
+
+Two models per sequence length (MODELS): `paper` trains the heads of the paper (cfg.heads,
+rating head included: its target, each movie's mean rating over all cleaned ratings, is
+what the CV test folds are later scored on); `leakfree` trains without the rating head
+(cfg.leakfree_heads), so nothing it learns has seen an evaluation rating. A rating target
+from each fold's training part only would need one model (and one set of embeddings) per
+fold; dropping the head gives one leak-free model valid for every fold and notebook, and
+Table 1 shows both so the effect of the leak is measured.
 
 Validation split: the last `val_share` of each trailer's windows, after a gap of
 ceil(S/shift)-1 windows that would share keyframes with them. Splitting by trailer would
 make the trailer-id head untestable (a held-out trailer has no class to predict);
 splitting sequences at random would leak, since neighbouring windows share most of their
-keyframes. Trailers with fewer than 3 windows stay in training only.
+keyframes. A trailer gives validation windows only if at least one training window is left
+before the gap (at least gap + 2 windows: 3 at S = 10, 5 at S = 20); shorter trailers stay
+in training only, so every trailer trains the trailer-id head.
 
 Checkpoints: after every epoch the model (with optimizer state), the best weights so far
 and the early-stopping state are written atomically; a rerun continues after the last
-complete epoch. Each epoch reseeds from (seed, epoch), so a resumed run matches an
-uninterrupted one.
+complete epoch, but only if the settings and data that define the model are unchanged
+(`training_key`); otherwise the folder is cleared and training starts over. Each epoch
+reseeds from (seed, epoch), so a resumed run matches an uninterrupted one.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
+import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,10 +104,20 @@ class SequenceData:
             y["trailer_id"] = t.astype(np.int32)
         return y, w
 
+    def restrict(self, keep: np.ndarray) -> "SequenceData":
+        """Only the trailers with keep[t] (boolean, one per trailer), renumbered 0..T'-1."""
+        keep = np.asarray(keep, bool)
+        rows = keep[self.seq_trailer]
+        new_index = np.cumsum(keep) - 1
+        return dataclasses.replace(self, seq_offset=self.seq_offset[rows], seq_trailer=new_index[self.seq_trailer[rows]],
+                                   seq_pos=self.seq_pos[rows], trailers=self.trailers[keep].reset_index(drop=True),
+                                   genre=self.genre[keep], genre_mask=self.genre_mask[keep])
+
     def split(self, val_share: float) -> tuple[np.ndarray, np.ndarray]:
         n_per = np.bincount(self.seq_trailer, minlength=self.n_trailers)
-        n_val = np.where(n_per >= 3, np.maximum(1, np.floor(n_per * val_share)), 0).astype(int)
         gap = math.ceil(self.seq_len / self.shift) - 1
+        n_val = np.minimum(np.maximum(1, np.floor(n_per * val_share)), n_per - gap - 1)  # >= 1 window trains
+        n_val = np.where(n_per >= gap + 2, n_val, 0).astype(int)
         first_val = n_per[self.seq_trailer] - n_val[self.seq_trailer]
         is_val = (n_val[self.seq_trailer] > 0) & (self.seq_pos >= first_val)
         is_train = ~is_val & ((n_val[self.seq_trailer] == 0) | (self.seq_pos < first_val - gap))
@@ -120,8 +144,22 @@ def sequence_data_for(cfg: Profile, seq_len: int) -> SequenceData:
     return SequenceData.build(load_feature_cache(cfg.cache_dir / "features"), trailers, seq_len, cfg.sequence_shift)
 
 
-def model_dir(cfg: Profile, seq_len: int) -> Path:
-    return cfg.run_dir / "models" / f"s{seq_len}"
+MODELS = ("paper", "leakfree")   # the embedding models trained per sequence length
+
+
+def model_config(cfg: Profile, model: str) -> Profile:
+    """The profile a model is trained with: the paper's heads, or the leak-free heads."""
+    if model == "paper":
+        return cfg
+    if model == "leakfree":
+        if "rating" in cfg.leakfree_heads:
+            raise ValueError(f"leakfree_heads {cfg.leakfree_heads} must not contain the rating head")
+        return dataclasses.replace(cfg, heads=tuple(cfg.leakfree_heads))
+    raise ValueError(f"unknown embedding model {model!r}; valid: {', '.join(MODELS)}")
+
+
+def model_dir(cfg: Profile, seq_len: int, model: str = "paper") -> Path:
+    return cfg.run_dir / "models" / (f"s{seq_len}" if model == "paper" else f"s{seq_len}_{model}")
 
 
 def _batches(keras):
@@ -173,17 +211,33 @@ def reseed(model, seed: int) -> None:
         v.assign(np.array([seed % (2**31 - 1), k], dtype=v.dtype))
 
 
+def training_key(cfg: Profile, data: SequenceData, split) -> str:
+    """A digest of everything that defines a trained model: settings, trailers, targets, split."""
+    from .evaluation import cache_key
+    fields = ("heads", "loss_weights", "lstm_units", "embedding_sizes", "learning_rate", "l2", "batch_size",
+              "max_epochs", "patience", "seed")
+    # the mean ratings (built from every evaluation rating) define only a model with a rating head
+    ratings = data.trailers.mean_rating.to_numpy(np.float64) if "rating" in cfg.heads else None
+    return cache_key(*(getattr(cfg, f) for f in fields), data.features.shape, data.seq_offset,
+                     data.trailers.youtube_id.to_numpy(str), ratings, data.genre, split[0], split[1])
+
+
 def train(cfg: Profile, data: SequenceData, split, out_dir: Path, stop_after_epoch: int | None = None,
           progress: bool = True) -> TrainResult:
     """Train with early stopping on validation loss, resuming from `out_dir` if possible.
 
-    `stop_after_epoch` ends the call early (tests use it to simulate an interrupted run).
+    A checkpoint made under another `training_key` (other heads, settings or data) is
+    discarded, never resumed or returned. `stop_after_epoch` ends the call early (tests use
+    it to simulate an interrupted run).
     """
     import keras
     from .model import build_models
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     state_path, ckpt, best_path = out_dir / "state.json", out_dir / "last.keras", out_dir / "best.weights.h5"
+    key = training_key(cfg, data, split)
+    if state_path.is_file() and json.loads(state_path.read_text()).get("key") != key:
+        shutil.rmtree(out_dir)  # made under other settings: stale
+    out_dir.mkdir(parents=True, exist_ok=True)
     train_idx, val_idx = split
     Batches = _batches(keras)
     set_determinism(cfg.seed)
@@ -191,7 +245,8 @@ def train(cfg: Profile, data: SequenceData, split, out_dir: Path, stop_after_epo
         state = json.loads(state_path.read_text())
         model = keras.saving.load_model(ckpt, compile=True)
     else:
-        state = {"epoch": 0, "best_val_loss": None, "best_epoch": 0, "wait": 0, "history": [], "done": False}
+        state = {"key": key, "epoch": 0, "best_val_loss": None, "best_epoch": 0, "wait": 0, "history": [],
+                 "done": False}
         model, _ = build_models(cfg, data.features.shape[1], data.seq_len, data.n_trailers)
     val_ds = Batches(data, val_idx, cfg.heads, cfg.batch_size)
     while not state["done"] and state["epoch"] < cfg.max_epochs:
@@ -230,27 +285,3 @@ def train(cfg: Profile, data: SequenceData, split, out_dir: Path, stop_after_epo
         with atomic_path(out_dir / "final.keras") as tmp:
             model.save(tmp)
     return TrainResult(model, history, state["best_epoch"], float(history.seconds.mean()))
-
-
-def evaluate_heads(model, data: SequenceData, idx: np.ndarray, heads, batch_size: int = 256) -> dict:
-    """Validation numbers of the restored model: genre AUC, trailer-id top-1/top-5, rating RMSE."""
-    from sklearn.metrics import roc_auc_score
-    if len(idx) == 0:
-        return {}
-    preds = model.predict(data.windows(idx), batch_size=batch_size, verbose=0)
-    y, w = data.targets(idx, heads)
-    out = {}
-    if "rating" in heads:
-        out["rating_rmse"] = float(np.sqrt(np.mean((preds["rating"] - y["rating"]) ** 2)))
-    if "genre" in heads:
-        keep = w["genre"] > 0
-        yt, yp = y["genre"][keep], preds["genre"][keep]
-        labels = (yt.sum(0) > 0) & (yt.sum(0) < len(yt))
-        out["genre_auc"] = float(roc_auc_score(yt[:, labels], yp[:, labels], average="macro")) if labels.any() else np.nan
-    if "trailer_id" in heads:
-        p = preds["trailer_id"]
-        top5 = np.argsort(-p, axis=1)[:, :5]
-        out["id_top1"] = float(np.mean(top5[:, 0] == y["trailer_id"]))
-        out["id_top5"] = float(np.mean((top5 == y["trailer_id"][:, None]).any(1)))
-        out["id_chance_top5"] = min(1.0, 5 / data.n_trailers)
-    return out
