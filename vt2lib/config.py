@@ -171,6 +171,7 @@ _DEMO = Profile(
     lstm_units=128,
     learning_rate=1e-3,  # 100x fewer sequences than ML20M: larger steps, weaker L2, or nothing is learnt
     l2=1e-4,
+    max_epochs=10,  # a laptop run trains five networks in 03 (paper + leak-free per S, one diagnostic)
     n_folds=5,
     fm_rank=8,
     fm_iters=60,

@@ -6,7 +6,7 @@ sampler, parallel and exact, on the CPU or a GPU) have the same model and hyper-
 prediction is the posterior mean over the kept samples, clipped to the rating range as libFM does.
 
     pred = fm_predict(train, test_u, test_i, rank=32, n_iter=100, init_stdev=0.1, seed=fold, backend="jax")
-    fn, key = fm_method(cfg, fold_seed_offset)          # the CV predictor every notebook uses
+    fn, key = fm_method(cfg, side=None)                 # the CV predictor every notebook uses (+ cache key)
     resolve_backend("auto")                             # "jax" where JAX sees a GPU, else "myfm"
 """
 from __future__ import annotations

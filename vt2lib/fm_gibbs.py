@@ -44,7 +44,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-RATING_MIN, RATING_MAX = 0.5, 5.0
+from .predictors import RATING_MAX, RATING_MIN
+
 ALPHA_0 = BETA_0 = GAMMA_0 = 1.0
 MU_0 = 0.0
 REG_0 = 1.0
@@ -204,9 +205,8 @@ def _sweep(s: State, d: Draws, user, item, y, mask, n_real, side, group, n_g,
     r = r - (w0 - s.w0) * mask
 
     mu_w, lambda_w = _hyper(s.w, s.mu_w, group, n_g, d.g_lambda_w, d.z_mu_w, G)
-    mu_V, lambda_V = None, None
 
-    def draw(theta, lam, lm, z, old, h, seg, r):
+    def draw(lam, lm, z, old, h, seg, r):
         """New values of coordinates whose rows are disjoint; h: (n,) d prediction / d coordinate."""
         hh = seg(h * h)
         quad = lam + alpha * hh
@@ -221,7 +221,7 @@ def _sweep(s: State, d: Draws, user, item, y, mask, n_real, side, group, n_g,
         for idx, seg, sl in ((user, seg_u, slice(0, U)), (item, seg_i, slice(U, U + I))):
             old = theta[sl]
             h = mask if q is None else (q - old[idx]) * mask
-            new = draw(theta, lam[sl], lm[sl], z[sl], old, h, seg, r)
+            new = draw(lam[sl], lm[sl], z[sl], old, h, seg, r)
             delta = (new - old)[idx]
             theta, r = theta.at[sl].set(new), r - delta * h
             q = None if q is None else q + delta
@@ -231,7 +231,7 @@ def _sweep(s: State, d: Draws, user, item, y, mask, n_real, side, group, n_g,
             j = U + I + c
             x = side[item, c] * mask
             h = x if q is None else x * (q - theta[j] * x)
-            new = draw(theta, lam[j], lm[j], z[j], theta[j], h, jnp.sum, r)
+            new = draw(lam[j], lm[j], z[j], theta[j], h, jnp.sum, r)
             delta = new - theta[j]
             return theta.at[j].set(new), (None if q is None else q + delta * x), r - delta * h
         if side.shape[1]:  # static: no side block, no loop to trace
