@@ -19,7 +19,7 @@ import pandas as pd
 
 from .config import Profile
 from .io import DataError, write_npz_atomic
-from .training import SequenceData
+from .training import MODELS, SequenceData
 
 
 def sequence_embeddings(embed_model, data: SequenceData, batch_size: int = 256) -> dict[str, np.ndarray]:
@@ -40,8 +40,15 @@ def trailer_means(seq_trailer: np.ndarray, emb: np.ndarray, n_trailers: int) -> 
     return (sums / np.maximum(counts, 1)).astype(np.float32)
 
 
+def model_suffix(model: str) -> str:
+    """How names mark an embedding model: "" for the paper's, "_leakfree" for the leak-free one."""
+    if model not in MODELS:
+        raise ValueError(f"unknown embedding model {model!r}; valid: {', '.join(MODELS)}")
+    return "" if model == "paper" else f"_{model}"
+
+
 def embeddings_path(cfg: Profile, seq_len: int, model: str = "paper") -> Path:
-    return cfg.run_dir / "embeddings" / (f"s{seq_len}.npz" if model == "paper" else f"s{seq_len}_{model}.npz")
+    return cfg.run_dir / "embeddings" / f"s{seq_len}{model_suffix(model)}.npz"
 
 
 def variant_names(cfg: Profile, model: str = "paper") -> list[str]:
@@ -53,15 +60,12 @@ def variant_names(cfg: Profile, model: str = "paper") -> list[str]:
     if cfg.trailer_source == "none":
         return []
     big, small = cfg.embedding_sizes
-    suffix = "" if model == "paper" else f"_{model}"
-    return [f"emb{d}_s{s}{suffix}" for s in cfg.sequence_lengths for d in (small, big)]
+    return [f"emb{d}_s{s}{model_suffix(model)}" for s in cfg.sequence_lengths for d in (small, big)]
 
 
 def analysis_variant(cfg: Profile, variant: str) -> str:
     """`variant` (e.g. emb256_s10) from the model the analyses use (cfg.analysis_embeddings)."""
-    if cfg.analysis_embeddings not in ("paper", "leakfree"):
-        raise ValueError(f"analysis_embeddings must be paper or leakfree, got {cfg.analysis_embeddings!r}")
-    return variant if cfg.analysis_embeddings == "paper" else f"{variant}_leakfree"
+    return variant + model_suffix(cfg.analysis_embeddings)
 
 
 def save_embeddings(cfg: Profile, seq_len: int, data: SequenceData, seq: dict[str, np.ndarray],
