@@ -30,3 +30,8 @@ def test_notebooks_committed_without_outputs_and_with_parameters():
         params = [c for c in code if "parameters" in c.get("metadata", {}).get("tags", [])]
         assert len(params) == 1 and "PROFILE" in "".join(params[0]["source"]), nb.name
         assert "savefig(" not in json.dumps(cells), f"{nb.name}: use vt2lib.results.save_figure"
+
+
+def test_figures_readme_is_generated_from_the_declaration():
+    from vt2lib.outputs import README_PATH, figures_readme
+    assert README_PATH.read_text() == figures_readme(), "figures/README.md is stale: run python -m vt2lib.outputs"

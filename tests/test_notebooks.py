@@ -1,32 +1,23 @@
 """Run every numbered notebook on the smoke profile with papermill and check what they record."""
 import json
+import math
 
 import pytest
 
 from vt2lib.config import load_profile
+from vt2lib.outputs import all_numbers, numbers_of
 from vt2lib.results import load_metrics
 from vt2lib.runner import main, numbered_notebooks
 
-# Metrics each notebook must record (issues: foundation, keyframes, embedding, evaluation, fusion).
-REQUIRED = {
-    "01": ["n_movies_mapped", "n_trailers_unavailable", "n_movies_filtered", "n_users_filtered",
-           "n_ratings_filtered", "mean_rating_filtered", "median_rating_filtered"],
-    "02": ["n_trailers_ok", "n_trailers_failed", "n_keyframes_total", "n_sequences_s10", "n_sequences_s20",
-           "feature_dim"],
-    "03": ["best_epoch_s10", "best_epoch_s20", "val_genre_auc_s10", "val_id_top5_s10", "val_rating_rmse_s10",
-           "val_genre_auc_s20", "val_id_top5_s20", "val_rating_rmse_s20", "genre_auc_unseen_trailers_s10",
-           "val_genre_auc_s10_leakfree"],
-    "04": ["explained_var_pc1", "explained_var_pc2", "n_trailer_embeddings"],
-    "05": ["rmse_median_emb512_s10", "rmse_median_emb512_s10_leakfree", "rmse_median_metadata", "rmse_median_user_mean", "rmse_median_item_mean",
-           "rmse_median_global_mean", "rmse_median_random_similarity"],
-    "06": ["rmse_median_fm"],
-    "07": ["best_k_mean_rmse", "rmse_fm_alone_median", "rmse_best_fusion_median"],
-    "08": ["r2_embeddings", "r2_embeddings_cv", "r2_embeddings_cv_pca", "r2_embeddings_cv_ridge",
-           "r2_views_likes_dislikes", "r2_like_ratio"],
-    "09": ["rmse_cold_fm_ids", "rmse_cold_content_best", "rmse_cold_content_best_leakfree", "rmse_cold_fm_side",
-           "rmse_warm_fm_side", "rmse_warm_fm"],
-}
+# Plausible ranges by metric name prefix (a recorded number outside is a bug, not a result).
+RANGES = {"rmse_": (0.05, 4.5), "mae_": (0.05, 4.5), "val_genre_auc": (0, 1), "genre_auc": (0, 1),
+          "val_id_": (0, 1), "explained_var": (0, 1), "best_k": (0, 1), "r2_embeddings_noise": (0, 1),
+          "r2_": (-50, 1), "mean_rating": (0.5, 5), "median_rating": (0.5, 5), "n_": (0, 1e9),
+          "best_epoch": (1, 1000), "seconds_per_epoch": (0, 1e5), "feature_dim": (1, 1e5), "val_rating_rmse": (0, 4.5)}
 
+
+def _range(metric):
+    return next(r for prefix, r in sorted(RANGES.items(), key=lambda kv: -len(kv[0])) if metric.startswith(prefix))
 
 @pytest.fixture(scope="module")
 def smoke_run():
@@ -37,15 +28,24 @@ def smoke_run():
 
 @pytest.mark.notebooks
 def test_every_notebook_records_its_numbers(smoke_run):
+    """Every number declared in vt2lib.outputs is recorded by its notebook, finite and in range."""
     cfg, metrics = smoke_run
-    present = {p.name[:2] for p in numbered_notebooks()}
-    for nb, names in REQUIRED.items():
-        if nb in present:
-            missing = [n for n in names if n not in metrics]
-            assert not missing, f"notebook {nb} did not record {missing}"
+    for nb in numbered_notebooks():
+        for n in numbers_of(cfg, nb.stem):
+            assert n.metric in metrics, f"notebook {nb.stem} did not record {n.metric}"
+            value = metrics[n.metric]
+            if value is None and n.optional:
+                continue
+            assert isinstance(value, (int, float)) and math.isfinite(value), f"{n.metric} = {value!r}"
+            low, high = _range(n.metric)
+            assert low <= value <= high, f"{n.metric} = {value} outside [{low}, {high}]"
+    assert {n.metric for _, n in all_numbers(cfg)} == set(metrics)  # nothing recorded beside the declaration
     assert (cfg.run_dir / "REPORT.md").is_file()
     prov = json.loads((cfg.run_dir / "provenance.json").read_text())
     assert prov["inputs"]["ratings"]["sha256"] and prov["environment"]["python"]
+    assert set(prov["notebooks"]) == {p.stem for p in numbered_notebooks()}
+    assert all(v["seconds"] > 0 and v["peak_rss_gib"] > 0.05 for v in prov["notebooks"].values())
+    assert prov["artifacts"] and all(a["status"] in ("computed", "reused") for a in prov["artifacts"].values())
 
 
 @pytest.mark.notebooks

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from vt2lib import predictors as P
+from vt2lib.io import DataError
 from vt2lib.evaluation import CVData, assign_folds, cache_key, fold_metrics, load_predictions, run_cv, summary_row
 
 
@@ -111,13 +112,21 @@ def test_cv_cache_resume_and_invalidation(small_cv):
         calls.append(k)
         return P.user_mean(tr, u, i)
 
-    first = run_cv(cfg, data, "um", fn, key="v1", progress=False)
+    def killed_at_fold_1(tr, u, i, k):
+        if k == 1:
+            raise KeyboardInterrupt("killed")
+        return fn(tr, u, i, k)
+
+    with pytest.raises(KeyboardInterrupt):
+        run_cv(cfg, data, "um", killed_at_fold_1, key="v1", progress=False)
+    with pytest.raises(DataError, match="unfinished"):  # an unfinished artifact is never read
+        load_predictions(cfg, "um")
+    first = run_cv(cfg, data, "um", fn, key="v1", progress=False)  # resumes: fold 0 is kept
     assert calls == [0, 1, 2] and len(first) == len(data.table)
-    (cfg.run_dir / "predictions" / "um" / "fold1.parquet").unlink()  # an interrupted run
-    run_cv(cfg, data, "um", fn, key="v1", progress=False)
-    assert calls == [0, 1, 2, 1]
+    run_cv(cfg, data, "um", fn, key="v1", progress=False)  # current: nothing is computed
+    assert calls == [0, 1, 2]
     run_cv(cfg, data, "um", fn, key="v2", progress=False)  # other inputs: everything is recomputed
-    assert calls == [0, 1, 2, 1, 0, 1, 2]
+    assert calls == [0, 1, 2, 0, 1, 2]
     pd.testing.assert_frame_equal(load_predictions(cfg, "um").sort_values(["fold", "userId", "movieId"]).reset_index(drop=True),
                                   first.sort_values(["fold", "userId", "movieId"]).reset_index(drop=True))
     row = summary_row(fold_metrics(first))

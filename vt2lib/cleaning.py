@@ -174,37 +174,33 @@ def apply_trailer_feedback(ratings: pd.DataFrame, keyframe_status: pd.DataFrame,
 
 
 # ------------------------------------------------------------------ persistence for later notebooks
-def clean_paths(cfg: Profile) -> dict[str, "Path"]:
-    d = cfg.run_dir / "data"
-    return {k: d / f"{k}.parquet" for k in ("ratings", "movies", "trailers", "cleaning_log")}
+CLEAN_TABLES = ("ratings", "movies", "trailers", "cleaning_log")
 
 
-def save_clean(cfg: Profile, result: CleanResult) -> None:
-    from .io import write_parquet_atomic
-    p = clean_paths(cfg)
-    write_parquet_atomic(result.ratings, p["ratings"])
-    write_parquet_atomic(result.movies.astype({"title": str, "genres": str}), p["movies"])
-    write_parquet_atomic(result.trailers, p["trailers"])
-    write_parquet_atomic(result.log, p["cleaning_log"])
-    final_ratings_path(cfg).unlink(missing_ok=True)  # 02 re-derives it from these ratings
-
-
-def final_ratings_path(cfg: Profile):
-    return cfg.run_dir / "data" / "ratings_final.parquet"
-
-
-def load_evaluation_ratings(cfg: Profile) -> pd.DataFrame:
-    """The ratings every evaluation uses: 01's cleaned ratings, minus 02's unusable trailers."""
-    p = final_ratings_path(cfg)
-    return pd.read_parquet(p) if p.is_file() else load_clean(cfg)["ratings"]
+def save_clean(cfg: Profile, result: CleanResult) -> str:
+    """Store 01's cleaned dataset (artifact `clean`); returns "computed", or "reused" when current."""
+    from .store import Store
+    return Store(cfg).save_tables("clean", {
+        "ratings": result.ratings, "movies": result.movies.astype({"title": str, "genres": str}),
+        "trailers": result.trailers, "cleaning_log": result.log})
 
 
 def load_clean(cfg: Profile) -> dict[str, pd.DataFrame]:
-    """The cleaned dataset of notebook 01 (and 02's trailer feedback), as DataFrames."""
-    from .io import DataError
-    out = {}
-    for k, path in clean_paths(cfg).items():
-        if not path.is_file():
-            raise DataError(f"{path} is missing: run notebook 01_clean_dataset for profile {cfg.name!r} first")
-        out[k] = pd.read_parquet(path)
-    return out
+    """The cleaned dataset of notebook 01, as DataFrames (DataError if missing or stale)."""
+    from .store import Store
+    store = Store(cfg)
+    return {t: store.load_table("clean", t) for t in CLEAN_TABLES}
+
+
+def save_evaluation_ratings(cfg: Profile, ratings: pd.DataFrame) -> str:
+    from .store import Store
+    return Store(cfg).save_tables("evaluation_ratings", {"ratings": ratings})
+
+
+def load_evaluation_ratings(cfg: Profile) -> pd.DataFrame:
+    """The ratings every evaluation uses: 01's cleaned ratings minus 02's unusable trailers
+    (a profile without trailers: 01's cleaned ratings)."""
+    from .store import Store
+    if cfg.trailer_source == "none":
+        return load_clean(cfg)["ratings"]
+    return Store(cfg).load_table("evaluation_ratings", "ratings")

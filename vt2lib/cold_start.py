@@ -4,6 +4,10 @@
     train_rows, test_rows = few_ratings_split(table, fold, k, n=3, seed)    # test movies keep 3 ratings
     side = side_features(data.movie_ids, {"genres": (ids, X), "trailer": (ids, E)})
 
+>>> fold = item_disjoint_folds(np.array([10, 10, 20, 30, 30, 30]), n_folds=2, seed=0)
+>>> bool(fold[0] == fold[1] and fold[3] == fold[4] == fold[5])    # a movie's ratings share one fold
+True
+
 The paper motivates trailer embeddings by the new-item problem but never tests it; these
 helpers build the splits that do, from the same cleaned ratings and code path as Table 1.
 """

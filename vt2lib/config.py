@@ -1,7 +1,12 @@
 """Run configuration: one typed `Profile` per named profile, or a user's TOML/YAML file.
 
-    from vt2lib.config import load_profile
-    cfg = load_profile("demo")                 # smoke | demo | ml20m
+>>> cfg = load_profile("demo")                 # smoke | demo | ml20m
+>>> cfg.image_size, cfg.sequence_lengths, cfg.n_folds
+(96, (10, 20), 5)
+>>> load_profile("nope")
+Traceback (most recent call last):
+ValueError: unknown profile 'nope'; valid: smoke, demo, ml20m or a .toml/.yaml file
+
     cfg = load_profile("my_profile.toml")      # base = "demo", then field overrides
 
 A profile file names its base profile and overrides fields, e.g.::
@@ -204,6 +209,28 @@ _SMOKE = dataclasses.replace(
 )
 
 PROFILES: dict[str, Profile] = {p.name: p for p in (_SMOKE, _DEMO, _ML20M)}
+
+# The embedding models trained per sequence length (notebook 03): the paper's heads, and the
+# leak-free heads (no rating head: its target is the mean of the ratings the CV later tests on).
+MODELS = ("paper", "leakfree")
+
+
+def model_name(seq_len: int, model: str = "paper") -> str:
+    """How files and variants name an embedding model: s10 (the paper's), s10_leakfree, ..."""
+    return f"s{seq_len}" + ("" if model == "paper" else f"_{model}")
+
+
+def model_heads(cfg: Profile, model: str) -> tuple[str, ...]:
+    """The heads an embedding model trains ("genre_unseen": 03's genre diagnostic)."""
+    if model == "paper":
+        return tuple(cfg.heads)
+    if model == "leakfree":
+        if "rating" in cfg.leakfree_heads:
+            raise ValueError(f"leakfree_heads {cfg.leakfree_heads} must not contain the rating head")
+        return tuple(cfg.leakfree_heads)
+    if model == "genre_unseen":
+        return ("genre",)
+    raise ValueError(f"unknown embedding model {model!r}; valid: {', '.join(MODELS)}, genre_unseen")
 
 
 def _coerce(name: str, current: Any, value: Any, source: str) -> Any:

@@ -39,6 +39,25 @@ def _movielens_folder(cfg: Profile) -> Path:
     raise DataError(f"profile {cfg.name!r}: ratings_source='movielens' needs movielens_dir or download_ml20m")
 
 
+def input_files(cfg: Profile) -> dict[str, Path]:
+    """The real input files a profile reads (none for synthetic data: its settings define it)."""
+    files = {}
+    if cfg.ratings_source == "movielens":
+        folder = Path(cfg.movielens_dir) if cfg.movielens_dir else cfg.data_path / "ml-20m"
+        files |= {n: folder / f"{n}.csv" for n in ("ratings", "movies", "genome-scores")}
+    if cfg.trailer_source == "youtube":
+        files["youtube_mapping"] = Path(cfg.youtube_mapping) if cfg.youtube_mapping else cfg.data_path / "ml-youtube.csv"
+        for name in ("availability_file", "metadata_file"):
+            if getattr(cfg, name):
+                files[name] = Path(getattr(cfg, name))
+    return files
+
+
+def trailer_dir(cfg: Profile) -> Path:
+    """Where the trailer videos are (downloaded, or written by the generator)."""
+    return cfg.data_path / "trailers"
+
+
 def load_raw_data(cfg: Profile) -> RawData:
     if cfg.ratings_source == "synthetic" or cfg.trailer_source == "synthetic":
         synth = generate_demo_dataset(cfg)
@@ -51,11 +70,11 @@ def load_raw_data(cfg: Profile) -> RawData:
         raise ValueError(f"unknown ratings_source {cfg.ratings_source!r}; valid: synthetic, movielens")
     ratings, movies = load_ratings(files["ratings"]), load_movies(files["movies"])
 
-    mapping = availability = metadata = trailer_dir = None
+    mapping = availability = metadata = videos = None
     if cfg.trailer_source == "synthetic":
         files.update(youtube_mapping=synth["youtube_mapping"], availability=synth["availability"],
                      metadata=synth["metadata"])
-        trailer_dir = synth["trailers"]
+        videos = synth["trailers"]
     elif cfg.trailer_source == "youtube":
         files["youtube_mapping"] = Path(cfg.youtube_mapping) if cfg.youtube_mapping else (
             ensure_ml20m_youtube(cfg.data_path) if cfg.download_ml20m else cfg.data_path / "ml-youtube.csv")
@@ -63,7 +82,7 @@ def load_raw_data(cfg: Profile) -> RawData:
             files["availability"] = Path(cfg.availability_file)
         if cfg.metadata_file:
             files["metadata"] = Path(cfg.metadata_file)
-        trailer_dir = cfg.data_path / "trailers"
+        videos = trailer_dir(cfg)
     elif cfg.trailer_source != "none":
         raise ValueError(f"unknown trailer_source {cfg.trailer_source!r}; valid: synthetic, youtube, none")
 
@@ -85,4 +104,4 @@ def load_raw_data(cfg: Profile) -> RawData:
             ok = availability.youtube_id[availability.status_code == 200]
             files["metadata"] = cfg.data_path / "trailer_metadata.csv"
             metadata = fetch_metadata_ytdlp(ok, files["metadata"])
-    return RawData(ratings, movies, mapping, availability, metadata, trailer_dir, files)
+    return RawData(ratings, movies, mapping, availability, metadata, videos, files)

@@ -1,25 +1,28 @@
 """Sequence and trailer embeddings (paper 2.3, 3.4) and the PCA figures (Figs 9-11).
 
-    seq = sequence_embeddings(embed_model, data)        # {"big": (n_seq, 512), "small": (n_seq, 256)}
-    save_embeddings(cfg, S, data, seq, model="leakfree") # runs/<p>/embeddings/s{S}_leakfree.npz
-    ids, X = load_item_vectors(cfg, "emb512_s10")        # trailer embedding per movieId (paper model)
-    ids, X = load_item_vectors(cfg, "emb512_s10_leakfree")   # the same from the model without rating head
-    fig, var = pca_figure(seq["small"], data, movies, patterns, references)
+    seq = embeddings_for(cfg, data, "leakfree")    # {"big": (n_seq, 512), "small": (n_seq, 256)}; stored
+    fig, var, n = pca_figure(seq["small"], data, movies, patterns, references, title)
 
-Trailer embedding = mean of its sequence embeddings; movies that share a YouTube id share
-the trailer embedding.
+Notebook 04 runs each trained model of 03 over every sequence and stores the result as the
+artifact embeddings/s{S}[_leakfree] (sequence embeddings and the trailer embeddings, the
+mean of a trailer's sequence embeddings); a rerun under the same key loads it. Movies that
+share a YouTube id share the trailer embedding. The content-based methods read them
+through vt2lib.item_vectors.
+
+>>> trailer_means(np.array([0, 0, 1]), np.array([[1.0], [3.0], [5.0]]), 2).ravel().tolist()
+[2.0, 5.0]
 """
 from __future__ import annotations
-
-import re
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .config import Profile
-from .io import DataError, write_npz_atomic
-from .training import MODELS, SequenceData
+from .config import Profile, model_name
+from .io import write_npz_atomic
+from .store import Store
+from .training import SequenceData, load_trained_model
+
+EMBEDDINGS_FILE = "embeddings.npz"
 
 
 def sequence_embeddings(embed_model, data: SequenceData, batch_size: int = 256) -> dict[str, np.ndarray]:
@@ -40,65 +43,26 @@ def trailer_means(seq_trailer: np.ndarray, emb: np.ndarray, n_trailers: int) -> 
     return (sums / np.maximum(counts, 1)).astype(np.float32)
 
 
-def model_suffix(model: str) -> str:
-    """How names mark an embedding model: "" for the paper's, "_leakfree" for the leak-free one."""
-    if model not in MODELS:
-        raise ValueError(f"unknown embedding model {model!r}; valid: {', '.join(MODELS)}")
-    return "" if model == "paper" else f"_{model}"
+def embeddings_artifact(seq_len: int, model: str = "paper") -> str:
+    return f"embeddings/{model_name(seq_len, model)}"
 
 
-def embeddings_path(cfg: Profile, seq_len: int, model: str = "paper") -> Path:
-    return cfg.run_dir / "embeddings" / f"s{seq_len}{model_suffix(model)}.npz"
-
-
-def variant_names(cfg: Profile, model: str = "paper") -> list[str]:
-    """Content-based variants in Table 1 order: emb256_s10, emb512_s10, emb256_s20, emb512_s20
-    (model "leakfree": the same names ending in _leakfree).
-
-    None for a profile without trailers (trailer_source = "none"): only the rating rows run.
-    """
-    if cfg.trailer_source == "none":
-        return []
-    big, small = cfg.embedding_sizes
-    return [f"emb{d}_s{s}{model_suffix(model)}" for s in cfg.sequence_lengths for d in (small, big)]
-
-
-def analysis_variant(cfg: Profile, variant: str) -> str:
-    """`variant` (e.g. emb256_s10) from the model the analyses use (cfg.analysis_embeddings)."""
-    return variant + model_suffix(cfg.analysis_embeddings)
-
-
-def save_embeddings(cfg: Profile, seq_len: int, data: SequenceData, seq: dict[str, np.ndarray],
-                    model: str = "paper") -> Path:
-    t = data.trailers
-    path = embeddings_path(cfg, seq_len, model)
-    write_npz_atomic(path, youtube_id=t.youtube_id.to_numpy(str), movie_id=t.movieId.to_numpy(np.int64),
-                     seq_trailer=data.seq_trailer, seq_pos=data.seq_pos,
-                     seq_big=seq["big"].astype(np.float32), seq_small=seq["small"].astype(np.float32),
-                     trailer_big=trailer_means(data.seq_trailer, seq["big"], len(t)),
-                     trailer_small=trailer_means(data.seq_trailer, seq["small"], len(t)))
-    return path
-
-
-def load_item_vectors(cfg: Profile, variant: str) -> tuple[np.ndarray, np.ndarray]:
-    """(movie ids, vectors) of a trailer-embedding variant such as 'emb512_s10' or 'emb512_s10_leakfree'."""
-    m = re.fullmatch(r"emb(\d+)_s(\d+)(?:_(leakfree))?", variant)
-    if not m:
-        raise ValueError(f"unknown embedding variant {variant!r}; valid: {variant_names(cfg)} "
-                         f"and {variant_names(cfg, 'leakfree')}")
-    dim, seq_len, model = int(m.group(1)), int(m.group(2)), m.group(3) or "paper"
-    path = embeddings_path(cfg, seq_len, model)
-    if not path.is_file():
-        raise DataError(f"{path} is missing: run notebook 04_extract_embeddings for profile {cfg.name!r}")
-    z = np.load(path)
-    key = "trailer_big" if dim == cfg.embedding_sizes[0] else "trailer_small"
-    if z[key].shape[1] != dim:
-        raise DataError(f"{path}: {key} has {z[key].shape[1]} dimensions, variant {variant} expects {dim}")
-    # Movies that share a YouTube id share its trailer embedding.
-    status = pd.read_parquet(cfg.run_dir / "data" / "keyframe_status.parquet").query("status == 'ok'")
-    row_of = pd.Series(np.arange(len(z["youtube_id"])), index=z["youtube_id"])
-    status = status[status.youtube_id.isin(row_of.index)].sort_values("movieId")
-    return status.movieId.to_numpy(np.int64), z[key][row_of[status.youtube_id].to_numpy()]
+def embeddings_for(cfg: Profile, data: SequenceData, model: str = "paper") -> dict[str, np.ndarray]:
+    """The sequence embeddings of 03's `model` at data.seq_len: computed and stored once per key."""
+    from .model import embedding_model_of
+    with Store(cfg).produce(embeddings_artifact(data.seq_len, model)) as art:
+        path = art.path / EMBEDDINGS_FILE
+        if art.reused:
+            z = np.load(path)
+            return {"big": z["seq_big"], "small": z["seq_small"]}
+        seq = sequence_embeddings(embedding_model_of(load_trained_model(cfg, data.seq_len, model)), data)
+        t = data.trailers
+        write_npz_atomic(path, youtube_id=t.youtube_id.to_numpy(str), movie_id=t.movieId.to_numpy(np.int64),
+                         seq_trailer=data.seq_trailer, seq_pos=data.seq_pos,
+                         seq_big=seq["big"].astype(np.float32), seq_small=seq["small"].astype(np.float32),
+                         trailer_big=trailer_means(data.seq_trailer, seq["big"], len(t)),
+                         trailer_small=trailer_means(data.seq_trailer, seq["small"], len(t)))
+        return seq
 
 
 def select_titles(movies: pd.DataFrame, patterns) -> pd.DataFrame:

@@ -1,13 +1,20 @@
 """Cross-validation shared by notebooks 05-07: folds, per-fold predictions, metrics, Table 1.
 
-    folds = ensure_folds(cfg, ratings)                 # fold id per rating, saved once, reused
-    run_cv(cfg, folds, "user_mean", fn)                # fn(train, test_u, test_i, fold) -> Prediction
+    folds = ensure_folds(cfg, ratings)                 # fold id per rating: the store's `folds` artifact
+    run_cv(cfg, data, "user_mean", fn, key)            # fn(train, test_u, test_i, fold) -> Prediction
     preds = load_predictions(cfg, "user_mean")         # userId, movieId, rating, fold, prediction
     per_fold = fold_metrics(preds)                     # rmse/mae per fold
     summary_row(per_fold)                              # min/max/mean/median as in Table 1
 
-A finished fold is saved (parquet) and skipped by a rerun; the fallback counts of each
-fold are saved beside it.
+Predictions are the store's artifact predictions/<method>, keyed by the folds and the
+method's own key: a finished fold is saved (parquet) and skipped by a rerun under the same
+key; the fallback counts of each fold are saved beside it.
+
+>>> preds = pd.DataFrame({"fold": [0, 0, 1], "rating": [4.0, 2.0, 3.0], "prediction": [3.0, 2.0, 3.5]})
+>>> fold_metrics(preds).round(4).to_dict("list")
+{'rmse': [0.7071, 0.5], 'mae': [0.5, 0.5]}
+>>> assign_folds(6, 3, seed=42).tolist()          # KFold(3, shuffle=True, random_state=42)
+[0, 0, 1, 2, 2, 1]
 """
 from __future__ import annotations
 
@@ -22,12 +29,10 @@ from sklearn.model_selection import KFold
 from tqdm.auto import tqdm
 
 from .config import Profile
-from .io import DataError, write_json_atomic, write_parquet_atomic
+from .io import write_json_atomic, write_parquet_atomic
 from .predictors import Prediction, Ratings
-
-
-def folds_path(cfg: Profile) -> Path:
-    return cfg.run_dir / "data" / "folds.parquet"
+from .store import Store
+from .store import digest as cache_key
 
 
 def assign_folds(n: int, n_folds: int, seed: int) -> np.ndarray:
@@ -40,16 +45,14 @@ def assign_folds(n: int, n_folds: int, seed: int) -> np.ndarray:
 
 
 def ensure_folds(cfg: Profile, ratings: pd.DataFrame) -> pd.DataFrame:
-    """The CV table (userId, movieId, rating, fold), computed once per cleaned dataset."""
-    path = folds_path(cfg)
-    if path.is_file():
-        folds = pd.read_parquet(path)
-        if len(folds) == len(ratings) and folds.fold.max() + 1 == cfg.n_folds:
-            return folds
-    folds = ratings[["userId", "movieId", "rating"]].reset_index(drop=True).copy()
-    folds["fold"] = assign_folds(len(folds), cfg.n_folds, cfg.fold_seed)
-    write_parquet_atomic(folds, path)
-    return folds
+    """The CV table (userId, movieId, rating, fold): the store's `folds` artifact, made once
+    per evaluation ratings, n_folds and fold_seed."""
+    store = Store(cfg)
+    if not store.current("folds"):
+        folds = ratings[["userId", "movieId", "rating"]].reset_index(drop=True).copy()
+        folds["fold"] = assign_folds(len(folds), cfg.n_folds, cfg.fold_seed)
+        store.save_tables("folds", {"folds": folds})
+    return store.load_table("folds", "folds")
 
 
 @dataclass
@@ -103,24 +106,6 @@ def content_method(data: CVData, ids: np.ndarray, vectors: np.ndarray, similarit
     return fn, cache_key(ids, vectors, similarity, top_k)
 
 
-def predictions_dir(cfg: Profile, method: str) -> Path:
-    return cfg.run_dir / "predictions" / method
-
-
-def cache_key(*parts) -> str:
-    """A digest of arrays and plain values: what a cached result was computed from."""
-    import hashlib
-    h = hashlib.sha256()
-    for p in parts:
-        if isinstance(p, (np.ndarray, pd.Series)):
-            a = np.ascontiguousarray(np.asarray(p))
-            h.update(str((a.dtype, a.shape)).encode())
-            h.update(a.tobytes())
-        else:
-            h.update(repr(p).encode())
-    return h.hexdigest()[:16]
-
-
 def run_cv(cfg: Profile, data: CVData, method: str,
            fn: Callable[[Ratings, np.ndarray, np.ndarray, int], Prediction], key: str = "",
            progress: bool = True, split: Callable | None = None) -> pd.DataFrame:
@@ -131,14 +116,15 @@ def run_cv(cfg: Profile, data: CVData, method: str,
     `split(k) -> (train, test rows)` defaults to the CV folds (CVData.split).
     """
     split = split or data.split
-    import shutil
-    out = predictions_dir(cfg, method)
+    # the CV table is in the key as well as the folds artifact: cold-start tables re-assign folds
     fingerprint = cache_key(data.user, data.item, data.table.fold, data.table.rating, key)
-    stamp = out / "inputs.sha"
-    if out.is_dir() and (not stamp.is_file() or stamp.read_text() != fingerprint):
-        shutil.rmtree(out)
-    out.mkdir(parents=True, exist_ok=True)
-    stamp.write_text(fingerprint)
+    with Store(cfg).produce(f"predictions/{method}", extra=fingerprint) as art:
+        if not art.reused:
+            _predict_folds(art.path, data, method, fn, split, progress)
+    return load_predictions(cfg, method)
+
+
+def _predict_folds(out: Path, data: CVData, method: str, fn, split, progress: bool) -> None:
     for k in tqdm(range(data.n_folds), desc=method, disable=not progress, leave=False):
         path = out / f"fold{k}.parquet"
         if path.is_file():
@@ -152,18 +138,16 @@ def run_cv(cfg: Profile, data: CVData, method: str,
         frame = data.table.iloc[test].assign(fold=np.int8(k), prediction=values)  # inner splits: k, not the row's own fold
         write_json_atomic(out / f"fold{k}.fallbacks.json", pred.fallbacks)
         write_parquet_atomic(frame, path)  # written last: marks the fold as done
-    return load_predictions(cfg, method)
 
 
 def load_predictions(cfg: Profile, method: str) -> pd.DataFrame:
-    files = sorted(predictions_dir(cfg, method).glob("fold*.parquet"))
-    if not files:
-        raise DataError(f"no predictions for {method!r} in {predictions_dir(cfg, method)}")
+    """A method's stored predictions (DataError if missing or made on other folds)."""
+    files = sorted(Store(cfg).require(f"predictions/{method}").glob("fold*.parquet"))
     return pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
 
 
 def load_fallbacks(cfg: Profile, method: str) -> pd.DataFrame:
-    files = sorted(predictions_dir(cfg, method).glob("fold*.fallbacks.json"))
+    files = sorted(Store(cfg).require(f"predictions/{method}").glob("fold*.fallbacks.json"))
     return pd.DataFrame([json.loads(f.read_text()) for f in files],
                         index=[int(f.name[4:].split(".")[0]) for f in files]).rename_axis("fold")
 

@@ -7,6 +7,8 @@ result is the same function as the end-to-end model (tests/test_model.py checks 
 
     encoder, weights_used = build_frame_encoder(cfg)      # uint8 (H, W, 3) -> (1280,)
     cache = compute_feature_cache(cfg, keyframe_dir, youtube_ids, cache_dir)
+    cache, weights_used = feature_cache(cfg, youtube_ids)  # the same in the store's `features` artifact
+    cache = load_features(cfg)                              # a later notebook (DataError if stale)
     cache.features   # (n_keyframes_total, 1280) float16, memory-mapped
     cache.index      # youtube_id, offset, n_keyframes
 """
@@ -22,7 +24,8 @@ from tqdm.auto import tqdm
 
 from .config import Profile
 from .io import atomic_path, write_parquet_atomic
-from .keyframes import keyframe_path
+from .keyframes import keyframe_dir, keyframe_path
+from .store import Store
 
 FEATURE_DTYPE = np.float16  # halves the cache; features are post-ReLU6 averages in [0, 6]
 
@@ -185,3 +188,13 @@ def load_feature_cache(cache_dir: Path) -> FeatureCache:
     cache_dir = Path(cache_dir)
     return FeatureCache(np.load(cache_dir / "features.npy", mmap_mode="r"),
                         pd.read_parquet(cache_dir / "features_index.parquet"))
+
+
+def feature_cache(cfg: Profile, youtube_ids, progress: bool = True) -> tuple[FeatureCache, str]:
+    """compute_feature_cache on the `keyframes` artifact, into the `features` artifact."""
+    with Store(cfg).produce("features") as art:
+        return compute_feature_cache(cfg, keyframe_dir(cfg), youtube_ids, art.path, progress=progress)
+
+
+def load_features(cfg: Profile) -> FeatureCache:
+    return load_feature_cache(Store(cfg).require("features"))

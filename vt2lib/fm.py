@@ -8,6 +8,11 @@ prediction is the posterior mean over the kept samples, clipped to the rating ra
     pred = fm_predict(train, test_u, test_i, rank=32, n_iter=100, init_stdev=0.1, seed=fold, backend="jax")
     fn, key = fm_method(cfg, side=None)                 # the CV predictor every notebook uses (+ cache key)
     resolve_backend("auto")                             # "jax" where JAX sees a GPU, else "myfm"
+
+The design matrix, one row per rating: [user one-hot | item one-hot].
+
+>>> one_hot(np.array([0, 1]), np.array([2, 0]), n_users=2, n_items=3).toarray().astype(int).tolist()
+[[1, 0, 0, 0, 1], [0, 1, 1, 0, 0]]
 """
 from __future__ import annotations
 

@@ -4,6 +4,9 @@
     bands = percentile_bands(sweep, "rmse")               # per k: mean, median, p0, p10, p90, p100
     fig = fusion_figure(bands, "RMSE")
 
+>>> k_grid(0.25).tolist()
+[0.0, 0.25, 0.5, 0.75, 1.0]
+
 Eq. 2 as printed: r_new = k * r_FM + (1 - k) * r_content (the authors' script weighted the
 content model with k and swept one fold only; we follow the paper's formula on every fold).
 """

@@ -1,10 +1,17 @@
-"""Atomic file writes and validated loaders for the ML20M / ML20M-YT file formats.
+r"""Atomic file writes and validated loaders for the ML20M / ML20M-YT file formats.
 
 Every loader raises `DataError` naming the file and the problem (missing file, missing
 columns, bad values, duplicates), so a user never debugs a KeyError three cells later.
 
     ratings = load_ratings(folder / "ratings.csv")
     write_parquet_atomic(df, path)   # a crash leaves the old file or none, never half a file
+
+>>> import tempfile
+>>> path = Path(tempfile.mkdtemp()) / "ratings.csv"
+>>> _ = path.write_text("userId,movieId,rating,timestamp\n1,2,4.5,0\n1,3,4.2,0\n")
+>>> load_ratings(path)
+Traceback (most recent call last):
+vt2lib.io.DataError: ratings file ...ratings.csv: rating 4.2... at data row 2 is not in 0.5..5.0 in steps of 0.5 (1 such rows)
 """
 from __future__ import annotations
 

@@ -1,9 +1,13 @@
 """Keyframe extraction (paper 2.3): one frame per second, resized to a square, stored per trailer.
 
-    idx = keyframe_indices(n_frames=250, fps=25.0, rule="per_second")   # [0, 25, 50, ...]
     frames, info = extract_keyframes("x.mp4", size=224)                 # (K, 224, 224, 3) uint8 RGB
     status = extract_all(trailers, trailer_dir, out_dir, cfg)           # resumable, parallel
-    starts = sequence_starts(n_keyframes=30, length=10, shift=5)        # [0, 5, 10, 15, 20]
+    status = extract_trailers(cfg, trailers)                            # the same through the store (notebook 02)
+
+>>> keyframe_indices(n_frames=100, fps=29.97, rule="per_second").tolist()    # one frame per second
+[0, 30, 60, 90]
+>>> sequence_starts(n_keyframes=30, length=10, shift=5).tolist()
+[0, 5, 10, 15, 20]
 
 Decoding is sequential with `grab()` for every frame and `retrieve()` + colour conversion +
 resize only for the kept ones, so the cost is close to decoding alone and a video is never
@@ -193,3 +197,29 @@ def merge_download_failures(status: pd.DataFrame, failures: pd.DataFrame | None)
     status.loc[failed, "status"] = "download_failed"
     status.loc[failed, "reason"] = status.youtube_id[failed].map(reasons)
     return status
+
+
+# ------------------------------------------------------------------ through the store (notebook 02)
+def extract_trailers(cfg: Profile, trailers: pd.DataFrame, failures: pd.DataFrame | None = None,
+                     progress: bool = True) -> pd.DataFrame:
+    """Keyframes of every trailer into the `keyframes` artifact (resumable under one key) and
+    the status table into `keyframe_status`; returns the status table."""
+    from .data import trailer_dir
+    from .store import Store
+    store = Store(cfg)
+    with store.produce("keyframes") as art:
+        status = extract_all(trailers, trailer_dir(cfg), art.path, cfg, progress)
+    status = merge_download_failures(status, failures)
+    store.save_tables("keyframe_status", {"status": status})
+    return status
+
+
+def keyframe_dir(cfg: Profile) -> Path:
+    from .store import Store
+    return Store(cfg).require("keyframes")
+
+
+def load_keyframe_status(cfg: Profile) -> pd.DataFrame:
+    """Notebook 02's status table: one row per (movie, trailer), status 'ok' or why not."""
+    from .store import Store
+    return Store(cfg).load_table("keyframe_status", "status")

@@ -3,9 +3,13 @@
 Every predictor has the same shape: `(train: Ratings, test_users, test_items, ...) ->
 Prediction(values, fallbacks)`, with users/items as dense indices (see `index_ratings`).
 
-    train = Ratings(u, i, r, n_users, n_items)
-    pred = content_based(train, test_u, test_i, sim, vec_row)   # Eq. 1
-    pred.values, pred.fallbacks     # fallbacks: {"no_train_ratings": n, "no_vector": n, "zero_similarity": n}
+The paper's worked example (Fig. 4): similarities 0.92 and 0.34 to movies rated 5.0 and 2.0.
+
+>>> train = Ratings(np.array([0, 0]), np.array([1, 2]), np.array([5.0, 2.0], np.float32), 1, 3)
+>>> sim = np.array([[1, 0.92, 0.34], [0.92, 1, 0], [0.34, 0, 1]], np.float32)
+>>> pred = content_based(train, np.array([0]), np.array([0]), sim, np.arange(3))   # Eq. 1
+>>> round(float(pred.values[0]), 2), pred.fallbacks["no_vector"]
+(4.19, 0)
 
 Eq. 1: r(u,i) = sum_j s(i,j) r(u,j) / sum_j s(i,j) over the items j the user rated in
 training. Defined fallbacks, counted: a user without training ratings gets the global

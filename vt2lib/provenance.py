@@ -90,9 +90,13 @@ def environment() -> dict:
             "keras_backend": os.environ.get("KERAS_BACKEND", "tensorflow")}
 
 
-def write_run_provenance(cfg: Profile, timings: dict[str, float]) -> dict:
+def write_run_provenance(cfg: Profile, timings: dict[str, dict]) -> dict:
+    """Commit, resolved profile, environment, per-notebook wall time and peak RSS, and the
+    artifacts (key, computed or reused) of the run."""
+    from .store import load_artifact_log
     prov = load_provenance(cfg)
+    prov.pop("notebook_seconds", None)  # older runs: seconds only
     prov.update(git_commit=git_commit(), profile=cfg.as_dict(), environment=environment(),
-                notebook_seconds={**prov.get("notebook_seconds", {}), **timings})
+                notebooks={**prov.get("notebooks", {}), **timings}, artifacts=load_artifact_log(cfg))
     write_json_atomic(_provenance_file(cfg), prov)
     return prov

@@ -6,6 +6,11 @@
     load_metrics(cfg)                                   # what the notebooks recorded (tests read it)
     synthetic_note(cfg, "the differences between methods")   # a caveat shown on synthetic profiles only
 
+>>> print(to_markdown(pd.DataFrame({"RMSE": [0.76081], "folds": [10.0]}, index=["fm"])), end="")
+|  | RMSE | folds |
+|---|---|---|
+| fm | 0.7608 | 10 |
+
 Names start with the paper item they reproduce (figNN_ / tabNN_); items beyond the paper
 use `extra_`. Numbers recorded here are the ones the tests and the report read back.
 """
@@ -102,7 +107,11 @@ def load_metrics(cfg: Profile) -> dict:
 
 
 def record(cfg: Profile, name: str, value) -> None:
-    """Record a key number of the run (like Recommenders' store_metadata)."""
+    """Record a key number of the run (like Recommenders' store_metadata); `name` must be
+    declared in vt2lib.outputs, so the report, figures/README.md and the tests know it."""
+    from .outputs import declared_metrics
+    if name not in declared_metrics(cfg):
+        raise ValueError(f"metric {name!r} is not declared in vt2lib/outputs.py (ITEMS); declare it there first")
     if isinstance(value, (np.integer, np.floating)):
         value = value.item()
     if isinstance(value, float) and not math.isfinite(value):

@@ -5,14 +5,19 @@
     python -m vt2lib.runner my_profile.toml
 
 Executed copies go to runs/<profile>/notebooks/ (git-ignored); the run stops at the first
-failing notebook and names it. After a full run it writes the provenance and the
+failing notebook and names it. Each notebook's wall time and peak memory (RSS of its kernel,
+sampled) go into the provenance; runs/<profile>/artifacts.json lists every artifact the run
+used, `computed` or `reused` (vt2lib.store). After the run it writes the provenance and the
 reproduction report (runs/<profile>/REPORT.md).
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -35,8 +40,36 @@ def ensure_kernel() -> None:
                         "--display-name", "Python (vt2)"], check=True, capture_output=True)
 
 
-def run_notebooks(profile: str, only: set[str] | None = None, log=print) -> dict[str, float]:
+@contextlib.contextmanager
+def peak_child_rss(interval: float = 0.2):
+    """Sample the RSS of this process's children (the notebook kernel); yields a dict whose
+    "peak_gib" holds the largest sum seen once the block ends."""
+    import psutil
+    out, stop = {"peak_gib": 0.0}, threading.Event()
+
+    def sample():
+        me = psutil.Process()
+        while not stop.is_set():
+            total = 0
+            for child in me.children(recursive=True):
+                with contextlib.suppress(psutil.Error):
+                    total += child.memory_info().rss
+            out["peak_gib"] = max(out["peak_gib"], total / 2**30)
+            stop.wait(interval)
+    thread = threading.Thread(target=sample, daemon=True)
+    thread.start()
+    try:
+        yield out
+    finally:
+        stop.set()
+        thread.join()
+        out["peak_gib"] = round(out["peak_gib"], 2)
+
+
+def run_notebooks(profile: str, only: set[str] | None = None, log=print) -> dict[str, dict]:
+    """Run the notebooks; returns {notebook: {"seconds", "peak_rss_gib"}}."""
     import papermill as pm
+    from .store import start_run_log
     if Path(profile).suffix in (".toml", ".yml", ".yaml"):
         profile = str(Path(profile).resolve())
     cfg = load_profile(profile)
@@ -47,18 +80,52 @@ def run_notebooks(profile: str, only: set[str] | None = None, log=print) -> dict
     notebooks = numbered_notebooks(only)
     if not notebooks:
         raise SystemExit(f"no notebooks match --only {sorted(only or [])}")
+    start_run_log(cfg)
     for nb in notebooks:
         log(f"[{cfg.name}] {nb.name} ...")
         start = time.time()
+        os.environ["VT2_NOTEBOOK"] = nb.stem  # the kernel inherits it: artifacts.json names who asked
         try:
-            pm.execute_notebook(str(nb), str(out_dir / nb.name), parameters={"PROFILE": profile},
-                                kernel_name=KERNEL_NAME, cwd=str(NOTEBOOK_DIR), progress_bar=False)
+            with peak_child_rss() as memory:
+                pm.execute_notebook(str(nb), str(out_dir / nb.name), parameters={"PROFILE": profile},
+                                    kernel_name=KERNEL_NAME, cwd=str(NOTEBOOK_DIR), progress_bar=False)
         except pm.PapermillExecutionError as e:
             raise SystemExit(f"FAILED: notebook {nb.name} (profile {cfg.name}), cell {e.exec_count}: "
                              f"{e.ename}: {e.evalue}\nexecuted copy: {out_dir / nb.name}")
-        timings[nb.stem] = round(time.time() - start, 1)
-        log(f"[{cfg.name}] {nb.name} done in {timings[nb.stem]:.0f} s")
+        finally:
+            os.environ.pop("VT2_NOTEBOOK", None)
+        timings[nb.stem] = {"seconds": round(time.time() - start, 1), "peak_rss_gib": memory["peak_gib"]}
+        log(f"[{cfg.name}] {nb.name} done in {timings[nb.stem]['seconds']:.0f} s, "
+            f"peak RSS {memory['peak_gib']:.2f} GiB")
     return timings
+
+
+def run_in_process(profile: str, only: set[str] | None = None) -> dict[str, float]:
+    """Execute the notebooks' code cells in this process, in order (no kernel, no outputs kept).
+
+    The same cells as `run_notebooks`, without a kernel start and the imports per notebook:
+    the store tests rerun the pipeline many times with it. Returns seconds per notebook."""
+    import json
+    import matplotlib.pyplot as plt
+    from .store import start_run_log
+    start_run_log(load_profile(profile))
+    seconds = {}
+    for nb in numbered_notebooks(only):
+        cells = [c for c in json.loads(nb.read_text())["cells"] if c["cell_type"] == "code"]
+        namespace = {"__name__": "__main__"}
+        os.environ["VT2_NOTEBOOK"] = nb.stem
+        start = time.time()
+        try:
+            for k, cell in enumerate(cells):
+                code = "".join(cell["source"])
+                if "parameters" in cell.get("metadata", {}).get("tags", []):
+                    code += f"\nPROFILE = {profile!r}"
+                exec(compile(code, f"{nb.name}[cell {k}]", "exec"), namespace)
+        finally:
+            os.environ.pop("VT2_NOTEBOOK", None)
+            plt.close("all")
+        seconds[nb.stem] = round(time.time() - start, 1)
+    return seconds
 
 
 def main(argv=None) -> None:

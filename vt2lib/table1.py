@@ -1,47 +1,25 @@
-"""Assemble paper Table 1 from the saved per-fold predictions.
+"""Assemble paper Table 1 from the stored per-fold predictions of registered methods.
 
-    table = table1(cfg, methods, fm_label="libFM (Bayesian FM, jax)")   # Description, Sequence length, ...
+    table = table1(cfg, table1_methods(cfg))   # Description, Sequence length, Recommender type, RMSE/MAE stats
 """
 from __future__ import annotations
-
-import re
 
 import pandas as pd
 
 from .config import Profile
 from .evaluation import fold_metrics, load_predictions, summary_row
-
-DESCRIPTIONS = {
-    "fm": ("libFM (Bayesian FM)", "—", "collaborative"),
-    "metadata": ("Movie meta data (genres)", "—", "content-based"),
-    "genome": ("Movie meta data (tag genome)", "—", "content-based"),
-    "random_similarity": ("Random similarities (authors' control)", "—", "content-based"),
-    "global_mean": ("Global mean", "—", "baseline"),
-    "user_mean": ("User mean", "—", "baseline"),
-    "item_mean": ("Item mean", "—", "baseline"),
-    "bias": ("User + item bias (regularised)", "—", "baseline"),
-}
-
-
-def describe(method: str) -> tuple[str, str, str]:
-    m = re.fullmatch(r"emb(\d+)_s(\d+)(_leakfree)?", method)
-    if m:
-        model = ", leak-free model (no rating head)" if m.group(3) else ""
-        return f"{m.group(1)}-dim. embeddings{model}", f"{m.group(2)} frames", "content-based"
-    return DESCRIPTIONS.get(method, (method, "—", "?"))
+from .methods import Method
 
 
 def per_fold_table(cfg: Profile, methods) -> dict[str, pd.DataFrame]:
-    return {m: fold_metrics(load_predictions(cfg, m)) for m in methods}
+    """Per-fold RMSE/MAE of each method (Method objects or names)."""
+    names = [m.name if isinstance(m, Method) else m for m in methods]
+    return {m: fold_metrics(load_predictions(cfg, m)) for m in names}
 
 
-def table1(cfg: Profile, methods, fm_label: str | None = None) -> pd.DataFrame:
-    """One row per method; `fm_label` names the FM row with the backend that produced it."""
-    rows = []
-    for m, f in per_fold_table(cfg, methods).items():
-        desc, seq, kind = describe(m)
-        if m == "fm" and fm_label:
-            desc = fm_label
-        rows.append({"method": m, "Description": desc, "Sequence length": seq, "Recommender type": kind,
-                     **summary_row(f)})
+def table1(cfg: Profile, methods: list[Method]) -> pd.DataFrame:
+    """One row per method, described by the registry."""
+    per_fold = per_fold_table(cfg, methods)
+    rows = [{"method": m.name, "Description": m.description, "Sequence length": m.sequence,
+             "Recommender type": m.kind, **summary_row(per_fold[m.name])} for m in methods]
     return pd.DataFrame(rows).set_index("method")

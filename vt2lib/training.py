@@ -2,7 +2,7 @@
 
     data = SequenceData.build(cache, trailers, genres, mean_rating, seq_len=10, shift=5)
     split = data.split(val_share=0.15)
-    result = train(model_config(cfg, "leakfree"), data, split, model_dir(cfg, 10, "leakfree"))  # resumable
+    result = train_model(cfg, data, split, "leakfree")   # resumable, in the store's model/s10_leakfree
     # validation numbers per head, genre AUC on unseen trailers: vt2lib.validation
 
 Two models per sequence length (MODELS): `paper` trains the heads of the paper (cfg.heads,
@@ -40,22 +40,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .config import GENRES, Profile
-from .features import FeatureCache
+from .config import Profile, model_heads, model_name
+from .features import FeatureCache, load_features
+from .genres import genre_matrix
 from .io import atomic_path, write_json_atomic, write_parquet_atomic
-from .keyframes import sequence_starts
-
-
-def genre_matrix(genres: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Multi-hot over ML20M's 20 labels, and a mask that is 0 for '(no genres listed)'."""
-    mat = np.zeros((len(genres), len(GENRES)), np.float32)
-    for r, g in enumerate(genres):
-        for label in str(g).split("|"):
-            if label in GENRES:
-                mat[r, GENRES.index(label)] = 1.0
-    missing = (mat.sum(1) == 0) | (mat[:, GENRES.index("(no genres listed)")] == 1)
-    mat[missing] = 0.0
-    return mat, (~missing).astype(np.float32)
+from .keyframes import load_keyframe_status, sequence_starts
+from .store import Store, digest
 
 
 @dataclass
@@ -132,34 +122,39 @@ def sequence_data_for(cfg: Profile, seq_len: int) -> SequenceData:
     'rating' head for a leak-free model).
     """
     from .cleaning import load_clean, load_evaluation_ratings
-    from .features import load_feature_cache
     clean = load_clean(cfg)
-    status = pd.read_parquet(cfg.run_dir / "data" / "keyframe_status.parquet")
+    status = load_keyframe_status(cfg)
     ratings = load_evaluation_ratings(cfg)
     mean_rating = ratings.groupby("movieId").rating.mean().rename("mean_rating").reset_index()
     trailers = (status.query("status == 'ok'")[["youtube_id", "movieId"]]
                 .merge(clean["movies"][["movieId", "genres"]], on="movieId")
                 .merge(mean_rating, on="movieId")
                 .drop_duplicates("youtube_id").sort_values("movieId"))
-    return SequenceData.build(load_feature_cache(cfg.cache_dir / "features"), trailers, seq_len, cfg.sequence_shift)
-
-
-MODELS = ("paper", "leakfree")   # the embedding models trained per sequence length
+    return SequenceData.build(load_features(cfg), trailers, seq_len, cfg.sequence_shift)
 
 
 def model_config(cfg: Profile, model: str) -> Profile:
-    """The profile a model is trained with: the paper's heads, or the leak-free heads."""
-    if model == "paper":
-        return cfg
-    if model == "leakfree":
-        if "rating" in cfg.leakfree_heads:
-            raise ValueError(f"leakfree_heads {cfg.leakfree_heads} must not contain the rating head")
-        return dataclasses.replace(cfg, heads=tuple(cfg.leakfree_heads))
-    raise ValueError(f"unknown embedding model {model!r}; valid: {', '.join(MODELS)}")
+    """The profile a model is trained with: the paper's heads, the leak-free heads, or genre only."""
+    heads = model_heads(cfg, model)
+    return cfg if heads == tuple(cfg.heads) else dataclasses.replace(cfg, heads=heads)
 
 
-def model_dir(cfg: Profile, seq_len: int, model: str = "paper") -> Path:
-    return cfg.run_dir / "models" / (f"s{seq_len}" if model == "paper" else f"s{seq_len}_{model}")
+def model_artifact(seq_len: int, model: str = "paper") -> str:
+    """The store's name of a trained model: model/s10, model/s10_leakfree, ..."""
+    model_heads(Profile("check"), model)  # an unknown model fails here, with the valid ones
+    return f"model/{model_name(seq_len, model)}"
+
+
+def train_model(cfg: Profile, data: "SequenceData", split, model: str = "paper", progress: bool = True):
+    """`train` in the store's folder of this model (resumed only under the same key)."""
+    with Store(cfg).produce(model_artifact(data.seq_len, model)) as art:
+        return train(model_config(cfg, model), data, split, art.path, progress=progress)
+
+
+def load_trained_model(cfg: Profile, seq_len: int, model: str = "paper"):
+    """The final (best-epoch) model of notebook 03 (DataError if missing or stale)."""
+    import keras
+    return keras.saving.load_model(Store(cfg).require(model_artifact(seq_len, model)) / "final.keras", compile=False)
 
 
 def _batches(keras):
@@ -213,12 +208,11 @@ def reseed(model, seed: int) -> None:
 
 def training_key(cfg: Profile, data: SequenceData, split) -> str:
     """A digest of everything that defines a trained model: settings, trailers, targets, split."""
-    from .evaluation import cache_key
     fields = ("heads", "loss_weights", "lstm_units", "embedding_sizes", "learning_rate", "l2", "batch_size",
               "max_epochs", "patience", "seed")
     # the mean ratings (built from every evaluation rating) define only a model with a rating head
     ratings = data.trailers.mean_rating.to_numpy(np.float64) if "rating" in cfg.heads else None
-    return cache_key(*(getattr(cfg, f) for f in fields), data.features.shape, data.seq_offset,
+    return digest(*(getattr(cfg, f) for f in fields), data.features.shape, data.seq_offset,
                      data.trailers.youtube_id.to_numpy(str), ratings, data.genre, split[0], split[1])
 
 

@@ -1,17 +1,15 @@
 """How good is a trained embedding network? Validation numbers per head, and genre AUC on unseen trailers.
 
     quality = evaluate_heads(model, data, val_idx, cfg.heads)   # genre_auc, id_top1/top5, rating_rmse
-    unseen = genre_auc_unseen_trailers(cfg, data, model_dir(cfg, 10, "genre_unseen"))
+    unseen = genre_auc_unseen_trailers(cfg, data)   # trains the store's model/s10_genre_unseen
 """
 from __future__ import annotations
-
-import dataclasses
-from pathlib import Path
 
 import numpy as np
 
 from .config import Profile
-from .training import SequenceData, train
+from .store import Store
+from .training import SequenceData, model_artifact, model_config, train
 
 
 def evaluate_heads(model, data: SequenceData, idx: np.ndarray, heads, batch_size: int = 256) -> dict:
@@ -46,7 +44,7 @@ def unseen_trailer_split(n_trailers: int, share: float, seed: int) -> np.ndarray
     return held
 
 
-def genre_auc_unseen_trailers(cfg: Profile, data: SequenceData, out_dir: Path, progress: bool = False) -> dict:
+def genre_auc_unseen_trailers(cfg: Profile, data: SequenceData, progress: bool = False) -> dict:
     """Genre AUC on trailers the model never saw.
 
     A genre-only diagnostic model is trained on the other trailers and scored on every window
@@ -57,8 +55,9 @@ def genre_auc_unseen_trailers(cfg: Profile, data: SequenceData, out_dir: Path, p
     held = unseen_trailer_split(data.n_trailers, cfg.unseen_trailer_share, cfg.seed)
     seen, unseen = data.restrict(~held), data.restrict(held)
     stop_on = unseen_trailer_split(seen.n_trailers, cfg.unseen_trailer_share, cfg.seed + 1)[seen.seq_trailer]
-    diag_cfg = dataclasses.replace(cfg, heads=("genre",))
-    result = train(diag_cfg, seen, (np.flatnonzero(~stop_on), np.flatnonzero(stop_on)), out_dir, progress=progress)
+    with Store(cfg).produce(model_artifact(data.seq_len, "genre_unseen")) as art:
+        result = train(model_config(cfg, "genre_unseen"), seen, (np.flatnonzero(~stop_on), np.flatnonzero(stop_on)),
+                       art.path, progress=progress)
     quality = evaluate_heads(result.model, unseen, np.arange(len(unseen.seq_offset)), ("genre",))
     return {"genre_auc": quality.get("genre_auc", np.nan), "n_unseen_trailers": int(held.sum()),
             "n_unseen_windows": int(len(unseen.seq_offset))}
