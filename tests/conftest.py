@@ -29,7 +29,7 @@ def smoke_cfg(_output_root):
 
 @pytest.fixture(scope="session")
 def smoke_raw(smoke_cfg):
-    from vt2lib.data import load_raw_data
+    from vt2lib.data.raw import load_raw_data
     return load_raw_data(smoke_cfg)
 
 

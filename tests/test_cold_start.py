@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from vt2lib.cold_start import few_ratings_split, item_disjoint_folds, side_features
+from vt2lib.rating.cold_start import few_ratings_split, item_disjoint_folds, side_features
 
 
 @pytest.fixture

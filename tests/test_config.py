@@ -52,11 +52,10 @@ def test_outputs_follow_output_root(smoke_cfg, _output_root):
 
 
 def test_differs_by_design_lists_every_field_away_from_the_paper():
-    import dataclasses
 
+    from vt2lib.analysis.report import CODE_CHOICES, differences
     from vt2lib.config import Profile
     from vt2lib.paper import paper_settings
-    from vt2lib.report import CODE_CHOICES, differences
     assert set(paper_settings()) <= {f.name for f in dataclasses.fields(Profile)}
     ml20m = load_profile("ml20m")
     listed = differences(ml20m)

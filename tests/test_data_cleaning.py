@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from vt2lib.cleaning import clean_dataset, is_not_a_trailer, rating_stats
 from vt2lib.config import GENRES
-from vt2lib.synthetic import generate_demo_dataset
+from vt2lib.data.cleaning import clean_dataset, is_not_a_trailer, rating_stats
+from vt2lib.data.synthetic import generate_demo_dataset
 
 
 @pytest.mark.parametrize("title,expected", [
@@ -79,7 +79,7 @@ def test_synthetic_is_deterministic_across_processes(tmp_path):
     import os
     import subprocess
     import sys
-    code = ("import hashlib; from vt2lib.config import load_profile; from vt2lib.synthetic import generate_demo_dataset;"
+    code = ("import hashlib; from vt2lib.config import load_profile; from vt2lib.data.synthetic import generate_demo_dataset;"
             "p = generate_demo_dataset(load_profile('smoke'), progress=False);"
             "print(''.join(hashlib.sha256(p[k].read_bytes()).hexdigest() for k in ('ratings', 'youtube_mapping', 'metadata')))")
     digests = []

@@ -7,14 +7,13 @@ import pytest
 
 import vt2lib
 
-MODULES = sorted(m.name for m in pkgutil.iter_modules(vt2lib.__path__, "vt2lib."))
-# Modules whose examples need a trained network, a video, the network or a run's files show
-# them as prose; every other module's docstring example is executed.
-PROSE_EXAMPLES = {"vt2lib.runner", "vt2lib.download", "vt2lib.youtube", "vt2lib.data", "vt2lib.synthetic",
-                  "vt2lib.cleaning", "vt2lib.features", "vt2lib.training", "vt2lib.model", "vt2lib.validation",
-                  "vt2lib.embeddings_pca", "vt2lib.report", "vt2lib.provenance", "vt2lib.table1",
-                  "vt2lib.plotting", "vt2lib.fm_gibbs", "vt2lib.cold_start", "vt2lib.correlation", "vt2lib.fusion",
-                  "vt2lib.__main__"}
+MODULES = sorted(m.name for m in pkgutil.walk_packages(vt2lib.__path__, "vt2lib.") if not m.ispkg)
+# Modules whose examples need a trained network, videos, the network, a run's files or minutes
+# of sampling show them as prose; every other module's docstring example is executed.
+PROSE_EXAMPLES = {"vt2lib.runner", "vt2lib.provenance", "vt2lib.data.download", "vt2lib.data.youtube",
+                  "vt2lib.data.raw", "vt2lib.data.synthetic", "vt2lib.video.features", "vt2lib.embedding.training",
+                  "vt2lib.embedding.model", "vt2lib.embedding.validation", "vt2lib.analysis.report",
+                  "vt2lib.analysis.table1", "vt2lib.analysis.plotting", "vt2lib.rating.fm_gibbs"}
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -6,10 +6,15 @@ from unittest import mock
 import pandas as pd
 import pytest
 
-from vt2lib.download import download_file, ensure_ml20m, ensure_ml20m_youtube
+from vt2lib.data.download import download_file, ensure_ml20m, ensure_ml20m_youtube
+from vt2lib.data.youtube import (
+    check_availability,
+    download_trailers,
+    fetch_metadata_ytdlp,
+    iso8601_seconds,
+    load_trailer_metadata,
+)
 from vt2lib.io import DataError
-from vt2lib.youtube import (check_availability, fetch_metadata_ytdlp, iso8601_seconds,
-                            load_trailer_metadata, download_trailers)
 
 
 def _ml_zip(n_ratings=4, users=2):

@@ -33,5 +33,5 @@ def test_notebooks_committed_without_outputs_and_with_parameters():
 
 
 def test_figures_readme_is_generated_from_the_declaration():
-    from vt2lib.outputs import README_PATH, figures_readme
-    assert README_PATH.read_text() == figures_readme(), "figures/README.md is stale: run python -m vt2lib.outputs"
+    from vt2lib.analysis.outputs import README_PATH, figures_readme
+    assert README_PATH.read_text() == figures_readme(), "figures/README.md is stale: run python -m vt2lib.analysis.outputs"

@@ -2,10 +2,10 @@
 import numpy as np
 import pytest
 
-from vt2lib import fm_gibbs as G
-from vt2lib.evaluation import assign_folds
-from vt2lib.fm import fm_fit, prior_groups
-from vt2lib.predictors import Ratings
+from vt2lib.rating import fm_gibbs as G
+from vt2lib.rating.evaluation import assign_folds
+from vt2lib.rating.fm import fm_fit, prior_groups
+from vt2lib.rating.predictors import Ratings
 
 
 def planted(n_users=943, n_items=1682, n_ratings=100_000, k=3, seed=0):

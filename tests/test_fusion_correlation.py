@@ -3,8 +3,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from vt2lib import correlation as C
-from vt2lib import fusion
+from vt2lib.analysis import correlation as C
+from vt2lib.analysis import fusion
 
 
 def _preds(seed):

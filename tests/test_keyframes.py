@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from vt2lib.config import load_profile
-from vt2lib.keyframes import extract_all, extract_keyframes, keyframe_indices, keyframe_path, sequence_starts
+from vt2lib.video.keyframes import extract_all, extract_keyframes, keyframe_indices, keyframe_path, sequence_starts
 
 
 def write_video(path, n_frames, fps, fourcc="mp4v", size=(64, 48)):
@@ -92,7 +92,7 @@ def test_bad_videos_become_status_rows(tmp_path):
 
 
 def test_download_failures_feed_the_status_table():
-    from vt2lib.keyframes import merge_download_failures
+    from vt2lib.video.keyframes import merge_download_failures
     status = pd.DataFrame({"youtube_id": ["a", "b", "c"], "movieId": [1, 2, 3],
                            "status": ["ok", "missing_file", "missing_file"], "reason": ["", "no file", "no file"]})
     failures = pd.DataFrame({"youtube_id": ["b"], "reason": ["ERROR: Video unavailable"]})

@@ -16,7 +16,7 @@ def cfg():
 
 
 def test_shapes_and_head_removal(cfg):
-    from vt2lib.model import build_models, embedding_model_of
+    from vt2lib.embedding.model import build_models, embedding_model_of
     model, backbone = build_models(cfg, feature_dim=12, seq_len=10, n_trailers=7)
     assert {k: tuple(v.shape) for k, v in model.output.items()} == {
         "rating": (None, 1), "genre": (None, len(GENRES)), "trailer_id": (None, 7)}
@@ -32,8 +32,8 @@ def test_shapes_and_head_removal(cfg):
 
 
 def _toy_data(n_trailers=6, n_key=40, dim=12, seed=0):
-    from vt2lib.features import FeatureCache
-    from vt2lib.training import SequenceData
+    from vt2lib.embedding.training import SequenceData
+    from vt2lib.video.features import FeatureCache
     rng = np.random.default_rng(seed)
     feats = rng.normal(size=(n_trailers * n_key, dim)).astype(np.float16)
     ids = [f"t{k}" for k in range(n_trailers)]
@@ -57,8 +57,8 @@ def test_validation_split_shares_no_keyframes():
 
 
 def test_genre_loss_is_masked_for_movies_without_genres(cfg):
-    from vt2lib.model import build_models
-    from vt2lib.training import _batches
+    from vt2lib.embedding.model import build_models
+    from vt2lib.embedding.training import _batches
     data = _toy_data()
     assert data.genre_mask.tolist() == [1, 1, 0, 1, 1, 1]
     model, _ = build_models(dataclasses.replace(cfg, heads=("genre",), l2=0.0), 12, 10, data.n_trailers)
@@ -72,7 +72,7 @@ def test_genre_loss_is_masked_for_movies_without_genres(cfg):
 
 
 def test_resume_equals_uninterrupted_and_is_deterministic(cfg, tmp_path):
-    from vt2lib.training import train
+    from vt2lib.embedding.training import train
     data = _toy_data()
     split = data.split(0.2)
     full = train(cfg, data, split, tmp_path / "a", progress=False)
@@ -87,8 +87,8 @@ def test_resume_equals_uninterrupted_and_is_deterministic(cfg, tmp_path):
 
 def test_cached_features_equal_end_to_end(cfg):
     """Frozen backbone once per keyframe + sequence model == TimeDistributed(backbone) end to end."""
-    from vt2lib.features import build_frame_encoder
-    from vt2lib.model import build_end_to_end, build_sequence_backbone
+    from vt2lib.embedding.model import build_end_to_end, build_sequence_backbone
+    from vt2lib.video.features import build_frame_encoder
     keras.utils.set_random_seed(0)
     frames = np.random.default_rng(0).integers(0, 256, (2, 10, cfg.image_size, cfg.image_size, 3), dtype=np.uint8)
     encoder, used = build_frame_encoder(cfg, calibration_images=frames.reshape(-1, *frames.shape[2:]))
@@ -108,7 +108,7 @@ def test_random_backbone_is_not_chaotic(cfg):
     """The offline random-init backbone must not amplify rounding: a 1e-3 relative change of every
     conv weight (the size of TF32 rounding on a GPU) moves the features by < 5% of their range.
     Without the residual-branch scaling this was 16-45%, and the H200 saw cached != end-to-end."""
-    from vt2lib.features import build_frame_encoder
+    from vt2lib.video.features import build_frame_encoder
     rng = np.random.default_rng(0)
     frames = rng.integers(0, 256, (64, cfg.image_size, cfg.image_size, 3), dtype=np.uint8)
     encoder, _ = build_frame_encoder(cfg, calibration_images=frames)
@@ -127,9 +127,9 @@ def test_random_backbone_is_not_chaotic(cfg):
 def test_every_trailer_keeps_a_training_window(seq_len):
     """Short trailers (1-8 windows) at S = 10 and S = 20: each keeps >= 1 training window, and a
     validation window never shares a keyframe with a training window of its trailer."""
-    from vt2lib.features import FeatureCache
-    from vt2lib.keyframes import sequence_starts
-    from vt2lib.training import SequenceData
+    from vt2lib.embedding.training import SequenceData
+    from vt2lib.video.features import FeatureCache
+    from vt2lib.video.keyframes import sequence_starts
     shift = 5
     n_windows = np.arange(1, 9)
     n_keyframes = seq_len + (n_windows - 1) * shift
@@ -149,7 +149,7 @@ def test_every_trailer_keeps_a_training_window(seq_len):
 def test_leakfree_model_never_sees_evaluation_ratings(cfg):
     """Changing movies' ratings (as a changed test fold would) changes the paper model's rating
     targets and training key, but neither the targets nor the key of the leak-free model."""
-    from vt2lib.training import model_config, training_key
+    from vt2lib.embedding.training import model_config, training_key
     data = _toy_data()
     other = dataclasses.replace(data, trailers=data.trailers.assign(mean_rating=data.trailers.mean_rating + 1.0))
     split = data.split(0.2)
@@ -166,7 +166,7 @@ def test_leakfree_model_never_sees_evaluation_ratings(cfg):
 
 
 def test_changed_heads_retrain_instead_of_reusing_the_checkpoint(cfg, tmp_path):
-    from vt2lib.training import train
+    from vt2lib.embedding.training import train
     data = _toy_data()
     split = data.split(0.2)
     first = train(dataclasses.replace(cfg, max_epochs=1), data, split, tmp_path, progress=False)

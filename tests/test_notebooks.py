@@ -4,8 +4,8 @@ import math
 
 import pytest
 
+from vt2lib.analysis.outputs import all_numbers, numbers_of
 from vt2lib.config import load_profile
-from vt2lib.outputs import all_numbers, numbers_of
 from vt2lib.results import load_metrics
 from vt2lib.runner import main, numbered_notebooks
 
@@ -28,7 +28,7 @@ def smoke_run():
 
 @pytest.mark.notebooks
 def test_every_notebook_records_its_numbers(smoke_run):
-    """Every number declared in vt2lib.outputs is recorded by its notebook, finite and in range."""
+    """Every number declared in vt2lib.analysis.outputs is recorded by its notebook, finite and in range."""
     cfg, metrics = smoke_run
     for nb in numbered_notebooks():
         for n in numbers_of(cfg, nb.stem):
@@ -80,7 +80,6 @@ def test_demo_embedding_network_learns_genre_and_identity(tmp_path, monkeypatch)
     main([str(profile), "--only", "01,02,03"])
     m = load_metrics(load_profile(profile))
     assert m["val_id_top5_s10"] > 5 * m["val_id_chance_top5_s10"]
-    # genres are learnt, not only trailers memorised: AUC on trailers the diagnostic model never saw.
-    # Measured 0.59 here (8 epochs); the generator mixes a movie's genres into two background hues,
-    # which transfers to unseen trailers far less than identity does (seen-trailer tails: 0.74-0.95).
-    assert m["genre_auc_unseen_trailers_s10"] > 0.55
+    # genres are learnt, not only trailers memorised: AUC on trailers the diagnostic model never saw
+    # (measured 0.63 on the demo's JAX backend, 8 epochs; seen-trailer tails: 0.79-0.90)
+    assert m["genre_auc_unseen_trailers_s10"] > 0.6

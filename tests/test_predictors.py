@@ -5,9 +5,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from vt2lib import predictors as P
 from vt2lib.io import DataError
-from vt2lib.evaluation import CVData, assign_folds, cache_key, fold_metrics, load_predictions, run_cv, summary_row
+from vt2lib.rating import predictors as P
+from vt2lib.rating.evaluation import (
+    CVData,
+    assign_folds,
+    cache_key,
+    fold_metrics,
+    load_predictions,
+    run_cv,
+    summary_row,
+)
 
 
 def R(users, items, ratings, n_users=None, n_items=None):
@@ -145,7 +153,7 @@ def test_cache_key_sees_array_changes():
 
 
 def test_fm_beats_baselines_on_synthetic_data(smoke_raw):
-    from vt2lib.fm import fm_predict
+    from vt2lib.rating.fm import fm_predict
     folds = smoke_raw.ratings[["userId", "movieId", "rating"]].copy()
     folds["fold"] = assign_folds(len(folds), 3, 42)
     data = CVData.from_folds(folds)
@@ -165,7 +173,8 @@ def test_corrected_resampled_ttest_by_hand():
     d = (.01, .02, .015, .005, .01), 5 folds (ratio 1/4): mean .012, var 3.25e-5,
     t = .012 / sqrt(.45 * 3.25e-5) = 3.1379; the plain paired t is 4.7068."""
     from scipy import stats
-    from vt2lib.evaluation import corrected_resampled_ttest, paired_test
+
+    from vt2lib.rating.evaluation import corrected_resampled_ttest, paired_test
     d = np.array([0.01, 0.02, 0.015, 0.005, 0.01])
     t, p = corrected_resampled_ttest(d, 1 / 4)
     assert t == pytest.approx(3.1379, abs=1e-4) and p == pytest.approx(2 * stats.t.sf(3.1379, 4), rel=1e-3)

@@ -1,8 +1,6 @@
 """Checks on real reference files in ../shared/data; skipped cleanly when ../shared is absent."""
-import dataclasses
 
 import pytest
-
 from conftest import SHARED_DATA
 
 pytestmark = [pytest.mark.shared,
@@ -11,8 +9,8 @@ pytestmark = [pytest.mark.shared,
 
 def test_availability_counts_match_paper(tmp_path):
     """ML20M-YT + the authors' status file: 6,511 of 25,623 trailers unavailable (paper 3.1.1)."""
-    from vt2lib.cleaning import _count_unavailable
-    from vt2lib.data import RawData
+    from vt2lib.data.cleaning import _count_unavailable
+    from vt2lib.data.raw import RawData
     from vt2lib.io import load_availability, load_youtube_mapping
     mapping = load_youtube_mapping(SHARED_DATA / "ml20m_youtube" / "ml-youtube.csv")
     status = load_availability(SHARED_DATA / "vt2_authors_ml20m_youtube" / "youtube_availability.csv")
@@ -22,9 +20,9 @@ def test_availability_counts_match_paper(tmp_path):
 
 
 def test_movielens_small_loads_and_cleans(tmp_path):
-    from vt2lib.cleaning import clean_dataset
     from vt2lib.config import load_profile
-    from vt2lib.data import load_raw_data
+    from vt2lib.data.cleaning import clean_dataset
+    from vt2lib.data.raw import load_raw_data
     f = tmp_path / "small.toml"
     f.write_text(f'base = "demo"\nratings_source = "movielens"\nmovielens_dir = "{SHARED_DATA / "ml-latest-small"}"\n'
                  'trailer_source = "none"\n')
@@ -59,9 +57,10 @@ def test_jax_fm_matches_myfm_on_movielens_small():
     """Real ratings (ml-latest-small), rank 8, 100 sweeps, 10 folds: the JAX sampler's median
     RMSE is within 0.004 of myfm's."""
     import numpy as np
-    from vt2lib.evaluation import CVData, assign_folds
-    from vt2lib.fm import fm_fit
+
     from vt2lib.io import load_ratings
+    from vt2lib.rating.evaluation import CVData, assign_folds
+    from vt2lib.rating.fm import fm_fit
     table = load_ratings(SHARED_DATA / "ml-latest-small" / "ratings.csv")[["userId", "movieId", "rating"]]
     data = CVData.from_folds(table.assign(fold=assign_folds(len(table), 10, 42)))
     median = {}

@@ -81,6 +81,8 @@ class Profile:
     allow_random_backbone_fallback: bool = False  # offline: random init with a warning instead of failing
     feature_batch_size: int = 64          # keyframes per MobileNetV2 batch
     mixed_precision: bool = False         # float16 backbone inference (GPU)
+    keras_backend: str = "tensorflow"     # tensorflow | jax: training and embeddings (KERAS_BACKEND wins)
+    feature_backend: str = "tensorflow"   # tensorflow | jax: the frozen MobileNetV2 pass of notebook 02
 
     # --- embedding network training (paper 3.2) ---
     lstm_units: int = 256                 # per direction
@@ -105,7 +107,7 @@ class Profile:
     fm_rank: int = 32
     fm_iters: int = 100
     fm_init_stdev: float = 0.1
-    fm_backend: str = "auto"              # myfm (CPU reference) | jax (vt2lib.fm_gibbs) | auto (jax on a GPU, else myfm)
+    fm_backend: str = "auto"              # myfm (CPU reference) | jax (vt2lib.rating.fm_gibbs) | auto (jax on a GPU, else myfm)
     fusion_k_step: float = 0.05
     fusion_variant: str = "emb512_s10"    # content model of Figs 7-8 (every variant is swept too)
     fusion_val_share: float = 0.1         # inner validation share of each fold's training part (choosing k)
@@ -163,6 +165,8 @@ _ML20M = Profile(
     backbone_weights="imagenet",
     feature_batch_size=256,
     n_workers=8,
+    keras_backend="jax",  # a GPU box gets jax[cuda12] from run_all.sh; TensorFlow's GPU build is not installed
+    feature_backend="jax",
 )
 
 _DEMO = Profile(
@@ -177,6 +181,8 @@ _DEMO = Profile(
     learning_rate=1e-3,  # 100x fewer sequences than ML20M: larger steps, weaker L2, or nothing is learnt
     l2=1e-4,
     max_epochs=10,  # a laptop run trains five networks in 03 (paper + leak-free per S, one diagnostic)
+    keras_backend="jax",  # a demo epoch: 7 s on JAX vs 21 s on TensorFlow (2 CPU cores, RESULTS.md)
+    # feature_backend stays tensorflow: XLA's CPU depthwise convolutions make MobileNetV2 slow on JAX
     n_folds=5,
     fm_rank=8,
     fm_iters=60,
@@ -201,6 +207,7 @@ _SMOKE = dataclasses.replace(
     feature_batch_size=128,
     lstm_units=16,
     max_epochs=3,
+    keras_backend="tensorflow",  # seconds-long trainings: JAX's compile time would dominate
     n_folds=3,
     fm_rank=4,
     fm_iters=20,
@@ -213,6 +220,32 @@ PROFILES: dict[str, Profile] = {p.name: p for p in (_SMOKE, _DEMO, _ML20M)}
 # The embedding models trained per sequence length (notebook 03): the paper's heads, and the
 # leak-free heads (no rating head: its target is the mean of the ratings the CV later tests on).
 MODELS = ("paper", "leakfree")
+
+
+KERAS_BACKENDS = ("tensorflow", "jax")
+
+
+def use_keras_backend(cfg: Profile, stage: str = "training") -> str:
+    """Run Keras on the profile's backend for `stage` ("training": keras_backend, "features":
+    feature_backend) and return the backend in use.
+
+    Keras fixes its backend when first imported, so this must run before anything imports
+    keras (each notebook is its own process; notebooks 02 and 03 call it first, the
+    model-building functions call it too). An explicit KERAS_BACKEND in the environment wins;
+    a mismatch is warned about, not fatal: the model is plain Keras 3 and runs on either."""
+    import sys
+    import warnings
+    wanted = {"training": cfg.keras_backend, "features": cfg.feature_backend}[stage]
+    if wanted not in KERAS_BACKENDS:
+        raise ValueError(f"unknown Keras backend {wanted!r} for {stage}; valid: {', '.join(KERAS_BACKENDS)}")
+    if "keras" not in sys.modules:
+        os.environ.setdefault("KERAS_BACKEND", wanted)
+    import keras
+    used = keras.backend.backend()
+    if used != wanted:
+        warnings.warn(f"Keras runs on {used}; profile {cfg.name!r} asks for {wanted} for {stage} "
+                      "(KERAS_BACKEND is set, or keras was imported before)", stacklevel=2)
+    return used
 
 
 def model_name(seq_len: int, model: str = "paper") -> str:

@@ -62,6 +62,20 @@ def write_json_atomic(path, obj) -> None:
     write_text_atomic(path, json.dumps(obj, indent=2, sort_keys=True, default=_json_default) + "\n")
 
 
+def read_json(path) -> dict:
+    """A JSON object file's content; {} while it does not exist (run files start empty)."""
+    path = Path(path)
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
+def update_json(path, key: str, value) -> dict:
+    """Set one key of a JSON object file, atomically; returns the new content."""
+    content = read_json(path)
+    content[key] = value
+    write_json_atomic(path, content)
+    return content
+
+
 def _json_default(o):
     if isinstance(o, (np.integer,)):
         return int(o)

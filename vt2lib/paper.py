@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .config import PROJECT_ROOT
+from vt2lib.config import PROJECT_ROOT
 
 PAPER_DIR = PROJECT_ROOT / "paper"
 _TABLES = {1: ("table1_rmse_mae.csv", "method"), 2: ("table2_dataset.csv", "statistic"),

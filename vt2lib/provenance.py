@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import platform
 import subprocess
@@ -15,8 +14,8 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
-from .config import PROJECT_ROOT, Profile
-from .io import write_json_atomic
+from vt2lib.config import PROJECT_ROOT, Profile
+from vt2lib.io import read_json, update_json, write_json_atomic
 
 PACKAGES = ("numpy", "pandas", "scipy", "numba", "scikit-learn", "statsmodels", "tensorflow-cpu",
             "tensorflow", "keras", "jax", "myfm", "opencv-python-headless", "yt-dlp", "papermill", "pyarrow")
@@ -35,14 +34,11 @@ def _provenance_file(cfg: Profile) -> Path:
 
 
 def load_provenance(cfg: Profile) -> dict:
-    p = _provenance_file(cfg)
-    return json.loads(p.read_text()) if p.is_file() else {}
+    return read_json(_provenance_file(cfg))
 
 
 def record_provenance(cfg: Profile, key: str, value) -> None:
-    prov = load_provenance(cfg)
-    prov[key] = value
-    write_json_atomic(_provenance_file(cfg), prov)
+    update_json(_provenance_file(cfg), key, value)
 
 
 def record_inputs(cfg: Profile, files: dict[str, Path]) -> dict:
@@ -87,13 +83,13 @@ def environment() -> dict:
         pass
     return {"python": sys.version.split()[0], "platform": platform.platform(), "packages": versions,
             "device": device, "cpu_count": os.cpu_count(),
-            "keras_backend": os.environ.get("KERAS_BACKEND", "tensorflow")}
+            "keras_backend_env": os.environ.get("KERAS_BACKEND", "(unset: each profile's keras_backend)")}
 
 
 def write_run_provenance(cfg: Profile, timings: dict[str, dict]) -> dict:
     """Commit, resolved profile, environment, per-notebook wall time and peak RSS, and the
     artifacts (key, computed or reused) of the run."""
-    from .store import load_artifact_log
+    from vt2lib.store import load_artifact_log
     prov = load_provenance(cfg)
     prov.pop("notebook_seconds", None)  # older runs: seconds only
     prov.update(git_commit=git_commit(), profile=cfg.as_dict(), environment=environment(),

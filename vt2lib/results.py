@@ -16,7 +16,6 @@ use `extra_`. Numbers recorded here are the ones the tests and the report read b
 """
 from __future__ import annotations
 
-import json
 import math
 import re
 from pathlib import Path
@@ -24,8 +23,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .config import Profile
-from .io import atomic_path, write_json_atomic, write_text_atomic
+from vt2lib.config import Profile
+from vt2lib.io import atomic_path, read_json, update_json, write_text_atomic
 
 _NAME = re.compile(r"^(fig\d\d|tab\d\d|extra)_[a-z0-9_]+$")
 
@@ -94,7 +93,7 @@ def synthetic_note(cfg: Profile, what: str):
         return None
     from IPython.display import Markdown
     return Markdown(f"**Synthetic data (profile `{cfg.name}`):** {what} are properties of the data generator "
-                    "(`vt2lib.synthetic`), not findings about movies; only real data (`ml20m`) tests the paper's claims.")
+                    "(`vt2lib.data.synthetic`), not findings about movies; only real data (`ml20m`) tests the paper's claims.")
 
 
 def metrics_path(cfg: Profile) -> Path:
@@ -102,23 +101,18 @@ def metrics_path(cfg: Profile) -> Path:
 
 
 def load_metrics(cfg: Profile) -> dict:
-    path = metrics_path(cfg)
-    return json.loads(path.read_text()) if path.is_file() else {}
+    return read_json(metrics_path(cfg))
 
 
 def record(cfg: Profile, name: str, value) -> None:
-    """Record a key number of the run (like Recommenders' store_metadata); `name` must be
-    declared in vt2lib.outputs, so the report, figures/README.md and the tests know it."""
-    from .outputs import declared_metrics
-    if name not in declared_metrics(cfg):
-        raise ValueError(f"metric {name!r} is not declared in vt2lib/outputs.py (ITEMS); declare it there first")
+    """Record a key number of the run (like Recommenders' store_metadata). Declare each name in
+    vt2lib/analysis/outputs.py: the report and figures/README.md list it from there, and the
+    smoke test fails on a recorded number that is not declared."""
     if isinstance(value, (np.integer, np.floating)):
         value = value.item()
     if isinstance(value, float) and not math.isfinite(value):
         value = None  # JSON has no NaN; the report prints "n/a"
-    metrics = load_metrics(cfg)
-    metrics[name] = value
-    write_json_atomic(metrics_path(cfg), metrics)
+    update_json(metrics_path(cfg), name, value)
 
 
 def record_many(cfg: Profile, values: dict) -> None:

@@ -21,7 +21,7 @@ import threading
 import time
 from pathlib import Path
 
-from .config import PROJECT_ROOT, load_profile
+from vt2lib.config import PROJECT_ROOT, load_profile
 
 NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
 KERNEL_NAME = "vt2"
@@ -69,7 +69,8 @@ def peak_child_rss(interval: float = 0.2):
 def run_notebooks(profile: str, only: set[str] | None = None, log=print) -> dict[str, dict]:
     """Run the notebooks; returns {notebook: {"seconds", "peak_rss_gib"}}."""
     import papermill as pm
-    from .store import start_run_log
+
+    from vt2lib.store import start_run_log
     if Path(profile).suffix in (".toml", ".yml", ".yaml"):
         profile = str(Path(profile).resolve())
     cfg = load_profile(profile)
@@ -106,8 +107,10 @@ def run_in_process(profile: str, only: set[str] | None = None) -> dict[str, floa
     The same cells as `run_notebooks`, without a kernel start and the imports per notebook:
     the store tests rerun the pipeline many times with it. Returns seconds per notebook."""
     import json
+
     import matplotlib.pyplot as plt
-    from .store import start_run_log
+
+    from vt2lib.store import start_run_log
     start_run_log(load_profile(profile))
     seconds = {}
     for nb in numbered_notebooks(only):
@@ -136,8 +139,8 @@ def main(argv=None) -> None:
     only = {s.strip().zfill(2) for s in args.only.split(",")} if args.only else None
     timings = run_notebooks(args.profile, only)
     cfg = load_profile(str(Path(args.profile).resolve()) if Path(args.profile).suffix else args.profile)
-    from .provenance import write_run_provenance
-    from .report import write_report
+    from vt2lib.analysis.report import write_report
+    from vt2lib.provenance import write_run_provenance
     write_run_provenance(cfg, timings)
     report = write_report(cfg)
     print(f"[{cfg.name}] figures and tables: {cfg.figures_dir}\n[{cfg.name}] report: {report}")

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import os
 import shutil
 from dataclasses import dataclass
@@ -42,8 +41,8 @@ from typing import Callable, Iterator
 import numpy as np
 import pandas as pd
 
-from .config import Profile, model_heads
-from .io import DataError, write_json_atomic, write_parquet_atomic
+from vt2lib.config import Profile, model_heads
+from vt2lib.io import DataError, read_json, update_json, write_json_atomic, write_parquet_atomic
 
 MANIFEST = ".artifact.json"
 
@@ -133,9 +132,27 @@ SPECS: dict[str, Spec] = {
 }
 
 
+def input_files(cfg: Profile) -> dict[str, Path]:
+    """The real input files a profile reads (none for synthetic data: its settings define it)."""
+    files = {}
+    if cfg.ratings_source == "movielens":
+        folder = Path(cfg.movielens_dir) if cfg.movielens_dir else cfg.data_path / "ml-20m"
+        files |= {n: folder / f"{n}.csv" for n in ("ratings", "movies", "genome-scores")}
+    if cfg.trailer_source == "youtube":
+        files["youtube_mapping"] = Path(cfg.youtube_mapping) if cfg.youtube_mapping else cfg.data_path / "ml-youtube.csv"
+        for name in ("availability_file", "metadata_file"):
+            if getattr(cfg, name):
+                files[name] = Path(getattr(cfg, name))
+    return files
+
+
+def trailer_dir(cfg: Profile) -> Path:
+    """Where the trailer videos are (downloaded, or written by the generator)."""
+    return cfg.data_path / "trailers"
+
+
 def _source_key(cfg: Profile) -> str:
     """The raw inputs: the generator's settings, or the real files' sizes and times."""
-    from .data import input_files
     values = {f: getattr(cfg, f) for f in SOURCE_FIELDS}
     if cfg.ratings_source == "synthetic" or cfg.trailer_source == "synthetic":
         values |= {f: getattr(cfg, f) for f in SYNTHETIC_FIELDS}
@@ -169,8 +186,7 @@ class Store:
         return self.cfg.run_dir / spec.folder.format(param)
 
     def _manifest(self, name: str) -> dict:
-        p = self.path(name) / MANIFEST
-        return json.loads(p.read_text()) if p.is_file() else {}
+        return read_json(self.path(name) / MANIFEST)
 
     def key(self, name: str, extra: str = "") -> str:
         """Digest of the fields and inputs of `name` (+ `extra`, e.g. a method's own settings)."""
@@ -245,12 +261,10 @@ class Store:
         return self.cfg.run_dir / "artifacts.json"
 
     def _log(self, name: str, status: str, only_if_new: bool = False) -> None:
-        log = load_artifact_log(self.cfg)
-        if only_if_new and name in log:
+        if only_if_new and name in load_artifact_log(self.cfg):
             return
         key = self._manifest(name).get("key") if name != "raw" else self.key("raw")
-        log[name] = {"key": key, "status": status, "notebook": self.notebook}
-        write_json_atomic(self.log_path(), log)
+        update_json(self.log_path(), name, {"key": key, "status": status, "notebook": self.notebook})
 
 
 def _folder_digest(folder: Path) -> str:
@@ -263,8 +277,7 @@ def _folder_digest(folder: Path) -> str:
 
 
 def load_artifact_log(cfg: Profile) -> dict:
-    p = cfg.run_dir / "artifacts.json"
-    return json.loads(p.read_text()) if p.is_file() else {}
+    return read_json(cfg.run_dir / "artifacts.json")
 
 
 def start_run_log(cfg: Profile) -> None:

@@ -20,14 +20,14 @@ import time
 
 import numpy as np
 
-from vt2lib import predictors as P
+from vt2lib.rating import predictors as P
 
 
 def demo_fold():
     from vt2lib.config import load_profile
-    from vt2lib.data import load_raw_data
-    from vt2lib.evaluation import CVData, assign_folds
-    from vt2lib.item_vectors import genre_vectors
+    from vt2lib.data.raw import load_raw_data
+    from vt2lib.rating.evaluation import CVData, assign_folds
+    from vt2lib.rating.item_vectors import genre_vectors
     cfg = load_profile("demo")
     raw = load_raw_data(cfg)
     table = raw.ratings[["userId", "movieId", "rating"]].copy()
@@ -91,7 +91,8 @@ def main(argv):
           f"= {t_sim + t_pred:.1f} s per fold (target < 30 s); fallbacks {pred.fallbacks}")
     del sim
     import myfm
-    from vt2lib.fm import one_hot
+
+    from vt2lib.rating.fm import one_hot
     X = one_hot(train.user, train.item, train.n_users, train.n_items)
     fm = myfm.MyFMRegressor(rank=32, random_seed=0)
     t0 = time.perf_counter()

@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench_content_based import synthetic_fold  # noqa: E402
 
-from vt2lib import fm_gibbs as G  # noqa: E402
+from vt2lib.rating import fm_gibbs as G  # noqa: E402
 
 
 def jax_seconds_per_sweep(train, test_u, test_i, rank: int, n_sweeps: int) -> tuple[float, float]:
@@ -39,7 +39,7 @@ def jax_seconds_per_sweep(train, test_u, test_i, rank: int, n_sweeps: int) -> tu
 
 
 def myfm_seconds_per_sweep(train, rank: int, n_sweeps: int) -> float:
-    from vt2lib.fm import _import_myfm, _quiet_myfm, one_hot
+    from vt2lib.rating.fm import _import_myfm, _quiet_myfm, one_hot
     myfm = _import_myfm()
     X = one_hot(train.user, train.item, train.n_users, train.n_items)
     fm = myfm.MyFMRegressor(rank=rank, random_seed=0)
@@ -65,14 +65,15 @@ def compare(label, fold, ranks=(8, 32), jax_sweeps=5, myfm_sweeps=2, with_myfm=T
 def device_agreement():
     """JAX on this device vs myfm on the CPU: 10-fold median RMSE on planted ML-100k-sized data."""
     from test_fm_gibbs import planted, ratings
-    from vt2lib.evaluation import assign_folds
-    from vt2lib.fm import fm_fit
+
+    from vt2lib.rating.evaluation import assign_folds
+    from vt2lib.rating.fm import fm_fit
     u, i, y, _ = planted()
     fold = assign_folds(len(y), 10, 42)
     medians = {}
     backends = ["jax"]
     try:
-        from vt2lib.fm import _import_myfm
+        from vt2lib.rating.fm import _import_myfm
         _import_myfm()
         backends.append("myfm")
     except ImportError:

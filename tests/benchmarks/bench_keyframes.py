@@ -19,8 +19,8 @@ import cv2
 import numpy as np
 
 from vt2lib.config import load_profile
-from vt2lib.data import load_raw_data
-from vt2lib.keyframes import VIDEO_EXTENSIONS, extract_keyframes
+from vt2lib.data.raw import load_raw_data
+from vt2lib.video.keyframes import VIDEO_EXTENSIONS, extract_keyframes
 
 
 def decode_only(path):
@@ -83,7 +83,7 @@ def main(profile="demo"):
             print(f"  (b) our extraction   {n_b / t_b:10.0f} frames/s   (b)/(a) = {t_a / t_b:.2f}  (target >= 0.9)")
             print(f"  (c) naive reader     {n_c / t_c:10.0f} frames/s   (b)/(c) = {t_c / t_b:.2f}  (target >= 2)")
 
-    from vt2lib.features import build_frame_encoder
+    from vt2lib.video.features import build_frame_encoder
     encoder, used = build_frame_encoder(cfg, weights="none")
     x = np.random.default_rng(0).integers(0, 255, (4 * cfg.feature_batch_size, cfg.image_size, cfg.image_size, 3),
                                           dtype=np.uint8)

@@ -24,9 +24,10 @@ def main():
     ap.add_argument("--sequences", type=int, default=320, help="sequences per timed epoch (a multiple of 32)")
     args = ap.parse_args()
     import keras
-    from vt2lib.features import build_frame_encoder
-    from vt2lib.model import build_models
-    from vt2lib.training import _batches, sequence_data_for
+
+    from vt2lib.embedding.model import build_models
+    from vt2lib.embedding.training import _batches, sequence_data_for
+    from vt2lib.video.features import build_frame_encoder
 
     demo = load_profile("demo")
     paper = dataclasses.replace(load_profile("ml20m"), backbone_weights="none")

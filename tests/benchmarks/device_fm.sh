@@ -29,7 +29,7 @@ XLA_FLAGS=--xla_gpu_deterministic_ops=true timeout 40 python3 - <<'PY'
 import numpy as np, sys
 sys.path[:0] = ["tests", "tests/benchmarks"]
 from test_fm_gibbs import planted, ratings
-from vt2lib import fm_gibbs as G
+from vt2lib.rating import fm_gibbs as G
 u, i, y, _ = planted()
 d = G.FMData.build(ratings(u[1000:], i[1000:], y[1000:], 943, 1682))
 a, b = (G.gibbs_fm(d, u[:1000], i[:1000], rank=8, n_iter=30, seed=1).prediction for _ in range(2))

@@ -44,8 +44,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .fm_data import FMData, FMInputError  # noqa: F401 - FMInputError: part of this module's interface
-from .predictors import RATING_MAX, RATING_MIN
+from vt2lib.rating.fm_data import FMData, FMInputError  # noqa: F401 - FMInputError: part of this module's interface
+from vt2lib.rating.predictors import RATING_MAX, RATING_MIN
 
 ALPHA_0 = BETA_0 = GAMMA_0 = 1.0
 MU_0 = 0.0

@@ -5,18 +5,19 @@ beside the published ones, and what differs by design.
 
 Called by the runner after the last notebook; it only reads what the notebooks saved
 (figures/<profile>/, runs/<profile>/metrics.json, provenance.json) and `paper/`; which
-items and numbers it lists comes from vt2lib.outputs.
+items and numbers it lists comes from vt2lib.analysis.outputs.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
-from .config import Profile
-from .io import write_text_atomic
-from .outputs import ITEMS, NOT_REPRODUCED
-from .paper import paper_settings, published_counts, published_table
-from .provenance import load_provenance
-from .results import load_metrics
+from vt2lib.analysis.outputs import ITEMS, NOT_REPRODUCED
+from vt2lib.config import Profile
+from vt2lib.io import write_text_atomic
+from vt2lib.paper import paper_settings, published_counts, published_table
+from vt2lib.provenance import load_provenance
+from vt2lib.results import load_metrics
+
 
 def _published(ref):
     if ref is None:
@@ -66,7 +67,7 @@ def differences(cfg: Profile, prov: dict | None = None) -> list[str]:
     prov = prov or {}
     out = []
     if cfg.ratings_source == "synthetic":
-        out.append("Ratings, movies and trailers are the synthetic demo dataset (vt2lib.synthetic), not "
+        out.append("Ratings, movies and trailers are the synthetic demo dataset (vt2lib.data.synthetic), not "
                    "ML20M: counts and errors are not comparable in value, only in shape and ranking.")
     w = prov.get("backbone_weights")
     if w and w != "imagenet" and w != cfg.backbone_weights:
@@ -97,7 +98,7 @@ def write_report(cfg: Profile) -> Path:
     env = prov.get("environment", {})
     lines += [f"- git commit: `{prov.get('git_commit', 'unknown')}`",
               f"- device: {env.get('device', 'unknown')}, Python {env.get('python', '?')}, "
-              f"Keras backend {env.get('keras_backend', '?')}",
+              f"Keras backend {prov.get('keras_backend', 'n/a')}",
               f"- backbone weights used: {prov.get('backbone_weights', 'n/a')}",
               f"- full provenance (profile as resolved, package versions, input checksums): "
               f"`{cfg.run_dir / 'provenance.json'}`", ""]

@@ -29,8 +29,8 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from .config import Profile
-from .io import atomic_path
+from vt2lib.config import Profile
+from vt2lib.io import atomic_path
 
 VIDEO_EXTENSIONS = (".mp4", ".avi", ".webm", ".mkv", ".mov")
 STATUS_COLUMNS = ("youtube_id", "movieId", "status", "reason", "fps", "n_frames_decoded", "n_keyframes")
@@ -204,8 +204,7 @@ def extract_trailers(cfg: Profile, trailers: pd.DataFrame, failures: pd.DataFram
                      progress: bool = True) -> pd.DataFrame:
     """Keyframes of every trailer into the `keyframes` artifact (resumable under one key) and
     the status table into `keyframe_status`; returns the status table."""
-    from .data import trailer_dir
-    from .store import Store
+    from vt2lib.store import Store, trailer_dir
     store = Store(cfg)
     with store.produce("keyframes") as art:
         status = extract_all(trailers, trailer_dir(cfg), art.path, cfg, progress)
@@ -215,11 +214,11 @@ def extract_trailers(cfg: Profile, trailers: pd.DataFrame, failures: pd.DataFram
 
 
 def keyframe_dir(cfg: Profile) -> Path:
-    from .store import Store
+    from vt2lib.store import Store
     return Store(cfg).require("keyframes")
 
 
 def load_keyframe_status(cfg: Profile) -> pd.DataFrame:
     """Notebook 02's status table: one row per (movie, trailer), status 'ok' or why not."""
-    from .store import Store
+    from vt2lib.store import Store
     return Store(cfg).load_table("keyframe_status", "status")

@@ -24,9 +24,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from . import predictors as P
-from .config import Profile
-from .item_vectors import VectorSource, embedding_sources, load_vectors, metadata_sources
+from vt2lib.config import Profile
+from vt2lib.rating import predictors as P
+from vt2lib.rating.item_vectors import VectorSource, embedding_sources, load_vectors, metadata_sources
 
 BASELINE, CONTENT, COLLABORATIVE = "baseline", "content-based", "collaborative"
 
@@ -43,7 +43,7 @@ class Method:
     def predictor(self, cfg: Profile, data):
         """(fn(train, test_u, test_i, fold) -> Prediction, cache key of everything it depends on)."""
         if self.vectors is not None:
-            from .evaluation import content_method
+            from vt2lib.rating.evaluation import content_method
             return content_method(data, *load_vectors(cfg, self.vectors), cfg.similarity, cfg.top_k)
         return self.build(cfg, data)
 
@@ -53,7 +53,7 @@ def run(cfg: Profile, data, method: Method, name: str | None = None, split=None,
     """run_cv for a registered method: its predictions stored under `name` (default: its own) and
     its cache key; `split` replaces the CV folds (inner or cold-start splits), `split_key` says
     what defines that split (it joins the key)."""
-    from .evaluation import cache_key, run_cv
+    from vt2lib.rating.evaluation import cache_key, run_cv
     fn, key = method.predictor(cfg, data)
     return run_cv(cfg, data, name or method.name, fn, key=cache_key(key, split_key) if split_key else key,
                   split=split, progress=progress)
@@ -73,7 +73,8 @@ BASELINES = (
 
 def _random_similarity(cfg: Profile, data):
     import numpy as np
-    from .evaluation import cache_key
+
+    from vt2lib.rating.evaluation import cache_key
     rows = np.arange(data.n_items)
     fn = lambda tr, u, i, k: P.content_based(tr, u, i, P.random_similarity(data.n_items, cfg.seed + k),  # noqa: E731
                                              rows, cfg.top_k)
@@ -98,7 +99,7 @@ def metadata_methods(cfg: Profile) -> list[Method]:
 
 def fm(cfg: Profile, side=None, name: str = "fm") -> Method:
     """libFM's Bayesian FM on user and item ids (+ item side features, notebook 09)."""
-    from .fm import fm_description, fm_method
+    from vt2lib.rating.fm import fm_description, fm_method
     return Method(name, fm_description(cfg.fm_backend), COLLABORATIVE, build=lambda c, data: fm_method(c, side))
 
 

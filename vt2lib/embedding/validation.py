@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .config import Profile
-from .store import Store
-from .training import SequenceData, model_artifact, model_config, train
+from vt2lib.config import Profile
+from vt2lib.embedding.training import SequenceData, model_artifact, model_config, train
+from vt2lib.store import Store
 
 
 def evaluate_heads(model, data: SequenceData, idx: np.ndarray, heads, batch_size: int = 256) -> dict:

@@ -2,14 +2,14 @@
 
 Every check runs before anything is compiled, so bad input fails fast with a clear message.
 
->>> from vt2lib.predictors import Ratings
+>>> from vt2lib.rating.predictors import Ratings
 >>> train = Ratings(np.array([1, 0]), np.array([0, 1]), np.array([4.0, 3.0], np.float32), 2, 2)
 >>> data = FMData.build(train, groups=[2, 2])     # users and items get their own priors
 >>> data.user.tolist(), data.group.tolist(), data.n_features
 ([0, 1], [0, 0, 1, 1], 4)
 >>> FMData.build(Ratings(np.array([0]), np.array([5]), np.array([4.0], np.float32), 1, 2))
 Traceback (most recent call last):
-vt2lib.fm_data.FMInputError: item ids must lie in 0..1; found 5..5
+vt2lib.rating.fm_data.FMInputError: item ids must lie in 0..1; found 5..5
 """
 from __future__ import annotations
 

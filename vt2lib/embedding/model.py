@@ -13,7 +13,7 @@ LSTMs, ELU activations and L2 (cfg.l2, 0.01 in the authors' code) on the dense l
 """
 from __future__ import annotations
 
-from .config import GENRES, Profile
+from vt2lib.config import GENRES, Profile, use_keras_backend
 
 HEAD_NAMES = ("rating", "genre", "trailer_id")
 LSTM_DROPOUT = 0.2   # authors' code
@@ -39,6 +39,7 @@ def build_sequence_backbone(cfg: Profile, feature_dim: int, seq_len: int):
 
 def build_models(cfg: Profile, feature_dim: int, seq_len: int, n_trailers: int):
     """Return (training model with the cfg.heads, embedding model without heads); compiled."""
+    use_keras_backend(cfg)
     import keras
     unknown = set(cfg.heads) - set(HEAD_NAMES)
     if unknown or not cfg.heads:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .config import GENRES
+from vt2lib.config import GENRES
 
 
 def genre_matrix(genres: pd.Series) -> tuple[np.ndarray, np.ndarray]:

@@ -5,6 +5,9 @@
     result.table2    # paper Table 2 (ML20M / ML20M-YT original / filtered)
     result.trailers  # one row per mapped movie: status, metadata, drop_reason ("" = kept)
 
+>>> is_not_a_trailer("Movie X - Part 2 of 9"), is_not_a_trailer("Movie X Official Trailer #2")
+(True, False)
+
 Each movie gets the first reason that applies, in the paper's order; every step counts
 the movies, users and ratings it removes, so nothing disappears silently.
 """
@@ -16,8 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .config import Profile
-from .data import RawData
+from vt2lib.config import Profile
+from vt2lib.data.raw import RawData
 
 # "Part 2 of 3", "part 4/5", "Pt. 2" ... are clips of a movie unless they say trailer or TV spot;
 # "full movie" is never a trailer.
@@ -179,7 +182,7 @@ CLEAN_TABLES = ("ratings", "movies", "trailers", "cleaning_log")
 
 def save_clean(cfg: Profile, result: CleanResult) -> str:
     """Store 01's cleaned dataset (artifact `clean`); returns "computed", or "reused" when current."""
-    from .store import Store
+    from vt2lib.store import Store
     return Store(cfg).save_tables("clean", {
         "ratings": result.ratings, "movies": result.movies.astype({"title": str, "genres": str}),
         "trailers": result.trailers, "cleaning_log": result.log})
@@ -187,20 +190,20 @@ def save_clean(cfg: Profile, result: CleanResult) -> str:
 
 def load_clean(cfg: Profile) -> dict[str, pd.DataFrame]:
     """The cleaned dataset of notebook 01, as DataFrames (DataError if missing or stale)."""
-    from .store import Store
+    from vt2lib.store import Store
     store = Store(cfg)
     return {t: store.load_table("clean", t) for t in CLEAN_TABLES}
 
 
 def save_evaluation_ratings(cfg: Profile, ratings: pd.DataFrame) -> str:
-    from .store import Store
+    from vt2lib.store import Store
     return Store(cfg).save_tables("evaluation_ratings", {"ratings": ratings})
 
 
 def load_evaluation_ratings(cfg: Profile) -> pd.DataFrame:
     """The ratings every evaluation uses: 01's cleaned ratings minus 02's unusable trailers
     (a profile without trailers: 01's cleaned ratings)."""
-    from .store import Store
+    from vt2lib.store import Store
     if cfg.trailer_source == "none":
         return load_clean(cfg)["ratings"]
     return Store(cfg).load_table("evaluation_ratings", "ratings")

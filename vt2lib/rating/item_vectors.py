@@ -1,6 +1,6 @@
 """Item vectors for the content-based predictor: trailer embeddings or movie metadata.
 
-A `VectorSource` says where a method's item vectors come from; vt2lib.methods declares one
+A `VectorSource` says where a method's item vectors come from; vt2lib.rating.methods declares one
 per content-based method, and notebooks never build or parse the names.
 
     ids, X = load_vectors(cfg, embedding_sources(cfg, "leakfree")[0])   # 256-d, S = 10, leak-free model
@@ -21,10 +21,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .config import GENRES, MODELS, Profile, load_profile, model_name  # noqa: F401 - load_profile: doctest
-from .genres import genre_matrix
-from .io import DataError
-from .store import Store
+from vt2lib.config import GENRES, MODELS, Profile, load_profile, model_name  # noqa: F401 - load_profile: doctest
+from vt2lib.data.genres import genre_matrix
+from vt2lib.io import DataError
+from vt2lib.store import Store
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,7 @@ def load_vectors(cfg: Profile, source: VectorSource, movies: pd.DataFrame | None
         return trailer_embeddings(cfg, source)
     if source.kind == "metadata":
         if movies is None:
-            from .cleaning import load_clean
+            from vt2lib.data.cleaning import load_clean
             movies = load_clean(cfg)["movies"]
         return genre_vectors(movies)
     if source.kind == "genome":

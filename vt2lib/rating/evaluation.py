@@ -28,11 +28,11 @@ import pandas as pd
 from sklearn.model_selection import KFold
 from tqdm.auto import tqdm
 
-from .config import Profile
-from .io import write_json_atomic, write_parquet_atomic
-from .predictors import Prediction, Ratings
-from .store import Store
-from .store import digest as cache_key
+from vt2lib.config import Profile
+from vt2lib.io import write_json_atomic, write_parquet_atomic
+from vt2lib.rating.predictors import Prediction, Ratings
+from vt2lib.store import Store
+from vt2lib.store import digest as cache_key
 
 
 def assign_folds(n: int, n_folds: int, seed: int) -> np.ndarray:
@@ -99,7 +99,7 @@ class CVData:
 
 def content_method(data: CVData, ids: np.ndarray, vectors: np.ndarray, similarity: str, top_k: int | None):
     """Eq. 1 with item vectors, as a run_cv predictor, and the cache key of its inputs."""
-    from .predictors import content_based, similarity_matrix, vector_rows
+    from vt2lib.rating.predictors import content_based, similarity_matrix, vector_rows
     rows, usable = vector_rows(data.movie_ids, ids, vectors)
     sim = similarity_matrix(usable, similarity)
     fn = lambda tr, u, i, k: content_based(tr, u, i, sim, rows, top_k)  # noqa: E731

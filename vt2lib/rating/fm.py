@@ -1,7 +1,7 @@
 """Bayesian factorization machine, equivalent to libFM's default MCMC, on two backends.
 
 libFM: `-method mcmc -dim '1,1,32' -iter 100 -init_stdev 0.1` on one-hot user and item ids.
-`myfm` (the reference, single-threaded C++) and `jax` (vt2lib.fm_gibbs: the same Gibbs
+`myfm` (the reference, single-threaded C++) and `jax` (vt2lib.rating.fm_gibbs: the same Gibbs
 sampler, parallel and exact, on the CPU or a GPU) have the same model and hyper-priors; the
 prediction is the posterior mean over the kept samples, clipped to the rating range as libFM does.
 
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from .predictors import RATING_MAX, RATING_MIN, Prediction, Ratings
+from vt2lib.rating.predictors import RATING_MAX, RATING_MIN, Prediction, Ratings
 
 
 def one_hot(users: np.ndarray, items: np.ndarray, n_users: int, n_items: int,
@@ -103,7 +103,7 @@ def fm_fit(train: Ratings, test_u, test_i, rank: int = 32, n_iter: int = 100, in
     groups = prior_groups(train, grouping, item_side, side_groups)
     backend = resolve_backend(backend)
     if backend == "jax":
-        from .fm_gibbs import FMData, gibbs_fm
+        from vt2lib.rating.fm_gibbs import FMData, gibbs_fm
         fit = gibbs_fm(FMData.build(train, item_side, groups), test_u, test_i, rank, n_iter, init_stdev, seed)
         return FMFit(fit.prediction, fit.hyper_means, backend)
     myfm = _import_myfm()
@@ -129,7 +129,7 @@ def fm_method(cfg, side=None, backend: str | None = None):
     Every notebook that fits an FM (06, 07, 09) builds it here, so settings, backend and key
     cannot drift apart. `side`: cold_start.SideFeatures or None (ids only).
     """
-    from .evaluation import cache_key
+    from vt2lib.rating.evaluation import cache_key
     backend = resolve_backend(backend or cfg.fm_backend)
     matrix, groups = (None, None) if side is None else (side.matrix, side.groups)
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .config import Profile
-from .evaluation import fold_metrics, load_predictions, summary_row
-from .methods import Method
+from vt2lib.config import Profile
+from vt2lib.rating.evaluation import fold_metrics, load_predictions, summary_row
+from vt2lib.rating.methods import Method
 
 
 def per_fold_table(cfg: Profile, methods) -> dict[str, pd.DataFrame]:

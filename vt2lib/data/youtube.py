@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from .io import DataError, load_availability, read_csv_checked, write_csv_atomic
+from vt2lib.io import DataError, load_availability, read_csv_checked, write_csv_atomic
 
 OEMBED_URL = "https://www.youtube.com/oembed"
 # Normalised metadata; dislikes are NaN where the source has none (YouTube hid them in 2021).

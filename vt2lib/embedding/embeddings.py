@@ -7,7 +7,7 @@ Notebook 04 runs each trained model of 03 over every sequence and stores the res
 artifact embeddings/s{S}[_leakfree] (sequence embeddings and the trailer embeddings, the
 mean of a trailer's sequence embeddings); a rerun under the same key loads it. Movies that
 share a YouTube id share the trailer embedding. The content-based methods read them
-through vt2lib.item_vectors.
+through vt2lib.rating.item_vectors.
 
 >>> trailer_means(np.array([0, 0, 1]), np.array([[1.0], [3.0], [5.0]]), 2).ravel().tolist()
 [2.0, 5.0]
@@ -17,10 +17,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .config import Profile, model_name
-from .io import write_npz_atomic
-from .store import Store
-from .training import SequenceData, load_trained_model
+from vt2lib.config import Profile, model_name
+from vt2lib.embedding.training import SequenceData, load_trained_model
+from vt2lib.io import write_npz_atomic
+from vt2lib.store import Store
 
 EMBEDDINGS_FILE = "embeddings.npz"
 
@@ -49,7 +49,7 @@ def embeddings_artifact(seq_len: int, model: str = "paper") -> str:
 
 def embeddings_for(cfg: Profile, data: SequenceData, model: str = "paper") -> dict[str, np.ndarray]:
     """The sequence embeddings of 03's `model` at data.seq_len: computed and stored once per key."""
-    from .model import embedding_model_of
+    from vt2lib.embedding.model import embedding_model_of
     with Store(cfg).produce(embeddings_artifact(data.seq_len, model)) as art:
         path = art.path / EMBEDDINGS_FILE
         if art.reused:

@@ -13,11 +13,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from .config import Profile
-from .download import ensure_ml20m, ensure_ml20m_youtube
-from .io import DataError, load_availability, load_movies, load_ratings, load_youtube_mapping
-from .synthetic import generate_demo_dataset
-from .youtube import check_availability, fetch_metadata_ytdlp, load_trailer_metadata
+from vt2lib.config import Profile
+from vt2lib.store import trailer_dir
+from vt2lib.data.download import ensure_ml20m, ensure_ml20m_youtube
+from vt2lib.io import DataError, load_availability, load_movies, load_ratings, load_youtube_mapping
+from vt2lib.data.synthetic import generate_demo_dataset
+from vt2lib.data.youtube import check_availability, fetch_metadata_ytdlp, load_trailer_metadata
 
 
 @dataclass
@@ -37,25 +38,6 @@ def _movielens_folder(cfg: Profile) -> Path:
     if cfg.download_ml20m:
         return ensure_ml20m(cfg.data_path)
     raise DataError(f"profile {cfg.name!r}: ratings_source='movielens' needs movielens_dir or download_ml20m")
-
-
-def input_files(cfg: Profile) -> dict[str, Path]:
-    """The real input files a profile reads (none for synthetic data: its settings define it)."""
-    files = {}
-    if cfg.ratings_source == "movielens":
-        folder = Path(cfg.movielens_dir) if cfg.movielens_dir else cfg.data_path / "ml-20m"
-        files |= {n: folder / f"{n}.csv" for n in ("ratings", "movies", "genome-scores")}
-    if cfg.trailer_source == "youtube":
-        files["youtube_mapping"] = Path(cfg.youtube_mapping) if cfg.youtube_mapping else cfg.data_path / "ml-youtube.csv"
-        for name in ("availability_file", "metadata_file"):
-            if getattr(cfg, name):
-                files[name] = Path(getattr(cfg, name))
-    return files
-
-
-def trailer_dir(cfg: Profile) -> Path:
-    """Where the trailer videos are (downloaded, or written by the generator)."""
-    return cfg.data_path / "trailers"
 
 
 def load_raw_data(cfg: Profile) -> RawData:

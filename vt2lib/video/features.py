@@ -22,10 +22,10 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from .config import Profile
-from .io import atomic_path, write_parquet_atomic
-from .keyframes import keyframe_dir, keyframe_path
-from .store import Store
+from vt2lib.config import Profile, use_keras_backend
+from vt2lib.io import atomic_path, write_parquet_atomic
+from vt2lib.store import Store
+from vt2lib.video.keyframes import keyframe_dir, keyframe_path
 
 FEATURE_DTYPE = np.float16  # halves the cache; features are post-ReLU6 averages in [0, 6]
 
@@ -71,6 +71,7 @@ def build_frame_encoder(cfg: Profile, weights: str | None = None, calibration_im
     cached by Keras on first use; offline, profiles with allow_random_backbone_fallback fall
     back to random init with a visible warning, others fail.
     """
+    use_keras_backend(cfg, "features")
     import keras
     weights = weights or cfg.backbone_weights
     size = cfg.image_size
@@ -132,6 +133,15 @@ class FeatureCache:
         return self.features[row.offset: row.offset + row.n_keyframes]
 
 
+def _predict_full_batches(encoder, images: np.ndarray, batch_size: int) -> np.ndarray:
+    """encoder.predict on zero-padded full batches: one input shape, so JAX compiles the
+    backbone once instead of once per trailer group (the padding rows are dropped)."""
+    pad = -len(images) % batch_size
+    if pad:
+        images = np.concatenate([images, np.zeros((pad, *images.shape[1:]), images.dtype)])
+    return encoder.predict(images, batch_size=batch_size, verbose=0)[: len(images) - pad]
+
+
 def _chunks(ids: list[str], counts: list[int], budget: int):
     """Group trailers so each model call sees about `budget` keyframes (full batches)."""
     group, total = [], 0
@@ -161,7 +171,7 @@ def compute_feature_cache(cfg: Profile, keyframe_dir: Path, youtube_ids, cache_d
         with tqdm(total=sum(counts), unit="keyframe", desc="MobileNetV2 features", disable=not progress) as bar:
             for group in _chunks(todo, counts, 4 * cfg.feature_batch_size):
                 frames = [np.load(keyframe_path(keyframe_dir, y)) for y in group]
-                feats = encoder.predict(np.concatenate(frames), batch_size=cfg.feature_batch_size, verbose=0)
+                feats = _predict_full_batches(encoder, np.concatenate(frames), cfg.feature_batch_size)
                 for y, part in zip(group, np.split(feats, np.cumsum([len(f) for f in frames])[:-1])):
                     with atomic_path(per_trailer / f"{y}.npy") as tmp, open(tmp, "wb") as f:
                         np.save(f, part.astype(FEATURE_DTYPE))

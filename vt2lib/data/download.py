@@ -18,7 +18,7 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from .io import DataError
+from vt2lib.io import DataError
 
 GROUPLENS_URL = "https://files.grouplens.org/datasets/movielens/"
 # From the ML20M README: 20,000,263 ratings, 27,278 movies, 138,493 users; ML20M-YT: 25,623 trailers.

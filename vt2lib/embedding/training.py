@@ -3,7 +3,7 @@
     data = SequenceData.build(cache, trailers, genres, mean_rating, seq_len=10, shift=5)
     split = data.split(val_share=0.15)
     result = train_model(cfg, data, split, "leakfree")   # resumable, in the store's model/s10_leakfree
-    # validation numbers per head, genre AUC on unseen trailers: vt2lib.validation
+    # validation numbers per head, genre AUC on unseen trailers: vt2lib.embedding.validation
 
 Two models per sequence length (MODELS): `paper` trains the heads of the paper (cfg.heads,
 rating head included: its target, each movie's mean rating over all cleaned ratings, is
@@ -40,12 +40,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .config import Profile, model_heads, model_name
-from .features import FeatureCache, load_features
-from .genres import genre_matrix
-from .io import atomic_path, write_json_atomic, write_parquet_atomic
-from .keyframes import load_keyframe_status, sequence_starts
-from .store import Store, digest
+from vt2lib.config import Profile, model_heads, model_name, use_keras_backend
+from vt2lib.data.genres import genre_matrix
+from vt2lib.io import atomic_path, write_json_atomic, write_parquet_atomic
+from vt2lib.store import Store, digest
+from vt2lib.video.features import FeatureCache, load_features
+from vt2lib.video.keyframes import load_keyframe_status, sequence_starts
 
 
 @dataclass
@@ -121,7 +121,7 @@ def sequence_data_for(cfg: Profile, seq_len: int) -> SequenceData:
     code - which leaks the later CV test folds into the embeddings (train without the
     'rating' head for a leak-free model).
     """
-    from .cleaning import load_clean, load_evaluation_ratings
+    from vt2lib.data.cleaning import load_clean, load_evaluation_ratings
     clean = load_clean(cfg)
     status = load_keyframe_status(cfg)
     ratings = load_evaluation_ratings(cfg)
@@ -153,6 +153,7 @@ def train_model(cfg: Profile, data: "SequenceData", split, model: str = "paper",
 
 def load_trained_model(cfg: Profile, seq_len: int, model: str = "paper"):
     """The final (best-epoch) model of notebook 03 (DataError if missing or stale)."""
+    use_keras_backend(cfg)
     import keras
     return keras.saving.load_model(Store(cfg).require(model_artifact(seq_len, model)) / "final.keras", compile=False)
 
@@ -224,8 +225,10 @@ def train(cfg: Profile, data: SequenceData, split, out_dir: Path, stop_after_epo
     discarded, never resumed or returned. `stop_after_epoch` ends the call early (tests use
     it to simulate an interrupted run).
     """
+    use_keras_backend(cfg)
     import keras
-    from .model import build_models
+
+    from vt2lib.embedding.model import build_models
     out_dir = Path(out_dir)
     state_path, ckpt, best_path = out_dir / "state.json", out_dir / "last.keras", out_dir / "best.weights.h5"
     key = training_key(cfg, data, split)

@@ -1,0 +1,48 @@
+"""vt2lib reads like the pipeline: each subpackage imports only from itself and the ones below it.
+
+The rating side (predictors, FM, CV) reads embeddings as stored artifacts: it never imports
+the video or embedding code (no rating module pulls in training and Keras)."""
+import ast
+import pathlib
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[1] / "vt2lib"
+# "" = the bottom: config, io, store, paper, provenance, results
+ALLOWED = {"": {""}, "data": {"", "data"}, "video": {"", "data", "video"},
+           "embedding": {"", "data", "video", "embedding"}, "rating": {"", "data", "rating"},
+           "analysis": {"", "data", "rating", "analysis"}, "runner": set(ALL := ("", "data", "video", "embedding",
+                                                                                    "rating", "analysis"))}
+SUBPACKAGES = tuple(p for p in ALL if p)
+MODULES = sorted(p for p in ROOT.rglob("*.py"))
+
+
+def layer(module: str) -> str:
+    parts = module.split(".")[1:]  # drop "vt2lib"
+    if parts == ["runner"]:
+        return "runner"
+    return parts[0] if len(parts) > 1 and parts[0] in SUBPACKAGES else ""
+
+
+def module_name(path: pathlib.Path) -> str:
+    rel = path.relative_to(ROOT.parent).with_suffix("")
+    return ".".join(p for p in rel.parts if p != "__init__")
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_imports_point_down_the_pipeline(path):
+    me = module_name(path)
+    for node in ast.walk(ast.parse(path.read_text())):  # function-level imports count too
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("vt2lib"):
+            targets = [node.module]
+            if node.module in ("vt2lib",) + tuple(f"vt2lib.{p}" for p in SUBPACKAGES):
+                targets = [f"{node.module}.{a.name}" for a in node.names]
+            for target in targets:
+                assert layer(target) in ALLOWED[layer(me)], f"{me} imports {target}: against the pipeline"
+        assert not (isinstance(node, ast.ImportFrom) and node.level), f"{me}: use absolute vt2lib imports"
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_modules_stay_small(path):
+    n = len(path.read_text().splitlines())
+    assert n <= 300, f"{path.relative_to(ROOT)} has {n} lines: split it by job"
