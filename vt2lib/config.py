@@ -222,32 +222,6 @@ PROFILES: dict[str, Profile] = {p.name: p for p in (_SMOKE, _DEMO, _ML20M)}
 MODELS = ("paper", "leakfree")
 
 
-KERAS_BACKENDS = ("tensorflow", "jax")
-
-
-def use_keras_backend(cfg: Profile, stage: str = "training") -> str:
-    """Run Keras on the profile's backend for `stage` ("training": keras_backend, "features":
-    feature_backend) and return the backend in use.
-
-    Keras fixes its backend when first imported, so this must run before anything imports
-    keras (each notebook is its own process; notebooks 02 and 03 call it first, the
-    model-building functions call it too). An explicit KERAS_BACKEND in the environment wins;
-    a mismatch is warned about, not fatal: the model is plain Keras 3 and runs on either."""
-    import sys
-    import warnings
-    wanted = {"training": cfg.keras_backend, "features": cfg.feature_backend}[stage]
-    if wanted not in KERAS_BACKENDS:
-        raise ValueError(f"unknown Keras backend {wanted!r} for {stage}; valid: {', '.join(KERAS_BACKENDS)}")
-    if "keras" not in sys.modules:
-        os.environ.setdefault("KERAS_BACKEND", wanted)
-    import keras
-    used = keras.backend.backend()
-    if used != wanted:
-        warnings.warn(f"Keras runs on {used}; profile {cfg.name!r} asks for {wanted} for {stage} "
-                      "(KERAS_BACKEND is set, or keras was imported before)", stacklevel=2)
-    return used
-
-
 def model_name(seq_len: int, model: str = "paper") -> str:
     """How files and variants name an embedding model: s10 (the paper's), s10_leakfree, ..."""
     return f"s{seq_len}" + ("" if model == "paper" else f"_{model}")

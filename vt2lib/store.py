@@ -62,7 +62,7 @@ def digest(*parts) -> str:
 
 # ------------------------------------------------------------------ what each artifact depends on
 TRAINING_FIELDS = ("loss_weights", "lstm_units", "embedding_sizes", "learning_rate", "l2", "batch_size",
-                   "max_epochs", "patience", "seed", "sequence_shift", "val_share")
+                   "max_epochs", "patience", "seed", "sequence_shift", "val_share", "keras_backend")
 SOURCE_FIELDS = ("ratings_source", "movielens_dir", "download_ml20m", "youtube_mapping", "trailer_source",
                  "availability_file", "check_availability", "metadata_file", "data_dir")
 SYNTHETIC_FIELDS = ("seed", "synth_n_movies", "synth_n_users", "synth_ratings_per_user", "synth_trailer_seconds",
@@ -120,12 +120,14 @@ SPECS: dict[str, Spec] = {
     "evaluation_ratings": Spec("data/evaluation_ratings", _pick("min_user_ratings"),
                                lambda c, p: ("clean", "keyframe_status"), "02_keyframes", content=True),
     "features": Spec("cache/features", _pick("backbone_weights", "backbone_alpha", "mixed_precision", "seed",
-                                             "allow_random_backbone_fallback"),
+                                             "allow_random_backbone_fallback", "feature_backend"),
                      lambda c, p: ("keyframes", "keyframe_status"), "02_keyframes"),
     "model": Spec("models/{}", _model_fields, _model_inputs, "03_train_embedding"),
     "embeddings": Spec("embeddings/{}", lambda c, p: {}, lambda c, p: (f"model/{p}", "features"),
                        "04_extract_embeddings"),
-    "folds": Spec("data/folds", _pick("n_folds", "fold_seed"), lambda c, p: ("evaluation_ratings",),
+    # a profile without trailers evaluates 01's cleaned ratings (no notebook 02 feedback)
+    "folds": Spec("data/folds", _pick("n_folds", "fold_seed"),
+                  lambda c, p: ("clean",) if c.trailer_source == "none" else ("evaluation_ratings",),
                   "05_content_based", content=True),
     # keyed by run_cv's digest of the CV table it was given (the folds, or a cold-start split of them)
     "predictions": Spec("predictions/{}", lambda c, p: {}, lambda c, p: (), "05-09 (the notebook of that method)"),

@@ -13,7 +13,8 @@ LSTMs, ELU activations and L2 (cfg.l2, 0.01 in the authors' code) on the dense l
 """
 from __future__ import annotations
 
-from vt2lib.config import GENRES, Profile, use_keras_backend
+from vt2lib.config import GENRES, Profile
+from vt2lib.keras_backend import use_keras_backend
 
 HEAD_NAMES = ("rating", "genre", "trailer_id")
 LSTM_DROPOUT = 0.2   # authors' code

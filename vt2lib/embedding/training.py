@@ -40,9 +40,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from vt2lib.config import Profile, model_heads, model_name, use_keras_backend
+from vt2lib.config import Profile, model_heads, model_name
 from vt2lib.data.genres import genre_matrix
 from vt2lib.io import atomic_path, write_json_atomic, write_parquet_atomic
+from vt2lib.keras_backend import use_keras_backend
 from vt2lib.store import Store, digest
 from vt2lib.video.features import FeatureCache, load_features
 from vt2lib.video.keyframes import load_keyframe_status, sequence_starts
