@@ -44,7 +44,7 @@ from vt2lib.config import Profile, model_heads, model_name
 from vt2lib.data.genres import genre_matrix
 from vt2lib.io import atomic_path, write_json_atomic, write_parquet_atomic
 from vt2lib.keras_backend import use_keras_backend
-from vt2lib.store import Store, digest
+from vt2lib.store import TRAINING_FIELDS, Store, digest
 from vt2lib.video.features import FeatureCache, load_features
 from vt2lib.video.keyframes import load_keyframe_status, sequence_starts
 
@@ -209,13 +209,14 @@ def reseed(model, seed: int) -> None:
 
 
 def training_key(cfg: Profile, data: SequenceData, split) -> str:
-    """A digest of everything that defines a trained model: settings, trailers, targets, split."""
-    fields = ("heads", "loss_weights", "lstm_units", "embedding_sizes", "learning_rate", "l2", "batch_size",
-              "max_epochs", "patience", "seed")
+    """A digest of everything that defines a trained model: settings, trailers, targets, split.
+
+    The store keys a model folder by its settings and input artifacts; this guards `train` on
+    any folder (tests, direct use) by the data it was actually given."""
     # the mean ratings (built from every evaluation rating) define only a model with a rating head
     ratings = data.trailers.mean_rating.to_numpy(np.float64) if "rating" in cfg.heads else None
-    return digest(*(getattr(cfg, f) for f in fields), data.features.shape, data.seq_offset,
-                     data.trailers.youtube_id.to_numpy(str), ratings, data.genre, split[0], split[1])
+    return digest(*(getattr(cfg, f) for f in ("heads", *TRAINING_FIELDS)), data.features.shape, data.seq_offset,
+                  data.trailers.youtube_id.to_numpy(str), ratings, data.genre, split[0], split[1])
 
 
 def train(cfg: Profile, data: SequenceData, split, out_dir: Path, stop_after_epoch: int | None = None,

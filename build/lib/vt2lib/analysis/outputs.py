@@ -1,0 +1,190 @@
+"""The one declaration of what a run produces: paper items, their files, and every recorded number.
+
+The report (vt2lib.analysis.report), figures/README.md (`python -m vt2lib.analysis.outputs` writes it), the
+notebook smoke test and `results.record` (which refuses undeclared names) all read it.
+
+>>> from vt2lib.config import load_profile
+>>> cfg = load_profile("smoke")
+>>> [n.metric for n in numbers_of(cfg, "03_train_embedding")][:2]
+['best_epoch_s10', 'seconds_per_epoch_s10']
+>>> item = next(i for i in ITEMS if i.item == "Table 1")
+>>> [(n.metric, n.published) for n in item.numbers(cfg) if n.report][:2]
+[('rmse_median_fm', (1, 'fm', 'rmse_median')), ('mae_median_fm', (1, 'fm', 'mae_median'))]
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from vt2lib.config import PROJECT_ROOT, Profile
+
+
+@dataclass(frozen=True)
+class Number:
+    label: str
+    metric: str                       # the name notebooks record (runs/<profile>/metrics.json)
+    published: object = None          # a paper/counts.csv name, (table, row, column), or None
+    optional: bool = False            # may be None (e.g. adjusted R^2 when regressors >= movies)
+    report: bool = True               # listed under its item in REPORT.md (else only in "all numbers")
+    recorded_by: str = ""             # the notebook that records it, where not the item's
+
+
+@dataclass(frozen=True)
+class Item:
+    item: str                         # "Table 1", "Fig. 7", or "—" for outputs beyond the paper
+    what: str
+    notebook: str
+    files: tuple[str, ...]            # output names (figures/<profile>/<name>.png|pdf|csv|md)
+    numbers: Callable[[Profile], list[Number]] = field(default=lambda cfg: [])
+
+
+def _per_s(cfg: Profile, rows) -> list[Number]:
+    # validation numbers are None where trailers are too short for validation windows (smoke, S = 20)
+    return [Number(label.format(S=S), metric.format(S=S), report=report, optional=metric.startswith("val_"))
+            for S in cfg.sequence_lengths for label, metric, report in rows]
+
+
+def _table1(cfg: Profile) -> list[Number]:
+    from vt2lib.paper import published_table
+    from vt2lib.rating.methods import table1_methods
+    published = published_table(1).index
+    out = []
+    for m in table1_methods(cfg):
+        ref = (1, m.name, "rmse_median") if m.name in published else None
+        label = f"{m.description}{', ' + m.sequence if m.sequence != '—' else ''}: median RMSE"
+        if m.name == "fm":  # 06 fits the FM; 05 records every other row
+            out += [Number(label, "rmse_median_fm", ref),
+                    Number("libFM median MAE", "mae_median_fm", (1, "fm", "mae_median")),
+                    Number("libFM max RMSE", "rmse_max_fm", (1, "fm", "rmse_max"), report=False)]
+        else:
+            out += [Number(label + ("" if ref else " (not in paper)"), f"rmse_median_{m.name}", ref,
+                           recorded_by="05_content_based"),
+                    Number(f"{m.name} median MAE", f"mae_median_{m.name}", report=False,
+                           recorded_by="05_content_based")]
+    return out
+
+
+def _table2(cfg: Profile) -> list[Number]:
+    shown = [("movies after filtering", "n_movies_filtered"), ("users after filtering", "n_users_filtered"),
+             ("ratings after filtering", "n_ratings_filtered"), ("mean rating (filtered)", "mean_rating_filtered"),
+             ("median rating (filtered)", "median_rating_filtered"),
+             ("unavailable trailers (3.1.1)", "n_trailers_unavailable")]
+    quiet = ("n_movies_ml20m", "n_users_ml20m", "n_ratings_ml20m", "n_movies_mapped", "n_trailers_mapped")
+    return [Number(label, m, m) for label, m in shown] + [Number(m, m, report=False) for m in quiet]
+
+
+def _static(*numbers: Number) -> Callable[[Profile], list[Number]]:
+    return lambda cfg: list(numbers)
+
+
+ITEMS: tuple[Item, ...] = (
+    Item("Table 1", "RMSE/MAE per method over the CV folds (+ leak-free embedding rows and baselines)",
+         "06_libfm", ("tab01_rmse_mae",), _table1),
+    Item("Table 2", "dataset statistics (ML20M, ML20M-YT original, filtered)", "01_clean_dataset",
+         ("tab02_dataset_statistics",), _table2),
+    Item("Table 3", "R / R² of mean-rating regressions (+ flag where p is close to n, out-of-fold R² of OLS, "
+         "PCA and ridge)", "08_correlation", ("tab03_correlation",), _static(
+             Number("R^2 embeddings (in-sample)", "r2_embeddings", (3, "embeddings", "r2")),
+             Number("adjusted R^2 embeddings", "r2_embeddings_adj", optional=True, report=False),
+             Number("R^2 embeddings (10-fold CV, not in paper)", "r2_embeddings_cv"),
+             Number("R^2 embeddings, CV, PCA inside (not in paper)", "r2_embeddings_cv_pca"),
+             Number("R^2 embeddings, CV, ridge inside (not in paper)", "r2_embeddings_cv_ridge"),
+             Number("R^2 that noise reaches, p/(n-1)", "r2_embeddings_noise"),
+             Number("R^2 log views/likes/dislikes", "r2_views_likes_dislikes", (3, "views_likes_dislikes", "r2"),
+                    optional=True),
+             Number("R^2 log like/dislike ratio", "r2_like_ratio", (3, "like_ratio", "r2"), optional=True))),
+    Item("Fig. 5", "trailer duration histogram", "01_clean_dataset", ("fig05_trailer_durations",)),
+    Item("Fig. 6", "rating histogram", "01_clean_dataset", ("fig06_rating_histogram",)),
+    Item("Fig. 7", "fusion RMSE vs k", "07_fusion", ("fig07_fusion_rmse",), _static(
+        Number("best k by mean RMSE", "best_k_mean_rmse"),
+        Number("FM alone median RMSE", "rmse_fm_alone_median", (1, "fm", "rmse_median")),
+        Number("best fusion median RMSE (k chosen on inner validation)", "rmse_best_fusion_median"),
+        Number("best fusion median RMSE (k chosen on the test folds)", "rmse_best_fusion_in_sample_median",
+               report=False))),
+    Item("Fig. 8", "fusion MAE vs k", "07_fusion", ("fig08_fusion_mae",)),
+    Item("Fig. 9", "PCA of sequence embeddings, Harry Potter + references", "04_extract_embeddings",
+         ("fig09_pca_harry_potter",), _static(
+             Number("explained variance PC1", "explained_var_pc1", "explained_var_pc1"),
+             Number("explained variance PC2", "explained_var_pc2", "explained_var_pc2"),
+             Number("trailer embeddings", "n_trailer_embeddings", report=False))),
+    Item("Fig. 10", "PCA, Lord of the Rings + references", "04_extract_embeddings", ("fig10_pca_lord_of_the_rings",)),
+    Item("Fig. 11", "PCA, Star Wars + references", "04_extract_embeddings", ("fig11_pca_star_wars",)),
+    Item("Fig. 12", "fitted mean rating vs like/dislike ratio", "08_correlation", ("fig12_like_ratio_fit",)),
+    Item("Fig. 13", "residuals of that fit", "08_correlation", ("fig13_like_ratio_residuals",)),
+    Item("—", "cleaning log (every filter step)", "01_clean_dataset", ("extra_cleaning_log",)),
+    Item("—", "keyframe status, keyframes per trailer, keyframe strip, trailer feedback into cleaning",
+         "02_keyframes", ("extra_keyframe_status", "extra_keyframes_per_trailer", "extra_keyframe_strip",
+                          "extra_cleaning_log_trailers"),
+         lambda cfg: [Number(m, m, report=False) for m in ("n_trailers_ok", "n_trailers_failed", "n_keyframes_total",
+                                                            "feature_dim")]
+         + _per_s(cfg, [("sequences, S={S}", "n_sequences_s{S}", False)])),
+    Item("—", "training curves and history per S and model (paper / leak-free), validation quality per head, "
+         "genre AUC on unseen trailers", "03_train_embedding",
+         ("extra_training_curves_s10", "extra_training_curves_s10_leakfree", "extra_training_history_s10",
+          "extra_embedding_validation"),
+         lambda cfg: _per_s(cfg, [("best epoch, S={S}", "best_epoch_s{S}", False),
+                                  ("seconds per epoch, S={S}", "seconds_per_epoch_s{S}", False),
+                                  ("genre AUC, validation tails (S={S})", "val_genre_auc_s{S}", True),
+                                  ("trailer-id top-5, validation tails (S={S})", "val_id_top5_s{S}", False),
+                                  ("trailer-id top-5 by chance (S={S})", "val_id_chance_top5_s{S}", False),
+                                  ("rating RMSE, validation tails (S={S})", "val_rating_rmse_s{S}", False),
+                                  ("genre AUC, leak-free model (S={S})", "val_genre_auc_s{S}_leakfree", False)])
+         + [Number(f"genre AUC, unseen trailers (S={cfg.sequence_lengths[0]})",
+                   f"genre_auc_unseen_trailers_s{cfg.sequence_lengths[0]}")]),
+    Item("—", "per-method summary and fallback counts of Eq. 1", "05_content_based",
+         ("extra_content_based_summary", "extra_content_based_fallbacks")),
+    Item("—", "paired tests 256 vs 512, S=10 vs S=20, paper vs leak-free model (Wilcoxon, t, Nadeau–Bengio "
+         "corrected t)", "06_libfm", ("extra_table1_paired_tests",)),
+    Item("—", "fusion for every variant, k chosen on inner validation", "07_fusion",
+         ("extra_fusion_mean_rmse_all_variants", "extra_fusion_honest_k")),
+    Item("—", "cold start from 0 ratings to warm, FM with side features", "09_cold_start_and_side_features",
+         ("extra_cold_start_rmse", "extra_cold_start_rmse_median", "extra_cold_start_table",
+          "extra_fm_side_features_tests"), _static(
+             Number("new movies: FM on ids, median RMSE", "rmse_cold_fm_ids"),
+             Number("new movies: FM + genres + trailer", "rmse_cold_fm_side"),
+             Number("new movies: best content-based", "rmse_cold_content_best"),
+             Number("new movies: best content-based, leak-free", "rmse_cold_content_best_leakfree"),
+             Number("new movies: user mean", "rmse_cold_user_mean"),
+             Number("warm: FM on ids, median RMSE", "rmse_warm_fm"),
+             Number("warm: FM + genres + trailer", "rmse_warm_fm_side"))),
+)
+
+NOT_REPRODUCED = ("Figs. 1-4 are diagrams; Fig. 4's worked example (4.19) is the unit test "
+                  "`test_paper_worked_example` of the content-based predictor.")
+
+def all_numbers(cfg: Profile) -> list[tuple[Item, Number]]:
+    return [(item, n) for item in ITEMS for n in item.numbers(cfg)]
+
+
+def numbers_of(cfg: Profile, notebook: str) -> list[Number]:
+    """The numbers `notebook` records."""
+    return [n for item, n in all_numbers(cfg) if (n.recorded_by or item.notebook) == notebook]
+
+
+def declared_metrics(cfg: Profile) -> set[str]:
+    return {n.metric for _, n in all_numbers(cfg)}
+
+
+def figures_readme() -> str:
+    """figures/README.md, generated from ITEMS."""
+    lines = ["# Paper item → notebook → file", "",
+             "Generated by `python -m vt2lib.analysis.outputs` from `vt2lib/analysis/outputs.py` (a test checks it is current).",
+             "Each run writes into `figures/<profile>/` (`demo`, `ml20m`, ...; git-ignored). Figures are",
+             "PNG + PDF, tables CSV + Markdown; every number below is in `runs/<profile>/metrics.json`.", "",
+             "| paper item | what | notebook | file | numbers recorded |", "|---|---|---|---|---|"]
+    from vt2lib.config import load_profile
+    cfg = load_profile("ml20m")
+    for item in ITEMS:
+        names = ", ".join(f"`{n.metric}`" for n in item.numbers(cfg))
+        files = ", ".join(f"`{f}`" for f in item.files)
+        lines.append(f"| {item.item} | {item.what} | `{item.notebook}` | {files} | {names} |")
+    lines += ["", NOT_REPRODUCED.replace("`test_paper_worked_example` of the content-based predictor",
+                                         "of the content-based predictor"), ""]
+    return "\n".join(lines)
+
+
+README_PATH = PROJECT_ROOT / "figures" / "README.md"
+
+if __name__ == "__main__":
+    README_PATH.write_text(figures_readme())
+    print(f"wrote {README_PATH}")

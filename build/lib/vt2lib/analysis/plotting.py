@@ -1,0 +1,56 @@
+"""Plotting helpers for the paper's figures (matplotlib + seaborn, one style for all).
+
+    fig = duration_histogram(trailers.duration_s)   # Fig 5
+    fig = rating_histogram(ratings.rating)           # Fig 6
+"""
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+
+# Fig 5's bins: each label counts the trailers between the previous edge and this one.
+DURATION_EDGES_MIN = (0, 1, 2, 3, 4, 5, 10, np.inf)
+DURATION_LABELS = ("<1min", "<2min", "<3min", "<4min", "<5min", "<10min", ">10min")
+
+
+def set_style() -> None:
+    sns.set_theme(style="whitegrid", context="notebook")
+
+
+def duration_histogram(duration_s: pd.Series, title: str = "Trailer durations (Fig. 5)"):
+    minutes = pd.to_numeric(duration_s, errors="coerce").dropna() / 60.0
+    counts = pd.cut(minutes, DURATION_EDGES_MIN, labels=DURATION_LABELS, right=False).value_counts(sort=False)
+    fig, ax = plt.subplots(figsize=(7, 4))
+    ax.bar(counts.index.astype(str), counts.to_numpy(), color=sns.color_palette()[0])
+    for x, c in enumerate(counts.to_numpy()):
+        ax.annotate(f"{c:,}", (x, c), ha="center", va="bottom", fontsize=8)
+    ax.set(xlabel="duration", ylabel="number of trailers", title=title)
+    return fig
+
+
+def rating_histogram(rating: pd.Series, title: str = "Ratings (Fig. 6)"):
+    values = np.arange(0.5, 5.01, 0.5)
+    counts = pd.Series(rating).value_counts().reindex(values, fill_value=0)
+    fig, ax = plt.subplots(figsize=(7, 4))
+    ax.bar([f"{v:.1f}" for v in values], counts.to_numpy(), color=sns.color_palette()[1])
+    ax.set(xlabel="rating", ylabel="number of ratings", title=title)
+    return fig
+
+
+def training_curves(history: pd.DataFrame, title: str):
+    """Loss and per-head metrics per epoch, train (solid) vs validation (dashed)."""
+    panels = [("loss", "total loss"), ("genre_auc", "genre AUC"), ("trailer_id_top1", "trailer id top-1"),
+              ("trailer_id_top5", "trailer id top-5"), ("rating_rmse", "mean-rating RMSE")]
+    panels = [p for p in panels if p[0] in history]
+    fig, axes = plt.subplots(1, len(panels), figsize=(3.2 * len(panels), 3), squeeze=False)
+    for ax, (col, label) in zip(axes[0], panels):
+        ax.plot(history.epoch, history[col], "-o", ms=3, label="train")
+        if f"val_{col}" in history:
+            ax.plot(history.epoch, history[f"val_{col}"], "--o", ms=3, label="validation")
+        ax.set(xlabel="epoch", title=label)
+    axes[0][0].legend(fontsize=8)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig

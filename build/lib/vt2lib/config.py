@@ -1,0 +1,294 @@
+"""Run configuration: one typed `Profile` per named profile, or a user's TOML/YAML file.
+
+>>> cfg = load_profile("demo")                 # smoke | demo | ml20m
+>>> cfg.image_size, cfg.sequence_lengths, cfg.n_folds
+(96, (10, 20), 5)
+>>> load_profile("nope")
+Traceback (most recent call last):
+ValueError: unknown profile 'nope'; valid: smoke, demo, ml20m or a .toml/.yaml file
+
+    cfg = load_profile("my_profile.toml")      # base = "demo", then field overrides
+
+A profile file names its base profile and overrides fields, e.g.::
+
+    base = "ml20m"
+    movielens_dir = "/data/ml-latest-small"
+    trailer_source = "none"
+
+Relative paths in a profile file are resolved against the file's folder. The outputs of a
+profile go to `runs/<name>/` (executed notebooks, caches, metrics) and its figures and
+tables to `figures/<name>/`; `VT2_OUTPUT_ROOT` moves both (tests use a temp folder).
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# ML20M's 20 genre labels, in the order of the genre head's outputs.
+GENRES = (
+    "Action", "Adventure", "Animation", "Children", "Comedy", "Crime", "Documentary",
+    "Drama", "Fantasy", "Film-Noir", "Horror", "IMAX", "Musical", "Mystery", "Romance",
+    "Sci-Fi", "Thriller", "War", "Western", "(no genres listed)",
+)
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    seed: int = 42                        # one seed for every random choice of a run
+
+    # --- data sources ---
+    ratings_source: str = "synthetic"     # synthetic | movielens (a folder with ratings.csv, movies.csv)
+    movielens_dir: str | None = None      # MovieLens folder; None + ml20m download -> data_dir/ml-20m
+    download_ml20m: bool = False          # fetch ml-20m.zip + ml-20m-youtube.zip from GroupLens if missing
+    youtube_mapping: str | None = None    # ml-youtube.csv (movieId -> YouTube id); None -> data_dir default
+    trailer_source: str = "synthetic"     # synthetic | youtube | none (rating-only analyses)
+    availability_file: str | None = None  # authors' status file (youtube_id,movielens_id,title,status_code)
+    check_availability: bool = False      # query YouTube oEmbed for ids missing from the status file
+    metadata_file: str | None = None      # YouTube API export or yt-dlp metadata table (CSV)
+    data_dir: str = ""                    # where downloads / synthetic data live ("" -> data/<name>)
+
+    # --- synthetic generator (ignored for real data) ---
+    synth_n_movies: int = 150
+    synth_n_users: int = 700
+    synth_ratings_per_user: float = 45.0  # mean of a log-normal activity distribution
+    synth_trailer_seconds: tuple[int, int] = (25, 45)
+    synth_frame_size: tuple[int, int] = (128, 96)  # (width, height) of the encoded videos
+
+    # --- cleaning (paper 3.1) ---
+    max_trailer_seconds: float = 600.0    # longer videos are not trailers
+    min_user_ratings: int = 5             # N in paper 3.1.2
+
+    # --- keyframes and sequences (paper 2.3) ---
+    keyframe_rule: str = "per_second"     # per_second (frame round(k*fps)) | every_nth (every Nth frame)
+    keyframe_every_n: int = 25            # N for every_nth; the paper's "every 25th frame"
+    image_size: int = 224                 # keyframes are resized to image_size x image_size
+    resize_mode: str = "stretch"          # stretch (paper) | center_crop
+    sequence_lengths: tuple[int, ...] = (10, 20)  # S, keyframes per sequence
+    sequence_shift: int = 5               # keyframes between the starts of two sequences
+    n_workers: int = 2                    # processes for keyframe extraction
+    download_format: str = "worst[height>=240]/worst"  # yt-dlp: smallest file that covers 224x224
+
+    # --- frozen MobileNetV2 backbone ---
+    backbone_weights: str = "imagenet"    # imagenet | none (random init) | path to a .h5 file
+    backbone_alpha: float = 1.0           # MobileNetV2 width multiplier
+    allow_random_backbone_fallback: bool = False  # offline: random init with a warning instead of failing
+    feature_batch_size: int = 64          # keyframes per MobileNetV2 batch
+    mixed_precision: bool = False         # float16 backbone inference (GPU)
+    keras_backend: str = "tensorflow"     # tensorflow | jax: training and embeddings (KERAS_BACKEND wins)
+    feature_backend: str = "tensorflow"   # tensorflow | jax: the frozen MobileNetV2 pass of notebook 02
+
+    # --- embedding network training (paper 3.2) ---
+    lstm_units: int = 256                 # per direction
+    embedding_sizes: tuple[int, int] = (512, 256)
+    heads: tuple[str, ...] = ("rating", "genre", "trailer_id")   # the paper's model (its rating target leaks)
+    leakfree_heads: tuple[str, ...] = ("genre", "trailer_id")    # the leak-free model: no rating head
+    analysis_embeddings: str = "leakfree"  # embeddings notebooks 08 and 09 use: leakfree | paper
+    unseen_trailer_share: float = 0.2     # trailers held out of the genre diagnostic (AUC on unseen trailers)
+    loss_weights: tuple[float, float, float] = (1.0, 1.0, 1.0)  # rating, genre, trailer_id
+    learning_rate: float = 3e-4
+    l2: float = 0.01                      # L2 on the dense layers (authors' code)
+    batch_size: int = 32
+    max_epochs: int = 16
+    patience: int = 2
+    val_share: float = 0.15               # share of each trailer's sequences held out (its tail)
+
+    # --- rating prediction (paper 2.3.1, 3.3) ---
+    n_folds: int = 10
+    fold_seed: int = 42                   # KFold(random_state=42) as the authors
+    similarity: str = "cosine01"          # cosine01 = (cos+1)/2 (paper) | cosine (authors' raw cosine)
+    top_k: int | None = None              # only the k most similar rated items (None = all)
+    fm_rank: int = 32
+    fm_iters: int = 100
+    fm_init_stdev: float = 0.1
+    fm_backend: str = "auto"              # myfm (CPU reference) | jax (vt2lib.rating.fm_gibbs) | auto (jax on a GPU, else myfm)
+    fusion_k_step: float = 0.05
+    fusion_variant: str = "emb512_s10"    # content model of Figs 7-8 (every variant is swept too)
+    fusion_val_share: float = 0.1         # inner validation share of each fold's training part (choosing k)
+
+    # --- beyond the paper: cold start and FM side features (notebook 09) ---
+    cold_n_ratings: tuple[int, ...] = (1, 3, 5)  # training ratings a "new" test movie keeps
+    side_embedding_variant: str = "emb256_s10"   # trailer embedding used as FM item side features
+    side_pca_dim: int | None = 32                # PCA-reduce it first (None = all dimensions)
+
+    # --- correlation (paper 3.5) ---
+    popularity_percentile_filter: float = 10.0  # keep trailers above this percentile of views/likes/dislikes
+    correlation_variant: str = "emb256_s10"     # the trailer embedding regressed on (Table 3, row 1)
+    cv_folds_r2: int = 10
+
+    # --- PCA figures (paper Figs 9-11): group -> title patterns (regex, case-insensitive) ---
+    pca_groups: dict[str, tuple[str, ...]] = field(default_factory=lambda: {
+        "fig09_pca_harry_potter": (r"^Harry Potter",),
+        "fig10_pca_lord_of_the_rings": (r"^Lord of the Rings",),
+        "fig11_pca_star_wars": (r"^Star Wars: Episode",),
+    })
+    pca_references: tuple[str, ...] = (r"^Toy Story \(1995\)", r"^Home Alone \(1990\)")
+    pca_sequence_length: int = 20
+
+    # ---------------------------------------------------------------- derived paths
+    @property
+    def output_root(self) -> Path:
+        return Path(os.environ.get("VT2_OUTPUT_ROOT", PROJECT_ROOT))
+
+    @property
+    def data_path(self) -> Path:
+        return Path(self.data_dir) if self.data_dir else self.output_root / "data" / self.name
+
+    @property
+    def run_dir(self) -> Path:
+        return self.output_root / "runs" / self.name
+
+    @property
+    def figures_dir(self) -> Path:
+        return self.output_root / "figures" / self.name
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.run_dir / "cache"
+
+    def as_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+_ML20M = Profile(
+    name="ml20m",
+    ratings_source="movielens",
+    download_ml20m=True,
+    trailer_source="youtube",
+    check_availability=True,
+    backbone_weights="imagenet",
+    feature_batch_size=256,
+    n_workers=8,
+    keras_backend="jax",  # a GPU box gets jax[cuda12] from run_all.sh; TensorFlow's GPU build is not installed
+    feature_backend="jax",
+)
+
+_DEMO = Profile(
+    name="demo",
+    synth_n_movies=300,
+    synth_n_users=1500,
+    synth_trailer_seconds=(60, 100),
+    image_size=96,
+    backbone_alpha=0.35,
+    allow_random_backbone_fallback=True,
+    lstm_units=128,
+    learning_rate=1e-3,  # 100x fewer sequences than ML20M: larger steps, weaker L2, or nothing is learnt
+    l2=1e-4,
+    max_epochs=10,  # a laptop run trains five networks in 03 (paper + leak-free per S, one diagnostic)
+    keras_backend="jax",  # a demo epoch: 7 s on JAX vs 21 s on TensorFlow (2 CPU cores, RESULTS.md)
+    # feature_backend stays tensorflow: XLA's CPU depthwise convolutions make MobileNetV2 slow on JAX
+    n_folds=5,
+    fm_rank=8,
+    fm_iters=60,
+    pca_groups={
+        "fig09_pca_harry_potter": (r"^Wand Academy",),
+        "fig10_pca_lord_of_the_rings": (r"^Ring Bearers",),
+        "fig11_pca_star_wars": (r"^Galaxy Wars",),
+    },
+    pca_references=(r"^Toy Town \(", r"^Alone at Home \("),
+)
+
+_SMOKE = dataclasses.replace(
+    _DEMO,
+    name="smoke",
+    synth_n_movies=60,
+    synth_n_users=150,
+    synth_ratings_per_user=25.0,
+    synth_trailer_seconds=(22, 34),
+    synth_frame_size=(64, 48),
+    image_size=32,
+    backbone_weights="none",
+    feature_batch_size=128,
+    lstm_units=16,
+    max_epochs=3,
+    keras_backend="tensorflow",  # seconds-long trainings: JAX's compile time would dominate
+    n_folds=3,
+    fm_rank=4,
+    fm_iters=20,
+    fusion_k_step=0.25,
+    cv_folds_r2=3,
+)
+
+PROFILES: dict[str, Profile] = {p.name: p for p in (_SMOKE, _DEMO, _ML20M)}
+
+# The embedding models trained per sequence length (notebook 03): the paper's heads, and the
+# leak-free heads (no rating head: its target is the mean of the ratings the CV later tests on).
+MODELS = ("paper", "leakfree")
+
+
+def model_name(seq_len: int, model: str = "paper") -> str:
+    """How files and variants name an embedding model: s10 (the paper's), s10_leakfree, ..."""
+    return f"s{seq_len}" + ("" if model == "paper" else f"_{model}")
+
+
+def model_heads(cfg: Profile, model: str) -> tuple[str, ...]:
+    """The heads an embedding model trains ("genre_unseen": 03's genre diagnostic)."""
+    if model == "paper":
+        return tuple(cfg.heads)
+    if model == "leakfree":
+        if "rating" in cfg.leakfree_heads:
+            raise ValueError(f"leakfree_heads {cfg.leakfree_heads} must not contain the rating head")
+        return tuple(cfg.leakfree_heads)
+    if model == "genre_unseen":
+        return ("genre",)
+    raise ValueError(f"unknown embedding model {model!r}; valid: {', '.join(MODELS)}, genre_unseen")
+
+
+def _coerce(name: str, current: Any, value: Any, source: str) -> Any:
+    """Give a profile-file value the type of the field it overrides."""
+    if isinstance(current, tuple) and isinstance(value, list):
+        return tuple(value)
+    if isinstance(current, dict) and isinstance(value, dict):
+        return {k: tuple(v) if isinstance(v, list) else v for k, v in value.items()}
+    if isinstance(current, float) and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if current is not None and value is not None and not isinstance(value, type(current)):
+        raise ValueError(f"{source}: field {name!r} must be {type(current).__name__}, got {value!r}")
+    return value
+
+
+def _read_profile_file(path: Path) -> dict[str, Any]:
+    text = path.read_text()
+    if path.suffix == ".toml":
+        return tomllib.loads(text)
+    if path.suffix in (".yml", ".yaml"):
+        import yaml
+        return yaml.safe_load(text) or {}
+    raise ValueError(f"{path}: profile files must be .toml, .yml or .yaml")
+
+
+_PATH_FIELDS = ("movielens_dir", "youtube_mapping", "availability_file", "metadata_file", "data_dir")
+
+
+def load_profile(name_or_path: str | os.PathLike) -> Profile:
+    """Return the named profile, or a profile file's base profile with its overrides."""
+    key = str(name_or_path)
+    if key in PROFILES:
+        return PROFILES[key]
+    path = Path(key)
+    if path.suffix not in (".toml", ".yml", ".yaml"):
+        raise ValueError(f"unknown profile {key!r}; valid: {', '.join(PROFILES)} or a .toml/.yaml file")
+    if not path.is_file():
+        raise FileNotFoundError(f"profile file {path} does not exist")
+    overrides = _read_profile_file(path)
+    base_name = overrides.pop("base", "demo")
+    if base_name not in PROFILES:
+        raise ValueError(f"{path}: unknown base profile {base_name!r}; valid: {', '.join(PROFILES)}")
+    base = PROFILES[base_name]
+    valid = {f.name for f in dataclasses.fields(Profile)}
+    unknown = sorted(set(overrides) - valid)
+    if unknown:
+        raise ValueError(f"{path}: unknown field(s) {unknown}; valid fields: {', '.join(sorted(valid))}")
+    values = {}
+    for k, v in overrides.items():
+        if k in _PATH_FIELDS and isinstance(v, str) and v and not Path(v).is_absolute():
+            v = str((path.parent / v).resolve())
+        values[k] = _coerce(k, getattr(base, k), v, str(path))
+    values.setdefault("name", path.stem)
+    return dataclasses.replace(base, **values)

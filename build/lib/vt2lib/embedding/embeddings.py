@@ -1,0 +1,103 @@
+"""Sequence and trailer embeddings (paper 2.3, 3.4) and the PCA figures (Figs 9-11).
+
+    seq = embeddings_for(cfg, data, "leakfree")    # {"big": (n_seq, 512), "small": (n_seq, 256)}; stored
+    fig, var, n = pca_figure(seq["small"], data, movies, patterns, references, title)
+
+Notebook 04 runs each trained model of 03 over every sequence and stores the result as the
+artifact embeddings/s{S}[_leakfree] (sequence embeddings and the trailer embeddings, the
+mean of a trailer's sequence embeddings); a rerun under the same key loads it. Movies that
+share a YouTube id share the trailer embedding. The content-based methods read them
+through vt2lib.rating.item_vectors.
+
+>>> trailer_means(np.array([0, 0, 1]), np.array([[1.0], [3.0], [5.0]]), 2).ravel().tolist()
+[2.0, 5.0]
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from vt2lib.config import Profile, model_name
+from vt2lib.embedding.training import SequenceData, load_trained_model
+from vt2lib.io import write_npz_atomic
+from vt2lib.store import Store
+
+EMBEDDINGS_FILE = "embeddings.npz"
+
+
+def sequence_embeddings(embed_model, data: SequenceData, batch_size: int = 256) -> dict[str, np.ndarray]:
+    big, small = [], []
+    for start in range(0, len(data.seq_offset), batch_size):
+        idx = np.arange(start, min(start + batch_size, len(data.seq_offset)))
+        b, s = embed_model.predict_on_batch(data.windows(idx))
+        big.append(np.asarray(b))
+        small.append(np.asarray(s))
+    return {"big": np.concatenate(big), "small": np.concatenate(small)}
+
+
+def trailer_means(seq_trailer: np.ndarray, emb: np.ndarray, n_trailers: int) -> np.ndarray:
+    """(n_trailers, dim) mean over each trailer's sequences (vectorised)."""
+    sums = np.zeros((n_trailers, emb.shape[1]), np.float64)
+    np.add.at(sums, seq_trailer, emb)
+    counts = np.bincount(seq_trailer, minlength=n_trailers)[:, None]
+    return (sums / np.maximum(counts, 1)).astype(np.float32)
+
+
+def embeddings_artifact(seq_len: int, model: str = "paper") -> str:
+    return f"embeddings/{model_name(seq_len, model)}"
+
+
+def embeddings_for(cfg: Profile, data: SequenceData, model: str = "paper") -> dict[str, np.ndarray]:
+    """The sequence embeddings of 03's `model` at data.seq_len: computed and stored once per key."""
+    from vt2lib.embedding.model import embedding_model_of
+    with Store(cfg).produce(embeddings_artifact(data.seq_len, model)) as art:
+        path = art.path / EMBEDDINGS_FILE
+        if art.reused:
+            z = np.load(path)
+            return {"big": z["seq_big"], "small": z["seq_small"]}
+        seq = sequence_embeddings(embedding_model_of(load_trained_model(cfg, data.seq_len, model)), data)
+        t = data.trailers
+        write_npz_atomic(path, youtube_id=t.youtube_id.to_numpy(str), movie_id=t.movieId.to_numpy(np.int64),
+                         seq_trailer=data.seq_trailer, seq_pos=data.seq_pos,
+                         seq_big=seq["big"].astype(np.float32), seq_small=seq["small"].astype(np.float32),
+                         trailer_big=trailer_means(data.seq_trailer, seq["big"], len(t)),
+                         trailer_small=trailer_means(data.seq_trailer, seq["small"], len(t)))
+        return seq
+
+
+def select_titles(movies: pd.DataFrame, patterns) -> pd.DataFrame:
+    """Movies whose title matches any regex in `patterns` (case-insensitive), in title order."""
+    mask = np.zeros(len(movies), bool)
+    for p in patterns:
+        mask |= movies.title.str.contains(p, case=False, regex=True).to_numpy()
+    return movies[mask].sort_values("title")
+
+
+def pca_figure(seq_emb: np.ndarray, data: SequenceData, movies: pd.DataFrame, patterns, references,
+               title: str):
+    """PCA (2 components, fitted on all sequence embeddings) of a group of movies' sequences.
+
+    One colour per trailer; dots are sequences joined in trailer order. Returns
+    (figure, explained variance ratio of PC1 and PC2, number of trailers drawn).
+    """
+    import matplotlib.pyplot as plt
+    from sklearn.decomposition import PCA
+    pca = PCA(n_components=2, random_state=0).fit(seq_emb)
+    chosen = pd.concat([select_titles(movies, patterns), select_titles(movies, references)])
+    chosen = chosen.drop_duplicates("movieId")
+    tr = data.trailers.reset_index().merge(chosen[["movieId", "title"]], on="movieId")
+    fig, ax = plt.subplots(figsize=(7, 6))
+    palette = plt.get_cmap("tab10")
+    drawn = 0
+    for k, row in enumerate(tr.itertuples()):
+        idx = np.flatnonzero(data.seq_trailer == row.index)
+        if len(idx) == 0:
+            continue  # shorter than one sequence of this length
+        drawn += 1
+        xy = pca.transform(seq_emb[idx[np.argsort(data.seq_pos[idx])]])
+        ax.plot(xy[:, 0], xy[:, 1], "-o", ms=3, lw=0.8, color=palette(k % 10), label=row.title)
+    var = pca.explained_variance_ratio_
+    ax.set(xlabel=f"PC1 ({var[0]:.1%} of variance)", ylabel=f"PC2 ({var[1]:.1%} of variance)", title=title)
+    if drawn:
+        ax.legend(fontsize=7, loc="best")
+    return fig, var, drawn

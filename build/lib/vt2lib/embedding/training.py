@@ -1,0 +1,285 @@
+"""Training the embedding network on sequences of cached keyframe features (paper 3.2).
+
+    data = SequenceData.build(cache, trailers, genres, mean_rating, seq_len=10, shift=5)
+    split = data.split(val_share=0.15)
+    result = train_model(cfg, data, split, "leakfree")   # resumable, in the store's model/s10_leakfree
+    # validation numbers per head, genre AUC on unseen trailers: vt2lib.embedding.validation
+
+Two models per sequence length (MODELS): `paper` trains the heads of the paper (cfg.heads,
+rating head included: its target, each movie's mean rating over all cleaned ratings, is
+what the CV test folds are later scored on); `leakfree` trains without the rating head
+(cfg.leakfree_heads), so nothing it learns has seen an evaluation rating. A rating target
+from each fold's training part only would need one model (and one set of embeddings) per
+fold; dropping the head gives one leak-free model valid for every fold and notebook, and
+Table 1 shows both so the effect of the leak is measured.
+
+Validation split: the last `val_share` of each trailer's windows, after a gap of
+ceil(S/shift)-1 windows that would share keyframes with them. Splitting by trailer would
+make the trailer-id head untestable (a held-out trailer has no class to predict);
+splitting sequences at random would leak, since neighbouring windows share most of their
+keyframes. A trailer gives validation windows only if at least one training window is left
+before the gap (at least gap + 2 windows: 3 at S = 10, 5 at S = 20); shorter trailers stay
+in training only, so every trailer trains the trailer-id head.
+
+Checkpoints: after every epoch the model (with optimizer state), the best weights so far
+and the early-stopping state are written atomically; a rerun continues after the last
+complete epoch, but only if the settings and data that define the model are unchanged
+(`training_key`); otherwise the folder is cleared and training starts over. Each epoch
+reseeds from (seed, epoch), so a resumed run matches an uninterrupted one.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from vt2lib.config import Profile, model_heads, model_name
+from vt2lib.data.genres import genre_matrix
+from vt2lib.io import atomic_path, write_json_atomic, write_parquet_atomic
+from vt2lib.keras_backend import use_keras_backend
+from vt2lib.store import Store, digest
+from vt2lib.video.features import FeatureCache, load_features
+from vt2lib.video.keyframes import load_keyframe_status, sequence_starts
+
+
+@dataclass
+class SequenceData:
+    features: np.ndarray      # (n_keyframes_total, D) cache, memory-mapped
+    seq_offset: np.ndarray    # (n_seq,) row of each sequence's first keyframe in `features`
+    seq_trailer: np.ndarray   # (n_seq,) trailer index 0..T-1
+    seq_pos: np.ndarray       # (n_seq,) window number within its trailer
+    seq_len: int
+    shift: int
+    trailers: pd.DataFrame    # trailer index order: youtube_id, movieId, rating, genre mask
+    genre: np.ndarray         # (T, 20) multi-hot
+    genre_mask: np.ndarray    # (T,) 0 = no genre: masked out of the genre loss
+
+    @classmethod
+    def build(cls, cache: FeatureCache, trailers: pd.DataFrame, seq_len: int, shift: int) -> "SequenceData":
+        """`trailers`: youtube_id, movieId, genres, mean_rating (one row per trailer used)."""
+        t = trailers.merge(cache.index, on="youtube_id", how="inner").reset_index(drop=True)
+        offs, tr, pos = [], [], []
+        for i, (off, n) in enumerate(zip(t.offset, t.n_keyframes)):
+            starts = sequence_starts(int(n), seq_len, shift)
+            offs.append(off + starts)
+            tr.append(np.full(len(starts), i))
+            pos.append(np.arange(len(starts)))
+        genre, mask = genre_matrix(t.genres)
+        cat = (lambda a: np.concatenate(a).astype(np.int64)) if offs else (lambda a: np.zeros(0, np.int64))
+        return cls(cache.features, cat(offs), cat(tr), cat(pos), seq_len, shift, t, genre, mask)
+
+    @property
+    def n_trailers(self) -> int:
+        return len(self.trailers)
+
+    def windows(self, idx: np.ndarray) -> np.ndarray:
+        """(len(idx), S, D) float32 gathered by index arithmetic; no frames are copied ahead."""
+        rows = self.seq_offset[idx][:, None] + np.arange(self.seq_len)
+        return np.asarray(self.features[rows.ravel()], np.float32).reshape(len(idx), self.seq_len, -1)
+
+    def targets(self, idx: np.ndarray, heads) -> tuple[dict, dict]:
+        t = self.seq_trailer[idx]
+        y, w = {}, {}
+        if "rating" in heads:
+            y["rating"] = self.trailers.mean_rating.to_numpy(np.float32)[t][:, None]
+        if "genre" in heads:
+            y["genre"], w["genre"] = self.genre[t], self.genre_mask[t]
+        if "trailer_id" in heads:
+            y["trailer_id"] = t.astype(np.int32)
+        return y, w
+
+    def restrict(self, keep: np.ndarray) -> "SequenceData":
+        """Only the trailers with keep[t] (boolean, one per trailer), renumbered 0..T'-1."""
+        keep = np.asarray(keep, bool)
+        rows = keep[self.seq_trailer]
+        new_index = np.cumsum(keep) - 1
+        return dataclasses.replace(self, seq_offset=self.seq_offset[rows], seq_trailer=new_index[self.seq_trailer[rows]],
+                                   seq_pos=self.seq_pos[rows], trailers=self.trailers[keep].reset_index(drop=True),
+                                   genre=self.genre[keep], genre_mask=self.genre_mask[keep])
+
+    def split(self, val_share: float) -> tuple[np.ndarray, np.ndarray]:
+        n_per = np.bincount(self.seq_trailer, minlength=self.n_trailers)
+        gap = math.ceil(self.seq_len / self.shift) - 1
+        n_val = np.minimum(np.maximum(1, np.floor(n_per * val_share)), n_per - gap - 1)  # >= 1 window trains
+        n_val = np.where(n_per >= gap + 2, n_val, 0).astype(int)
+        first_val = n_per[self.seq_trailer] - n_val[self.seq_trailer]
+        is_val = (n_val[self.seq_trailer] > 0) & (self.seq_pos >= first_val)
+        is_train = ~is_val & ((n_val[self.seq_trailer] == 0) | (self.seq_pos < first_val - gap))
+        return np.flatnonzero(is_train), np.flatnonzero(is_val)
+
+
+def sequence_data_for(cfg: Profile, seq_len: int) -> SequenceData:
+    """Sequences of every usable trailer with its training targets (notebooks 03 and 04).
+
+    The rating target is each movie's mean over all its cleaned ratings, as in the authors'
+    code - which leaks the later CV test folds into the embeddings (train without the
+    'rating' head for a leak-free model).
+    """
+    from vt2lib.data.cleaning import load_clean, load_evaluation_ratings
+    clean = load_clean(cfg)
+    status = load_keyframe_status(cfg)
+    ratings = load_evaluation_ratings(cfg)
+    mean_rating = ratings.groupby("movieId").rating.mean().rename("mean_rating").reset_index()
+    trailers = (status.query("status == 'ok'")[["youtube_id", "movieId"]]
+                .merge(clean["movies"][["movieId", "genres"]], on="movieId")
+                .merge(mean_rating, on="movieId")
+                .drop_duplicates("youtube_id").sort_values("movieId"))
+    return SequenceData.build(load_features(cfg), trailers, seq_len, cfg.sequence_shift)
+
+
+def model_config(cfg: Profile, model: str) -> Profile:
+    """The profile a model is trained with: the paper's heads, the leak-free heads, or genre only."""
+    heads = model_heads(cfg, model)
+    return cfg if heads == tuple(cfg.heads) else dataclasses.replace(cfg, heads=heads)
+
+
+def model_artifact(seq_len: int, model: str = "paper") -> str:
+    """The store's name of a trained model: model/s10, model/s10_leakfree, ..."""
+    model_heads(Profile("check"), model)  # an unknown model fails here, with the valid ones
+    return f"model/{model_name(seq_len, model)}"
+
+
+def train_model(cfg: Profile, data: "SequenceData", split, model: str = "paper", progress: bool = True):
+    """`train` in the store's folder of this model (resumed only under the same key)."""
+    with Store(cfg).produce(model_artifact(data.seq_len, model)) as art:
+        return train(model_config(cfg, model), data, split, art.path, progress=progress)
+
+
+def load_trained_model(cfg: Profile, seq_len: int, model: str = "paper"):
+    """The final (best-epoch) model of notebook 03 (DataError if missing or stale)."""
+    use_keras_backend(cfg)
+    import keras
+    return keras.saving.load_model(Store(cfg).require(model_artifact(seq_len, model)) / "final.keras", compile=False)
+
+
+def _batches(keras):
+    class SequenceBatches(keras.utils.PyDataset):
+        def __init__(self, data: SequenceData, idx, heads, batch_size, order_seed=None):
+            super().__init__()
+            self.data, self.heads, self.batch_size = data, heads, batch_size
+            self.idx = np.random.default_rng(order_seed).permutation(idx) if order_seed is not None else idx
+
+        def __len__(self):
+            return math.ceil(len(self.idx) / self.batch_size)
+
+        def __getitem__(self, b):
+            idx = self.idx[b * self.batch_size:(b + 1) * self.batch_size]
+            y, w = self.data.targets(idx, self.heads)
+            if "genre" in self.heads:
+                w = {h: w.get(h, np.ones(len(idx), np.float32)) for h in y}
+                return self.data.windows(idx), y, w
+            return self.data.windows(idx), y
+    return SequenceBatches
+
+
+@dataclass
+class TrainResult:
+    model: object
+    history: pd.DataFrame
+    best_epoch: int          # 1-based, as Keras prints epochs
+    seconds_per_epoch: float
+
+
+def set_determinism(seed: int) -> None:
+    import keras
+    keras.utils.set_random_seed(seed)
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+        tf.config.experimental.enable_op_determinism()
+
+
+def reseed(model, seed: int) -> None:
+    """Make an epoch's randomness (dropout masks) a function of `seed` alone.
+
+    The dropout seed-generator states are not restored by load_model, so without this a
+    resumed run would draw other masks than an uninterrupted one.
+    """
+    import keras
+    keras.utils.set_random_seed(seed)
+    generators = [v for v in model.variables if v.path.endswith("seed_generator_state")]
+    for k, v in enumerate(generators):
+        v.assign(np.array([seed % (2**31 - 1), k], dtype=v.dtype))
+
+
+def training_key(cfg: Profile, data: SequenceData, split) -> str:
+    """A digest of everything that defines a trained model: settings, trailers, targets, split."""
+    fields = ("heads", "loss_weights", "lstm_units", "embedding_sizes", "learning_rate", "l2", "batch_size",
+              "max_epochs", "patience", "seed")
+    # the mean ratings (built from every evaluation rating) define only a model with a rating head
+    ratings = data.trailers.mean_rating.to_numpy(np.float64) if "rating" in cfg.heads else None
+    return digest(*(getattr(cfg, f) for f in fields), data.features.shape, data.seq_offset,
+                     data.trailers.youtube_id.to_numpy(str), ratings, data.genre, split[0], split[1])
+
+
+def train(cfg: Profile, data: SequenceData, split, out_dir: Path, stop_after_epoch: int | None = None,
+          progress: bool = True) -> TrainResult:
+    """Train with early stopping on validation loss, resuming from `out_dir` if possible.
+
+    A checkpoint made under another `training_key` (other heads, settings or data) is
+    discarded, never resumed or returned. `stop_after_epoch` ends the call early (tests use
+    it to simulate an interrupted run).
+    """
+    use_keras_backend(cfg)
+    import keras
+
+    from vt2lib.embedding.model import build_models
+    out_dir = Path(out_dir)
+    state_path, ckpt, best_path = out_dir / "state.json", out_dir / "last.keras", out_dir / "best.weights.h5"
+    key = training_key(cfg, data, split)
+    if state_path.is_file() and json.loads(state_path.read_text()).get("key") != key:
+        shutil.rmtree(out_dir)  # made under other settings: stale
+    out_dir.mkdir(parents=True, exist_ok=True)
+    train_idx, val_idx = split
+    Batches = _batches(keras)
+    set_determinism(cfg.seed)
+    if state_path.is_file() and ckpt.is_file():
+        state = json.loads(state_path.read_text())
+        model = keras.saving.load_model(ckpt, compile=True)
+    else:
+        state = {"key": key, "epoch": 0, "best_val_loss": None, "best_epoch": 0, "wait": 0, "history": [],
+                 "done": False}
+        model, _ = build_models(cfg, data.features.shape[1], data.seq_len, data.n_trailers)
+    val_ds = Batches(data, val_idx, cfg.heads, cfg.batch_size)
+    while not state["done"] and state["epoch"] < cfg.max_epochs:
+        epoch = state["epoch"]
+        reseed(model, cfg.seed * 1000 + epoch)
+        start = time.time()
+        hist = model.fit(Batches(data, train_idx, cfg.heads, cfg.batch_size, order_seed=[cfg.seed, epoch]),
+                         epochs=1, verbose=0, shuffle=False)
+        row = {"epoch": epoch + 1, "seconds": time.time() - start,
+               **{k: float(v[-1]) for k, v in hist.history.items()}}
+        if len(val_idx):
+            row.update({f"val_{k}": float(v) for k, v in
+                        model.evaluate(val_ds, verbose=0, return_dict=True).items()})
+        monitor = row.get("val_loss", row["loss"])
+        if state["best_val_loss"] is None or monitor < state["best_val_loss"]:
+            state.update(best_val_loss=monitor, best_epoch=epoch + 1, wait=0)
+            with atomic_path(best_path) as tmp:
+                model.save_weights(tmp)
+        else:
+            state["wait"] += 1
+        state["history"].append(row)
+        state["epoch"] = epoch + 1
+        state["done"] = state["wait"] >= cfg.patience
+        if progress:
+            print(f"epoch {epoch + 1}: loss {row['loss']:.4f} val_loss {row.get('val_loss', float('nan')):.4f} "
+                  f"({row['seconds']:.1f} s)")
+        with atomic_path(ckpt) as tmp:
+            model.save(tmp)
+        write_json_atomic(state_path, state)  # written last: it marks the epoch complete
+        if stop_after_epoch is not None and state["epoch"] >= stop_after_epoch:
+            break
+    model.load_weights(best_path)  # early stopping restores the best epoch's weights
+    history = pd.DataFrame(state["history"])
+    write_parquet_atomic(history, out_dir / "history.parquet")
+    if state["done"] or state["epoch"] >= cfg.max_epochs:
+        with atomic_path(out_dir / "final.keras") as tmp:
+            model.save(tmp)
+    return TrainResult(model, history, state["best_epoch"], float(history.seconds.mean()))

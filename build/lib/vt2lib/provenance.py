@@ -1,0 +1,98 @@
+"""Provenance of a run: input checksums, code version, environment, device, timings.
+
+    record_inputs(cfg, raw.files)          # runs/<profile>/inputs.json (sha256 per input file)
+    record_provenance(cfg, "backbone_weights", "imagenet")
+    write_run_provenance(cfg, timings)     # runs/<profile>/provenance.json
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import platform
+import subprocess
+import sys
+from importlib import metadata
+from pathlib import Path
+
+from vt2lib.config import PROJECT_ROOT, Profile
+from vt2lib.io import read_json, update_json, write_json_atomic
+
+PACKAGES = ("numpy", "pandas", "scipy", "numba", "scikit-learn", "statsmodels", "tensorflow-cpu",
+            "tensorflow", "keras", "jax", "myfm", "opencv-python-headless", "yt-dlp", "papermill", "pyarrow")
+
+
+def sha256_file(path: Path, block: int = 1 << 22) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(block), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _provenance_file(cfg: Profile) -> Path:
+    return cfg.run_dir / "provenance.json"
+
+
+def load_provenance(cfg: Profile) -> dict:
+    return read_json(_provenance_file(cfg))
+
+
+def record_provenance(cfg: Profile, key: str, value) -> None:
+    update_json(_provenance_file(cfg), key, value)
+
+
+def record_inputs(cfg: Profile, files: dict[str, Path]) -> dict:
+    """Checksum every input file (a folder: its file count and total size)."""
+    out = {}
+    for name, path in files.items():
+        path = Path(path)
+        if path.is_dir():
+            sizes = [p.stat().st_size for p in path.iterdir() if p.is_file()]
+            out[name] = {"path": str(path), "n_files": len(sizes), "bytes": sum(sizes)}
+        elif path.is_file():
+            out[name] = {"path": str(path), "bytes": path.stat().st_size, "sha256": sha256_file(path)}
+    record_provenance(cfg, "inputs", out)
+    return out
+
+
+def git_commit() -> str:
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=PROJECT_ROOT, capture_output=True,
+                                text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=PROJECT_ROOT,
+                               capture_output=True, text=True).stdout.strip()
+        return commit + ("+dirty" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def environment() -> dict:
+    versions = {}
+    for pkg in PACKAGES:
+        try:
+            versions[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            pass
+    device = platform.processor() or platform.machine()
+    try:
+        gpu = subprocess.run(["nvidia-smi", "--query-gpu=name", "--format=csv,noheader"],
+                             capture_output=True, text=True, timeout=10)
+        if gpu.returncode == 0 and gpu.stdout.strip():
+            device = gpu.stdout.strip().replace("\n", ", ")
+    except (OSError, subprocess.TimeoutExpired):
+        pass
+    return {"python": sys.version.split()[0], "platform": platform.platform(), "packages": versions,
+            "device": device, "cpu_count": os.cpu_count(),
+            "keras_backend_env": os.environ.get("KERAS_BACKEND", "(unset: each profile's keras_backend)")}
+
+
+def write_run_provenance(cfg: Profile, timings: dict[str, dict]) -> dict:
+    """Commit, resolved profile, environment, per-notebook wall time and peak RSS, and the
+    artifacts (key, computed or reused) of the run."""
+    from vt2lib.store import load_artifact_log
+    prov = load_provenance(cfg)
+    prov.pop("notebook_seconds", None)  # older runs: seconds only
+    prov.update(git_commit=git_commit(), profile=cfg.as_dict(), environment=environment(),
+                notebooks={**prov.get("notebooks", {}), **timings}, artifacts=load_artifact_log(cfg))
+    write_json_atomic(_provenance_file(cfg), prov)
+    return prov

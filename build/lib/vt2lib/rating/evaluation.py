@@ -1,0 +1,197 @@
+"""Cross-validation shared by notebooks 05-07: folds, per-fold predictions, metrics, Table 1.
+
+    folds = ensure_folds(cfg, ratings)                 # fold id per rating: the store's `folds` artifact
+    run_cv(cfg, data, "user_mean", fn, key)            # fn(train, test_u, test_i, fold) -> Prediction
+    preds = load_predictions(cfg, "user_mean")         # userId, movieId, rating, fold, prediction
+    per_fold = fold_metrics(preds)                     # rmse/mae per fold
+    summary_row(per_fold)                              # min/max/mean/median as in Table 1
+
+Predictions are the store's artifact predictions/<method>, keyed by the folds and the
+method's own key: a finished fold is saved (parquet) and skipped by a rerun under the same
+key; the fallback counts of each fold are saved beside it.
+
+>>> preds = pd.DataFrame({"fold": [0, 0, 1], "rating": [4.0, 2.0, 3.0], "prediction": [3.0, 2.0, 3.5]})
+>>> fold_metrics(preds).round(4).to_dict("list")
+{'rmse': [0.7071, 0.5], 'mae': [0.5, 0.5]}
+>>> assign_folds(6, 3, seed=42).tolist()          # KFold(3, shuffle=True, random_state=42)
+[0, 0, 1, 2, 2, 1]
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import KFold
+from tqdm.auto import tqdm
+
+from vt2lib.config import Profile
+from vt2lib.io import write_json_atomic, write_parquet_atomic
+from vt2lib.rating.predictors import Prediction, Ratings
+from vt2lib.store import Store
+from vt2lib.store import digest as cache_key
+
+
+def assign_folds(n: int, n_folds: int, seed: int) -> np.ndarray:
+    """Fold id per row: KFold(n_folds, shuffle=True, random_state=seed), as the authors' content-based
+    script (their libFM splits used an unseeded shuffle; we score every method on these folds)."""
+    fold = np.empty(n, np.int8)
+    for k, (_, test) in enumerate(KFold(n_folds, shuffle=True, random_state=seed).split(np.zeros(n))):
+        fold[test] = k
+    return fold
+
+
+def ensure_folds(cfg: Profile, ratings: pd.DataFrame) -> pd.DataFrame:
+    """The CV table (userId, movieId, rating, fold): the store's `folds` artifact, made once
+    per evaluation ratings, n_folds and fold_seed."""
+    store = Store(cfg)
+    if not store.current("folds"):
+        folds = ratings[["userId", "movieId", "rating"]].reset_index(drop=True).copy()
+        folds["fold"] = assign_folds(len(folds), cfg.n_folds, cfg.fold_seed)
+        store.save_tables("folds", {"folds": folds})
+    return store.load_table("folds", "folds")
+
+
+@dataclass
+class CVData:
+    table: pd.DataFrame       # userId, movieId, rating, fold
+    user: np.ndarray          # dense user index per row
+    item: np.ndarray          # dense item index per row
+    movie_ids: np.ndarray     # dense item index -> movieId
+    n_users: int
+    n_items: int
+
+    @classmethod
+    def from_folds(cls, folds: pd.DataFrame) -> "CVData":
+        user, _ = pd.factorize(folds.userId, sort=True)
+        item, movie_ids = pd.factorize(folds.movieId, sort=True)
+        return cls(folds, user.astype(np.int32), item.astype(np.int32), np.asarray(movie_ids),
+                   int(user.max()) + 1, int(item.max()) + 1)
+
+    @property
+    def n_folds(self) -> int:
+        return int(self.table.fold.max()) + 1
+
+    def inner_split(self, k: int, share: float, seed: int) -> tuple[Ratings, np.ndarray]:
+        """Fold k's training part split again: (inner training ratings, inner validation rows).
+
+        For choosing hyper-parameters such as the fusion weight without touching fold k's test part.
+        """
+        train_rows = np.flatnonzero(self.table.fold.to_numpy() != k)
+        rng = np.random.default_rng([seed, k])
+        val = np.zeros(len(train_rows), bool)
+        val[rng.choice(len(train_rows), int(round(share * len(train_rows))), replace=False)] = True
+        return self.ratings(train_rows[~val]), train_rows[val]
+
+    def split(self, k: int) -> tuple[Ratings, np.ndarray]:
+        """(training ratings of fold k, row indices of its test part)."""
+        train = self.table.fold.to_numpy() != k
+        return self.ratings(train), np.flatnonzero(~train)
+
+    def ratings(self, rows) -> Ratings:
+        """The ratings at `rows` (indices or a boolean mask) in the shared user/item index."""
+        r = self.table.rating.to_numpy(np.float32)
+        return Ratings(self.user[rows], self.item[rows], r[rows], self.n_users, self.n_items)
+
+
+def content_method(data: CVData, ids: np.ndarray, vectors: np.ndarray, similarity: str, top_k: int | None):
+    """Eq. 1 with item vectors, as a run_cv predictor, and the cache key of its inputs."""
+    from vt2lib.rating.predictors import content_based, similarity_matrix, vector_rows
+    rows, usable = vector_rows(data.movie_ids, ids, vectors)
+    sim = similarity_matrix(usable, similarity)
+    fn = lambda tr, u, i, k: content_based(tr, u, i, sim, rows, top_k)  # noqa: E731
+    return fn, cache_key(ids, vectors, similarity, top_k)
+
+
+def run_cv(cfg: Profile, data: CVData, method: str,
+           fn: Callable[[Ratings, np.ndarray, np.ndarray, int], Prediction], key: str = "",
+           progress: bool = True, split: Callable | None = None) -> pd.DataFrame:
+    """Predict every fold's test part with `fn`, caching each finished fold.
+
+    The cache is valid for one CV table and one `key` (a digest of the method's inputs, e.g.
+    its item vectors and parameters); if either changed, the method's folds are recomputed.
+    `split(k) -> (train, test rows)` defaults to the CV folds (CVData.split).
+    """
+    split = split or data.split
+    # the CV table is in the key as well as the folds artifact: cold-start tables re-assign folds
+    fingerprint = cache_key(data.user, data.item, data.table.fold, data.table.rating, key)
+    with Store(cfg).produce(f"predictions/{method}", extra=fingerprint) as art:
+        if not art.reused:
+            _predict_folds(art.path, data, method, fn, split, progress)
+    return load_predictions(cfg, method)
+
+
+def _predict_folds(out: Path, data: CVData, method: str, fn, split, progress: bool) -> None:
+    for k in tqdm(range(data.n_folds), desc=method, disable=not progress, leave=False):
+        path = out / f"fold{k}.parquet"
+        if path.is_file():
+            continue
+        train, test = split(k)
+        pred = fn(train, data.user[test], data.item[test], k)
+        values = np.asarray(pred.values, np.float32)
+        if values.shape != (len(test),) or not np.isfinite(values).all():
+            raise ValueError(f"{method}, fold {k}: {int((~np.isfinite(values)).sum())} predictions are NaN/inf "
+                             f"or the shape {values.shape} != ({len(test)},)")
+        frame = data.table.iloc[test].assign(fold=np.int8(k), prediction=values)  # inner splits: k, not the row's own fold
+        write_json_atomic(out / f"fold{k}.fallbacks.json", pred.fallbacks)
+        write_parquet_atomic(frame, path)  # written last: marks the fold as done
+
+
+def load_predictions(cfg: Profile, method: str) -> pd.DataFrame:
+    """A method's stored predictions (DataError if missing or made on other folds)."""
+    files = sorted(Store(cfg).require(f"predictions/{method}").glob("fold*.parquet"))
+    return pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+
+
+def load_fallbacks(cfg: Profile, method: str) -> pd.DataFrame:
+    files = sorted(Store(cfg).require(f"predictions/{method}").glob("fold*.fallbacks.json"))
+    return pd.DataFrame([json.loads(f.read_text()) for f in files],
+                        index=[int(f.name[4:].split(".")[0]) for f in files]).rename_axis("fold")
+
+
+def fold_metrics(preds: pd.DataFrame) -> pd.DataFrame:
+    err = preds.prediction.to_numpy(np.float64) - preds.rating.to_numpy(np.float64)
+    g = pd.DataFrame({"fold": preds.fold.to_numpy(), "se": err ** 2, "ae": np.abs(err)}).groupby("fold")
+    return pd.DataFrame({"rmse": np.sqrt(g.se.mean()), "mae": g.ae.mean()})
+
+
+def summary_row(per_fold: pd.DataFrame) -> dict[str, float]:
+    """Table 1's columns: RMSE and MAE min/max/mean/median over folds."""
+    out = {}
+    for m in ("rmse", "mae"):
+        v = per_fold[m]
+        out.update({f"{m}_min": v.min(), f"{m}_max": v.max(), f"{m}_mean": v.mean(), f"{m}_median": v.median()})
+    return out
+
+
+def corrected_resampled_ttest(d, test_train_ratio: float) -> tuple[float, float]:
+    """Nadeau & Bengio (2003): (t, two-sided p) for per-fold differences `d` of J resamples.
+
+    CV folds share most of their training data, so their differences are positively
+    correlated and the plain paired t-test's variance var(d)/J is too small; the corrected
+    variance is (1/J + n_test/n_train) var(d), with J - 1 degrees of freedom.
+    """
+    from scipy import stats
+    d = np.asarray(d, np.float64)
+    J = len(d)
+    var = d.var(ddof=1)
+    if J < 2 or var == 0:
+        return (0.0, 1.0) if not np.any(d) else (float(np.sign(d.mean()) * np.inf), 0.0)
+    t = d.mean() / np.sqrt((1 / J + test_train_ratio) * var)
+    return float(t), float(2 * stats.t.sf(abs(t), J - 1))
+
+
+def paired_test(a: pd.Series, b: pd.Series, test_train_ratio: float | None = None) -> dict[str, float]:
+    """Paired comparison across folds: mean difference, Wilcoxon signed-rank and paired t-test p,
+    and the Nadeau-Bengio corrected resampled t-test (`test_train_ratio` defaults to k-fold's 1/(k-1))."""
+    from scipy import stats
+    d = (a - b).to_numpy()
+    out = {"mean_diff": float(d.mean()), "n_folds": int(len(d))}
+    out["wilcoxon_p"] = float(stats.wilcoxon(a, b).pvalue) if np.any(d != 0) else 1.0
+    out["ttest_p"] = float(stats.ttest_rel(a, b).pvalue) if np.std(d) > 0 else 1.0
+    ratio = test_train_ratio if test_train_ratio is not None else 1 / max(len(d) - 1, 1)
+    out["corrected_t"], out["corrected_p"] = corrected_resampled_ttest(d, ratio)
+    return out

@@ -1,0 +1,145 @@
+"""Bayesian factorization machine, equivalent to libFM's default MCMC, on two backends.
+
+libFM: `-method mcmc -dim '1,1,32' -iter 100 -init_stdev 0.1` on one-hot user and item ids.
+`myfm` (the reference, single-threaded C++) and `jax` (vt2lib.rating.fm_gibbs: the same Gibbs
+sampler, parallel and exact, on the CPU or a GPU) have the same model and hyper-priors; the
+prediction is the posterior mean over the kept samples, clipped to the rating range as libFM does.
+
+    pred = fm_predict(train, test_u, test_i, rank=32, n_iter=100, init_stdev=0.1, seed=fold, backend="jax")
+    fn, key = fm_method(cfg, side=None)                 # the CV predictor every notebook uses (+ cache key)
+    resolve_backend("auto")                             # "jax" where JAX sees a GPU, else "myfm"
+
+The design matrix, one row per rating: [user one-hot | item one-hot].
+
+>>> one_hot(np.array([0, 1]), np.array([2, 0]), n_users=2, n_items=3).toarray().astype(int).tolist()
+[[1, 0, 0, 0, 1], [0, 1, 1, 0, 0]]
+"""
+from __future__ import annotations
+
+import contextlib
+import functools
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from vt2lib.rating.predictors import RATING_MAX, RATING_MIN, Prediction, Ratings
+
+
+def one_hot(users: np.ndarray, items: np.ndarray, n_users: int, n_items: int,
+            side: sp.csr_matrix | None = None) -> sp.csr_matrix:
+    """[user one-hot | item one-hot | optional item side features (rows by item)]."""
+    n = len(users)
+    rows = np.repeat(np.arange(n), 2)
+    cols = np.column_stack([users, n_users + np.asarray(items)]).ravel()
+    X = sp.csr_matrix((np.ones(2 * n, np.float64), (rows, cols)), shape=(n, n_users + n_items))
+    if side is not None:
+        X = sp.hstack([X, side[items]], format="csr")
+    return X
+
+
+def _import_myfm():
+    # myfm imports pkg_resources (hence the setuptools<82 pin), which warns on import
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
+        import myfm
+    return myfm
+
+
+@contextlib.contextmanager
+def _quiet_myfm():
+    """myfm draws a text progress bar for every fit (60+ lines per fold in a notebook);
+    our fold loop already shows progress, so the sampler's bar is switched off."""
+    base = _import_myfm().base
+    original = base.tqdm
+    base.tqdm = functools.partial(original, disable=True)
+    try:
+        yield
+    finally:
+        base.tqdm = original
+
+
+BACKENDS = ("myfm", "jax", "auto")
+
+
+def _jax_sees_gpu() -> bool:
+    try:
+        import jax
+        return any(d.platform == "gpu" for d in jax.devices())
+    except Exception:  # noqa: BLE001 - no JAX, or a broken CUDA install: use the CPU reference
+        return False
+
+
+def resolve_backend(name: str) -> str:
+    """The backend that will run: `auto` is `jax` where JAX sees a GPU, else `myfm`."""
+    if name not in BACKENDS:
+        raise ValueError(f"unknown fm_backend {name!r}; valid: {', '.join(BACKENDS)}")
+    if name == "auto":
+        return "jax" if _jax_sees_gpu() else "myfm"
+    return name
+
+
+def prior_groups(train: Ratings, grouping: bool, item_side, side_groups) -> list[int] | None:
+    """Feature count per prior group (myfm's group_shapes); None = one group for all features."""
+    if not grouping and item_side is None:
+        return None
+    side = side_groups or ([item_side.shape[1]] if item_side is not None else [])
+    return [train.n_users, train.n_items] + list(side)
+
+
+@dataclass
+class FMFit:
+    prediction: np.ndarray               # (n_test,) float32 posterior mean, clipped to 0.5..5
+    hyper_means: dict[str, np.ndarray]   # alpha, lambda_w (G,), lambda_V (G, rank) over the kept samples
+    backend: str
+
+
+def fm_fit(train: Ratings, test_u, test_i, rank: int = 32, n_iter: int = 100, init_stdev: float = 0.1,
+           seed: int = 42, grouping: bool = False, item_side: sp.csr_matrix | None = None,
+           side_groups: list[int] | None = None, backend: str = "myfm") -> FMFit:
+    """Posterior-mean FM predictions and hyper-parameters; `grouping` gives users and items
+    their own priors (libFM -meta), as does every side-feature block."""
+    groups = prior_groups(train, grouping, item_side, side_groups)
+    backend = resolve_backend(backend)
+    if backend == "jax":
+        from vt2lib.rating.fm_gibbs import FMData, gibbs_fm
+        fit = gibbs_fm(FMData.build(train, item_side, groups), test_u, test_i, rank, n_iter, init_stdev, seed)
+        return FMFit(fit.prediction, fit.hyper_means, backend)
+    myfm = _import_myfm()
+    X = one_hot(train.user, train.item, train.n_users, train.n_items, item_side)
+    Xt = one_hot(np.asarray(test_u), np.asarray(test_i), train.n_users, train.n_items, item_side)
+    fm = myfm.MyFMRegressor(rank=rank, init_stdev=init_stdev, random_seed=int(seed))
+    with _quiet_myfm():
+        fm.fit(X, train.rating.astype(np.float64), n_iter=n_iter, group_shapes=groups)
+    kept = fm.history_.hypers[-len(fm.predictor_.samples):]
+    hyper = {"alpha": np.mean([h.alpha for h in kept]), "lambda_w": np.mean([h.lambda_w for h in kept], axis=0),
+             "lambda_V": np.mean([h.lambda_V for h in kept], axis=0)}
+    return FMFit(np.clip(fm.predict(Xt), RATING_MIN, RATING_MAX).astype(np.float32), hyper, backend)
+
+
+def fm_predict(train: Ratings, test_u, test_i, *args, **kwargs) -> Prediction:
+    """`fm_fit`'s predictions as a CV predictor's Prediction (same arguments)."""
+    return Prediction(fm_fit(train, test_u, test_i, *args, **kwargs).prediction)
+
+
+def fm_method(cfg, side=None, backend: str | None = None):
+    """The FM as a run_cv predictor (seed = cfg.seed + fold) and the cache key of its inputs.
+
+    Every notebook that fits an FM (06, 07, 09) builds it here, so settings, backend and key
+    cannot drift apart. `side`: cold_start.SideFeatures or None (ids only).
+    """
+    from vt2lib.rating.evaluation import cache_key
+    backend = resolve_backend(backend or cfg.fm_backend)
+    matrix, groups = (None, None) if side is None else (side.matrix, side.groups)
+
+    def fn(train, test_u, test_i, fold):
+        return fm_predict(train, test_u, test_i, cfg.fm_rank, cfg.fm_iters, cfg.fm_init_stdev, seed=cfg.seed + fold,
+                          item_side=matrix, side_groups=groups, backend=backend)
+    side_digest = () if side is None else (side.matrix.toarray(), side.groups)
+    return fn, cache_key(cfg.fm_rank, cfg.fm_iters, cfg.fm_init_stdev, cfg.seed, backend, *side_digest)
+
+
+def fm_description(backend: str) -> str:
+    """Table 1's description of the collaborative row."""
+    return f"libFM (Bayesian FM, {resolve_backend(backend)})"

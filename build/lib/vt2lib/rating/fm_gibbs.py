@@ -1,0 +1,300 @@
+"""libFM's MCMC factorization machine as an exact, parallel Gibbs sampler in JAX (CPU or GPU).
+
+    data = FMData.build(train, item_side=S, groups=[n_users, n_items, 19])   # validated, before compiling
+    fit = gibbs_fm(data, test_u, test_i, rank=32, n_iter=100, init_stdev=0.1, seed=0)
+    fit.prediction      # posterior mean on the test pairs, clipped to 0.5..5
+    fit.hyper_means     # posterior means of alpha, lambda_w (G,), lambda_V (G, rank) over the kept sweeps
+
+Model (libFM `-method mcmc`, myfm's `MyFMRegressor`): x = [one-hot user | one-hot item |
+item side features], y = w0 + sum_j w_j x_j + sum_{j<l} <v_j, v_l> x_j x_l + noise of
+precision alpha. Per prior group g: w_j ~ N(mu_w_g, 1/lambda_w_g), v_jf ~ N(mu_V_gf,
+1/lambda_V_gf); w0 ~ N(0, 1/reg_0). One group for all features unless `groups` splits them.
+
+Priors, initial state, update order and burn-in are myfm's (tohtsky/myFM, FMTrainer.hpp),
+which differs from the libFM paper in two places, noted where they matter:
+- alpha ~ Gamma((alpha_0 + N)/2, rate (beta_0 + sum_i e_i^2)/2)
+- lambda_g ~ Gamma((alpha_0 + n_g)/2, rate (beta_0 + sum_j (theta_j - mu_g)^2)/2)
+  (libFM: shape (alpha_0 + n_g + 1)/2 and gamma_0 (mu_g - mu_0)^2 added to the rate)
+- mu_g ~ N((gamma_0 mu_0 + sum_j theta_j) / (gamma_0 + n_g), 1 / ((gamma_0 + n_g) lambda_g))
+- alpha_0 = beta_0 = gamma_0 = 1, mu_0 = 0, reg_0 = 1; start: w0, w, V ~ N(0, init_stdev^2),
+  alpha = 1, mu = 0, lambda = 1e-5 (libFM starts w at 0)
+- one sweep: alpha, w0, lambda_w, mu_w, w (features in index order), lambda_V, mu_V, then for
+  each factor f the column V[:, f] in feature order; the residual is recomputed exactly at the end
+- kept samples: the last min(max(n_iter - 5, 5), n_iter) sweeps; prediction = their mean.
+
+Why the parallel draw is exact: libFM and myfm draw one coordinate at a time, each from its
+conditional given all others. Two users never share a rating row, so a user's conditional
+does not depend on any other user's parameter: drawing all users of one factor at once from
+their conditionals gives the same joint draw as drawing them one after another (the same
+holds for items and for the bias terms). Side-feature columns do share rows, so they are
+drawn one column at a time. tests/test_fm_gibbs.py checks the parallel sweep against a
+coordinate-by-coordinate sweep fed the same random numbers.
+
+Memory: O(ratings + parameters): the residual lives on the device and is updated after
+every block, the test predictions are accumulated inside the loop, no sample is stored.
+Determinism: bit-identical for a seed on the CPU. On a GPU XLA's scatter-add sums in
+arbitrary order, so runs agree to float32 rounding unless XLA_FLAGS has
+--xla_gpu_deterministic_ops=true (tests/benchmarks/device_fm.sh measures both).
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+
+from vt2lib.rating.fm_data import FMData, FMInputError  # noqa: F401 - FMInputError: part of this module's interface
+from vt2lib.rating.predictors import RATING_MAX, RATING_MIN
+
+ALPHA_0 = BETA_0 = GAMMA_0 = 1.0
+MU_0 = 0.0
+REG_0 = 1.0
+LAMBDA_START = 1e-5
+
+
+class State(NamedTuple):
+    w0: "jax.Array"         # ()
+    w: "jax.Array"          # (F,) users, items, side columns
+    V: "jax.Array"          # (F, rank)
+    alpha: "jax.Array"      # ()
+    mu_w: "jax.Array"       # (G,)
+    lambda_w: "jax.Array"   # (G,)
+    mu_V: "jax.Array"       # (G, rank)
+    lambda_V: "jax.Array"   # (G, rank)
+    r: "jax.Array"          # (n,) residual y - prediction on the training rows
+
+
+class Draws(NamedTuple):
+    """The random numbers of one sweep: standard normals and standard gammas (rate 1)."""
+    g_alpha: "jax.Array"    # ()
+    z_w0: "jax.Array"       # ()
+    g_lambda_w: "jax.Array"  # (G,)
+    z_mu_w: "jax.Array"     # (G,)
+    z_w: "jax.Array"        # (F,)
+    g_lambda_V: "jax.Array"  # (G, rank)
+    z_mu_V: "jax.Array"     # (G, rank)
+    z_V: "jax.Array"        # (rank, F)
+
+
+def _jax():
+    import jax
+    import jax.numpy as jnp
+    return jax, jnp
+
+
+def gamma_draws(seed: int, n_iter: int, n: int, group_sizes, rank: int) -> dict[str, np.ndarray]:
+    """Standard gamma variates (rate 1) for every sweep, drawn once on the host.
+
+    A handful per sweep; jax.random.gamma would add seconds of compile time per fit."""
+    rng = np.random.default_rng([seed, 1])
+    shape_g = (ALPHA_0 + np.asarray(group_sizes, np.float64)) / 2
+    return {"g_alpha": rng.gamma((ALPHA_0 + n) / 2, size=n_iter).astype(np.float32),
+            "g_lambda_w": rng.gamma(shape_g, size=(n_iter, len(shape_g))).astype(np.float32),
+            "g_lambda_V": rng.gamma(shape_g[:, None], size=(n_iter, len(shape_g), rank)).astype(np.float32)}
+
+
+def draw_normals(key, gammas: dict, n_features: int, rank: int) -> Draws:
+    """One sweep's random numbers: standard normals from `key`, gammas of this sweep."""
+    jax, _ = _jax()
+    k = jax.random.split(key, 5)
+    G = gammas["g_lambda_w"].shape[0]
+    return Draws(gammas["g_alpha"], jax.random.normal(k[0]), gammas["g_lambda_w"],
+                 jax.random.normal(k[1], (G,)), jax.random.normal(k[2], (n_features,)),
+                 gammas["g_lambda_V"], jax.random.normal(k[3], (G, rank)),
+                 jax.random.normal(k[4], (rank, n_features)))
+
+
+def _hyper(theta, mu, group, n_g, g_lambda, z_mu, G):
+    """lambda, then mu, of every group (theta: (F,) or (F, rank)); myfm's conditionals."""
+    jax, jnp = _jax()
+    seg = lambda x: jax.ops.segment_sum(x, group, G)  # noqa: E731
+    lam = g_lambda / ((BETA_0 + seg((theta - mu[group]) ** 2)) / 2)
+    n_g = n_g.reshape((-1,) + (1,) * (theta.ndim - 1))
+    quad = lam * (GAMMA_0 + n_g)
+    lin = lam * (GAMMA_0 * MU_0 + seg(theta))
+    return lin / quad + z_mu / jnp.sqrt(quad), lam
+
+
+def _predict(state_w0, w, V, user, item, side, n_users, n_items):
+    """FM prediction on rows (user, item): (n,) without materialising (n, rank) arrays."""
+    jax, jnp = _jax()
+    wu, wi, ws = w[:n_users], w[n_users:n_users + n_items], w[n_users + n_items:]
+    Vu, Vi, Vs = V[:n_users], V[n_users:n_users + n_items], V[n_users + n_items:]
+    item_lin = wi + side @ ws                                   # (n_items,)
+    item_q = Vi + side @ Vs                                     # (n_items, rank): sum_j x_j v_j of the item part
+    item_sq = Vi ** 2 + (side ** 2) @ (Vs ** 2)                 # (n_items, rank): sum_j x_j^2 v_j^2
+    # 0.5 * [(a + b)^2 - a^2 - sq_b] per factor, with a = user part, b = item part
+    item_self = 0.5 * jnp.sum(item_q ** 2 - item_sq, axis=1)    # (n_items,) pairs inside the item part
+
+    def factor(f, acc):
+        return acc + Vu[user, f] * item_q[item, f]
+    cross = jax.lax.fori_loop(0, V.shape[1], factor, jnp.zeros(user.shape[0], V.dtype))
+    return state_w0 + wu[user] + item_lin[item] + item_self[item] + cross
+
+
+def _sweep(s: State, d: Draws, user, item, y, mask, n_real, side, group, n_g,
+           n_users: int, n_items: int, G: int) -> State:
+    """One Gibbs sweep in myfm's order; users and items of a block are drawn at once (exact).
+
+    Rows with mask 0 are padding (so that folds of nearly equal size share one compiled
+    program): their derivative h is 0, so they never enter a conditional, and r stays 0 there.
+    """
+    jax, jnp = _jax()
+    U, I = n_users, n_items
+    seg_u = lambda x: jax.ops.segment_sum(x, user, U, indices_are_sorted=True)  # noqa: E731
+    seg_i = lambda x: jax.ops.segment_sum(x, item, I)  # noqa: E731
+    r = s.r
+
+    alpha = d.g_alpha / ((BETA_0 + jnp.sum(r * r)) / 2)
+    quad = alpha * n_real + REG_0
+    w0 = alpha * (jnp.sum(r) + s.w0 * n_real) / quad + d.z_w0 / jnp.sqrt(quad)
+    r = r - (w0 - s.w0) * mask
+
+    mu_w, lambda_w = _hyper(s.w, s.mu_w, group, n_g, d.g_lambda_w, d.z_mu_w, G)
+
+    def draw(lam, lm, z, old, h, seg, r):
+        """New values of coordinates whose rows are disjoint; h: (n,) d prediction / d coordinate."""
+        hh = seg(h * h)
+        quad = lam + alpha * hh
+        lin = lm + alpha * (seg(h * r) + hh * old)
+        return lin / quad + z / jnp.sqrt(quad)
+
+    def blocks(theta, lam, lm, z, q, r):
+        """Users at once, items at once, then side columns one by one (they share rows).
+
+        theta: (F,) one column of parameters; q: (n,) sum_j x_j theta_j per row for factors
+        (None for the linear terms, whose derivative is x_j itself)."""
+        for idx, seg, sl in ((user, seg_u, slice(0, U)), (item, seg_i, slice(U, U + I))):
+            old = theta[sl]
+            h = mask if q is None else (q - old[idx]) * mask
+            new = draw(lam[sl], lm[sl], z[sl], old, h, seg, r)
+            delta = (new - old)[idx]
+            theta, r = theta.at[sl].set(new), r - delta * h
+            q = None if q is None else q + delta
+
+        def column(c, carry):
+            theta, q, r = carry
+            j = U + I + c
+            x = side[item, c] * mask
+            h = x if q is None else x * (q - theta[j] * x)
+            new = draw(lam[j], lm[j], z[j], theta[j], h, jnp.sum, r)
+            delta = new - theta[j]
+            return theta.at[j].set(new), (None if q is None else q + delta * x), r - delta * h
+        if side.shape[1]:  # static: no side block, no loop to trace
+            theta, q, r = jax.lax.fori_loop(0, side.shape[1], column, (theta, q, r))
+        return theta, r
+
+    w, r = blocks(s.w, lambda_w[group], (lambda_w * mu_w)[group], d.z_w, None, r)
+
+    mu_V, lambda_V = _hyper(s.V, s.mu_V, group, n_g, d.g_lambda_V, d.z_mu_V, G)
+
+    def factor(f, carry):
+        V, r = carry
+        v = V[:, f]
+        q = v[:U][user] + v[U:U + I][item] + (side @ v[U + I:])[item]   # (n,) sum_j x_j v_jf per row
+        v, r = blocks(v, lambda_V[:, f][group], (lambda_V[:, f] * mu_V[:, f])[group], d.z_V[f], q, r)
+        return V.at[:, f].set(v), r
+    V, r = jax.lax.fori_loop(0, s.V.shape[1], factor, (s.V, r))
+
+    r = (y - _predict(w0, w, V, user, item, side, U, I)) * mask   # exact residual: no float32 drift
+    return State(w0, w, V, alpha, mu_w, lambda_w, mu_V, lambda_V, r)
+
+
+def _step(state, key, gammas, user, item, y, mask, n_real, side, group, n_g, *, n_users, n_items, G):
+    draws = draw_normals(key, gammas, group.shape[0], state.V.shape[1])
+    return _sweep(state, draws, user, item, y, mask, n_real, side, group, n_g, n_users, n_items, G)
+
+
+def _padded(n: int) -> int:
+    """Row count rounded up (<= ~3% more) so that CV folds of similar size reuse one compilation."""
+    grain = max(256, 1 << max(0, int(np.ceil(np.log2(max(n, 1)))) - 6))
+    return -(-n // grain) * grain
+
+
+@functools.cache
+def _compiled():
+    jax, _ = _jax()
+    return (jax.jit(_step, static_argnames=("n_users", "n_items", "G"), donate_argnums=0),
+            jax.jit(_predict, static_argnames=("n_users", "n_items")))
+
+
+def _pad(a: np.ndarray, n: int, value) -> np.ndarray:
+    return np.concatenate([a, np.full(n - len(a), value, a.dtype)])
+
+
+def _device_arrays(data: FMData) -> dict:
+    """Training rows padded to `_padded(n)` (mask 0, last user: users stay sorted)."""
+    _, jnp = _jax()
+    n, N = len(data.y), _padded(len(data.y))
+    return dict(user=jnp.asarray(_pad(data.user, N, data.n_users - 1)), item=jnp.asarray(_pad(data.item, N, 0)),
+                y=jnp.asarray(_pad(data.y, N, 0)), mask=jnp.asarray(_pad(np.ones(n, np.float32), N, 0)),
+                n_real=jnp.float32(n), side=jnp.asarray(data.side), group=jnp.asarray(data.group),
+                n_g=jnp.asarray(np.bincount(data.group, minlength=data.n_groups), jnp.float32))
+
+
+def initial_state(key, data: FMData, arrays: dict, rank: int, init_stdev: float) -> State:
+    """myfm's start: w0, w, V ~ N(0, init_stdev^2); alpha 1, mu 0, lambda 1e-5."""
+    jax, jnp = _jax()
+    k = jax.random.split(key, 3)
+    F, G = data.n_features, data.n_groups
+    w0 = init_stdev * jax.random.normal(k[0])
+    w = init_stdev * jax.random.normal(k[1], (F,))
+    V = init_stdev * jax.random.normal(k[2], (F, rank))
+    _, predict = _compiled()
+    pred = predict(w0, w, V, arrays["user"], arrays["item"], arrays["side"], n_users=data.n_users,
+                   n_items=data.n_items)
+    r = (arrays["y"] - pred) * arrays["mask"]
+    state = State(w0, w, V, 1.0, np.zeros(G), np.full(G, LAMBDA_START), np.zeros((G, rank)),
+                  np.full((G, rank), LAMBDA_START), r)
+    # strongly typed float32 leaves: the same signature as step's output, so one compilation
+    return State(*(jnp.asarray(x, jnp.float32) for x in state))
+
+
+def kept_samples(n_iter: int) -> int:
+    """myfm's default number of kept (post burn-in) samples."""
+    return min(max(n_iter - 5, 5), n_iter)
+
+
+@dataclass
+class GibbsFit:
+    prediction: np.ndarray            # (n_test,) float32 posterior mean, clipped
+    hyper_means: dict[str, np.ndarray]  # alpha, lambda_w, lambda_V averaged over the kept sweeps
+    device: str
+
+
+def gibbs_fm(data: FMData, test_u, test_i, rank: int = 32, n_iter: int = 100, init_stdev: float = 0.1,
+             seed: int = 42, clip: bool = True) -> GibbsFit:
+    """Run n_iter sweeps; average the test predictions (and hyper-parameters) of the kept ones."""
+    jax, jnp = _jax()
+    test_u, test_i = np.asarray(test_u, np.int32), np.asarray(test_i, np.int32)
+    if len(test_u) != len(test_i):
+        raise FMInputError(f"{len(test_u)} test users for {len(test_i)} test items")
+    if len(test_u) and (test_u.min() < 0 or test_u.max() >= data.n_users or
+                        test_i.min() < 0 or test_i.max() >= data.n_items):
+        raise FMInputError("test user or item ids are out of range of the training index")
+    if rank < 1 or n_iter < 1:
+        raise FMInputError(f"rank ({rank}) and n_iter ({n_iter}) must be >= 1")
+    step, predict = _compiled()
+    arrays = _device_arrays(data)
+    dims = dict(n_users=data.n_users, n_items=data.n_items)
+    n_test = _padded(len(test_u))
+    tu, ti = jnp.asarray(_pad(test_u, n_test, 0)), jnp.asarray(_pad(test_i, n_test, 0))
+    gammas = gamma_draws(seed, n_iter, len(data.y), np.bincount(data.group, minlength=data.n_groups), rank)
+
+    key, init_key = jax.random.split(jax.random.PRNGKey(seed))
+    state = initial_state(init_key, data, arrays, rank, init_stdev)
+    n_keep = kept_samples(n_iter)
+    acc = jnp.zeros(n_test, jnp.float32)
+    hyper = {"alpha": 0.0, "lambda_w": 0.0, "lambda_V": 0.0}
+    for it in range(n_iter):
+        key, sub = jax.random.split(key)
+        state = step(state, sub, {k: v[it] for k, v in gammas.items()}, **arrays, **dims, G=data.n_groups)
+        if it >= n_iter - n_keep:
+            acc = acc + predict(state.w0, state.w, state.V, tu, ti, arrays["side"], **dims)
+            hyper = {k: v + getattr(state, k) for k, v in hyper.items()}
+    pred = np.asarray(acc / n_keep)[: len(test_u)]
+    if clip:
+        pred = np.clip(pred, RATING_MIN, RATING_MAX)
+    return GibbsFit(pred.astype(np.float32), {k: np.asarray(v) / n_keep for k, v in hyper.items()},
+                    str(jax.devices()[0].platform))

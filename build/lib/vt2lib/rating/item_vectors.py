@@ -1,0 +1,105 @@
+"""Item vectors for the content-based predictor: trailer embeddings or movie metadata.
+
+A `VectorSource` says where a method's item vectors come from; vt2lib.rating.methods declares one
+per content-based method, and notebooks never build or parse the names.
+
+    ids, X = load_vectors(cfg, embedding_sources(cfg, "leakfree")[0])   # 256-d, S = 10, leak-free model
+    ids, X = load_vectors(cfg, metadata_sources(cfg)[0])                # multi-hot genres
+
+>>> [s.name for s in embedding_sources(load_profile("smoke"), "leakfree")]
+['emb256_s10_leakfree', 'emb512_s10_leakfree', 'emb256_s20_leakfree', 'emb512_s20_leakfree']
+>>> import pandas as pd
+>>> ids, X = genre_vectors(pd.DataFrame({"movieId": [7], "genres": ["Drama|War"]}))
+>>> ids.tolist(), int(X.sum()), X.shape
+([7], 2, (1, 19))
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from vt2lib.config import GENRES, MODELS, Profile, load_profile, model_name  # noqa: F401 - load_profile: doctest
+from vt2lib.data.genres import genre_matrix
+from vt2lib.io import DataError
+from vt2lib.store import Store
+
+
+@dataclass(frozen=True)
+class VectorSource:
+    name: str                    # emb512_s10, emb512_s10_leakfree, metadata, genome
+    kind: str                    # embedding | metadata | genome
+    dim: int | None = None       # embedding width
+    seq_len: int | None = None   # keyframes per sequence of the embedding model
+    model: str = "paper"         # embedding model (config.MODELS)
+
+
+def embedding_sources(cfg: Profile, model: str = "paper") -> list[VectorSource]:
+    """Trailer-embedding sources in Table 1 order (256 then 512 per S); none without trailers."""
+    if model not in MODELS:
+        raise ValueError(f"unknown embedding model {model!r}; valid: {', '.join(MODELS)}")
+    if cfg.trailer_source == "none":
+        return []
+    big, small = cfg.embedding_sizes
+    return [VectorSource(f"emb{d}_{model_name(s, model)}", "embedding", d, s, model)
+            for s in cfg.sequence_lengths for d in (small, big)]
+
+
+def genome_path(cfg: Profile) -> Path | None:
+    folder = Path(cfg.movielens_dir) if cfg.movielens_dir else cfg.data_path / "ml-20m"
+    p = folder / "genome-scores.csv"
+    return p if p.is_file() else None
+
+
+def metadata_sources(cfg: Profile) -> list[VectorSource]:
+    """Genres always; the ML20M tag genome where the MovieLens folder has it."""
+    return [VectorSource("metadata", "metadata")] + ([VectorSource("genome", "genome")] if genome_path(cfg) else [])
+
+
+def genre_vectors(movies: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Multi-hot over the 19 real genres; '(no genres listed)' gives a zero vector (= no vector)."""
+    X, _ = genre_matrix(movies.genres)  # its last column, "(no genres listed)", is always 0
+    return movies.movieId.to_numpy(np.int64), X[:, : len(GENRES) - 1]
+
+
+def genome_vectors(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """ML20M tag genome: relevance of 1,128 tags per movie (movieId, tagId, relevance)."""
+    g = pd.read_csv(path)
+    missing = {"movieId", "tagId", "relevance"} - set(g.columns)
+    if missing:
+        raise DataError(f"tag genome file {path} lacks columns {sorted(missing)}")
+    wide = g.pivot(index="movieId", columns="tagId", values="relevance").fillna(0.0)
+    return wide.index.to_numpy(np.int64), wide.to_numpy(np.float32)
+
+
+def trailer_embeddings(cfg: Profile, source: VectorSource) -> tuple[np.ndarray, np.ndarray]:
+    """(movie ids, trailer embeddings) from notebook 04's stored embeddings."""
+    store = Store(cfg)
+    z = np.load(store.require(f"embeddings/{model_name(source.seq_len, source.model)}") / "embeddings.npz")
+    key = "trailer_big" if source.dim == cfg.embedding_sizes[0] else "trailer_small"
+    if z[key].shape[1] != source.dim:
+        raise DataError(f"{source.name}: stored {key} has {z[key].shape[1]} dimensions, expected {source.dim}")
+    # Movies that share a YouTube id share its trailer embedding.
+    status = store.load_table("keyframe_status", "status").query("status == 'ok'")
+    row_of = pd.Series(np.arange(len(z["youtube_id"])), index=z["youtube_id"])
+    status = status[status.youtube_id.isin(row_of.index)].sort_values("movieId")
+    return status.movieId.to_numpy(np.int64), z[key][row_of[status.youtube_id].to_numpy()]
+
+
+def load_vectors(cfg: Profile, source: VectorSource, movies: pd.DataFrame | None = None):
+    """(movie ids, vectors) of a source; `movies` (the cleaned movies table) for metadata."""
+    if source.kind == "embedding":
+        return trailer_embeddings(cfg, source)
+    if source.kind == "metadata":
+        if movies is None:
+            from vt2lib.data.cleaning import load_clean
+            movies = load_clean(cfg)["movies"]
+        return genre_vectors(movies)
+    if source.kind == "genome":
+        path = genome_path(cfg)
+        if path is None:
+            raise DataError(f"profile {cfg.name!r} has no genome-scores.csv")
+        return genome_vectors(path)
+    raise ValueError(f"unknown vector source kind {source.kind!r}")

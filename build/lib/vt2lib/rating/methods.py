@@ -1,0 +1,126 @@
+"""The registry of rating predictors: every row of Table 1, of the fusion and of notebook 09.
+
+Each method is one object: its name (the key of its predictions and metrics), its
+description and kind for the tables, the item vectors it needs, and how to build its
+predictor and cache key. Notebooks, `table1` and `report` read this list; nothing parses
+method names.
+
+    for m in table1_methods(cfg):
+        run(cfg, data, m)                      # run_cv(cfg, data, m.name, *m.predictor(cfg, data))
+    get(cfg, "emb512_s10_leakfree").vectors    # VectorSource(... model='leakfree')
+
+>>> from vt2lib.config import load_profile
+>>> cfg = load_profile("smoke")
+>>> [m.name for m in table1_methods(cfg)][:3]
+['fm', 'emb256_s10', 'emb512_s10']
+>>> m = get(cfg, "emb512_s20_leakfree")
+>>> m.kind, m.sequence, m.description
+('content-based', '20 frames', '512-dim. embeddings, leak-free model (no rating head)')
+>>> analysis_method(cfg, "emb256_s10").name    # the embeddings 08 and 09 use (cfg.analysis_embeddings)
+'emb256_s10_leakfree'
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from vt2lib.config import Profile
+from vt2lib.rating import predictors as P
+from vt2lib.rating.item_vectors import VectorSource, embedding_sources, load_vectors, metadata_sources
+
+BASELINE, CONTENT, COLLABORATIVE = "baseline", "content-based", "collaborative"
+
+
+@dataclass(frozen=True)
+class Method:
+    name: str
+    description: str
+    kind: str                                  # baseline | content-based | collaborative
+    sequence: str = "—"                        # Table 1's "Sequence length" column
+    vectors: VectorSource | None = None        # item vectors of a content-based method
+    build: Callable | None = None              # (cfg, data) -> (predictor, cache key)
+
+    def predictor(self, cfg: Profile, data):
+        """(fn(train, test_u, test_i, fold) -> Prediction, cache key of everything it depends on)."""
+        if self.vectors is not None:
+            from vt2lib.rating.evaluation import content_method
+            return content_method(data, *load_vectors(cfg, self.vectors), cfg.similarity, cfg.top_k)
+        return self.build(cfg, data)
+
+
+def run(cfg: Profile, data, method: Method, name: str | None = None, split=None, split_key: str = "",
+        progress: bool = True):
+    """run_cv for a registered method: its predictions stored under `name` (default: its own) and
+    its cache key; `split` replaces the CV folds (inner or cold-start splits), `split_key` says
+    what defines that split (it joins the key)."""
+    from vt2lib.rating.evaluation import cache_key, run_cv
+    fn, key = method.predictor(cfg, data)
+    return run_cv(cfg, data, name or method.name, fn, key=cache_key(key, split_key) if split_key else key,
+                  split=split, progress=progress)
+
+
+def _baseline(name: str, description: str, fn) -> Method:
+    return Method(name, description, BASELINE, build=lambda cfg, data: (lambda tr, u, i, k: fn(tr, u, i), name))
+
+
+BASELINES = (
+    _baseline("global_mean", "Global mean", P.global_mean),
+    _baseline("user_mean", "User mean", P.user_mean),
+    _baseline("item_mean", "Item mean", P.item_mean),
+    _baseline("bias", "User + item bias (regularised)", P.bias_baseline),
+)
+
+
+def _random_similarity(cfg: Profile, data):
+    import numpy as np
+
+    from vt2lib.rating.evaluation import cache_key
+    rows = np.arange(data.n_items)
+    fn = lambda tr, u, i, k: P.content_based(tr, u, i, P.random_similarity(data.n_items, cfg.seed + k),  # noqa: E731
+                                             rows, cfg.top_k)
+    return fn, cache_key(cfg.seed, cfg.top_k)
+
+
+RANDOM_SIMILARITY = Method("random_similarity", "Random similarities (authors' control)", CONTENT,
+                           build=_random_similarity)
+
+
+def content_methods(cfg: Profile, model: str = "paper") -> list[Method]:
+    """Eq. 1 on the trailer embeddings of one embedding model, in Table 1 order."""
+    suffix = ", leak-free model (no rating head)" if model == "leakfree" else ""
+    return [Method(s.name, f"{s.dim}-dim. embeddings{suffix}", CONTENT, f"{s.seq_len} frames", s)
+            for s in embedding_sources(cfg, model)]
+
+
+def metadata_methods(cfg: Profile) -> list[Method]:
+    labels = {"metadata": "Movie meta data (genres)", "genome": "Movie meta data (tag genome)"}
+    return [Method(s.name, labels[s.name], CONTENT, vectors=s) for s in metadata_sources(cfg)]
+
+
+def fm(cfg: Profile, side=None, name: str = "fm") -> Method:
+    """libFM's Bayesian FM on user and item ids (+ item side features, notebook 09)."""
+    from vt2lib.rating.fm import fm_description, fm_method
+    return Method(name, fm_description(cfg.fm_backend), COLLABORATIVE, build=lambda c, data: fm_method(c, side))
+
+
+def table1_methods(cfg: Profile) -> list[Method]:
+    """Table 1's rows: the paper's (FM, the four embedding variants, metadata), the leak-free
+    variants, then controls and baselines that are not in the paper."""
+    return ([fm(cfg)] + content_methods(cfg) + metadata_methods(cfg) + content_methods(cfg, "leakfree")
+            + [RANDOM_SIMILARITY] + list(BASELINES))
+
+
+def get(cfg: Profile, name: str) -> Method:
+    for m in table1_methods(cfg):
+        if m.name == name:
+            return m
+    raise ValueError(f"unknown method {name!r}; valid: {', '.join(m.name for m in table1_methods(cfg))}")
+
+
+def analysis_method(cfg: Profile, paper_name: str) -> Method:
+    """The content method `paper_name` (e.g. emb256_s10) from the model the analyses use."""
+    model = cfg.analysis_embeddings
+    by_paper_name = dict(zip((m.name for m in content_methods(cfg)), content_methods(cfg, model)))
+    if paper_name not in by_paper_name:
+        raise ValueError(f"{paper_name!r} is not an embedding variant; valid: {', '.join(by_paper_name)}")
+    return by_paper_name[paper_name]

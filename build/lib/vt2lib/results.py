@@ -1,0 +1,120 @@
+"""The one place that decides where figures, tables and recorded numbers go.
+
+    save_figure(cfg, fig, "fig05_trailer_durations")   # figures/<profile>/fig05_....png + .pdf
+    save_table(cfg, df, "tab02_dataset_statistics")    # figures/<profile>/tab02_....csv + .md
+    record(cfg, "n_movies_filtered", 13571)             # runs/<profile>/metrics.json
+    load_metrics(cfg)                                   # what the notebooks recorded (tests read it)
+    synthetic_note(cfg, "the differences between methods")   # a caveat shown on synthetic profiles only
+
+>>> print(to_markdown(pd.DataFrame({"RMSE": [0.76081], "folds": [10.0]}, index=["fm"])), end="")
+|  | RMSE | folds |
+|---|---|---|
+| fm | 0.7608 | 10 |
+
+Names start with the paper item they reproduce (figNN_ / tabNN_); items beyond the paper
+use `extra_`. Numbers recorded here are the ones the tests and the report read back.
+"""
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from vt2lib.config import Profile
+from vt2lib.io import atomic_path, read_json, update_json, write_text_atomic
+
+_NAME = re.compile(r"^(fig\d\d|tab\d\d|extra)_[a-z0-9_]+$")
+
+
+def _check_name(name: str) -> None:
+    if not _NAME.match(name):
+        raise ValueError(f"output name {name!r} must look like fig05_..., tab02_... or extra_... "
+                         "(lower case, digits, underscores)")
+
+
+def save_figure(cfg: Profile, fig, name: str) -> list[Path]:
+    """Save a matplotlib figure as PNG (for reading) and PDF (for papers)."""
+    _check_name(name)
+    paths = []
+    for ext in ("png", "pdf"):
+        path = cfg.figures_dir / f"{name}.{ext}"
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, format=ext, dpi=150, bbox_inches="tight")
+        paths.append(path)
+    return paths
+
+
+def to_markdown(df: pd.DataFrame, floatfmt: str = ".4f") -> str:
+    """A GitHub-flavoured Markdown table (no extra dependency); columns of whole numbers print as integers."""
+    def whole(col) -> bool:
+        v = pd.to_numeric(df[col], errors="coerce").dropna()
+        return df[col].dtype != bool and len(v) == df[col].notna().sum() > 0 and bool((v == v.round()).all()) \
+            and bool((v.abs() >= 2).any())
+
+    def fmt(v, as_int):
+        if v is None or v is pd.NA or (isinstance(v, (float, np.floating)) and math.isnan(v)):
+            return ""
+        if isinstance(v, (float, np.floating, int, np.integer)) and not isinstance(v, bool):
+            if as_int or (float(v).is_integer() and abs(v) >= 10):
+                return f"{int(v):,}"
+            return format(float(v), floatfmt)
+        return str(v)
+    ints = [whole(c) for c in df.columns]
+    index_name = df.index.name or ""
+    header = [index_name] + [str(c) for c in df.columns]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for idx, row in df.iterrows():
+        lines.append("| " + " | ".join([str(idx)] + [fmt(v, k) for v, k in zip(row, ints)]) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def save_table(cfg: Profile, df: pd.DataFrame, name: str, floatfmt: str = ".4f") -> list[Path]:
+    """Save a table as CSV (machine-readable) and Markdown (for the README/report)."""
+    _check_name(name)
+    csv, md = cfg.figures_dir / f"{name}.csv", cfg.figures_dir / f"{name}.md"
+    with atomic_path(csv) as tmp:
+        df.to_csv(tmp)
+    write_text_atomic(md, to_markdown(df, floatfmt))
+    return [csv, md]
+
+
+def is_synthetic(cfg: Profile) -> bool:
+    return cfg.ratings_source == "synthetic" or cfg.trailer_source == "synthetic"
+
+
+def synthetic_note(cfg: Profile, what: str):
+    """On synthetic data, one sentence next to the numbers: they describe the generator, not movies.
+
+    Returns a displayable Markdown object, or None (nothing shown) on real data."""
+    if not is_synthetic(cfg):
+        return None
+    from IPython.display import Markdown
+    return Markdown(f"**Synthetic data (profile `{cfg.name}`):** {what} are properties of the data generator "
+                    "(`vt2lib.data.synthetic`), not findings about movies; only real data (`ml20m`) tests the paper's claims.")
+
+
+def metrics_path(cfg: Profile) -> Path:
+    return cfg.run_dir / "metrics.json"
+
+
+def load_metrics(cfg: Profile) -> dict:
+    return read_json(metrics_path(cfg))
+
+
+def record(cfg: Profile, name: str, value) -> None:
+    """Record a key number of the run (like Recommenders' store_metadata). Declare each name in
+    vt2lib/analysis/outputs.py: the report and figures/README.md list it from there, and the
+    smoke test fails on a recorded number that is not declared."""
+    if isinstance(value, (np.integer, np.floating)):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        value = None  # JSON has no NaN; the report prints "n/a"
+    update_json(metrics_path(cfg), name, value)
+
+
+def record_many(cfg: Profile, values: dict) -> None:
+    for k, v in values.items():
+        record(cfg, k, v)

@@ -1,0 +1,150 @@
+"""Run the numbered notebooks of a profile headlessly with papermill (what run_all.sh calls).
+
+    python -m vt2lib.runner demo                 # every notebook, in order
+    python -m vt2lib.runner smoke --only 01,02   # a subset
+    python -m vt2lib.runner my_profile.toml
+
+Executed copies go to runs/<profile>/notebooks/ (git-ignored); the run stops at the first
+failing notebook and names it. Each notebook's wall time and peak memory (RSS of its kernel,
+sampled) go into the provenance; runs/<profile>/artifacts.json lists every artifact the run
+used, `computed` or `reused` (vt2lib.store). After the run it writes the provenance and the
+reproduction report (runs/<profile>/REPORT.md).
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from vt2lib.config import PROJECT_ROOT, load_profile
+
+NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
+KERNEL_NAME = "vt2"
+
+
+def numbered_notebooks(only: set[str] | None = None) -> list[Path]:
+    nbs = sorted(p for p in NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb"))
+    return [p for p in nbs if only is None or p.name[:2] in only]
+
+
+def ensure_kernel() -> None:
+    """Register this interpreter as the Jupyter kernel 'vt2' (inside the environment)."""
+    from jupyter_client.kernelspec import KernelSpecManager
+    if KERNEL_NAME not in KernelSpecManager().find_kernel_specs():
+        subprocess.run([sys.executable, "-m", "ipykernel", "install", "--sys-prefix", "--name", KERNEL_NAME,
+                        "--display-name", "Python (vt2)"], check=True, capture_output=True)
+
+
+@contextlib.contextmanager
+def peak_child_rss(interval: float = 0.2):
+    """Sample the RSS of this process's children (the notebook kernel); yields a dict whose
+    "peak_gib" holds the largest sum seen once the block ends."""
+    import psutil
+    out, stop = {"peak_gib": 0.0}, threading.Event()
+
+    def sample():
+        me = psutil.Process()
+        while not stop.is_set():
+            total = 0
+            for child in me.children(recursive=True):
+                with contextlib.suppress(psutil.Error):
+                    total += child.memory_info().rss
+            out["peak_gib"] = max(out["peak_gib"], total / 2**30)
+            stop.wait(interval)
+    thread = threading.Thread(target=sample, daemon=True)
+    thread.start()
+    try:
+        yield out
+    finally:
+        stop.set()
+        thread.join()
+        out["peak_gib"] = round(out["peak_gib"], 2)
+
+
+def run_notebooks(profile: str, only: set[str] | None = None, log=print) -> dict[str, dict]:
+    """Run the notebooks; returns {notebook: {"seconds", "peak_rss_gib"}}."""
+    import papermill as pm
+
+    from vt2lib.store import start_run_log
+    if Path(profile).suffix in (".toml", ".yml", ".yaml"):
+        profile = str(Path(profile).resolve())
+    cfg = load_profile(profile)
+    ensure_kernel()
+    out_dir = cfg.run_dir / "notebooks"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    timings = {}
+    notebooks = numbered_notebooks(only)
+    if not notebooks:
+        raise SystemExit(f"no notebooks match --only {sorted(only or [])}")
+    start_run_log(cfg)
+    for nb in notebooks:
+        log(f"[{cfg.name}] {nb.name} ...")
+        start = time.time()
+        os.environ["VT2_NOTEBOOK"] = nb.stem  # the kernel inherits it: artifacts.json names who asked
+        try:
+            with peak_child_rss() as memory:
+                pm.execute_notebook(str(nb), str(out_dir / nb.name), parameters={"PROFILE": profile},
+                                    kernel_name=KERNEL_NAME, cwd=str(NOTEBOOK_DIR), progress_bar=False)
+        except pm.PapermillExecutionError as e:
+            raise SystemExit(f"FAILED: notebook {nb.name} (profile {cfg.name}), cell {e.exec_count}: "
+                             f"{e.ename}: {e.evalue}\nexecuted copy: {out_dir / nb.name}")
+        finally:
+            os.environ.pop("VT2_NOTEBOOK", None)
+        timings[nb.stem] = {"seconds": round(time.time() - start, 1), "peak_rss_gib": memory["peak_gib"]}
+        log(f"[{cfg.name}] {nb.name} done in {timings[nb.stem]['seconds']:.0f} s, "
+            f"peak RSS {memory['peak_gib']:.2f} GiB")
+    return timings
+
+
+def run_in_process(profile: str, only: set[str] | None = None) -> dict[str, float]:
+    """Execute the notebooks' code cells in this process, in order (no kernel, no outputs kept).
+
+    The same cells as `run_notebooks`, without a kernel start and the imports per notebook:
+    the store tests rerun the pipeline many times with it. Returns seconds per notebook."""
+    import json
+
+    import matplotlib.pyplot as plt
+
+    from vt2lib.store import start_run_log
+    start_run_log(load_profile(profile))
+    seconds = {}
+    for nb in numbered_notebooks(only):
+        cells = [c for c in json.loads(nb.read_text())["cells"] if c["cell_type"] == "code"]
+        namespace = {"__name__": "__main__"}
+        os.environ["VT2_NOTEBOOK"] = nb.stem
+        start = time.time()
+        try:
+            for k, cell in enumerate(cells):
+                code = "".join(cell["source"])
+                if "parameters" in cell.get("metadata", {}).get("tags", []):
+                    code += f"\nPROFILE = {profile!r}"
+                exec(compile(code, f"{nb.name}[cell {k}]", "exec"), namespace)
+        finally:
+            os.environ.pop("VT2_NOTEBOOK", None)
+            plt.close("all")
+        seconds[nb.stem] = round(time.time() - start, 1)
+    return seconds
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("profile", nargs="?", default="demo")
+    ap.add_argument("--only", help="comma-separated notebook numbers, e.g. 01,03")
+    args = ap.parse_args(argv)
+    only = {s.strip().zfill(2) for s in args.only.split(",")} if args.only else None
+    timings = run_notebooks(args.profile, only)
+    cfg = load_profile(str(Path(args.profile).resolve()) if Path(args.profile).suffix else args.profile)
+    from vt2lib.analysis.report import write_report
+    from vt2lib.provenance import write_run_provenance
+    write_run_provenance(cfg, timings)
+    report = write_report(cfg)
+    print(f"[{cfg.name}] figures and tables: {cfg.figures_dir}\n[{cfg.name}] report: {report}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,287 @@
+"""The artifact store: every file one stage leaves for a later one, keyed by what produced it.
+
+An artifact is a folder under runs/<profile>/ holding its files and a manifest
+(`.artifact.json`: key, complete or not, content digest, the notebook that made it). Its key
+is a digest of the profile fields it depends on and of the artifacts it is made from (SPECS).
+Small tables also carry a digest of their content, and a later artifact is keyed by that
+digest rather than by their key: a new image size gives new keyframes, but the same usable
+trailers and ratings, so the folds and the rating-only predictions stay valid.
+
+>>> import dataclasses, os, tempfile
+>>> from vt2lib.config import load_profile
+>>> os.environ["VT2_OUTPUT_ROOT"] = tempfile.mkdtemp()
+>>> cfg = load_profile("smoke")
+>>> store = Store(cfg)
+>>> with store.produce("keyframes") as art:   # a folder filled piece by piece; resumes under one key
+...     _ = (art.path / "trailer.npy").write_bytes(b"")
+>>> art.reused, store.current("keyframes")
+(False, True)
+>>> Store(dataclasses.replace(cfg, image_size=64)).current("keyframes")   # another setting: stale
+False
+>>> with store.produce("keyframes") as art:
+...     pass
+>>> art.reused
+True
+>>> load_artifact_log(cfg)["keyframes"]["status"]
+'reused'
+
+Every request is logged in runs/<profile>/artifacts.json (key, `computed` or `reused`, and
+the notebook that asked: the runner sets VT2_NOTEBOOK). Paths of artifacts are built here alone.
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator
+
+import numpy as np
+import pandas as pd
+
+from vt2lib.config import Profile, model_heads
+from vt2lib.io import DataError, read_json, update_json, write_json_atomic, write_parquet_atomic
+
+MANIFEST = ".artifact.json"
+
+
+def digest(*parts) -> str:
+    """A digest of arrays and plain values: what a stored result was computed from."""
+    h = hashlib.sha256()
+    for p in parts:
+        if isinstance(p, (np.ndarray, pd.Series)):
+            a = np.ascontiguousarray(np.asarray(p))
+            h.update(str((a.dtype, a.shape)).encode())
+            h.update(a.tobytes())
+        else:
+            h.update(repr(p).encode())
+    return h.hexdigest()[:16]
+
+
+# ------------------------------------------------------------------ what each artifact depends on
+TRAINING_FIELDS = ("loss_weights", "lstm_units", "embedding_sizes", "learning_rate", "l2", "batch_size",
+                   "max_epochs", "patience", "seed", "sequence_shift", "val_share", "keras_backend")
+SOURCE_FIELDS = ("ratings_source", "movielens_dir", "download_ml20m", "youtube_mapping", "trailer_source",
+                 "availability_file", "check_availability", "metadata_file", "data_dir")
+SYNTHETIC_FIELDS = ("seed", "synth_n_movies", "synth_n_users", "synth_ratings_per_user", "synth_trailer_seconds",
+                    "synth_frame_size")
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One kind of artifact: its folder, the fields and inputs its key is made of, its maker."""
+    folder: str                                   # under runs/<profile>/; "{}" = the artifact's parameter
+    fields: Callable[[Profile, str], dict]        # profile values the content depends on
+    inputs: Callable[[Profile, str], tuple]       # names of the artifacts it is made from
+    maker: str                                    # the notebook that produces it (named in errors)
+    content: bool = False                         # digest the files: later keys follow content, not key
+
+
+def _pick(*names):
+    return lambda cfg, param: {n: getattr(cfg, n) for n in names}
+
+
+def _keyframe_fields(cfg: Profile, param: str) -> dict:
+    out = _pick("keyframe_rule", "image_size", "resize_mode")(cfg, param)
+    if cfg.keyframe_rule == "every_nth":
+        out["keyframe_every_n"] = cfg.keyframe_every_n
+    if cfg.trailer_source == "youtube":
+        out["download_format"] = cfg.download_format
+    return out
+
+
+def _model_fields(cfg: Profile, param: str) -> dict:
+    seq_len, model = _model_param(param)
+    out = _pick(*TRAINING_FIELDS)(cfg, param) | {"heads": model_heads(cfg, model), "seq_len": seq_len}
+    if model == "genre_unseen":
+        out["unseen_trailer_share"] = cfg.unseen_trailer_share
+    return out
+
+
+def _model_inputs(cfg: Profile, param: str) -> tuple:
+    _, model = _model_param(param)
+    base = ("features", "keyframe_status", "clean")
+    return base + (("evaluation_ratings",) if "rating" in model_heads(cfg, model) else ())
+
+
+def _model_param(param: str) -> tuple[int, str]:
+    seq, _, model = param.partition("_")
+    return int(seq[1:]), model or "paper"
+
+
+SPECS: dict[str, Spec] = {
+    "clean": Spec("data/clean", _pick("max_trailer_seconds", "min_user_ratings"), lambda c, p: ("raw",),
+                  "01_clean_dataset", content=True),
+    "keyframes": Spec("cache/keyframes", _keyframe_fields, lambda c, p: ("raw",), "02_keyframes"),
+    "keyframe_status": Spec("data/keyframe_status", _pick("sequence_lengths"), lambda c, p: ("clean", "keyframes"),
+                            "02_keyframes", content=True),
+    "evaluation_ratings": Spec("data/evaluation_ratings", _pick("min_user_ratings"),
+                               lambda c, p: ("clean", "keyframe_status"), "02_keyframes", content=True),
+    "features": Spec("cache/features", _pick("backbone_weights", "backbone_alpha", "mixed_precision", "seed",
+                                             "allow_random_backbone_fallback", "feature_backend"),
+                     lambda c, p: ("keyframes", "keyframe_status"), "02_keyframes"),
+    "model": Spec("models/{}", _model_fields, _model_inputs, "03_train_embedding"),
+    "embeddings": Spec("embeddings/{}", lambda c, p: {}, lambda c, p: (f"model/{p}", "features"),
+                       "04_extract_embeddings"),
+    # a profile without trailers evaluates 01's cleaned ratings (no notebook 02 feedback)
+    "folds": Spec("data/folds", _pick("n_folds", "fold_seed"),
+                  lambda c, p: ("clean",) if c.trailer_source == "none" else ("evaluation_ratings",),
+                  "05_content_based", content=True),
+    # keyed by run_cv's digest of the CV table it was given (the folds, or a cold-start split of them)
+    "predictions": Spec("predictions/{}", lambda c, p: {}, lambda c, p: (), "05-09 (the notebook of that method)"),
+}
+
+
+def input_files(cfg: Profile) -> dict[str, Path]:
+    """The real input files a profile reads (none for synthetic data: its settings define it)."""
+    files = {}
+    if cfg.ratings_source == "movielens":
+        folder = Path(cfg.movielens_dir) if cfg.movielens_dir else cfg.data_path / "ml-20m"
+        files |= {n: folder / f"{n}.csv" for n in ("ratings", "movies", "genome-scores")}
+    if cfg.trailer_source == "youtube":
+        files["youtube_mapping"] = Path(cfg.youtube_mapping) if cfg.youtube_mapping else cfg.data_path / "ml-youtube.csv"
+        for name in ("availability_file", "metadata_file"):
+            if getattr(cfg, name):
+                files[name] = Path(getattr(cfg, name))
+    return files
+
+
+def trailer_dir(cfg: Profile) -> Path:
+    """Where the trailer videos are (downloaded, or written by the generator)."""
+    return cfg.data_path / "trailers"
+
+
+def _source_key(cfg: Profile) -> str:
+    """The raw inputs: the generator's settings, or the real files' sizes and times."""
+    values = {f: getattr(cfg, f) for f in SOURCE_FIELDS}
+    if cfg.ratings_source == "synthetic" or cfg.trailer_source == "synthetic":
+        values |= {f: getattr(cfg, f) for f in SYNTHETIC_FIELDS}
+    stats = {name: (p.stat().st_size, p.stat().st_mtime_ns) for name, p in input_files(cfg).items() if p.is_file()}
+    return digest(values, sorted(stats.items()))
+
+
+# ------------------------------------------------------------------ the store
+@dataclass
+class Artifact:
+    path: Path
+    reused: bool
+
+
+class Store:
+    def __init__(self, cfg: Profile, notebook: str | None = None):
+        self.cfg = cfg
+        self.notebook = notebook or os.environ.get("VT2_NOTEBOOK", "interactive")
+
+    # ---- names, folders, keys
+    @staticmethod
+    def _split(name: str) -> tuple[Spec, str]:
+        kind, _, param = name.partition("/")
+        if kind not in SPECS or bool(param) != ("{}" in SPECS[kind].folder):
+            raise ValueError(f"unknown artifact {name!r}; kinds: {', '.join(SPECS)} (model/, embeddings/ and "
+                             "predictions/ take a name after the slash)")
+        return SPECS[kind], param
+
+    def path(self, name: str) -> Path:
+        spec, param = self._split(name)
+        return self.cfg.run_dir / spec.folder.format(param)
+
+    def _manifest(self, name: str) -> dict:
+        return read_json(self.path(name) / MANIFEST)
+
+    def key(self, name: str, extra: str = "") -> str:
+        """Digest of the fields and inputs of `name` (+ `extra`, e.g. a method's own settings)."""
+        if name == "raw":
+            return _source_key(self.cfg)
+        spec, param = self._split(name)
+        made_from = {i: self.digest_of(i) for i in spec.inputs(self.cfg, param)}
+        return digest(name, spec.fields(self.cfg, param), sorted(made_from.items()), extra)
+
+    def digest_of(self, name: str) -> str:
+        """What a later artifact is keyed by: the content digest where kept, else the key."""
+        if name == "raw":
+            return _source_key(self.cfg)
+        if self._split(name)[0].content:
+            self.require(name)
+            return self._manifest(name)["content"]
+        return self.key(name, self._manifest(name).get("extra", ""))
+
+    def current(self, name: str, extra: str | None = None) -> bool:
+        """Complete and made under today's key; `extra` None: the extra it was made with (its
+        inputs are checked, not a method's own settings, which only its maker knows)."""
+        m = self._manifest(name)
+        extra = m.get("extra", "") if extra is None else extra
+        return bool(m.get("complete")) and m.get("key") == self.key(name, extra)
+
+    def require(self, name: str, extra: str | None = None) -> Path:
+        """The folder of a complete artifact made under today's key, or a DataError saying what to run."""
+        if not self.current(name, extra):
+            m = self._manifest(name)
+            why = ("missing" if not m else "unfinished (an interrupted run)" if not m.get("complete")
+                   else "stale (made under other settings or inputs)")
+            raise DataError(f"{name} ({self.path(name)}) is {why}: run notebook {self._split(name)[0].maker} "
+                            f"for profile {self.cfg.name!r} first")
+        self._log(name, "reused", only_if_new=True)
+        return self.path(name)
+
+    # ---- writing
+    @contextlib.contextmanager
+    def produce(self, name: str, extra: str = "") -> Iterator[Artifact]:
+        """Fill the folder of `name`; partial work is kept only under the same key.
+
+        Yields Artifact(path, reused): reused means complete under this key (nothing to do,
+        though a stage may still read it). The artifact is complete when the block ends."""
+        key, folder = self.key(name, extra), self.path(name)
+        m = self._manifest(name)
+        if m.get("key") != key and folder.exists():
+            shutil.rmtree(folder)  # made under other settings: stale, never resumed
+        reused = bool(m.get("complete")) and m.get("key") == key
+        folder.mkdir(parents=True, exist_ok=True)
+        if not reused:
+            write_json_atomic(folder / MANIFEST, {"key": key, "complete": False, "extra": extra})
+        yield Artifact(folder, reused)
+        if not reused:
+            content = _folder_digest(folder) if self._split(name)[0].content else None
+            write_json_atomic(folder / MANIFEST, {"key": key, "complete": True, "extra": extra, "content": content,
+                                                  "notebook": self.notebook})
+        self._log(name, "reused" if reused else "computed")
+
+    def save_tables(self, name: str, tables: dict[str, pd.DataFrame], extra: str = "") -> str:
+        """Write small tables as one artifact (unless they are current); returns computed/reused."""
+        with self.produce(name, extra) as art:
+            if not art.reused:
+                for table, df in tables.items():
+                    write_parquet_atomic(df, art.path / f"{table}.parquet")
+        return "reused" if art.reused else "computed"
+
+    def load_table(self, name: str, table: str) -> pd.DataFrame:
+        return pd.read_parquet(self.require(name) / f"{table}.parquet")
+
+    # ---- the run's log
+    def log_path(self) -> Path:
+        return self.cfg.run_dir / "artifacts.json"
+
+    def _log(self, name: str, status: str, only_if_new: bool = False) -> None:
+        if only_if_new and name in load_artifact_log(self.cfg):
+            return
+        key = self._manifest(name).get("key") if name != "raw" else self.key("raw")
+        update_json(self.log_path(), name, {"key": key, "status": status, "notebook": self.notebook})
+
+
+def _folder_digest(folder: Path) -> str:
+    h = hashlib.sha256()
+    for p in sorted(folder.rglob("*")):
+        if p.is_file() and p.name != MANIFEST and not p.name.startswith("."):
+            h.update(p.relative_to(folder).as_posix().encode())
+            h.update(p.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def load_artifact_log(cfg: Profile) -> dict:
+    return read_json(cfg.run_dir / "artifacts.json")
+
+
+def start_run_log(cfg: Profile) -> None:
+    """A run's artifacts.json lists what that run asked for (the runner calls this first)."""
+    write_json_atomic(cfg.run_dir / "artifacts.json", {})

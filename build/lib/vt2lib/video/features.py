@@ -1,0 +1,211 @@
+"""The frozen MobileNetV2 feature cache: each keyframe's feature vector, computed once.
+
+The authors freeze the ImageNet MobileNetV2 (`trainable = False`) but run it on every frame
+of every sequence in every epoch. A frozen layer is a fixed function, so we compute
+`frame_encoder(keyframe)` once per keyframe and train on sequences of cached vectors; the
+result is the same function as the end-to-end model (tests/test_model.py checks it).
+
+    encoder, weights_used = build_frame_encoder(cfg)      # uint8 (H, W, 3) -> (1280,)
+    cache = compute_feature_cache(cfg, keyframe_dir, youtube_ids, cache_dir)
+    cache, weights_used = feature_cache(cfg, youtube_ids)  # the same in the store's `features` artifact
+    cache = load_features(cfg)                              # a later notebook (DataError if stale)
+    cache.features   # (n_keyframes_total, 1280) float16, memory-mapped
+    cache.index      # youtube_id, offset, n_keyframes
+"""
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
+
+from vt2lib.config import Profile
+from vt2lib.io import atomic_path, write_parquet_atomic
+from vt2lib.keras_backend import use_keras_backend
+from vt2lib.store import Store
+from vt2lib.video.keyframes import keyframe_dir, keyframe_path
+
+FEATURE_DTYPE = np.float16  # halves the cache; features are post-ReLU6 averages in [0, 6]
+
+
+RESIDUAL_BRANCH_GAIN = 0.3  # random-init residual branches scaled down, so the backbone is not chaotic
+
+
+def calibrate_batchnorm(backbone, images: np.ndarray) -> None:
+    """Set every BatchNorm's moving mean/variance to the statistics of its inputs on `images`.
+
+    A randomly initialised MobileNetV2 shrinks activations by ~10x per block (1e-11 at the
+    output, zero in float16), so its features carry nothing. One forward pass in training
+    mode with momentum 0 normalises each layer by its batch statistics and stores exactly
+    those as the moving statistics (data-dependent init). Pretrained weights are never calibrated.
+
+    Normalised to unit variance, the 10 random residual blocks are chaotic: a 1e-3 relative
+    change of the conv weights (TF32 rounding on a GPU) changed the features by 16-45%, which
+    is why the cached and end-to-end paths disagreed on an H200 (max abs 0.062) while they
+    agree on CPUs. Scaling each residual branch by RESIDUAL_BRANCH_GAIN before the pass (as
+    zero-init residual schemes do) brings that to ~1% (tests/test_model.py checks it).
+    """
+    import keras
+    x = keras.layers.Rescaling(1 / 127.5, offset=-1.0)(images.astype("float32"))
+    names = {layer.name for layer in backbone.layers}
+    for layer in backbone.layers:  # block_N_project_BN ends a residual branch where block_N_add exists
+        if layer.name.endswith("_project_BN") and layer.name.replace("_project_BN", "_add") in names:
+            layer.gamma.assign(layer.gamma * RESIDUAL_BRANCH_GAIN)
+    bns = [layer for layer in backbone.layers if isinstance(layer, keras.layers.BatchNormalization)]
+    momenta = [bn.momentum for bn in bns]
+    for bn in bns:
+        bn.momentum = 0.0
+    backbone(x, training=True)
+    for bn, m in zip(bns, momenta):
+        bn.momentum = m
+
+
+def build_frame_encoder(cfg: Profile, weights: str | None = None, calibration_images: np.ndarray | None = None):
+    """MobileNetV2 (no top) + global average pooling over uint8 RGB keyframes.
+
+    Returns (model, weights_used). A random-init backbone has its BatchNorm statistics
+    calibrated on `calibration_images` (see calibrate_batchnorm). Preprocessing (scale to [-1, 1]) is inside the model, so
+    the cached and the end-to-end paths share it. `imagenet` weights are downloaded and
+    cached by Keras on first use; offline, profiles with allow_random_backbone_fallback fall
+    back to random init with a visible warning, others fail.
+    """
+    use_keras_backend(cfg, "features")
+    import keras
+    weights = weights or cfg.backbone_weights
+    size = cfg.image_size
+    keras_weights = {"imagenet": "imagenet", "none": None}.get(weights, weights)
+    if keras_weights not in ("imagenet", None) and not Path(keras_weights).is_file():
+        raise FileNotFoundError(f"backbone weights file {keras_weights} does not exist")
+
+    def make(w):
+        keras.utils.set_random_seed(cfg.seed)  # a random-init backbone must be the same in every run
+        return keras.applications.MobileNetV2(include_top=False, weights=w, alpha=cfg.backbone_alpha,
+                                              input_shape=(size, size, 3), pooling="avg")
+    if cfg.mixed_precision:  # float16 compute on GPUs with tensor cores; features are stored as float16 anyway
+        keras.mixed_precision.set_global_policy("mixed_float16")
+    try:
+        backbone = make(keras_weights)
+        used = weights
+    except Exception as e:  # noqa: BLE001 - offline download failures come in many types
+        if keras_weights != "imagenet" or not cfg.allow_random_backbone_fallback:
+            raise
+        warnings.warn(f"ImageNet weights for MobileNetV2 could not be loaded ({e}); using a RANDOM-INIT "
+                      "backbone. Embeddings will not carry ImageNet semantics.", stacklevel=2)
+        backbone = make(None)
+        used = "none (random init: imagenet download failed)"
+    if used.startswith("none") and calibration_images is not None:
+        calibrate_batchnorm(backbone, calibration_images)
+        used += f", BatchNorm calibrated on {len(calibration_images)} keyframes"
+    backbone.trainable = False
+    inp = keras.Input((size, size, 3), dtype="uint8", name="keyframe")
+    x = keras.layers.Rescaling(1 / 127.5, offset=-1.0)(keras.ops.cast(inp, "float32"))
+    out = keras.ops.cast(backbone(x, training=False), "float32")
+    model = keras.Model(inp, out, name="frame_encoder")
+    if cfg.mixed_precision:
+        keras.mixed_precision.set_global_policy("float32")  # only the frozen backbone runs in float16
+    return model, used
+
+
+def calibration_sample(keyframe_dir: Path, youtube_ids, n: int = 256) -> np.ndarray:
+    """Up to `n` keyframes spread evenly over all trailers (deterministic: sorted ids)."""
+    ids = sorted(youtube_ids)
+    per = max(1, n // max(1, len(ids)))
+    frames = []
+    for y in ids:
+        k = np.load(keyframe_path(keyframe_dir, y), mmap_mode="r")
+        frames.append(np.asarray(k[np.linspace(0, len(k) - 1, min(per, len(k))).astype(int)]))
+    return np.concatenate(frames)[:n]
+
+
+@dataclass
+class FeatureCache:
+    features: np.ndarray      # (n_keyframes_total, feature_dim)
+    index: pd.DataFrame       # youtube_id, offset, n_keyframes
+
+    @property
+    def feature_dim(self) -> int:
+        return int(self.features.shape[1])
+
+    def of(self, youtube_id: str) -> np.ndarray:
+        row = self.index.loc[self.index.youtube_id == youtube_id].iloc[0]
+        return self.features[row.offset: row.offset + row.n_keyframes]
+
+
+def _predict_full_batches(encoder, images: np.ndarray, batch_size: int) -> np.ndarray:
+    """encoder.predict on zero-padded full batches: one input shape, so JAX compiles the
+    backbone once instead of once per trailer group (the padding rows are dropped)."""
+    pad = -len(images) % batch_size
+    if pad:
+        images = np.concatenate([images, np.zeros((pad, *images.shape[1:]), images.dtype)])
+    return encoder.predict(images, batch_size=batch_size, verbose=0)[: len(images) - pad]
+
+
+def _chunks(ids: list[str], counts: list[int], budget: int):
+    """Group trailers so each model call sees about `budget` keyframes (full batches)."""
+    group, total = [], 0
+    for y, c in zip(ids, counts):
+        group.append(y)
+        total += c
+        if total >= budget:
+            yield group
+            group, total = [], 0
+    if group:
+        yield group
+
+
+def compute_feature_cache(cfg: Profile, keyframe_dir: Path, youtube_ids, cache_dir: Path,
+                          encoder=None, progress: bool = True) -> tuple[FeatureCache, str]:
+    """Per-trailer float16 features (resumable), consolidated into one memory-mapped array."""
+    cache_dir = Path(cache_dir)
+    per_trailer = cache_dir / "per_trailer"
+    per_trailer.mkdir(parents=True, exist_ok=True)
+    ids = sorted(set(youtube_ids))
+    todo = [y for y in ids if not (per_trailer / f"{y}.npy").is_file()]
+    used = "cached"
+    if todo:
+        if encoder is None:
+            encoder, used = build_frame_encoder(cfg, calibration_images=calibration_sample(keyframe_dir, ids))
+        counts = [int(np.load(keyframe_path(keyframe_dir, y), mmap_mode="r").shape[0]) for y in todo]
+        with tqdm(total=sum(counts), unit="keyframe", desc="MobileNetV2 features", disable=not progress) as bar:
+            for group in _chunks(todo, counts, 4 * cfg.feature_batch_size):
+                frames = [np.load(keyframe_path(keyframe_dir, y)) for y in group]
+                feats = _predict_full_batches(encoder, np.concatenate(frames), cfg.feature_batch_size)
+                for y, part in zip(group, np.split(feats, np.cumsum([len(f) for f in frames])[:-1])):
+                    with atomic_path(per_trailer / f"{y}.npy") as tmp, open(tmp, "wb") as f:
+                        np.save(f, part.astype(FEATURE_DTYPE))
+                bar.update(sum(len(f) for f in frames))
+    parts = [np.load(per_trailer / f"{y}.npy", mmap_mode="r") for y in ids]
+    counts = np.array([len(p) for p in parts], np.int64)
+    index = pd.DataFrame({"youtube_id": ids, "offset": np.concatenate([[0], np.cumsum(counts)[:-1]]),
+                          "n_keyframes": counts})
+    all_path, index_path = cache_dir / "features.npy", cache_dir / "features_index.parquet"
+    if not todo and all_path.is_file() and index_path.is_file() and pd.read_parquet(index_path).equals(index):
+        return load_feature_cache(cache_dir), used  # nothing new: keep the consolidated file (GBs on ml20m)
+    with atomic_path(all_path) as tmp:
+        out = np.lib.format.open_memmap(tmp, mode="w+", dtype=FEATURE_DTYPE,
+                                        shape=(int(counts.sum()), parts[0].shape[1] if parts else 0))
+        for off, p in zip(index.offset, parts):
+            out[off: off + len(p)] = p
+        out.flush()
+        del out
+    write_parquet_atomic(index, index_path)
+    return load_feature_cache(cache_dir), used
+
+
+def load_feature_cache(cache_dir: Path) -> FeatureCache:
+    cache_dir = Path(cache_dir)
+    return FeatureCache(np.load(cache_dir / "features.npy", mmap_mode="r"),
+                        pd.read_parquet(cache_dir / "features_index.parquet"))
+
+
+def feature_cache(cfg: Profile, youtube_ids, progress: bool = True) -> tuple[FeatureCache, str]:
+    """compute_feature_cache on the `keyframes` artifact, into the `features` artifact."""
+    with Store(cfg).produce("features") as art:
+        return compute_feature_cache(cfg, keyframe_dir(cfg), youtube_ids, art.path, progress=progress)
+
+
+def load_features(cfg: Profile) -> FeatureCache:
+    return load_feature_cache(Store(cfg).require("features"))
