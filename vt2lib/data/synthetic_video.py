@@ -1,0 +1,79 @@
+"""The synthetic trailers' pictures: what carries genre, franchise and identity signal.
+
+- background: a two-colour gradient from the movie's genres (each genre owns a hue),
+  brightness from its item bias;
+- a franchise emblem (rectangles at fixed places) shared by all parts of a saga;
+- a per-movie pattern of moving discs (identity);
+- optionally an uploader's end screen, the same for every trailer that has one.
+
+>>> frame_palette(np.eye(20)[[0]].sum(0)).shape      # three BGR colours from the genres
+(3, 3)
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from vt2lib.config import GENRES
+from vt2lib.io import atomic_path
+
+
+def frame_palette(genre_vec: np.ndarray) -> np.ndarray:
+    """Genre-dependent colours (BGR): each genre owns a hue; a movie mixes its genres' hues."""
+    hues = (np.arange(len(GENRES)) * 37) % 180
+    active = np.flatnonzero(genre_vec) if genre_vec.any() else np.array([len(GENRES) - 1])
+    cols = []
+    for g in active[:3]:
+        hsv = np.uint8([[[hues[g], 200, 200]]])
+        cols.append(cv2.cvtColor(hsv, cv2.COLOR_HSV2BGR)[0, 0].astype(np.float32))
+    while len(cols) < 3:
+        cols.append(cols[-1] * 0.6)
+    return np.stack(cols)
+
+
+def render_trailer(spec: dict) -> str:
+    """Encode one synthetic trailer video; returns the file path. Runs in a worker process."""
+    rng = np.random.default_rng(spec["seed"])
+    w, h = spec["frame_size"]
+    fps, seconds = spec["fps"], spec["seconds"]
+    palette = np.asarray(spec["palette"], np.float32)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    # Background: a two-colour gradient from the genres, brightness from the item bias.
+    t = (xx / w)[..., None]
+    background = (1 - t) * palette[0] + t * palette[1]
+    background *= spec["brightness"]
+    franchise_rng = np.random.default_rng(spec["franchise_seed"])
+    emblem_pos = franchise_rng.uniform(0.2, 0.8, (3, 2)) * [w, h]
+    emblem_col = franchise_rng.uniform(40, 255, (3, 3))
+    identity = rng.uniform(0, 1, (4, 5))  # per movie: (x, y, radius, speed, phase) of 4 discs
+    n_frames = int(round(seconds * fps))
+    end_frames = int(round(spec["end_screen_seconds"] * fps))
+    scene_len = max(1, int(fps * rng.uniform(3, 6)))
+    path = Path(spec["path"])
+    with atomic_path(path) as tmp:
+        writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*spec["fourcc"]), fps, (w, h))
+        if not writer.isOpened():
+            raise RuntimeError(f"OpenCV cannot write {spec['fourcc']} video {tmp}")
+        for f in range(n_frames + end_frames):
+            if f >= n_frames:  # an uploader's end screen: the same for every such trailer
+                frame = np.full((h, w, 3), 30, np.uint8)
+                cv2.rectangle(frame, (w // 8, h // 4), (w - w // 8, h - h // 4), (235, 235, 235), -1)
+                cv2.circle(frame, (w // 2, h // 2), h // 8, (0, 0, 200), -1)
+                writer.write(frame)
+                continue
+            scene = f // scene_len
+            frame = background.copy()
+            shift = (scene * 0.37) % 1.0
+            for k in range(3):  # franchise emblem: rectangles at fixed places
+                x, y = emblem_pos[k]
+                cv2.rectangle(frame, (int(x - w * 0.08), int(y - h * 0.08)),
+                              (int(x + w * 0.08), int(y + h * 0.08)), emblem_col[k].tolist(), -1)
+            for x, y, r, speed, phase in identity:  # identity: discs moving along a scene path
+                cx = int(((x + shift + speed * 0.02 * (f % scene_len)) % 1.0) * w)
+                cy = int(((y + 0.1 * np.sin(phase * 6.28 + f / fps)) % 1.0) * h)
+                cv2.circle(frame, (cx, cy), int(2 + r * h * 0.15), (palette[2] * 1.2 % 255).tolist(), -1)
+            writer.write(np.clip(frame, 0, 255).astype(np.uint8))
+        writer.release()
+    return str(path)
