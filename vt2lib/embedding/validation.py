@@ -8,8 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from vt2lib.config import Profile
-from vt2lib.embedding.training import SequenceData, model_artifact, model_config, train
-from vt2lib.store import Store
+from vt2lib.embedding.training import SequenceData, train_model
 
 
 def evaluate_heads(model, data: SequenceData, idx: np.ndarray, heads, batch_size: int = 256) -> dict:
@@ -55,9 +54,7 @@ def genre_auc_unseen_trailers(cfg: Profile, data: SequenceData, progress: bool =
     held = unseen_trailer_split(data.n_trailers, cfg.unseen_trailer_share, cfg.seed)
     seen, unseen = data.restrict(~held), data.restrict(held)
     stop_on = unseen_trailer_split(seen.n_trailers, cfg.unseen_trailer_share, cfg.seed + 1)[seen.seq_trailer]
-    with Store(cfg).produce(model_artifact(data.seq_len, "genre_unseen")) as art:
-        result = train(model_config(cfg, "genre_unseen"), seen, (np.flatnonzero(~stop_on), np.flatnonzero(stop_on)),
-                       art.path, progress=progress)
+    result = train_model(cfg, seen, (np.flatnonzero(~stop_on), np.flatnonzero(stop_on)), "genre_unseen", progress)
     quality = evaluate_heads(result.model, unseen, np.arange(len(unseen.seq_offset)), ("genre",))
     return {"genre_auc": quality.get("genre_auc", np.nan), "n_unseen_trailers": int(held.sum()),
             "n_unseen_windows": int(len(unseen.seq_offset))}
