@@ -2,11 +2,12 @@ import dataclasses
 
 import pytest
 
-from vt2lib.config import PROFILES, load_profile
+from vt2lib.config import load_profile
+from vt2lib.profiles import PROFILES
 
 
 def test_named_profiles_share_one_type():
-    assert set(PROFILES) == {"smoke", "demo", "ml20m"}
+    assert set(PROFILES) == {"smoke", "demo", "scale", "ml20m"}
     ml = load_profile("ml20m")
     assert (ml.image_size, ml.sequence_lengths, ml.sequence_shift, ml.n_folds) == (224, (10, 20), 5, 10)
     assert (ml.fm_rank, ml.fm_iters, ml.fm_init_stdev, ml.keyframe_every_n) == (32, 100, 0.1, 25)
@@ -14,7 +15,7 @@ def test_named_profiles_share_one_type():
 
 
 def test_unknown_profile_lists_valid_ones():
-    with pytest.raises(ValueError, match="smoke, demo, ml20m"):
+    with pytest.raises(ValueError, match="smoke, demo, scale, ml20m"):
         load_profile("dmeo")
 
 

@@ -49,3 +49,13 @@ def test_atomic_path_leaves_nothing_on_failure(tmp_path):
     with atomic_path(target) as tmp:
         pd.DataFrame({"a": [1]}).to_parquet(tmp)
     assert [p.name for p in tmp_path.iterdir()] == ["out.parquet"]
+
+
+def test_headless_runs_get_text_progress_bars_for_the_log():
+    import os
+    import subprocess
+    import sys
+    code = "from vt2lib.progress import tqdm; print(tqdm.__module__)"
+    env = {**os.environ, "VT2_TEXT_PROGRESS": "1"}  # the runner sets it for the kernels it starts
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "tqdm.std"

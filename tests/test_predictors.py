@@ -112,13 +112,18 @@ def small_cv(smoke_cfg, tmp_path):
     return cfg, CVData.from_folds(table)
 
 
-def test_cv_cache_resume_and_invalidation(small_cv):
-    cfg, data = small_cv
-    calls = []
-
+def counting_user_mean(calls: list):
+    """The user-mean predictor, noting each fold it is asked for."""
     def fn(tr, u, i, k):
         calls.append(k)
         return P.user_mean(tr, u, i)
+    return fn
+
+
+def test_cv_cache_resume_and_invalidation(small_cv):
+    cfg, data = small_cv
+    calls = []
+    fn = counting_user_mean(calls)
 
     def killed_at_fold_1(tr, u, i, k):
         if k == 1:
@@ -139,6 +144,19 @@ def test_cv_cache_resume_and_invalidation(small_cv):
                                   first.sort_values(["fold", "userId", "movieId"]).reset_index(drop=True))
     row = summary_row(fold_metrics(first))
     assert row["rmse_min"] <= row["rmse_median"] <= row["rmse_max"]
+
+
+def test_evaluate_folds_predicts_only_the_first_folds_under_its_own_key(small_cv):
+    cfg, data = small_cv
+    calls = []
+    fn = counting_user_mean(calls)
+
+    rehearsal = dataclasses.replace(cfg, evaluate_folds=2)
+    part = run_cv(rehearsal, data, "um_part", fn, key="v1", progress=False)
+    assert calls == [0, 1] and sorted(part.fold.unique()) == [0, 1]
+    assert len(part) == int((data.table.fold < 2).sum())
+    run_cv(cfg, data, "um_part", fn, key="v1", progress=False)  # all folds: another key, every fold again
+    assert calls == [0, 1, 0, 1, 2]
 
 
 def test_nan_predictions_never_reach_table1(small_cv):

@@ -1,11 +1,11 @@
 """Run configuration: one typed `Profile` per named profile, or a user's TOML/YAML file.
 
->>> cfg = load_profile("demo")                 # smoke | demo | ml20m
+>>> cfg = load_profile("demo")                 # smoke | demo | scale | ml20m
 >>> cfg.image_size, cfg.sequence_lengths, cfg.n_folds
 (96, (10, 20), 5)
 >>> load_profile("nope")
 Traceback (most recent call last):
-ValueError: unknown profile 'nope'; valid: smoke, demo, ml20m or a .toml/.yaml file
+ValueError: unknown profile 'nope'; valid: smoke, demo, scale, ml20m or a .toml/.yaml file
 
     cfg = load_profile("my_profile.toml")      # base = "demo", then field overrides
 
@@ -60,10 +60,13 @@ class Profile:
     synth_ratings_per_user: float = 45.0  # mean of a log-normal activity distribution
     synth_trailer_seconds: tuple[int, int] = (25, 45)
     synth_frame_size: tuple[int, int] = (128, 96)  # (width, height) of the encoded videos
+    synth_generator: str = "demo"         # demo (planted defects, every usable trailer a video) | scale (ML20M sizes)
+    synth_n_videos: int = 300             # scale: movies that get a real video file (the rest have none)
 
     # --- cleaning (paper 3.1) ---
     max_trailer_seconds: float = 600.0    # longer videos are not trailers
     min_user_ratings: int = 5             # N in paper 3.1.2
+    keep_movies_without_trailer: bool = False  # a trailer without keyframes (02) keeps its movie (no trailer vector)
 
     # --- keyframes and sequences (paper 2.3) ---
     keyframe_rule: str = "per_second"     # per_second (frame round(k*fps)) | every_nth (every Nth frame)
@@ -102,6 +105,7 @@ class Profile:
     # --- rating prediction (paper 2.3.1, 3.3) ---
     n_folds: int = 10
     fold_seed: int = 42                   # KFold(random_state=42) as the authors
+    evaluate_folds: int | None = None     # predict only the first k of the n_folds folds (a rehearsal); None = all
     similarity: str = "cosine01"          # cosine01 = (cos+1)/2 (paper) | cosine (authors' raw cosine)
     top_k: int | None = None              # only the k most similar rated items (None = all)
     fm_rank: int = 32
@@ -131,6 +135,18 @@ class Profile:
     pca_references: tuple[str, ...] = (r"^Toy Story \(1995\)", r"^Home Alone \(1990\)")
     pca_sequence_length: int = 20
 
+    def __post_init__(self):
+        if self.synth_generator not in ("demo", "scale"):
+            raise ValueError(f"profile {self.name!r}: unknown synth_generator {self.synth_generator!r}; "
+                             "valid: demo, scale")
+        if self.n_folds < 2:
+            raise ValueError(f"profile {self.name!r}: n_folds must be >= 2, got {self.n_folds}")
+        if self.evaluate_folds is not None and not 1 <= self.evaluate_folds <= self.n_folds:
+            raise ValueError(f"profile {self.name!r}: evaluate_folds must be in 1..n_folds ({self.n_folds}) or None, "
+                             f"got {self.evaluate_folds}")
+        if self.synth_n_videos < 0:
+            raise ValueError(f"profile {self.name!r}: synth_n_videos must be >= 0, got {self.synth_n_videos}")
+
     # ---------------------------------------------------------------- derived paths
     @property
     def output_root(self) -> Path:
@@ -155,67 +171,6 @@ class Profile:
     def as_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
-
-_ML20M = Profile(
-    name="ml20m",
-    ratings_source="movielens",
-    download_ml20m=True,
-    trailer_source="youtube",
-    check_availability=True,
-    backbone_weights="imagenet",
-    feature_batch_size=256,
-    n_workers=8,
-    keras_backend="jax",  # a GPU box gets jax[cuda12] from run_all.sh; TensorFlow's GPU build is not installed
-    feature_backend="jax",
-)
-
-_DEMO = Profile(
-    name="demo",
-    synth_n_movies=300,
-    synth_n_users=1500,
-    synth_trailer_seconds=(60, 100),
-    image_size=96,
-    backbone_alpha=0.35,
-    allow_random_backbone_fallback=True,
-    lstm_units=128,
-    learning_rate=1e-3,  # 100x fewer sequences than ML20M: larger steps, weaker L2, or nothing is learnt
-    l2=1e-4,
-    max_epochs=10,  # a laptop run trains five networks in 03 (paper + leak-free per S, one diagnostic)
-    keras_backend="jax",  # a demo epoch: 7 s on JAX vs 21 s on TensorFlow (2 CPU cores, RESULTS.md)
-    # feature_backend stays tensorflow: XLA's CPU depthwise convolutions make MobileNetV2 slow on JAX
-    n_folds=5,
-    fm_rank=8,
-    fm_iters=60,
-    pca_groups={
-        "fig09_pca_harry_potter": (r"^Wand Academy",),
-        "fig10_pca_lord_of_the_rings": (r"^Ring Bearers",),
-        "fig11_pca_star_wars": (r"^Galaxy Wars",),
-    },
-    pca_references=(r"^Toy Town \(", r"^Alone at Home \("),
-)
-
-_SMOKE = dataclasses.replace(
-    _DEMO,
-    name="smoke",
-    synth_n_movies=60,
-    synth_n_users=150,
-    synth_ratings_per_user=25.0,
-    synth_trailer_seconds=(22, 34),
-    synth_frame_size=(64, 48),
-    image_size=32,
-    backbone_weights="none",
-    feature_batch_size=128,
-    lstm_units=16,
-    max_epochs=3,
-    keras_backend="tensorflow",  # seconds-long trainings: JAX's compile time would dominate
-    n_folds=3,
-    fm_rank=4,
-    fm_iters=20,
-    fusion_k_step=0.25,
-    cv_folds_r2=3,
-)
-
-PROFILES: dict[str, Profile] = {p.name: p for p in (_SMOKE, _DEMO, _ML20M)}
 
 # The embedding models trained per sequence length (notebook 03): the paper's heads, and the
 # leak-free heads (no rating head: its target is the mean of the ratings the CV later tests on).
@@ -269,6 +224,7 @@ _PATH_FIELDS = ("movielens_dir", "youtube_mapping", "availability_file", "metada
 def load_profile(name_or_path: str | os.PathLike) -> Profile:
     """Return the named profile, or a profile file's base profile with its overrides."""
     key = str(name_or_path)
+    from vt2lib.profiles import PROFILES  # the named profiles are built from Profile, below
     if key in PROFILES:
         return PROFILES[key]
     path = Path(key)

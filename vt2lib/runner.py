@@ -82,14 +82,18 @@ def run_notebooks(profile: str, only: set[str] | None = None, log=print) -> dict
     if not notebooks:
         raise SystemExit(f"no notebooks match --only {sorted(only or [])}")
     start_run_log(cfg)
+    os.environ["VT2_TEXT_PROGRESS"] = "1"  # text bars, not widgets: the kernel's stderr reaches the log
+    os.environ.setdefault("TQDM_MININTERVAL", "10")  # a bar line every 10 s in the log, not every 0.1 s
     for nb in notebooks:
         log(f"[{cfg.name}] {nb.name} ...")
         start = time.time()
         os.environ["VT2_NOTEBOOK"] = nb.stem  # the kernel inherits it: artifacts.json names who asked
         try:
             with peak_child_rss() as memory:
+                # the kernel's prints and tqdm bars (with their ETA) reach this run's log
                 pm.execute_notebook(str(nb), str(out_dir / nb.name), parameters={"PROFILE": profile},
-                                    kernel_name=KERNEL_NAME, cwd=str(NOTEBOOK_DIR), progress_bar=False)
+                                    kernel_name=KERNEL_NAME, cwd=str(NOTEBOOK_DIR), progress_bar=False,
+                                    stdout_file=sys.stdout, stderr_file=sys.stderr)
         except pm.PapermillExecutionError as e:
             raise SystemExit(f"FAILED: notebook {nb.name} (profile {cfg.name}), cell {e.exec_count}: "
                              f"{e.ename}: {e.evalue}\nexecuted copy: {out_dir / nb.name}")

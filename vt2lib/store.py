@@ -66,7 +66,7 @@ TRAINING_FIELDS = ("loss_weights", "lstm_units", "embedding_sizes", "learning_ra
 SOURCE_FIELDS = ("ratings_source", "movielens_dir", "download_ml20m", "youtube_mapping", "trailer_source",
                  "availability_file", "check_availability", "metadata_file", "data_dir")
 SYNTHETIC_FIELDS = ("seed", "synth_n_movies", "synth_n_users", "synth_ratings_per_user", "synth_trailer_seconds",
-                    "synth_frame_size")
+                    "synth_frame_size", "synth_generator", "synth_n_videos")
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ cd "$(dirname "$0")/../.."
 if [ "${1:-}" = "--download-wheels" ]; then
   plat="--platform manylinux_2_28_x86_64 --platform manylinux_2_27_x86_64 --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64"
   python3 -m pip download --no-deps --only-binary=:all: --python-version 3.12 --implementation cp $plat \
-    -d .whl "keras>=3.12,<4" namex optree "myfm==0.4.0"
+    -d .whl "keras>=3.12,<4" namex optree "myfm==0.4.0" numba llvmlite  # numba: the content stage of device_scale.sh
   exit $?
 fi
 

@@ -168,10 +168,20 @@ def _count_unavailable(raw: RawData) -> int:
 
 def apply_trailer_feedback(ratings: pd.DataFrame, keyframe_status: pd.DataFrame, cfg: Profile):
     """Drop the movies whose trailer gave no usable keyframes (download or decoding failed),
-    then users left with < min ratings; returns (ratings, log rows) like clean_dataset."""
+    then users left with < min ratings; returns (ratings, log rows) like clean_dataset.
+
+    With `keep_movies_without_trailer` (the scale rehearsal: few real videos) those movies stay,
+    without a trailer vector, and the log counts them in a row that removes nothing."""
     log: list = []
     failed = keyframe_status.movieId[keyframe_status.status != "ok"]
-    ratings = drop_movies(ratings, failed, log, "trailer unusable (download/keyframes failed)")
+    if cfg.keep_movies_without_trailer:
+        stats = rating_stats(ratings)
+        row = _log_row("trailer unusable: movie kept without a trailer vector", stats, stats)
+        kept = ratings.movieId.isin(np.asarray(failed))
+        log.append(row | {"movies_kept_without_trailer": int(ratings.movieId[kept].nunique()),
+                          "ratings_kept_without_trailer": int(kept.sum())})
+    else:
+        ratings = drop_movies(ratings, failed, log, "trailer unusable (download/keyframes failed)")
     ratings = drop_sparse_users(ratings, cfg.min_user_ratings, log)
     return ratings.reset_index(drop=True), pd.DataFrame(log)
 

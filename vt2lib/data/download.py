@@ -16,9 +16,8 @@ import urllib.request
 import zipfile
 from pathlib import Path
 
-from tqdm.auto import tqdm
-
 from vt2lib.io import DataError
+from vt2lib.progress import tqdm
 
 GROUPLENS_URL = "https://files.grouplens.org/datasets/movielens/"
 # From the ML20M README: 20,000,263 ratings, 27,278 movies, 138,493 users; ML20M-YT: 25,623 trailers.

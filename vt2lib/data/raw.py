@@ -14,11 +14,12 @@ from pathlib import Path
 import pandas as pd
 
 from vt2lib.config import Profile
-from vt2lib.store import trailer_dir
 from vt2lib.data.download import ensure_ml20m, ensure_ml20m_youtube
-from vt2lib.io import DataError, load_availability, load_movies, load_ratings, load_youtube_mapping
 from vt2lib.data.synthetic import generate_demo_dataset
+from vt2lib.data.synthetic_scale import generate_scale_dataset
 from vt2lib.data.youtube import check_availability, fetch_metadata_ytdlp, load_trailer_metadata
+from vt2lib.io import DataError, load_availability, load_movies, load_ratings, load_youtube_mapping
+from vt2lib.store import trailer_dir
 
 
 @dataclass
@@ -42,7 +43,7 @@ def _movielens_folder(cfg: Profile) -> Path:
 
 def load_raw_data(cfg: Profile) -> RawData:
     if cfg.ratings_source == "synthetic" or cfg.trailer_source == "synthetic":
-        synth = generate_demo_dataset(cfg)
+        synth = (generate_scale_dataset if cfg.synth_generator == "scale" else generate_demo_dataset)(cfg)
     if cfg.ratings_source == "synthetic":
         files = {"ratings": synth["ratings"], "movies": synth["movies"]}
     elif cfg.ratings_source == "movielens":

@@ -22,57 +22,41 @@ an empty file, a trailer shorter than one sequence, users with < 5 ratings.
 """
 from __future__ import annotations
 
-import hashlib
-import json
-import string
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from vt2lib.config import GENRES, Profile
-from vt2lib.data.synthetic_video import frame_palette, render_trailer
-from vt2lib.io import write_csv_atomic, write_json_atomic
-
-REGULAR_GENRES = GENRES[:-1]  # without "(no genres listed)"
-
-# (title stem, number of parts, genres, first year); the PCA figures' groups (demo profile).
-FRANCHISES = (
-    ("Wand Academy", 7, "Adventure|Children|Fantasy", 2001),
-    ("Ring Bearers", 3, "Action|Adventure|Fantasy", 2001),
-    ("Galaxy Wars", 6, "Action|Adventure|Sci-Fi", 1977),
+from vt2lib.data.synthetic_common import (
+    FACTOR_DIM,
+    ID_CHARS,
+    REFERENCES,
+    REGULAR_GENRES,
+    WORDS,
+    dataset_paths,
+    finish_dataset,
+    franchise_rows,
+    metadata_table,
+    multi_hot,
+    quantise_ratings,
+    render_videos,
+    start_dataset,
+    video_spec,
+    youtube_counts,
 )
-REFERENCES = (("Toy Town", "Adventure|Animation|Children|Comedy|Fantasy", 1995),
-              ("Alone at Home", "Children|Comedy", 1990))
-_WORDS = ("Silent Harbor Midnight Express Broken Crown Iron Garden Distant Shore Last Winter Red "
-          "River Glass City Hidden Storm Golden Hour Lost Signal Paper Moon Velvet Road Northern "
-          "Light Wild Heart Stone Bridge Empty Room Burning Sky Second Chance Dark Water").split()
-_NUMERALS = ("", " II", " III", " IV", " V", " VI", " VII")
-_ID_CHARS = string.ascii_letters + string.digits + "-_"
-FACTOR_DIM = 6
-
-
-def _dataset_key(cfg: Profile) -> str:
-    fields = ("seed", "synth_n_movies", "synth_n_users", "synth_ratings_per_user",
-              "synth_trailer_seconds", "synth_frame_size")
-    return hashlib.sha256(json.dumps([getattr(cfg, f) for f in fields]).encode()).hexdigest()[:16]
+from vt2lib.io import write_csv_atomic, write_json_atomic
 
 
 def _titles_and_genres(rng: np.random.Generator, n_movies: int):
-    rows = []  # (title, genres, franchise or "")
-    for stem, parts, genres, year in FRANCHISES:
-        for p in range(parts):
-            rows.append((f"{stem}{_NUMERALS[p]} ({year + 2 * p})", genres, stem))
-    for stem, genres, year in REFERENCES:
-        rows.append((f"{stem} ({year})", genres, ""))
+    rows = franchise_rows()
     if n_movies < len(rows) + 10:
         raise ValueError(f"synth_n_movies must be >= {len(rows) + 10} to hold the franchises")
     genre_weights = np.linspace(2.0, 0.5, len(REGULAR_GENRES))
     genre_weights /= genre_weights.sum()
     used = {r[0] for r in rows}
     while len(rows) < n_movies:
-        title = f"{' '.join(rng.choice(_WORDS, size=rng.integers(1, 4), replace=False))} ({rng.integers(1950, 2015)})"
+        title = f"{' '.join(rng.choice(WORDS, size=rng.integers(1, 4), replace=False))} ({rng.integers(1950, 2015)})"
         if title in used:
             continue
         used.add(title)
@@ -85,17 +69,10 @@ def _titles_and_genres(rng: np.random.Generator, n_movies: int):
     return rows
 
 
-def _multi_hot(genres: str) -> np.ndarray:
-    v = np.zeros(len(GENRES), np.float32)
-    for g in genres.split("|"):
-        v[GENRES.index(g)] = 1.0
-    return v
-
-
 def _youtube_ids(rng, n):
     ids, seen = [], set()  # a list keeps the order independent of string hashing (PYTHONHASHSEED)
     while len(ids) < n:
-        y = "".join(rng.choice(list(_ID_CHARS), size=11))
+        y = "".join(rng.choice(list(ID_CHARS), size=11))
         if y not in seen:
             seen.add(y)
             ids.append(y)
@@ -118,45 +95,22 @@ def _ratings(rng, cfg: Profile, item_factors, item_bias, popularity):
     raw = (3.6 + user_bias[users] + item_bias[items]
            + np.einsum("ij,ij->i", user_factors[users], item_factors[items])
            + rng.normal(0, 0.45, users.size))
-    whole = rng.random(users.size) < 0.7  # ML20M's bias towards whole stars
-    rating = np.where(whole, np.round(raw), np.round(raw * 2) / 2)
-    rating = np.clip(rating, 0.5, 5.0)
-    rating = np.where(rating < 1.0, np.where(whole, 1.0, rating), rating)
+    rating = quantise_ratings(rng, raw)
     timestamps = rng.integers(946_684_800, 1_420_070_400, users.size)
     return users, items, rating, timestamps
 
 
 def generate_demo_dataset(cfg: Profile, progress: bool = True) -> dict[str, Path]:
     """Write (or reuse) the synthetic dataset for `cfg`; returns the paths of its files."""
-    root = cfg.data_path
-    paths = {
-        "movies": root / "movielens" / "movies.csv",
-        "ratings": root / "movielens" / "ratings.csv",
-        "youtube_mapping": root / "ml-youtube.csv",
-        "availability": root / "youtube_availability.csv",
-        "metadata": root / "youtube_extracted.csv",
-        "trailers": root / "trailers",
-        "truth": root / "synthetic_truth.json",
-    }
-    manifest = root / "manifest.json"
-    key = _dataset_key(cfg)
-    if manifest.is_file() and json.loads(manifest.read_text()).get("key") == key:
+    paths = dataset_paths(cfg.data_path)
+    if start_dataset(cfg):
         return paths
-    # Finished videos of an interrupted run are reused only if they came from the same settings.
-    marker = root / ".generating"
-    if manifest.is_file() or (marker.is_file() and marker.read_text() != key):
-        import shutil
-        shutil.rmtree(paths["trailers"], ignore_errors=True)
-        manifest.unlink(missing_ok=True)
-    root.mkdir(parents=True, exist_ok=True)
-    marker.write_text(key)
-
     rng = np.random.default_rng(cfg.seed)
     rows = _titles_and_genres(rng, cfg.synth_n_movies)
     n = len(rows)
     order = rng.permutation(n)  # franchise movies get scattered movieIds, as in ML20M
     movie_ids = np.sort(rng.choice(np.arange(1, 20 * n), size=n, replace=False))[order]
-    genre_mat = np.stack([_multi_hot(r[1]) for r in rows])
+    genre_mat = np.stack([multi_hot(r[1]) for r in rows])
     genre_factors = rng.normal(0, 0.5, (len(GENRES), FACTOR_DIM))
     item_factors = genre_mat @ genre_factors / np.sqrt(genre_mat.sum(1, keepdims=True)) \
         + rng.normal(0, 0.25, (n, FACTOR_DIM))
@@ -202,11 +156,7 @@ def generate_demo_dataset(cfg: Profile, progress: bool = True) -> dict[str, Path
     seconds[too_long] = rng.uniform(700, 5400, len(too_long)).round(0)
     seconds[too_short] = 3.0
     end_secs = np.array([5.0 if i in end_screen else 0.0 for i in range(n)])
-    views = (rng.lognormal(11, 1.2, n) * popularity ** 0.5).astype(np.int64) + 50
-    like_share = 1 / (1 + np.exp(-(2.8 + 1.5 * item_bias + rng.normal(0, 0.4, n))))
-    reactions = views * rng.uniform(0.002, 0.01, n)
-    likes = (reactions * like_share).astype(np.int64)
-    dislikes = (reactions * (1 - like_share)).astype(np.int64)
+    views, likes, dislikes = youtube_counts(rng, item_bias, popularity)
     dislikes[pick(1)] = 0  # a zero-dislike trailer: the like/dislike ratio is infinite
     fps = rng.choice([24, 25, 30], size=n, p=[0.2, 0.6, 0.2])
     codec = np.where(rng.random(n) < 0.8, "mp4v", "MJPG")
@@ -217,14 +167,9 @@ def generate_demo_dataset(cfg: Profile, progress: bool = True) -> dict[str, Path
     mapping = trailers[["youtubeId", "movieId", "title"]]
     availability = trailers.rename(columns={"youtubeId": "youtube_id", "movieId": "movielens_id"})
     ok = mapped & (status == 200)
-    iso = [f"PT{int(s // 60)}M{int(s % 60)}S" for s in seconds]
-    metadata = pd.DataFrame({
-        "id": yt_ids, "statistics.viewCount": views, "statistics.likeCount": likes,
-        "statistics.dislikeCount": dislikes, "contentDetails.duration": iso,
-        "contentDetails.dimension": ["3d" if i in three_d else "2d" for i in range(n)],
-        "snippet.localized.title": video_titles, "duration": (seconds + end_secs).round(1),
-        "custom.movielens_id": movie_ids, "custom.title": [r[0] for r in rows], "custom.status_code": status,
-    })[ok]
+    metadata = metadata_table(yt_ids, views, likes, dislikes, seconds, seconds + end_secs,
+                              np.isin(np.arange(n), three_d), video_titles, movie_ids, [r[0] for r in rows],
+                              status)[ok]
 
     # --- videos: only for ids a user could download (available, <= 10 min, 2D)
     trailer_dir = paths["trailers"]
@@ -234,20 +179,9 @@ def generate_demo_dataset(cfg: Profile, progress: bool = True) -> dict[str, Path
         if i in too_long or i in three_d:
             continue
         ext = ".mp4" if codec[i] == "mp4v" else ".avi"
-        franchise = rows[i][2]
-        specs.append(dict(
-            path=str(trailer_dir / f"{yt_ids[i]}{ext}"), seed=[cfg.seed, int(i)],
-            franchise_seed=[cfg.seed, 10_000 + (FRANCHISES.index(next(f for f in FRANCHISES if f[0] == franchise))
-                                                if franchise else 100 + int(i))],
-            frame_size=cfg.synth_frame_size, fps=int(fps[i]), seconds=float(seconds[i]),
-            end_screen_seconds=float(end_secs[i]), fourcc=str(codec[i]),
-            palette=frame_palette(genre_mat[i]).tolist(),
-            brightness=float(np.clip(0.8 + 0.25 * item_bias[i], 0.4, 1.2))))
-    todo = [s for s in specs if not Path(s["path"]).is_file()]
-    from tqdm.auto import tqdm
-    with ProcessPoolExecutor(max_workers=max(1, cfg.n_workers)) as pool:
-        list(tqdm(pool.map(render_trailer, todo), total=len(todo), desc="synthetic trailers",
-                  disable=not progress))
+        specs.append(video_spec(cfg, trailer_dir / f"{yt_ids[i]}{ext}", int(i), rows[i][2], int(fps[i]),
+                                float(seconds[i]), float(end_secs[i]), str(codec[i]), genre_mat[i], item_bias[i]))
+    render_videos(cfg, specs, progress)
     broken = {}
     for i in empty_file:
         f = next(Path(s["path"]) for s in specs if yt_ids[i] in s["path"])
@@ -272,7 +206,5 @@ def generate_demo_dataset(cfg: Profile, progress: bool = True) -> dict[str, Path
         "item_bias": {int(movie_ids[i]): float(item_bias[i]) for i in range(n)},
     }
     write_json_atomic(paths["truth"], truth)
-    write_json_atomic(manifest, {"key": key, "n_movies": n, "n_ratings": int(len(ratings)),
-                                 "n_videos": len(specs)})
-    marker.unlink()
+    finish_dataset(cfg, {"n_movies": n, "n_ratings": int(len(ratings)), "n_videos": len(specs)})
     return paths

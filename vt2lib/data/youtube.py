@@ -17,9 +17,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
 
 from vt2lib.io import DataError, load_availability, read_csv_checked, write_csv_atomic
+from vt2lib.progress import tqdm
 
 OEMBED_URL = "https://www.youtube.com/oembed"
 # Normalised metadata; dislikes are NaN where the source has none (YouTube hid them in 2021).

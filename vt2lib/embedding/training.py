@@ -270,8 +270,10 @@ def train(cfg: Profile, data: SequenceData, split, out_dir: Path, stop_after_epo
         state["epoch"] = epoch + 1
         state["done"] = state["wait"] >= cfg.patience
         if progress:
-            print(f"epoch {epoch + 1}: loss {row['loss']:.4f} val_loss {row.get('val_loss', float('nan')):.4f} "
-                  f"({row['seconds']:.1f} s)")
+            left = 0 if state["done"] else cfg.max_epochs - epoch - 1  # ETA from the epoch budget (early stop: less)
+            print(f"{out_dir.name} epoch {epoch + 1}/{cfg.max_epochs}: loss {row['loss']:.4f} "
+                  f"val_loss {row.get('val_loss', float('nan')):.4f} ({row['seconds']:.1f} s; "
+                  f"ETA <= {left * row['seconds'] / 60:.1f} min)", flush=True)
         with atomic_path(ckpt) as tmp:
             model.save(tmp)
         write_json_atomic(state_path, state)  # written last: it marks the epoch complete

@@ -26,10 +26,10 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 from sklearn.model_selection import KFold
-from tqdm.auto import tqdm
 
 from vt2lib.config import Profile
 from vt2lib.io import write_json_atomic, write_parquet_atomic
+from vt2lib.progress import tqdm
 from vt2lib.rating.predictors import Prediction, Ratings
 from vt2lib.store import Store
 from vt2lib.store import digest as cache_key
@@ -116,16 +116,18 @@ def run_cv(cfg: Profile, data: CVData, method: str,
     `split(k) -> (train, test rows)` defaults to the CV folds (CVData.split).
     """
     split = split or data.split
+    n_folds = min(data.n_folds, cfg.evaluate_folds or data.n_folds)  # a rehearsal predicts the first folds only
     # the CV table is in the key as well as the folds artifact: cold-start tables re-assign folds
-    fingerprint = cache_key(data.user, data.item, data.table.fold, data.table.rating, key)
+    fingerprint = cache_key(data.user, data.item, data.table.fold, data.table.rating, key,
+                            *([n_folds] if n_folds < data.n_folds else []))
     with Store(cfg).produce(f"predictions/{method}", extra=fingerprint) as art:
         if not art.reused:
-            _predict_folds(art.path, data, method, fn, split, progress)
+            _predict_folds(art.path, data, method, fn, split, progress, n_folds)
     return load_predictions(cfg, method)
 
 
-def _predict_folds(out: Path, data: CVData, method: str, fn, split, progress: bool) -> None:
-    for k in tqdm(range(data.n_folds), desc=method, disable=not progress, leave=False):
+def _predict_folds(out: Path, data: CVData, method: str, fn, split, progress: bool, n_folds: int) -> None:
+    for k in tqdm(range(n_folds), desc=method, disable=not progress, leave=False):
         path = out / f"fold{k}.parquet"
         if path.is_file():
             continue

@@ -20,11 +20,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
 
 from vt2lib.config import Profile
 from vt2lib.io import atomic_path, write_parquet_atomic
 from vt2lib.keras_backend import use_keras_backend
+from vt2lib.progress import tqdm
 from vt2lib.store import Store
 from vt2lib.video.keyframes import keyframe_dir, keyframe_path
 
