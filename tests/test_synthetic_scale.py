@@ -108,6 +108,13 @@ def test_movies_without_a_video_keep_their_ratings_when_the_profile_says_so(smal
     assert set(dropped.movieId) <= set(status.movieId[:5]) and log.movies_removed.iloc[0] == len(status) - 5
 
 
+def test_keeping_movies_without_a_trailer_changes_the_evaluation_ratings_key():
+    from vt2lib.store import SPECS
+    fields = SPECS["evaluation_ratings"].fields
+    assert fields(load_profile("scale"), "") != fields(load_profile("demo"), "")
+    assert fields(load_profile("scale"), "")["keep_movies_without_trailer"] is True
+
+
 def test_the_scale_generator_is_deterministic(small_scale, tmp_path):
     cfg, _ = small_scale
     again = dataclasses.replace(cfg, data_dir=str(tmp_path / "again"), synth_n_videos=0)

@@ -117,7 +117,7 @@ SPECS: dict[str, Spec] = {
     "keyframes": Spec("cache/keyframes", _keyframe_fields, lambda c, p: ("raw",), "02_keyframes"),
     "keyframe_status": Spec("data/keyframe_status", _pick("sequence_lengths"), lambda c, p: ("clean", "keyframes"),
                             "02_keyframes", content=True),
-    "evaluation_ratings": Spec("data/evaluation_ratings", _pick("min_user_ratings"),
+    "evaluation_ratings": Spec("data/evaluation_ratings", _pick("min_user_ratings", "keep_movies_without_trailer"),
                                lambda c, p: ("clean", "keyframe_status"), "02_keyframes", content=True),
     "features": Spec("cache/features", _pick("backbone_weights", "backbone_alpha", "mixed_precision", "seed",
                                              "allow_random_backbone_fallback", "feature_backend"),
