@@ -2,6 +2,7 @@
 
     .venv/bin/python tests/benchmarks/bench_fm.py            # CPU: both backends, ML-1M- and ML20M-sized folds
     python3 tests/benchmarks/bench_fm.py --device            # GPU box (device_fm.sh): JAX at scale + agreement
+    python3 tests/benchmarks/bench_fm.py --side              # cost of item side-feature columns (notebook 09)
 
 Folds come from bench_content_based.synthetic_fold (popularity- and activity-skewed like
 ML20M): ML-1M-sized (1M ratings) and ML20M-sized (~15M ratings, 138,493 users, 13,600
@@ -27,9 +28,9 @@ from bench_content_based import synthetic_fold  # noqa: E402
 from vt2lib.rating import fm_gibbs as G  # noqa: E402
 
 
-def jax_seconds_per_sweep(train, test_u, test_i, rank: int, n_sweeps: int) -> tuple[float, float]:
-    """(compile + first sweep, seconds per sweep after it)."""
-    data = G.FMData.build(train)
+def jax_seconds_per_sweep(train, test_u, test_i, rank: int, n_sweeps: int, side=None) -> tuple[float, float]:
+    """(compile + first sweep, seconds per sweep after it); `side`: (n_items, d) item side features."""
+    data = G.FMData.build(train, side)
     t0 = time.perf_counter()
     G.gibbs_fm(data, test_u, test_i, rank=rank, n_iter=1, seed=0)
     first = time.perf_counter() - t0
@@ -94,8 +95,22 @@ def device_agreement():
     print(f"  same seed twice on this device: max abs difference {np.abs(a - b).max():.2e}")
 
 
+def side_feature_cost(n_sweeps: int = 2):
+    """Seconds per rank-32 sweep on an ML20M-sized fold with 0, 19 and 51 dense item side columns
+    (notebook 09: genres, genres + 32 PCA dimensions of the trailer embedding)."""
+    train, test_u, test_i, _ = synthetic_fold(dim=1)
+    rng = np.random.default_rng(0)
+    for d in (0, 19, 51):
+        side = rng.normal(size=(train.n_items, d)).astype(np.float32) if d else None
+        first, per = jax_seconds_per_sweep(train, test_u, test_i, 32, n_sweeps, side)
+        print(f"  {d:2d} side columns: {per:7.2f} s/sweep (compile + 1st: {first:.1f} s)", flush=True)
+
+
 def main(argv):
     warnings.filterwarnings("ignore")
+    if "--side" in argv:
+        side_feature_cost()
+        return
     if "--device" in argv:
         print(G._jax()[0].devices())
         compare("ML20M-sized fold", synthetic_fold(dim=1), ranks=(8, 32), jax_sweeps=20, with_myfm=False)

@@ -35,10 +35,9 @@ RATES = {
     "fm": (0.1, "s/sweep", "TARGET, not measured (no GPU lent): JAX sampler, rank 32; CPU here: 14.5 s"),
     "content": (6.4, "s/fold", "measured here (2 cores, bench_content_based.py, ML20M-sized fold)"),
 }
-# The JAX sampler treats item side features as dense columns over every rating: each column adds
-# this share of an ids-only sweep (measured on the scale run's notebook 09, CPU; RESULTS.md).
-SIDE_COLUMN_COST = 0.13  # genres (19 columns): ~50 s per sweep, trailer (32): ~75 s, ids only: 14.5 s
-GENRE_COLUMNS = 19
+# The JAX sampler draws item side features on per-item sums: a fit with side features costs this
+# many ids-only fits, whatever its number of columns (bench_fm.py --side, CPU; RESULTS.md).
+SIDE_FIT_COST = 1.5
 
 
 def read_rates(path: Path) -> None:
@@ -61,9 +60,7 @@ def stages(cfg, scale_seconds: dict) -> list[tuple[str, str, float]]:
     n_content = 2 * 2 * len(cfg.sequence_lengths) + 2          # embedding variants x 2 models + metadata + random
     settings_09 = len(cfg.cold_n_ratings) + 2                  # fully cold, each cold_n_ratings, warm
     fm_fit = cfg.fm_iters * RATES["fm"][0]
-    side_columns = {"ids": 0, "genres": GENRE_COLUMNS, "trailer": cfg.side_pca_dim,
-                    "genres+trailer": GENRE_COLUMNS + cfg.side_pca_dim}
-    fits_09 = sum(1 + SIDE_COLUMN_COST * c for c in side_columns.values())  # in ids-only fits
+    fits_09 = 1 + 3 * SIDE_FIT_COST  # ids only; genres, trailer, genres + trailer (in ids-only fits)
     content_09 = (n_content - 1) * settings_09 * cfg.n_folds * RATES["content"][0]  # all but random similarity
     rows = [
         ("01 clean", "measured at ML20M size (scale run, 2 cores)", scale_seconds.get("01_clean_dataset", 60)),
@@ -82,7 +79,7 @@ def stages(cfg, scale_seconds: dict) -> list[tuple[str, str, float]]:
         ("07 fusion", f"FM on {cfg.n_folds} inner splits + one content method",
          cfg.n_folds * (fm_fit + RATES["content"][0])),
         ("08 correlation", "measured at ML20M size (scale run)", scale_seconds.get("08_correlation", 30)),
-        ("09 cold start + side features", f"4 FM variants (= {fits_09:.1f} ids-only fits: side columns) x "
+        ("09 cold start + side features", f"4 FM variants (= {fits_09:.1f} ids-only fits) x "
          f"{settings_09} settings x {cfg.n_folds} folds x {cfg.fm_iters} sweeps; {n_content - 1} content "
          "methods likewise", fits_09 * settings_09 * cfg.n_folds * fm_fit + content_09),
     ]

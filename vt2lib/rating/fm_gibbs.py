@@ -27,7 +27,9 @@ conditional given all others. Two users never share a rating row, so a user's co
 does not depend on any other user's parameter: drawing all users of one factor at once from
 their conditionals gives the same joint draw as drawing them one after another (the same
 holds for items and for the bias terms). Side-feature columns do share rows, so they are
-drawn one column at a time. tests/test_fm_gibbs.py checks the parallel sweep against a
+drawn one column at a time, but on per-item sums (myFM's relation blocks): a rating's side
+features are its item's, so a column's conditional needs the item's sums of the ratings' user
+factors, their squares and residuals, and a column costs O(items) instead of O(ratings). tests/test_fm_gibbs.py checks the parallel sweep against a
 coordinate-by-coordinate sweep fed the same random numbers.
 
 Memory: O(ratings + parameters): the residual lives on the device and is updated after
@@ -40,80 +42,13 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import NamedTuple
 
 import numpy as np
 
 from vt2lib.rating.fm_data import FMData, FMInputError  # noqa: F401 - FMInputError: part of this module's interface
+from vt2lib.rating.fm_state import (  # noqa: F401 - the constants, State, Draws: this module's interface
+    ALPHA_0, BETA_0, GAMMA_0, LAMBDA_START, MU_0, REG_0, Draws, State, _hyper, _jax, draw_normals, gamma_draws)
 from vt2lib.rating.predictors import RATING_MAX, RATING_MIN
-
-ALPHA_0 = BETA_0 = GAMMA_0 = 1.0
-MU_0 = 0.0
-REG_0 = 1.0
-LAMBDA_START = 1e-5
-
-
-class State(NamedTuple):
-    w0: "jax.Array"         # ()
-    w: "jax.Array"          # (F,) users, items, side columns
-    V: "jax.Array"          # (F, rank)
-    alpha: "jax.Array"      # ()
-    mu_w: "jax.Array"       # (G,)
-    lambda_w: "jax.Array"   # (G,)
-    mu_V: "jax.Array"       # (G, rank)
-    lambda_V: "jax.Array"   # (G, rank)
-    r: "jax.Array"          # (n,) residual y - prediction on the training rows
-
-
-class Draws(NamedTuple):
-    """The random numbers of one sweep: standard normals and standard gammas (rate 1)."""
-    g_alpha: "jax.Array"    # ()
-    z_w0: "jax.Array"       # ()
-    g_lambda_w: "jax.Array"  # (G,)
-    z_mu_w: "jax.Array"     # (G,)
-    z_w: "jax.Array"        # (F,)
-    g_lambda_V: "jax.Array"  # (G, rank)
-    z_mu_V: "jax.Array"     # (G, rank)
-    z_V: "jax.Array"        # (rank, F)
-
-
-def _jax():
-    import jax
-    import jax.numpy as jnp
-    return jax, jnp
-
-
-def gamma_draws(seed: int, n_iter: int, n: int, group_sizes, rank: int) -> dict[str, np.ndarray]:
-    """Standard gamma variates (rate 1) for every sweep, drawn once on the host.
-
-    A handful per sweep; jax.random.gamma would add seconds of compile time per fit."""
-    rng = np.random.default_rng([seed, 1])
-    shape_g = (ALPHA_0 + np.asarray(group_sizes, np.float64)) / 2
-    return {"g_alpha": rng.gamma((ALPHA_0 + n) / 2, size=n_iter).astype(np.float32),
-            "g_lambda_w": rng.gamma(shape_g, size=(n_iter, len(shape_g))).astype(np.float32),
-            "g_lambda_V": rng.gamma(shape_g[:, None], size=(n_iter, len(shape_g), rank)).astype(np.float32)}
-
-
-def draw_normals(key, gammas: dict, n_features: int, rank: int) -> Draws:
-    """One sweep's random numbers: standard normals from `key`, gammas of this sweep."""
-    jax, _ = _jax()
-    k = jax.random.split(key, 5)
-    G = gammas["g_lambda_w"].shape[0]
-    return Draws(gammas["g_alpha"], jax.random.normal(k[0]), gammas["g_lambda_w"],
-                 jax.random.normal(k[1], (G,)), jax.random.normal(k[2], (n_features,)),
-                 gammas["g_lambda_V"], jax.random.normal(k[3], (G, rank)),
-                 jax.random.normal(k[4], (rank, n_features)))
-
-
-def _hyper(theta, mu, group, n_g, g_lambda, z_mu, G):
-    """lambda, then mu, of every group (theta: (F,) or (F, rank)); myfm's conditionals."""
-    jax, jnp = _jax()
-    seg = lambda x: jax.ops.segment_sum(x, group, G)  # noqa: E731
-    lam = g_lambda / ((BETA_0 + seg((theta - mu[group]) ** 2)) / 2)
-    n_g = n_g.reshape((-1,) + (1,) * (theta.ndim - 1))
-    quad = lam * (GAMMA_0 + n_g)
-    lin = lam * (GAMMA_0 * MU_0 + seg(theta))
-    return lin / quad + z_mu / jnp.sqrt(quad), lam
 
 
 def _predict(state_w0, w, V, user, item, side, n_users, n_items):
@@ -173,17 +108,42 @@ def _sweep(s: State, d: Draws, user, item, y, mask, n_real, side, group, n_g,
             theta, r = theta.at[sl].set(new), r - delta * h
             q = None if q is None else q + delta
 
-        def column(c, carry):
-            theta, q, r = carry
-            j = U + I + c
-            x = side[item, c] * mask
-            h = x if q is None else x * (q - theta[j] * x)
-            new = draw(lam[j], lm[j], z[j], theta[j], h, jnp.sum, r)
-            delta = new - theta[j]
-            return theta.at[j].set(new), (None if q is None else q + delta * x), r - delta * h
         if side.shape[1]:  # static: no side block, no loop to trace
-            theta, q, r = jax.lax.fori_loop(0, side.shape[1], column, (theta, q, r))
+            theta, r = side_columns(theta, lam, lm, z, q, r)
         return theta, r
+
+    def side_columns(theta, lam, lm, z, q, r):
+        """Side columns one by one, on per-item sums (myFM's relation blocks). A rating's side
+        features are its item's, so with h = x_i (vu + a_i) per rating (vu: its user's factor,
+        a_i: the item's part of q without this column) every sum a conditional needs is a sum
+        over items of per-item sums: O(items) per column instead of O(ratings)."""
+        n_i, R = seg_i(mask), seg_i(r)
+        vu = None if q is None else theta[:U][user] * mask
+        S1, S2, UR = (None, None, None) if q is None else (seg_i(vu), seg_i(vu * vu), seg_i(vu * r))
+        m = None if q is None else theta[U:U + I] + side @ theta[U + I:]      # item part of q
+
+        def column(c, carry):
+            theta, m, R, UR, A, B = carry
+            j, x = U + I + c, side[:, c]
+            if q is None:                    # linear terms: h = x_i
+                hh, hr = jnp.sum(x * x * n_i), jnp.sum(x * R)
+            else:
+                a = m - theta[j] * x
+                hh = jnp.sum(x * x * (S2 + 2 * a * S1 + n_i * a * a))   # sum over ratings of h^2
+                hr = jnp.sum(x * (UR + a * R))                          # sum over ratings of h r
+            quad = lam[j] + alpha * hh
+            new = (lm[j] + alpha * (hr + hh * theta[j])) / quad + z[j] / jnp.sqrt(quad)
+            dx = (new - theta[j]) * x
+            if q is None:
+                R, B = R - dx * n_i, B + dx
+            else:   # r -= delta * h on every rating, kept as per-item sums; applied once below
+                R, UR = R - dx * (S1 + a * n_i), UR - dx * (S2 + a * S1)
+                A, B, m = A + dx, B + dx * a, m + dx
+            return theta.at[j].set(new), m, R, UR, A, B
+        zeros = jnp.zeros(I, r.dtype)
+        theta, _, _, _, A, B = jax.lax.fori_loop(0, side.shape[1], column,
+                                                 (theta, m, R, UR, None if q is None else zeros, zeros))
+        return theta, r - (B[item] * mask if q is None else vu * A[item] + B[item] * mask)
 
     w, r = blocks(s.w, lambda_w[group], (lambda_w * mu_w)[group], d.z_w, None, r)
 
