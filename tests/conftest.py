@@ -21,10 +21,16 @@ def _output_root(tmp_path_factory):
     yield root
 
 
+# Keras fixes its backend when first imported, so every test that runs Keras in the pytest
+# process asks for the same one: TensorFlow, whose frozen MobileNetV2 compiles in seconds (JAX's
+# CPU backend takes ~30 s per image size); notebooks run by papermill use their profile's backends.
+IN_PROCESS_KERAS = {"keras_backend": "tensorflow", "feature_backend": "tensorflow"}
+
+
 @pytest.fixture(scope="session")
 def smoke_cfg(_output_root):
     from vt2lib.config import load_profile
-    return dataclasses.replace(load_profile("smoke"), n_workers=1)
+    return dataclasses.replace(load_profile("smoke"), n_workers=1, **IN_PROCESS_KERAS)
 
 
 @pytest.fixture(scope="session")

@@ -152,6 +152,29 @@ def test_jax_backend_matches_myfm_on_planted_data(planted_data, setting):
     np.testing.assert_allclose(a["lambda_V"].mean(1), b["lambda_V"].mean(1), rtol=0.15)
 
 
+def test_myfm_relation_block_is_the_per_rating_design():
+    """fm_fit hands myfm the item one-hot and side features as a relation block (rows by item);
+    with the same seed it must give what the long per-rating rows gave, to rounding."""
+    import scipy.sparse as sp
+
+    from vt2lib.rating.fm import _import_myfm, _quiet_myfm, myfm_design
+    myfm = _import_myfm()
+    rng = np.random.default_rng(0)
+    n_users, n_items, n = 200, 80, 6000
+    u, i = rng.integers(0, n_users, n), rng.integers(0, n_items, n)
+    side = sp.csr_matrix(rng.normal(size=(n_items, 16)))
+    y = np.clip(3 + rng.normal(size=n), 0.5, 5)
+    X, X_rel = myfm_design(u, i, n_users, n_items, side)
+    long_rows = sp.hstack([X, sp.csr_matrix((np.ones(n), (np.arange(n), i)), shape=(n, n_items)), side[i]], format="csr")
+    predictions = []
+    for features, blocks in ((long_rows, []), (X, X_rel)):
+        fm = myfm.MyFMRegressor(rank=4, random_seed=3)
+        with _quiet_myfm():
+            fm.fit(features, y, X_rel=blocks, n_iter=30, group_shapes=[n_users, n_items, 6, 10])
+        predictions.append(fm.predict(features, blocks))
+    np.testing.assert_allclose(predictions[1], predictions[0], atol=1e-9)
+
+
 def test_prior_groups_follow_myfm():
     tr = ratings(np.array([0, 1]), np.array([0, 1]), np.array([3.0, 4.0]), 2, 3)
     assert prior_groups(tr, False, None, None) is None

@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import IN_PROCESS_KERAS
 from vt2lib.config import GENRES, load_profile
 
 keras = pytest.importorskip("keras")
@@ -12,7 +13,7 @@ keras = pytest.importorskip("keras")
 
 @pytest.fixture(scope="module")
 def cfg():
-    return dataclasses.replace(load_profile("smoke"), lstm_units=8, max_epochs=3, patience=5)
+    return dataclasses.replace(load_profile("smoke"), lstm_units=8, max_epochs=3, patience=5, **IN_PROCESS_KERAS)
 
 
 def test_shapes_and_head_removal(cfg):

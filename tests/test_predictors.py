@@ -16,6 +16,7 @@ from vt2lib.rating.evaluation import (
     run_cv,
     summary_row,
 )
+from vt2lib.store import Store
 
 
 def R(users, items, ratings, n_users=None, n_items=None):
@@ -144,6 +145,25 @@ def test_cv_cache_resume_and_invalidation(small_cv):
                                   first.sort_values(["fold", "userId", "movieId"]).reset_index(drop=True))
     row = summary_row(fold_metrics(first))
     assert row["rmse_min"] <= row["rmse_median"] <= row["rmse_max"]
+
+
+def test_forked_folds_give_the_same_predictions_and_raise_the_same_errors(small_cv):
+    """myfm's folds run in cfg.n_workers forked processes: the numbers are those of one process."""
+    from vt2lib.rating import methods as M
+    cfg, data = small_cv
+    one, two = (dataclasses.replace(cfg, name=f"cv{n}", n_workers=n, fm_backend="myfm", fm_iters=8) for n in (1, 2))
+    assert M.fm(two).parallel_folds and not M.get(two, "user_mean").parallel_folds
+    a, b = (M.run(c, data, M.fm(c), progress=False) for c in (one, two))
+    pd.testing.assert_frame_equal(a.sort_values(["fold", "userId", "movieId"]).reset_index(drop=True),
+                                  b.sort_values(["fold", "userId", "movieId"]).reset_index(drop=True))
+
+    def broken_in_fold_2(tr, u, i, k):
+        if k == 2:
+            raise ValueError("fold 2 broke")
+        return P.user_mean(tr, u, i)
+    with pytest.raises(ValueError, match="fold 2 broke"):
+        run_cv(two, data, "broken", broken_in_fold_2, progress=False, workers=2)
+    assert not (Store(two).path("predictions/broken") / "fold2.parquet").exists()
 
 
 def test_evaluate_folds_predicts_only_the_first_folds_under_its_own_key(small_cv):

@@ -103,6 +103,7 @@ fm_iters = 6
 cold_n_ratings = [1]
 cv_folds_r2 = 2
 n_workers = 1
+keras_backend = "tensorflow"  # conftest.IN_PROCESS_KERAS: one Keras backend in the pytest process
 """
 
 

@@ -75,7 +75,7 @@ class Profile:
     resize_mode: str = "stretch"          # stretch (paper) | center_crop
     sequence_lengths: tuple[int, ...] = (10, 20)  # S, keyframes per sequence
     sequence_shift: int = 5               # keyframes between the starts of two sequences
-    n_workers: int = 2                    # processes for keyframe extraction
+    n_workers: int = 2                    # processes for keyframe extraction, synthetic videos and myfm folds
     download_format: str = "worst[height>=240]/worst"  # yt-dlp: smallest file that covers 224x224
 
     # --- frozen MobileNetV2 backbone ---

@@ -40,13 +40,13 @@ def jax_seconds_per_sweep(train, test_u, test_i, rank: int, n_sweeps: int, side=
 
 
 def myfm_seconds_per_sweep(train, rank: int, n_sweeps: int) -> float:
-    from vt2lib.rating.fm import _import_myfm, _quiet_myfm, one_hot
+    from vt2lib.rating.fm import _import_myfm, _quiet_myfm, myfm_design
     myfm = _import_myfm()
-    X = one_hot(train.user, train.item, train.n_users, train.n_items)
+    X, X_rel = myfm_design(train.user, train.item, train.n_users, train.n_items)  # as fm_fit gives it
     fm = myfm.MyFMRegressor(rank=rank, random_seed=0)
     t0 = time.perf_counter()
     with _quiet_myfm():
-        fm.fit(X, train.rating.astype(np.float64), n_iter=n_sweeps)
+        fm.fit(X, train.rating.astype(np.float64), X_rel=X_rel, n_iter=n_sweeps)
     return (time.perf_counter() - t0) / n_sweeps
 
 

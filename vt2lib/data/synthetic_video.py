@@ -44,10 +44,14 @@ def render_trailer(spec: dict) -> str:
     t = (xx / w)[..., None]
     background = (1 - t) * palette[0] + t * palette[1]
     background *= spec["brightness"]
+    # Drawn in uint8 with the colours truncated as the float frame's final cast truncated them:
+    # the same bytes as drawing in float32 and casting each frame, without the per-frame casts.
+    background = np.clip(background, 0, 255).astype(np.uint8)
     franchise_rng = np.random.default_rng(spec["franchise_seed"])
     emblem_pos = franchise_rng.uniform(0.2, 0.8, (3, 2)) * [w, h]
-    emblem_col = franchise_rng.uniform(40, 255, (3, 3))
+    emblem_col = franchise_rng.uniform(40, 255, (3, 3)).astype(np.float32).astype(np.uint8).tolist()
     identity = rng.uniform(0, 1, (4, 5))  # per movie: (x, y, radius, speed, phase) of 4 discs
+    disc_col = (palette[2] * 1.2 % 255).astype(np.uint8).tolist()
     n_frames = int(round(seconds * fps))
     end_frames = int(round(spec["end_screen_seconds"] * fps))
     scene_len = max(1, int(fps * rng.uniform(3, 6)))
@@ -69,11 +73,11 @@ def render_trailer(spec: dict) -> str:
             for k in range(3):  # franchise emblem: rectangles at fixed places
                 x, y = emblem_pos[k]
                 cv2.rectangle(frame, (int(x - w * 0.08), int(y - h * 0.08)),
-                              (int(x + w * 0.08), int(y + h * 0.08)), emblem_col[k].tolist(), -1)
+                              (int(x + w * 0.08), int(y + h * 0.08)), emblem_col[k], -1)
             for x, y, r, speed, phase in identity:  # identity: discs moving along a scene path
                 cx = int(((x + shift + speed * 0.02 * (f % scene_len)) % 1.0) * w)
                 cy = int(((y + 0.1 * np.sin(phase * 6.28 + f / fps)) % 1.0) * h)
-                cv2.circle(frame, (cx, cy), int(2 + r * h * 0.15), (palette[2] * 1.2 % 255).tolist(), -1)
-            writer.write(np.clip(frame, 0, 255).astype(np.uint8))
+                cv2.circle(frame, (cx, cy), int(2 + r * h * 0.15), disc_col, -1)
+            writer.write(frame)
         writer.release()
     return str(path)

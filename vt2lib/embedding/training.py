@@ -159,12 +159,23 @@ def load_trained_model(cfg: Profile, seq_len: int, model: str = "paper"):
     return keras.saving.load_model(Store(cfg).require(model_artifact(seq_len, model)) / "final.keras", compile=False)
 
 
+# Validation windows per evaluate batch: the demo's whole validation set is one batch, so the
+# test step compiles for one shape, not two (a last, smaller batch); the metrics are the same.
+VALIDATION_BATCH = 1024
+
+
 def _batches(keras):
     class SequenceBatches(keras.utils.PyDataset):
         def __init__(self, data: SequenceData, idx, heads, batch_size, order_seed=None):
             super().__init__()
             self.data, self.heads, self.batch_size = data, heads, batch_size
-            self.idx = np.random.default_rng(order_seed).permutation(idx) if order_seed is not None else idx
+            if order_seed is not None:  # a training epoch: shuffled, full batches only
+                # A last, smaller batch has another shape, which JAX compiles a second time (~8 s
+                # per model on the demo's CPU); the < batch_size sequences left out are another
+                # random few every epoch.
+                idx = np.random.default_rng(order_seed).permutation(idx)
+                idx = idx[: len(idx) // batch_size * batch_size or len(idx)]
+            self.idx = idx
 
         def __len__(self):
             return math.ceil(len(self.idx) / self.batch_size)
@@ -247,7 +258,7 @@ def train(cfg: Profile, data: SequenceData, split, out_dir: Path, stop_after_epo
         state = {"key": key, "epoch": 0, "best_val_loss": None, "best_epoch": 0, "wait": 0, "history": [],
                  "done": False}
         model, _ = build_models(cfg, data.features.shape[1], data.seq_len, data.n_trailers)
-    val_ds = Batches(data, val_idx, cfg.heads, cfg.batch_size)
+    val_ds = Batches(data, val_idx, cfg.heads, max(cfg.batch_size, min(len(val_idx), VALIDATION_BATCH)))
     while not state["done"] and state["epoch"] < cfg.max_epochs:
         epoch = state["epoch"]
         reseed(model, cfg.seed * 1000 + epoch)

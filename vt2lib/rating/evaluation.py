@@ -19,6 +19,7 @@ key; the fallback counts of each fold are saved beside it.
 from __future__ import annotations
 
 import json
+import multiprocessing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -108,12 +109,14 @@ def content_method(data: CVData, ids: np.ndarray, vectors: np.ndarray, similarit
 
 def run_cv(cfg: Profile, data: CVData, method: str,
            fn: Callable[[Ratings, np.ndarray, np.ndarray, int], Prediction], key: str = "",
-           progress: bool = True, split: Callable | None = None) -> pd.DataFrame:
+           progress: bool = True, split: Callable | None = None, workers: int = 1) -> pd.DataFrame:
     """Predict every fold's test part with `fn`, caching each finished fold.
 
     The cache is valid for one CV table and one `key` (a digest of the method's inputs, e.g.
     its item vectors and parameters); if either changed, the method's folds are recomputed.
-    `split(k) -> (train, test rows)` defaults to the CV folds (CVData.split).
+    `split(k) -> (train, test rows)` defaults to the CV folds (CVData.split). `workers` > 1
+    predicts the folds in that many forked processes: only for a single-threaded `fn` that
+    is safe to fork (myfm); a fold's numbers depend on the fold alone, not on the process.
     """
     split = split or data.split
     n_folds = min(data.n_folds, cfg.evaluate_folds or data.n_folds)  # a rehearsal predicts the first folds only
@@ -122,24 +125,45 @@ def run_cv(cfg: Profile, data: CVData, method: str,
                             *([n_folds] if n_folds < data.n_folds else []))
     with Store(cfg).produce(f"predictions/{method}", extra=fingerprint) as art:
         if not art.reused:
-            _predict_folds(art.path, data, method, fn, split, progress, n_folds)
+            _predict_folds(art.path, (data, method, fn, split), progress, n_folds, workers)
     return load_predictions(cfg, method)
 
 
-def _predict_folds(out: Path, data: CVData, method: str, fn, split, progress: bool, n_folds: int) -> None:
-    for k in tqdm(range(n_folds), desc=method, disable=not progress, leave=False):
-        path = out / f"fold{k}.parquet"
-        if path.is_file():
-            continue
-        train, test = split(k)
-        pred = fn(train, data.user[test], data.item[test], k)
-        values = np.asarray(pred.values, np.float32)
-        if values.shape != (len(test),) or not np.isfinite(values).all():
-            raise ValueError(f"{method}, fold {k}: {int((~np.isfinite(values)).sum())} predictions are NaN/inf "
-                             f"or the shape {values.shape} != ({len(test)},)")
-        frame = data.table.iloc[test].assign(fold=np.int8(k), prediction=values)  # inner splits: k, not the row's own fold
-        write_json_atomic(out / f"fold{k}.fallbacks.json", pred.fallbacks)
-        write_parquet_atomic(frame, path)  # written last: marks the fold as done
+_FORKED_TASK: tuple | None = None  # what forked fold workers inherit: closures are never pickled
+
+
+def _predict_folds(out: Path, task: tuple, progress: bool, n_folds: int, workers: int) -> None:
+    global _FORKED_TASK
+    todo = [k for k in range(n_folds) if not (out / f"fold{k}.parquet").is_file()]
+    with tqdm(total=len(todo), desc=task[1], disable=not progress, leave=False) as bar:
+        if workers > 1 and len(todo) > 1:
+            _FORKED_TASK = (out, *task)
+            try:
+                with multiprocessing.get_context("fork").Pool(min(workers, len(todo))) as pool:
+                    for _ in pool.imap_unordered(_forked_fold, todo):
+                        bar.update()
+            finally:
+                _FORKED_TASK = None
+        else:
+            for k in todo:
+                _predict_fold(out, *task, k)
+                bar.update()
+
+
+def _forked_fold(k: int) -> None:
+    _predict_fold(*_FORKED_TASK, k)
+
+
+def _predict_fold(out: Path, data: CVData, method: str, fn, split, k: int) -> None:
+    train, test = split(k)
+    pred = fn(train, data.user[test], data.item[test], k)
+    values = np.asarray(pred.values, np.float32)
+    if values.shape != (len(test),) or not np.isfinite(values).all():
+        raise ValueError(f"{method}, fold {k}: {int((~np.isfinite(values)).sum())} predictions are NaN/inf "
+                         f"or the shape {values.shape} != ({len(test)},)")
+    frame = data.table.iloc[test].assign(fold=np.int8(k), prediction=values)  # inner splits: k, not the row's own fold
+    write_json_atomic(out / f"fold{k}.fallbacks.json", pred.fallbacks)
+    write_parquet_atomic(frame, out / f"fold{k}.parquet")  # written last: marks the fold as done
 
 
 def load_predictions(cfg: Profile, method: str) -> pd.DataFrame:

@@ -9,10 +9,14 @@ prediction is the posterior mean over the kept samples, clipped to the rating ra
     fn, key = fm_method(cfg, side=None)                 # the CV predictor every notebook uses (+ cache key)
     resolve_backend("auto")                             # "jax" where JAX sees a GPU, else "myfm"
 
-The design matrix, one row per rating: [user one-hot | item one-hot].
+The features of a rating: [user one-hot | item one-hot | the item's side features]. myfm
+gets the item part as a relation block (one row per item, myFM's `RelationBlock`): the
+same model, but a side feature then costs once per item and sweep, not once per rating
+(256-d trailer embeddings made every rating's row 129x longer).
 
->>> one_hot(np.array([0, 1]), np.array([2, 0]), n_users=2, n_items=3).toarray().astype(int).tolist()
-[[1, 0, 0, 0, 1], [0, 1, 1, 0, 0]]
+>>> X, (items,) = myfm_design(np.array([0, 1]), np.array([2, 0]), n_users=2, n_items=3)
+>>> X.toarray().astype(int).tolist(), list(items.original_to_block), items.data.shape
+([[1, 0], [0, 1]], [2, 0], (3, 3))
 """
 from __future__ import annotations
 
@@ -27,16 +31,18 @@ import scipy.sparse as sp
 from vt2lib.rating.predictors import RATING_MAX, RATING_MIN, Prediction, Ratings
 
 
-def one_hot(users: np.ndarray, items: np.ndarray, n_users: int, n_items: int,
-            side: sp.csr_matrix | None = None) -> sp.csr_matrix:
-    """[user one-hot | item one-hot | optional item side features (rows by item)]."""
+def myfm_design(users: np.ndarray, items: np.ndarray, n_users: int, n_items: int,
+                side: sp.csr_matrix | None = None):
+    """(X = user one-hot, [relation block: item one-hot | side features, rows by item]).
+
+    myfm numbers the features X's columns first, then the block's: the prior groups
+    (users, items, side blocks) keep their order."""
     n = len(users)
-    rows = np.repeat(np.arange(n), 2)
-    cols = np.column_stack([users, n_users + np.asarray(items)]).ravel()
-    X = sp.csr_matrix((np.ones(2 * n, np.float64), (rows, cols)), shape=(n, n_users + n_items))
+    X = sp.csr_matrix((np.ones(n), (np.arange(n), np.asarray(users))), shape=(n, n_users))
+    block = sp.identity(n_items, dtype=np.float64, format="csr")
     if side is not None:
-        X = sp.hstack([X, side[items]], format="csr")
-    return X
+        block = sp.hstack([block, side], format="csr")
+    return X, [_import_myfm().RelationBlock(np.asarray(items, np.int64), block)]
 
 
 def _import_myfm():
@@ -107,15 +113,15 @@ def fm_fit(train: Ratings, test_u, test_i, rank: int = 32, n_iter: int = 100, in
         fit = gibbs_fm(FMData.build(train, item_side, groups), test_u, test_i, rank, n_iter, init_stdev, seed)
         return FMFit(fit.prediction, fit.hyper_means, backend)
     myfm = _import_myfm()
-    X = one_hot(train.user, train.item, train.n_users, train.n_items, item_side)
-    Xt = one_hot(np.asarray(test_u), np.asarray(test_i), train.n_users, train.n_items, item_side)
+    X, X_rel = myfm_design(train.user, train.item, train.n_users, train.n_items, item_side)
+    Xt, Xt_rel = myfm_design(np.asarray(test_u), np.asarray(test_i), train.n_users, train.n_items, item_side)
     fm = myfm.MyFMRegressor(rank=rank, init_stdev=init_stdev, random_seed=int(seed))
     with _quiet_myfm():
-        fm.fit(X, train.rating.astype(np.float64), n_iter=n_iter, group_shapes=groups)
+        fm.fit(X, train.rating.astype(np.float64), X_rel=X_rel, n_iter=n_iter, group_shapes=groups)
     kept = fm.history_.hypers[-len(fm.predictor_.samples):]
     hyper = {"alpha": np.mean([h.alpha for h in kept]), "lambda_w": np.mean([h.lambda_w for h in kept], axis=0),
              "lambda_V": np.mean([h.lambda_V for h in kept], axis=0)}
-    return FMFit(np.clip(fm.predict(Xt), RATING_MIN, RATING_MAX).astype(np.float32), hyper, backend)
+    return FMFit(np.clip(fm.predict(Xt, Xt_rel), RATING_MIN, RATING_MAX).astype(np.float32), hyper, backend)
 
 
 def fm_predict(train: Ratings, test_u, test_i, *args, **kwargs) -> Prediction:

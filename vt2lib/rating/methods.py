@@ -39,6 +39,7 @@ class Method:
     sequence: str = "—"                        # Table 1's "Sequence length" column
     vectors: VectorSource | None = None        # item vectors of a content-based method
     build: Callable | None = None              # (cfg, data) -> (predictor, cache key)
+    parallel_folds: bool = False               # single-threaded and fork-safe: folds in cfg.n_workers processes
 
     def predictor(self, cfg: Profile, data):
         """(fn(train, test_u, test_i, fold) -> Prediction, cache key of everything it depends on)."""
@@ -56,7 +57,7 @@ def run(cfg: Profile, data, method: Method, name: str | None = None, split=None,
     from vt2lib.rating.evaluation import cache_key, run_cv
     fn, key = method.predictor(cfg, data)
     return run_cv(cfg, data, name or method.name, fn, key=cache_key(key, split_key) if split_key else key,
-                  split=split, progress=progress)
+                  split=split, progress=progress, workers=cfg.n_workers if method.parallel_folds else 1)
 
 
 def _baseline(name: str, description: str, fn) -> Method:
@@ -99,8 +100,9 @@ def metadata_methods(cfg: Profile) -> list[Method]:
 
 def fm(cfg: Profile, side=None, name: str = "fm") -> Method:
     """libFM's Bayesian FM on user and item ids (+ item side features, notebook 09)."""
-    from vt2lib.rating.fm import fm_description, fm_method
-    return Method(name, fm_description(cfg.fm_backend), COLLABORATIVE, build=lambda c, data: fm_method(c, side))
+    from vt2lib.rating.fm import fm_description, fm_method, resolve_backend
+    return Method(name, fm_description(cfg.fm_backend), COLLABORATIVE, build=lambda c, data: fm_method(c, side),
+                  parallel_folds=resolve_backend(cfg.fm_backend) == "myfm")  # JAX is threaded: never forked
 
 
 def table1_methods(cfg: Profile) -> list[Method]:
