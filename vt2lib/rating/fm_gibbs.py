@@ -29,8 +29,9 @@ their conditionals gives the same joint draw as drawing them one after another (
 holds for items and for the bias terms). Side-feature columns do share rows, so they are
 drawn one column at a time, but on per-item sums (myFM's relation blocks): a rating's side
 features are its item's, so a column's conditional needs the item's sums of the ratings' user
-factors, their squares and residuals, and a column costs O(items) instead of O(ratings). tests/test_fm_gibbs.py checks the parallel sweep against a
-coordinate-by-coordinate sweep fed the same random numbers.
+factors, their squares and residuals, and a column costs O(items) instead of O(ratings).
+tests/test_fm_gibbs.py checks the parallel sweep against a coordinate-by-coordinate sweep fed
+the same random numbers.
 
 Memory: O(ratings + parameters): the residual lives on the device and is updated after
 every block, the test predictions are accumulated inside the loop, no sample is stored.
@@ -88,12 +89,15 @@ def _sweep(s: State, d: Draws, user, item, y, mask, n_real, side, group, n_g,
 
     mu_w, lambda_w = _hyper(s.w, s.mu_w, group, n_g, d.g_lambda_w, d.z_mu_w, G)
 
+    def conditional(lam, lm, z, old, hh, hr):
+        """A coordinate's draw from its sums over its rows of h^2 and h r (h: d prediction / d coordinate)."""
+        quad = lam + alpha * hh
+        lin = lm + alpha * (hr + hh * old)
+        return lin / quad + z / jnp.sqrt(quad)
+
     def draw(lam, lm, z, old, h, seg, r):
         """New values of coordinates whose rows are disjoint; h: (n,) d prediction / d coordinate."""
-        hh = seg(h * h)
-        quad = lam + alpha * hh
-        lin = lm + alpha * (seg(h * r) + hh * old)
-        return lin / quad + z / jnp.sqrt(quad)
+        return conditional(lam, lm, z, old, seg(h * h), seg(h * r))
 
     def blocks(theta, lam, lm, z, q, r):
         """Users at once, items at once, then side columns one by one (they share rows).
@@ -131,8 +135,7 @@ def _sweep(s: State, d: Draws, user, item, y, mask, n_real, side, group, n_g,
                 a = m - theta[j] * x
                 hh = jnp.sum(x * x * (S2 + 2 * a * S1 + n_i * a * a))   # sum over ratings of h^2
                 hr = jnp.sum(x * (UR + a * R))                          # sum over ratings of h r
-            quad = lam[j] + alpha * hh
-            new = (lm[j] + alpha * (hr + hh * theta[j])) / quad + z[j] / jnp.sqrt(quad)
+            new = conditional(lam[j], lm[j], z[j], theta[j], hh, hr)
             dx = (new - theta[j]) * x
             if q is None:
                 R, B = R - dx * n_i, B + dx
