@@ -29,6 +29,8 @@ export PYTHONHASHSEED=0 TF_CPP_MIN_LOG_LEVEL=2 MPLBACKEND=Agg
 
 if [ "${1:-}" = "--tests" ]; then
   shift
-  exec "$VENV/bin/python" -m pytest "$@"
+  # test modules on up to 4 cores (pytest-xdist; a module stays on one worker, so its fixtures run
+  # once); add -n 0 for one process
+  exec "$VENV/bin/python" -m pytest -n auto --maxprocesses 4 --dist loadscope "$@"
 fi
 exec "$VENV/bin/python" -m vt2lib.runner "$@"

@@ -18,13 +18,43 @@ def _output_root(tmp_path_factory):
     root = tmp_path_factory.mktemp("vt2_output")
     os.environ["VT2_OUTPUT_ROOT"] = str(root)
     os.environ.setdefault("MPLBACKEND", "Agg")
+    # one XLA compilation cache for the session's many output folders (vt2lib.jax_cache): the
+    # determinism test's second smoke run compiles nothing the first one compiled
+    os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", str(tmp_path_factory.mktemp("jax_compilation_cache")))
     yield root
+
+
+def pytest_collection_modifyitems(items):
+    """Modules that run notebooks (minutes each) first, then those on ../shared data, then the rest.
+
+    run_all.sh --tests runs the modules on pytest-xdist workers (`--dist loadscope`), which take
+    modules in this order: starting the long ones first keeps a worker from being left with one
+    at the end while the others idle. The order within a module is kept."""
+    def rank(item):
+        module = {m.name for it in by_module[item.path] for m in it.iter_markers()}
+        return 0 if "notebooks" in module else 1 if "shared" in module else 2
+    by_module: dict = {}
+    for item in items:
+        by_module.setdefault(item.path, []).append(item)
+    items.sort(key=rank)  # stable: collection order within each rank
 
 
 # Keras fixes its backend when first imported, so every test that runs Keras in the pytest
 # process asks for the same one: TensorFlow, whose frozen MobileNetV2 compiles in seconds (JAX's
 # CPU backend takes ~30 s per image size); notebooks run by papermill use their profile's backends.
 IN_PROCESS_KERAS = {"keras_backend": "tensorflow", "feature_backend": "tensorflow"}
+
+
+@pytest.fixture(scope="session")
+def eager_tensorflow():
+    """For tests that run Keras in the pytest process: TensorFlow runs functions eagerly. Their
+    models are tiny, and tracing plus graph optimisation (~5 s per train, test or predict function,
+    new for every model) cost far more than the ops (test_model's training tests: 132 s -> 28 s;
+    the store test: 362 -> 276 s). The compiled paths run in the notebook kernels (smoke: JAX
+    training, TensorFlow features)."""
+    import tensorflow as tf
+    tf.config.run_functions_eagerly(True)
+    yield
 
 
 @pytest.fixture(scope="session")

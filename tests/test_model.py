@@ -12,7 +12,7 @@ keras = pytest.importorskip("keras")
 
 
 @pytest.fixture(scope="module")
-def cfg():
+def cfg(eager_tensorflow):
     return dataclasses.replace(load_profile("smoke"), lstm_units=8, max_epochs=3, patience=5, **IN_PROCESS_KERAS)
 
 

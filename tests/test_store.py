@@ -141,7 +141,7 @@ STEPS = [
 
 
 @pytest.mark.notebooks
-def test_a_changed_field_recomputes_exactly_what_it_touches(tmp_path, monkeypatch):
+def test_a_changed_field_recomputes_exactly_what_it_touches(tmp_path, monkeypatch, eager_tensorflow):
     monkeypatch.setenv("VT2_OUTPUT_ROOT", str(tmp_path))
     profile = tmp_path / "tiny.toml"
     fields = TINY

@@ -38,6 +38,11 @@ GENRES = (
 )
 
 
+def output_root() -> Path:
+    """Where data/, runs/ and figures/ go: the repository, or VT2_OUTPUT_ROOT (tests use a temp folder)."""
+    return Path(os.environ.get("VT2_OUTPUT_ROOT", PROJECT_ROOT))
+
+
 @dataclass(frozen=True)
 class Profile:
     name: str
@@ -150,7 +155,7 @@ class Profile:
     # ---------------------------------------------------------------- derived paths
     @property
     def output_root(self) -> Path:
-        return Path(os.environ.get("VT2_OUTPUT_ROOT", PROJECT_ROOT))
+        return output_root()
 
     @property
     def data_path(self) -> Path:

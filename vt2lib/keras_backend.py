@@ -12,6 +12,7 @@ import sys
 import warnings
 
 from vt2lib.config import Profile
+from vt2lib.jax_cache import use_jax_compilation_cache
 
 KERAS_BACKENDS = ("tensorflow", "jax")
 
@@ -31,6 +32,8 @@ def use_keras_backend(cfg: Profile, stage: str = "training") -> str:
         os.environ.setdefault("KERAS_BACKEND", wanted)
     import keras
     used = keras.backend.backend()
+    if used == "jax":
+        use_jax_compilation_cache()
     if used != wanted:
         warnings.warn(f"Keras runs on {used}; profile {cfg.name!r} asks for {wanted} for {stage} "
                       "(KERAS_BACKEND is set, or keras was imported before)", stacklevel=2)

@@ -109,7 +109,9 @@ def fm_fit(train: Ratings, test_u, test_i, rank: int = 32, n_iter: int = 100, in
     groups = prior_groups(train, grouping, item_side, side_groups)
     backend = resolve_backend(backend)
     if backend == "jax":
+        from vt2lib.jax_cache import use_jax_compilation_cache
         from vt2lib.rating.fm_gibbs import FMData, gibbs_fm
+        use_jax_compilation_cache()
         fit = gibbs_fm(FMData.build(train, item_side, groups), test_u, test_i, rank, n_iter, init_stdev, seed)
         return FMFit(fit.prediction, fit.hyper_means, backend)
     myfm = _import_myfm()
