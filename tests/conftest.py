@@ -30,13 +30,12 @@ def pytest_collection_modifyitems(items):
     run_all.sh --tests runs the modules on pytest-xdist workers (`--dist loadscope`), which take
     modules in this order: starting the long ones first keeps a worker from being left with one
     at the end while the others idle. The order within a module is kept."""
-    def rank(item):
-        module = {m.name for it in by_module[item.path] for m in it.iter_markers()}
-        return 0 if "notebooks" in module else 1 if "shared" in module else 2
-    by_module: dict = {}
+    rank: dict = {}  # module file -> its most urgent test's rank
     for item in items:
-        by_module.setdefault(item.path, []).append(item)
-    items.sort(key=rank)  # stable: collection order within each rank
+        markers = {m.name for m in item.iter_markers()}
+        own = 0 if "notebooks" in markers else 1 if "shared" in markers else 2
+        rank[item.path] = min(rank.get(item.path, 2), own)
+    items.sort(key=lambda item: rank[item.path])  # stable: collection order within each rank
 
 
 # Keras fixes its backend when first imported, so every test that runs Keras in the pytest
