@@ -12,7 +12,7 @@ MODULES = sorted(m.name for m in pkgutil.walk_packages(vt2lib.__path__, "vt2lib.
 # of sampling show them as prose; every other module's docstring example is executed.
 PROSE_EXAMPLES = {"vt2lib.runner", "vt2lib.provenance", "vt2lib.data.download", "vt2lib.data.youtube",
                   "vt2lib.data.raw", "vt2lib.data.synthetic", "vt2lib.video.features", "vt2lib.embedding.training",
-                  "vt2lib.embedding.model", "vt2lib.embedding.validation", "vt2lib.analysis.report",
+                  "vt2lib.embedding.model", "vt2lib.embedding.validation", "vt2lib.embedding.side_by_side", "vt2lib.analysis.report",
                   "vt2lib.analysis.table1", "vt2lib.analysis.plotting", "vt2lib.rating.fm_gibbs"}
 
 

@@ -174,3 +174,21 @@ def test_changed_heads_retrain_instead_of_reusing_the_checkpoint(cfg, tmp_path):
     assert set(first.model.output) == {"rating", "genre", "trailer_id"}
     second = train(dataclasses.replace(cfg, max_epochs=1, heads=("genre",)), data, split, tmp_path, progress=False)
     assert set(second.model.output) == {"genre"}  # not the finished model with the old heads
+
+
+def test_a_jax_process_never_imports_tensorflow(tmp_path):
+    """Building, saving, loading and seeding a model on JAX leaves TensorFlow unimported
+    (keras_backend._leave_tensorflow_unimported: Keras would import it for type checks)."""
+    import os
+    import subprocess
+    import sys
+    code = ("import sys, keras\n"
+            "from vt2lib.config import load_profile\n"
+            "from vt2lib.embedding.model import build_models\n"
+            "model, _ = build_models(load_profile('smoke'), 8, 4, 3)\n"
+            "model.save(sys.argv[1]); keras.saving.load_model(sys.argv[1]); keras.utils.set_random_seed(1)\n"
+            "print(keras.backend.backend(), 'tensorflow' in sys.modules)\n")
+    env = {**os.environ, "KERAS_BACKEND": "jax"}
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "m.keras")], env=env, capture_output=True,
+                         text=True, check=True).stdout.split()
+    assert out[-2:] == ["jax", "False"]

@@ -34,6 +34,7 @@ def test_the_scale_profile_is_ml20m_sized():
     ("evaluate_folds", 0, "evaluate_folds must be in 1..n_folds"),
     ("n_folds", 1, "n_folds must be >= 2"),
     ("synth_n_videos", -1, "synth_n_videos must be >= 0"),
+    ("train_workers", 0, "train_workers must be >= 1"),
 ])
 def test_profile_validation_names_the_field(field, value, message):
     with pytest.raises(ValueError, match=message):

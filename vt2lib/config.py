@@ -106,6 +106,7 @@ class Profile:
     max_epochs: int = 16
     patience: int = 2
     val_share: float = 0.15               # share of each trailer's sequences held out (its tail)
+    train_workers: int = 1                # networks 03 trains side by side, one process each
 
     # --- rating prediction (paper 2.3.1, 3.3) ---
     n_folds: int = 10
@@ -149,6 +150,8 @@ class Profile:
         if self.evaluate_folds is not None and not 1 <= self.evaluate_folds <= self.n_folds:
             raise ValueError(f"profile {self.name!r}: evaluate_folds must be in 1..n_folds ({self.n_folds}) or None, "
                              f"got {self.evaluate_folds}")
+        if self.train_workers < 1:
+            raise ValueError(f"profile {self.name!r}: train_workers must be >= 1, got {self.train_workers}")
         if self.synth_n_videos < 0:
             raise ValueError(f"profile {self.name!r}: synth_n_videos must be >= 0, got {self.synth_n_videos}")
 

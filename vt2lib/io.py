@@ -68,11 +68,27 @@ def read_json(path) -> dict:
     return json.loads(path.read_text()) if path.is_file() else {}
 
 
+@contextlib.contextmanager
+def file_lock(path) -> Iterator[None]:
+    """Hold an exclusive lock on `path` + ".lock" (processes side by side share run files)."""
+    import fcntl
+    lock = Path(f"{path}.lock")
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock, "a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
 def update_json(path, key: str, value) -> dict:
-    """Set one key of a JSON object file, atomically; returns the new content."""
-    content = read_json(path)
-    content[key] = value
-    write_json_atomic(path, content)
+    """Set one key of a JSON object file, atomically and under a lock: networks training side by
+    side (vt2lib.embedding.side_by_side) update the same run log; returns the new content."""
+    with file_lock(path):
+        content = read_json(path)
+        content[key] = value
+        write_json_atomic(path, content)
     return content
 
 

@@ -30,11 +30,35 @@ def use_keras_backend(cfg: Profile, stage: str = "training") -> str:
         raise ValueError(f"unknown Keras backend {wanted!r} for {stage}; valid: {', '.join(KERAS_BACKENDS)}")
     if "keras" not in sys.modules:
         os.environ.setdefault("KERAS_BACKEND", wanted)
+        # oneDNN's convolutions: the demo's MobileNetV2 features ~580 -> ~790 keyframes/s (2 AMD cores
+        # without AVX-512, where TensorFlow leaves oneDNN off by itself; RESULTS.md)
+        os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
+    if cfg.train_workers > 1:  # networks side by side share one GPU: each takes what it needs, not 75% of it
+        os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
     import keras
     used = keras.backend.backend()
     if used == "jax":
         use_jax_compilation_cache()
+    if used != "tensorflow" and "tensorflow" not in sys.modules:
+        _leave_tensorflow_unimported()
     if used != wanted:
         warnings.warn(f"Keras runs on {used}; profile {cfg.name!r} asks for {wanted} for {stage} "
                       "(KERAS_BACKEND is set, or keras was imported before)", stacklevel=2)
     return used
+
+
+def _leave_tensorflow_unimported() -> None:
+    """Keep Keras on another backend from importing TensorFlow for its type checks.
+
+    Keras asks whether TensorFlow is installed (and imports it to know) when it builds a
+    Bidirectional layer, serialises a model or sets a seed, only to test for TensorFlow types that
+    no JAX run has. Importing it cost ~2.5 s in each JAX process that builds or loads a model
+    (notebooks 03 and 04, side-by-side workers, the tests' smoke runs: a two-epoch demo training
+    went from 18.5 to 16.2 s). Keras then treats TensorFlow as absent; code that really uses it
+    still imports it on first use (tests/test_model.py checks that JAX runs leave it out)."""
+    try:
+        from keras.src.utils.module_utils import tensorflow
+    except ImportError:  # another Keras 3 layout: it imports TensorFlow as before
+        return
+    if tensorflow.module is None:
+        tensorflow._available = False

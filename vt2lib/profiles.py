@@ -24,6 +24,7 @@ _ML20M = Profile(
     n_workers=16,  # the GPU box has 16 cores: keyframe decoding is the third-largest stage (RESULTS.md)
     keras_backend="jax",  # a GPU box gets jax[cuda12] from run_all.sh; TensorFlow's GPU build is not installed
     feature_backend="jax",
+    train_workers=5,  # 03's five networks at once: a batch-32 BiLSTM leaves most of a GPU idle (not yet measured)
 )
 
 _DEMO = Profile(
@@ -40,6 +41,7 @@ _DEMO = Profile(
     learning_rate=1e-3,  # 100x fewer sequences than ML20M: larger steps, weaker L2, or nothing is learnt
     l2=1e-4,
     max_epochs=10,  # a laptop run trains five networks in 03 (paper + leak-free per S, one diagnostic)
+    # train_workers stays 1: five networks side by side took 204 s, one after the other 210 s (2 CPU cores)
     keras_backend="jax",  # a demo epoch: 7 s on JAX vs 21 s on TensorFlow (2 CPU cores, RESULTS.md)
     # feature_backend stays tensorflow: XLA's CPU depthwise convolutions make MobileNetV2 slow on JAX
     n_folds=5,

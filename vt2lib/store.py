@@ -18,6 +18,7 @@ trailers and ratings, so the folds and the rating-only predictions stay valid.
 (False, True)
 >>> Store(dataclasses.replace(cfg, image_size=64)).current("keyframes")   # another setting: stale
 False
+>>> start_run_log(cfg)                        # a new run: its log lists what it asked for
 >>> with store.produce("keyframes") as art:
 ...     pass
 >>> art.reused
@@ -245,7 +246,8 @@ class Store:
             content = _folder_digest(folder) if self._split(name)[0].content else None
             write_json_atomic(folder / MANIFEST, {"key": key, "complete": True, "extra": extra, "content": content,
                                                   "notebook": self.notebook})
-        self._log(name, "reused" if reused else "computed")
+        # a model trained side by side was logged "computed" by its worker; the parent's reuse keeps that
+        self._log(name, "reused" if reused else "computed", only_if_new=reused)
 
     def save_tables(self, name: str, tables: dict[str, pd.DataFrame], extra: str = "") -> str:
         """Write small tables as one artifact (unless they are current); returns computed/reused."""

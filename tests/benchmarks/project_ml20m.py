@@ -47,6 +47,26 @@ def read_rates(path: Path) -> None:
             RATES[m[1]] = (float(m[2]), m[3], f"measured: {m[4]} ({path.name})")
 
 
+def side_by_side_seconds(works: list[float], workers: int, one: float, together: float) -> float:
+    """Wall time of networks trained `workers` at a time, longest first (notebook 03 on ml20m).
+
+    `works`: each network's seconds alone; `one`, `together`: sequences/s of one network alone and
+    of `workers` networks at once (bench_gpu_box.py). With m running, they share a rate
+    interpolated between the two, so the last networks, left alone, run at the one-network rate."""
+    queue, running, t = sorted(works, reverse=True), [], 0.0
+    done = 1e-9 * max(works, default=0.0)
+    while queue or running:
+        while queue and len(running) < workers:
+            running.append(queue.pop(0))
+        m = len(running)
+        shared = one + (together - one) * (m - 1) / max(1, workers - 1)
+        speed = shared / m / one  # seconds of a network's solo work done per second
+        step = min(running) / speed
+        t += step
+        running = [w - step * speed for w in running if w - step * speed > done]
+    return t
+
+
 def stages(cfg, scale_seconds: dict) -> list[tuple[str, str, float]]:
     """(stage, how the time is made up, seconds)."""
     decode, _, _ = RATES["decode"]
@@ -57,11 +77,19 @@ def stages(cfg, scale_seconds: dict) -> list[tuple[str, str, float]]:
     networks = [(S, m) for S in cfg.sequence_lengths for m in ("paper", "leakfree")]
     networks.append((cfg.sequence_lengths[0], "genre"))
     epoch = {S: n_seq[S] / (train_rate * 10 / S) for S in cfg.sequence_lengths}  # time steps scale the LSTM cost
+    works = [cfg.max_epochs * epoch[S] for S, _ in networks]
+    if "training_side_by_side" in RATES and cfg.train_workers > 1:
+        together = RATES["training_side_by_side"][0]
+        train_seconds = side_by_side_seconds(works, cfg.train_workers, train_rate, together)
+        train_how = f"; {cfg.train_workers} side by side at {together:,.0f} sequences/s together"
+    else:
+        train_seconds, train_how = sum(works), "; one after the other (side by side: rate not measured)"
     n_content = 2 * 2 * len(cfg.sequence_lengths) + 2          # embedding variants x 2 models + metadata + random
     settings_09 = len(cfg.cold_n_ratings) + 2                  # fully cold, each cold_n_ratings, warm
     fm_fit = cfg.fm_iters * RATES["fm"][0]
-    fits_09 = 1 + 3 * SIDE_FIT_COST  # ids only; genres, trailer, genres + trailer (in ids-only fits)
-    content_09 = (n_content - 1) * settings_09 * cfg.n_folds * RATES["content"][0]  # all but random similarity
+    # ids only in the cold settings (its warm row is 06's); genres, trailer, genres + trailer in all
+    fits_09 = (settings_09 - 1) + 3 * SIDE_FIT_COST * settings_09  # in ids-only fits
+    content_09 = (n_content - 1) * (settings_09 - 1) * cfg.n_folds * RATES["content"][0]  # warm rows are 05's
     rows = [
         ("01 clean", "measured at ML20M size (scale run, 2 cores)", scale_seconds.get("01_clean_dataset", 60)),
         ("02 keyframes", f"{keyframes * FPS / 1e6:.0f}M frames decoded / ({decode:,.0f} x {cfg.n_workers} workers)",
@@ -69,8 +97,7 @@ def stages(cfg, scale_seconds: dict) -> list[tuple[str, str, float]]:
         ("02 features", f"{keyframes / 1e6:.1f}M keyframes / {RATES['features'][0]:,.0f} per s",
          keyframes / RATES["features"][0]),
         ("03 training", f"{len(networks)} networks x {cfg.max_epochs} epochs (max) of "
-         + ", ".join(f"{n_seq[S] / 1e3:.0f}k S={S} sequences" for S in cfg.sequence_lengths),
-         sum(cfg.max_epochs * epoch[S] for S, _ in networks)),
+         + ", ".join(f"{n_seq[S] / 1e3:.0f}k S={S} sequences" for S in cfg.sequence_lengths) + train_how, train_seconds),
         ("04 embeddings", "2 models x every sequence, forward only (~3x the training rate)",
          sum(2 * n_seq[S] / (3 * train_rate * 10 / S) for S in cfg.sequence_lengths)),
         ("05 content-based", f"{n_content} Eq. 1 methods x {cfg.n_folds} folds x {RATES['content'][0]:.1f} s",
@@ -79,9 +106,11 @@ def stages(cfg, scale_seconds: dict) -> list[tuple[str, str, float]]:
         ("07 fusion", f"FM on {cfg.n_folds} inner splits + one content method",
          cfg.n_folds * (fm_fit + RATES["content"][0])),
         ("08 correlation", "measured at ML20M size (scale run)", scale_seconds.get("08_correlation", 30)),
-        ("09 cold start + side features", f"4 FM variants (= {fits_09:.1f} ids-only fits) x "
-         f"{settings_09} settings x {cfg.n_folds} folds x {cfg.fm_iters} sweeps; {n_content - 1} content "
-         "methods likewise", fits_09 * settings_09 * cfg.n_folds * fm_fit + content_09),
+        ("09 cold start + side features",
+         (f"{fits_09:.1f} ids-only FM fits per fold ({settings_09} settings; the warm ids-only FM and content "
+          f"rows are 06's and 05's) x {cfg.n_folds} folds x {cfg.fm_iters} sweeps; {n_content - 1} content "
+          f"methods x {settings_09 - 1} cold settings"),
+         fits_09 * cfg.n_folds * fm_fit + content_09),
     ]
     return rows
 

@@ -51,10 +51,17 @@ def genre_auc_unseen_trailers(cfg: Profile, data: SequenceData, progress: bool =
     seen trailers: validation tails of training trailers (as in the main models) would reward
     memorising trailers, which is exactly what this check must not. Returns {"genre_auc",
     "n_unseen_trailers", "n_unseen_windows"}."""
+    seen, split, unseen = unseen_trailer_inputs(cfg, data)
+    result = train_model(cfg, seen, split, "genre_unseen", progress)
+    quality = evaluate_heads(result.model, unseen, np.arange(len(unseen.seq_offset)), ("genre",))
+    return {"genre_auc": quality.get("genre_auc", np.nan), "n_unseen_trailers": unseen.n_trailers,
+            "n_unseen_windows": int(len(unseen.seq_offset))}
+
+
+def unseen_trailer_inputs(cfg: Profile, data: SequenceData) -> tuple[SequenceData, tuple, SequenceData]:
+    """The genre diagnostic's training data (the seen trailers), its (train, early-stopping) split
+    of window indices, and the unseen trailers it is scored on."""
     held = unseen_trailer_split(data.n_trailers, cfg.unseen_trailer_share, cfg.seed)
     seen, unseen = data.restrict(~held), data.restrict(held)
     stop_on = unseen_trailer_split(seen.n_trailers, cfg.unseen_trailer_share, cfg.seed + 1)[seen.seq_trailer]
-    result = train_model(cfg, seen, (np.flatnonzero(~stop_on), np.flatnonzero(stop_on)), "genre_unseen", progress)
-    quality = evaluate_heads(result.model, unseen, np.arange(len(unseen.seq_offset)), ("genre",))
-    return {"genre_auc": quality.get("genre_auc", np.nan), "n_unseen_trailers": int(held.sum()),
-            "n_unseen_windows": int(len(unseen.seq_offset))}
+    return seen, (np.flatnonzero(~stop_on), np.flatnonzero(stop_on)), unseen
