@@ -30,9 +30,6 @@ def use_keras_backend(cfg: Profile, stage: str = "training") -> str:
         raise ValueError(f"unknown Keras backend {wanted!r} for {stage}; valid: {', '.join(KERAS_BACKENDS)}")
     if "keras" not in sys.modules:
         os.environ.setdefault("KERAS_BACKEND", wanted)
-        # oneDNN's convolutions: the demo's MobileNetV2 features ~580 -> ~790 keyframes/s (2 AMD cores
-        # without AVX-512, where TensorFlow leaves oneDNN off by itself; RESULTS.md)
-        os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
     if cfg.train_workers > 1:  # networks side by side share one GPU: each takes what it needs, not 75% of it
         os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
     import keras
