@@ -62,4 +62,3 @@ def train_networks(cfg: Profile, data: dict[int, SequenceData], jobs, progress: 
                     model, seq_len = running[done]
                     raise RuntimeError(f"training {model_name(seq_len, model)} failed in its worker process: {e}") from e
     return {(m, s): train_model(cfg, *training_inputs(cfg, data[s], m), m, progress) for m, s in jobs}
-

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from vt2lib.config import Profile
-from vt2lib.embedding.training import SequenceData, train_model
+from vt2lib.embedding.training import SequenceData, TrainResult, train_model
 
 
 def evaluate_heads(model, data: SequenceData, idx: np.ndarray, heads, batch_size: int = 256) -> dict:
@@ -43,16 +43,18 @@ def unseen_trailer_split(n_trailers: int, share: float, seed: int) -> np.ndarray
     return held
 
 
-def genre_auc_unseen_trailers(cfg: Profile, data: SequenceData, progress: bool = False) -> dict:
+def genre_auc_unseen_trailers(cfg: Profile, data: SequenceData, trained: TrainResult | None = None,
+                              progress: bool = False) -> dict:
     """Genre AUC on trailers the model never saw.
 
     A genre-only diagnostic model is trained on the other trailers and scored on every window
     of the held-out ones. Its early stopping watches a second, trailer-disjoint share of the
     seen trailers: validation tails of training trailers (as in the main models) would reward
     memorising trailers, which is exactly what this check must not. Returns {"genre_auc",
-    "n_unseen_trailers", "n_unseen_windows"}."""
+    "n_unseen_trailers", "n_unseen_windows"}. `trained`: the diagnostic model, if trained already
+    (side_by_side.train_networks trains it with the others)."""
     seen, split, unseen = unseen_trailer_inputs(cfg, data)
-    result = train_model(cfg, seen, split, "genre_unseen", progress)
+    result = trained or train_model(cfg, seen, split, "genre_unseen", progress)
     quality = evaluate_heads(result.model, unseen, np.arange(len(unseen.seq_offset)), ("genre",))
     return {"genre_auc": quality.get("genre_auc", np.nan), "n_unseen_trailers": unseen.n_trailers,
             "n_unseen_windows": int(len(unseen.seq_offset))}
