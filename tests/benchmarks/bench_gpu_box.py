@@ -73,9 +73,8 @@ def training(steps: int = 200, n_trailers: int = 13_571, seq_len: int = 10) -> N
 
 
 def _training_worker(steps: int, n_trailers: int, seq_len: int, start, out) -> None:
-    """One of training_side_by_side's processes: compile, wait for the others, time its steps."""
-    from vt2lib.keras_backend import use_keras_backend
-    use_keras_backend(ML20M)  # ML20M trains side by side: no process takes 75% of the GPU up front
+    """One of training_side_by_side's processes: compile, wait for the others, time its steps.
+    (build_models sets ML20M's backend: with train_workers > 1, no process takes 75% of the GPU.)"""
     model, x, y = _training_model_and_batches(steps, n_trailers, seq_len)
     start.wait()
     t0 = time.perf_counter()

@@ -54,7 +54,7 @@ def side_by_side_seconds(works: list[float], workers: int, one: float, together:
     of `workers` networks at once (bench_gpu_box.py). With m running, they share a rate
     interpolated between the two, so the last networks, left alone, run at the one-network rate."""
     queue, running, t = sorted(works, reverse=True), [], 0.0
-    done = 1e-9 * max(works, default=0.0)
+    rounding = 1e-9 * max(works, default=0.0)  # what is left of a finished network
     while queue or running:
         while queue and len(running) < workers:
             running.append(queue.pop(0))
@@ -63,7 +63,7 @@ def side_by_side_seconds(works: list[float], workers: int, one: float, together:
         speed = shared / m / one  # seconds of a network's solo work done per second
         step = min(running) / speed
         t += step
-        running = [w - step * speed for w in running if w - step * speed > done]
+        running = [w - step * speed for w in running if w - step * speed > rounding]
     return t
 
 
