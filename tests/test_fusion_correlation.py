@@ -88,6 +88,40 @@ def test_regularised_cv_r2_finds_signal_where_ols_cannot():
         assert f(rng.normal(size=(300, 50)), noise, 5) < 0.02
 
 
+def _sklearn_cv_r2_pca(X, y, n_folds, seed, grid):
+    """The reference: scikit-learn's PCA + OLS pipeline, k chosen by GridSearchCV per outer part."""
+    from sklearn.decomposition import PCA
+    from sklearn.linear_model import LinearRegression
+    from sklearn.model_selection import GridSearchCV, KFold, cross_val_predict
+    from sklearn.pipeline import Pipeline
+    search = GridSearchCV(Pipeline([("pca", PCA()), ("ols", LinearRegression())]), {"pca__n_components": grid},
+                          cv=KFold(min(5, n_folds), shuffle=True, random_state=seed),
+                          scoring="neg_mean_squared_error")
+    oof = cross_val_predict(search, X, y, cv=KFold(n_folds, shuffle=True, random_state=seed))
+    return 1 - ((y - oof) ** 2).sum() / ((y - y.mean()) ** 2).sum()
+
+
+@pytest.mark.parametrize("shape", [(177, 256), (120, 8)])
+def test_pca_regression_is_scikit_learns_pca_and_ols(shape):
+    """One SVD for every k gives what PCA(k) + LinearRegression fit one k at a time, and the
+    cross-validated R^2 is GridSearchCV's (same folds, same choice of k)."""
+    from sklearn.decomposition import PCA
+    from sklearn.linear_model import LinearRegression
+    from sklearn.pipeline import make_pipeline
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=shape) @ rng.normal(size=(shape[1], shape[1]))  # correlated columns
+    y = X[:, :2] @ [0.02, -0.01] + rng.normal(0, 0.5, shape[0])
+    ks = [1, 2, 5, 8]
+    ours = C.principal_component_regression(X[:100], y[:100], X[100:], ks)
+    for k, row in zip(ks, ours):
+        reference = make_pipeline(PCA(k), LinearRegression()).fit(X[:100], y[:100]).predict(X[100:])
+        np.testing.assert_allclose(row, reference, rtol=1e-7, atol=1e-9)
+    n = shape[0]
+    limit = min(shape[1], n * 9 // 10 * 4 // 5 - 2)
+    grid = sorted({k for k in (1, 2, 3, 5, 10, 20, 50, 100, 200) if k <= limit})
+    assert C.cv_r2_pca(X, y, 10, 7) == pytest.approx(_sklearn_cv_r2_pca(X, y, 10, 7, grid), abs=1e-9)
+
+
 def test_table3_flags_p_close_to_n_and_prints_integer_counts():
     from vt2lib.paper import published_table
     from vt2lib.results import to_markdown

@@ -166,6 +166,18 @@ def test_forked_folds_give_the_same_predictions_and_raise_the_same_errors(small_
     assert not (Store(two).path("predictions/broken") / "fold2.parquet").exists()
 
 
+def test_choosing_the_fm_backend_never_starts_jax_in_the_process_that_forks():
+    """`auto` asks a child process whether JAX sees a GPU: JAX's device query starts thread pools,
+    and the myfm folds are forked from this process (JAX warned 'deadlock' on every fork)."""
+    import subprocess
+    import sys
+    code = ("import sys\n"
+            "from vt2lib.rating.fm import resolve_backend\n"
+            "print(resolve_backend('auto'), 'jax' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out[-1] == "False" and out[-2] in ("myfm", "jax")
+
+
 def test_evaluate_folds_predicts_only_the_first_folds_under_its_own_key(small_cv):
     cfg, data = small_cv
     calls = []

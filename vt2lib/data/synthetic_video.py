@@ -55,29 +55,31 @@ def render_trailer(spec: dict) -> str:
     n_frames = int(round(seconds * fps))
     end_frames = int(round(spec["end_screen_seconds"] * fps))
     scene_len = max(1, int(fps * rng.uniform(3, 6)))
+    for k in range(3):  # franchise emblem: rectangles at fixed places, drawn once
+        x, y = emblem_pos[k]
+        cv2.rectangle(background, (int(x - w * 0.08), int(y - h * 0.08)),
+                      (int(x + w * 0.08), int(y + h * 0.08)), emblem_col[k], -1)
+    # identity: discs moving along a scene path; every frame's centres at once (frames x discs)
+    f = np.arange(n_frames)[:, None]
+    x, y, r, speed, phase = identity.T
+    shift = ((f // scene_len) * 0.37) % 1.0
+    cx = (((x + shift + speed * 0.02 * (f % scene_len)) % 1.0) * w).astype(int)
+    cy = (((y + 0.1 * np.sin(phase * 6.28 + f / fps)) % 1.0) * h).astype(int)
+    radius = (2 + r * h * 0.15).astype(int).tolist()
+    end_screen = np.full((h, w, 3), 30, np.uint8)  # an uploader's end screen: the same for every such trailer
+    cv2.rectangle(end_screen, (w // 8, h // 4), (w - w // 8, h - h // 4), (235, 235, 235), -1)
+    cv2.circle(end_screen, (w // 2, h // 2), h // 8, (0, 0, 200), -1)
     path = Path(spec["path"])
     with atomic_path(path) as tmp:
         writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*spec["fourcc"]), fps, (w, h))
         if not writer.isOpened():
             raise RuntimeError(f"OpenCV cannot write {spec['fourcc']} video {tmp}")
-        for f in range(n_frames + end_frames):
-            if f >= n_frames:  # an uploader's end screen: the same for every such trailer
-                frame = np.full((h, w, 3), 30, np.uint8)
-                cv2.rectangle(frame, (w // 8, h // 4), (w - w // 8, h - h // 4), (235, 235, 235), -1)
-                cv2.circle(frame, (w // 2, h // 2), h // 8, (0, 0, 200), -1)
-                writer.write(frame)
-                continue
-            scene = f // scene_len
+        for centres_x, centres_y in zip(cx.tolist(), cy.tolist()):
             frame = background.copy()
-            shift = (scene * 0.37) % 1.0
-            for k in range(3):  # franchise emblem: rectangles at fixed places
-                x, y = emblem_pos[k]
-                cv2.rectangle(frame, (int(x - w * 0.08), int(y - h * 0.08)),
-                              (int(x + w * 0.08), int(y + h * 0.08)), emblem_col[k], -1)
-            for x, y, r, speed, phase in identity:  # identity: discs moving along a scene path
-                cx = int(((x + shift + speed * 0.02 * (f % scene_len)) % 1.0) * w)
-                cy = int(((y + 0.1 * np.sin(phase * 6.28 + f / fps)) % 1.0) * h)
-                cv2.circle(frame, (cx, cy), int(2 + r * h * 0.15), disc_col, -1)
+            for a, b, rad in zip(centres_x, centres_y, radius):
+                cv2.circle(frame, (a, b), rad, disc_col, -1)
             writer.write(frame)
+        for _ in range(end_frames):
+            writer.write(end_screen)
         writer.release()
     return str(path)

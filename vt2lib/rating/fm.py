@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import subprocess
+import sys
 import warnings
 from dataclasses import dataclass
 
@@ -69,12 +71,17 @@ def _quiet_myfm():
 BACKENDS = ("myfm", "jax", "auto")
 
 
+@functools.lru_cache(maxsize=1)
 def _jax_sees_gpu() -> bool:
+    """Asked in a child process: JAX's first device query starts its thread pools, and the myfm
+    fold workers are forked from this one (a fork after them can deadlock; JAX warns on each)."""
+    ask = "import jax; print(any(d.platform == 'gpu' for d in jax.devices()))"
     try:
-        import jax
-        return any(d.platform == "gpu" for d in jax.devices())
-    except Exception:  # noqa: BLE001 - no JAX, or a broken CUDA install: use the CPU reference
+        answer = subprocess.run([sys.executable, "-c", ask], capture_output=True, text=True, timeout=300, check=False)
+    except (OSError, subprocess.TimeoutExpired):
         return False
+    # no JAX, or a broken CUDA install (an error, no "True"): use the CPU reference
+    return answer.returncode == 0 and answer.stdout.strip().endswith("True")
 
 
 def resolve_backend(name: str) -> str:
