@@ -101,15 +101,16 @@ def _sklearn_cv_r2_pca(X, y, n_folds, seed, grid):
     return 1 - ((y - oof) ** 2).sum() / ((y - y.mean()) ** 2).sum()
 
 
-@pytest.mark.parametrize("shape", [(177, 256), (120, 8)])
-def test_pca_regression_is_scikit_learns_pca_and_ols(shape):
+@pytest.mark.parametrize("shape, rank", [((177, 256), 256), ((120, 8), 8), ((120, 8), 3)])
+def test_pca_regression_is_scikit_learns_pca_and_ols(shape, rank):
     """One SVD for every k gives what PCA(k) + LinearRegression fit one k at a time, and the
-    cross-validated R^2 is GridSearchCV's (same folds, same choice of k)."""
+    cross-validated R^2 is GridSearchCV's (same folds, same choice of k); also where X has fewer
+    directions than components asked for (rank 3 of 8 columns)."""
     from sklearn.decomposition import PCA
     from sklearn.linear_model import LinearRegression
     from sklearn.pipeline import make_pipeline
     rng = np.random.default_rng(3)
-    X = rng.normal(size=shape) @ rng.normal(size=(shape[1], shape[1]))  # correlated columns
+    X = rng.normal(size=(shape[0], rank)) @ rng.normal(size=(rank, shape[1]))  # correlated columns
     y = X[:, :2] @ [0.02, -0.01] + rng.normal(0, 0.5, shape[0])
     ks = [1, 2, 5, 8]
     ours = C.principal_component_regression(X[:100], y[:100], X[100:], ks)
@@ -120,6 +121,19 @@ def test_pca_regression_is_scikit_learns_pca_and_ols(shape):
     limit = min(shape[1], n * 9 // 10 * 4 // 5 - 2)
     grid = sorted({k for k in (1, 2, 3, 5, 10, 20, 50, 100, 200) if k <= limit})
     assert C.cv_r2_pca(X, y, 10, 7) == pytest.approx(_sklearn_cv_r2_pca(X, y, 10, 7, grid), abs=1e-9)
+
+
+def test_saturated_ols_is_flagged_not_warned_about():
+    """More regressors than movies (the demo's 256-d embeddings on 177 movies): R^2 is 1 by
+    construction, adjusted R^2 undefined (NaN), and statsmodels' warnings stay out of 08."""
+    import warnings
+    rng = np.random.default_rng(2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fit = C.ols_fit(rng.normal(size=(30, 40)), rng.normal(size=30))
+    assert fit["r2"] == pytest.approx(1.0) and np.isnan(fit["adj_r2"])
+    ordinary = C.ols_fit(rng.normal(size=(30, 2)), rng.normal(size=30))
+    assert ordinary["adj_r2"] < ordinary["r2"] < 1
 
 
 def test_table3_flags_p_close_to_n_and_prints_integer_counts():

@@ -14,6 +14,8 @@ flag the in-sample numbers where p regressors on n movies make them meaningless.
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
@@ -23,12 +25,18 @@ def movie_mean_ratings(ratings: pd.DataFrame) -> pd.Series:
 
 
 def ols_fit(X: np.ndarray, y: np.ndarray) -> dict:
-    """In-sample OLS (with intercept): R = sqrt(R^2) as the paper reports, plus adjusted R^2."""
+    """In-sample OLS (with intercept): R = sqrt(R^2) as the paper reports, plus adjusted R^2
+    (NaN where there are at least as many parameters as movies: R^2 is 1 by construction)."""
     import statsmodels.api as sm
     X = np.asarray(X, np.float64).reshape(len(y), -1)
-    res = sm.OLS(np.asarray(y, np.float64), sm.add_constant(X, has_constant="add")).fit()
-    r2 = float(res.rsquared)
-    return {"r": float(np.sqrt(max(r2, 0.0))), "r2": r2, "adj_r2": float(res.rsquared_adj),
+    saturated = X.shape[1] + 1 >= len(y)
+    with warnings.catch_warnings():
+        if saturated:  # statsmodels' rank-deficiency and divide-by-zero warnings; Table 3 flags the row
+            warnings.simplefilter("ignore")
+        res = sm.OLS(np.asarray(y, np.float64), sm.add_constant(X, has_constant="add")).fit()
+        r2 = float(res.rsquared)
+        adj_r2 = float("nan") if saturated else float(res.rsquared_adj)
+    return {"r": float(np.sqrt(max(r2, 0.0))), "r2": r2, "adj_r2": adj_r2,
             "n": int(len(y)), "p": int(X.shape[1]), "fitted": res.fittedvalues, "residuals": res.resid,
             "params": res.params}
 
@@ -58,7 +66,9 @@ def principal_component_regression(X_train: np.ndarray, y_train: np.ndarray, X_t
     mean, y_mean = X_train.mean(0), y_train.mean()
     u, s, vt = np.linalg.svd(X_train - mean, full_matrices=False)
     k_max = max(ks)
-    coef = (u[:, :k_max].T @ (y_train - y_mean)) / s[:k_max]   # on scores z_j = X v_j = u_j s_j
+    # on the scores z_j = X v_j = u_j s_j; a component without variance gets 0, as least squares gives it
+    spread = s[:k_max] > s[0] * max(X_train.shape) * np.finfo(np.float64).eps
+    coef = np.where(spread, u[:, :k_max].T @ (y_train - y_mean) / np.where(spread, s[:k_max], 1.0), 0.0)
     running = np.cumsum(((X_test - mean) @ vt[:k_max].T) * coef, axis=1)
     return y_mean + running[:, np.asarray(ks) - 1].T
 
