@@ -47,12 +47,17 @@ def cv_r2(X: np.ndarray, y: np.ndarray, n_folds: int = 10, seed: int = 42) -> fl
     return _oof_r2(LinearRegression(), X, y, n_folds, seed)
 
 
+def _r2_of(y: np.ndarray, oof: np.ndarray) -> float:
+    """Out-of-fold R^2: 1 - SS_res(oof) / SS_tot."""
+    return float(1 - ((y - oof) ** 2).sum() / ((y - y.mean()) ** 2).sum())
+
+
 def _oof_r2(model, X, y, n_folds: int, seed: int) -> float:
     from sklearn.model_selection import KFold, cross_val_predict
     X = np.asarray(X, np.float64).reshape(len(y), -1)
     y = np.asarray(y, np.float64)
     oof = cross_val_predict(model, X, y, cv=KFold(n_folds, shuffle=True, random_state=seed))
-    return float(1 - ((y - oof) ** 2).sum() / ((y - y.mean()) ** 2).sum())
+    return _r2_of(y, oof)
 
 
 def principal_component_regression(X_train: np.ndarray, y_train: np.ndarray, X_test: np.ndarray,
@@ -93,7 +98,7 @@ def cv_r2_pca(X: np.ndarray, y: np.ndarray, n_folds: int = 10, seed: int = 42) -
             inner_mse += ((pred - y[check]) ** 2).mean(1)
         best = grid[int(np.argmin(inner_mse))]
         oof[test] = principal_component_regression(X[train], y[train], X[test], [best])[0]
-    return float(1 - ((y - oof) ** 2).sum() / ((y - y.mean()) ** 2).sum())
+    return _r2_of(y, oof)
 
 
 def cv_r2_ridge(X: np.ndarray, y: np.ndarray, n_folds: int = 10, seed: int = 42) -> float:
