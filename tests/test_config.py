@@ -69,3 +69,69 @@ def test_differs_by_design_lists_every_field_away_from_the_paper():
         assert any(d.startswith(f"`{field}`") for d in changed), field
     demo = {d.split("`")[1] for d in differences(load_profile("demo")) if d.startswith("`")}
     assert {"learning_rate", "l2", "image_size", "backbone_alpha", "n_folds", "ratings_source"} <= demo
+
+
+# (field, a value outside its range or choices) for every checked field; the test below also
+# asserts that this table covers every field the checks know, so a new checked field needs a row
+BAD_VALUES = [
+    ("ratings_source", "csv"), ("trailer_source", "vimeo"), ("synth_generator", "huge"),
+    ("keyframe_rule", "every_frame"), ("resize_mode", "pad"), ("backbone_alpha", 0.4),
+    ("keras_backend", "torch"), ("feature_backend", "torch"), ("fm_backend", "cuda"), ("fm_flavour", "libFM"),
+    ("similarity", "dot"), ("analysis_embeddings", "both"),
+    ("synth_n_movies", 0), ("synth_n_users", 0), ("synth_trailer_seconds", [0, 10]), ("synth_frame_size", [64, 0]),
+    ("min_user_ratings", 0), ("keyframe_every_n", 0), ("image_size", 16), ("sequence_lengths", [0]),
+    ("sequence_shift", 0), ("n_workers", 0), ("feature_batch_size", 0), ("lstm_units", 0),
+    ("embedding_sizes", [512, 0]), ("batch_size", 0), ("max_epochs", 0), ("patience", 0), ("train_workers", 0),
+    ("unseen_trailer_splits", 0), ("evaluate_folds", 0), ("top_k", 0), ("fm_rank", -3), ("fm_iters", 0),
+    ("cold_n_ratings", [1, 0]), ("side_pca_dim", 0), ("pca_sequence_length", 0),
+    ("seed", -1), ("fold_seed", -1), ("synth_n_videos", -1), ("n_folds", 1), ("cv_folds_r2", 1),
+    ("synth_ratings_per_user", 0.0), ("max_trailer_seconds", -1.0), ("learning_rate", 0.0), ("fm_init_stdev", 0.0),
+    ("l2", -0.1), ("loss_weights", [1.0, -1.0, 1.0]),
+    ("unseen_trailer_share", 1.5), ("val_share", 0.0), ("fusion_val_share", 1.0),
+    ("fusion_k_step", 0.0), ("popularity_percentile_filter", 100.0),
+    ("heads", ["rating", "colour"]), ("leakfree_heads", ["rating", "genre"]),
+]
+
+
+@pytest.mark.parametrize("field, value", BAD_VALUES)
+def test_a_bad_profile_value_fails_at_load_naming_field_value_and_range(tmp_path, field, value):
+    import json
+    f = tmp_path / "bad.toml"
+    f.write_text(f'base = "demo"\n{field} = {json.dumps(value)}\n')
+    with pytest.raises(ValueError) as err:
+        load_profile(f)
+    message = str(err.value)
+    assert "\n" not in message and f"{field} = " in message and "allowed:" in message, message
+
+
+def test_the_bad_value_table_covers_every_checked_field():
+    from vt2lib.profile_checks import AT_LEAST, CHOICES, NON_NEGATIVE, OPEN_UNIT, POSITIVE
+    checked = {*CHOICES, *AT_LEAST, *POSITIVE, *NON_NEGATIVE, *OPEN_UNIT, "fusion_k_step",
+               "popularity_percentile_filter", "heads", "leakfree_heads"}
+    assert checked == {field for field, _ in BAD_VALUES}
+    numeric = {f.name for f in dataclasses.fields(load_profile("demo"))
+               if isinstance(getattr(load_profile("demo"), f.name), (int, float)) and f.name != "name"}
+    unchecked = numeric - checked - {"download_ml20m", "check_availability", "allow_random_backbone_fallback",
+                                     "mixed_precision", "keep_movies_without_trailer"}  # booleans
+    assert not unchecked, f"numeric fields without a range: {unchecked}"
+
+
+@pytest.mark.parametrize("field, value", [("sequence_lengths", []), ("evaluate_folds", 11),
+                                          ("unseen_trailer_splits", 6), ("synth_trailer_seconds", [40, 20]),
+                                          ("fm_backend", "myfm")])   # ml20m's fm_flavour is libfm: jax only
+def test_combinations_are_checked_too(tmp_path, field, value):
+    import json
+    f = tmp_path / "bad.toml"
+    f.write_text(f'base = "ml20m"\n{field} = {json.dumps(value)}\n')
+    with pytest.raises(ValueError, match=field):
+        load_profile(f)
+
+
+def test_the_runner_reports_a_bad_profile_in_one_line_without_traceback(tmp_path):
+    import subprocess
+    import sys
+    f = tmp_path / "bad.toml"
+    f.write_text('base = "demo"\nfm_rank = -3\n')
+    out = subprocess.run([sys.executable, "-m", "vt2lib.runner", str(f)], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 1
+    assert out.stderr.strip() == "vt2: profile 'bad': fm_rank = -3; allowed: integers >= 1"

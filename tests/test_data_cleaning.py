@@ -70,8 +70,9 @@ def test_rating_stats():
 def test_ratings_only_profile(smoke_raw, smoke_cfg):
     raw = dataclasses.replace(smoke_raw, mapping=None, availability=None, metadata=None)
     res = clean_dataset(raw, smoke_cfg)
-    assert list(res.log.step) == ["ML20M ratings as loaded", "users with < 5 ratings"]
-    assert list(res.table2.columns) == ["ML20M", "filtered"]
+    ran = res.log[res.log.status == "ran"]
+    assert list(ran.step) == ["synthetic (demo) ratings as loaded", "users with < 5 ratings"]
+    assert list(res.table2.columns) == ["synthetic (demo)", "filtered"]
 
 
 def test_synthetic_is_deterministic_across_processes(tmp_path):

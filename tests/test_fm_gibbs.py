@@ -7,21 +7,7 @@ from vt2lib.rating.evaluation import assign_folds
 from vt2lib.rating.fm import fm_fit, prior_groups
 from vt2lib.rating.predictors import Ratings
 
-
-def planted(n_users=943, n_items=1682, n_ratings=100_000, k=3, seed=0):
-    """ML-100k-sized ratings from planted biases and factors, rounded to half stars; item genres."""
-    rng = np.random.default_rng(seed)
-    P, Q = rng.normal(0, 0.6, (n_users, k)), rng.normal(0, 0.6, (n_items, k))
-    genres = (rng.random((n_items, 6)) < 0.25).astype(np.float64)
-    bi = rng.normal(0, 0.3, n_items) + genres @ rng.normal(0, 0.4, 6)
-    pop = rng.lognormal(0, 1.0, n_items)
-    u = rng.integers(0, n_users, n_ratings)
-    i = rng.choice(n_items, n_ratings, p=pop / pop.sum())
-    key = np.unique(u * n_items + i)
-    u, i = key // n_items, key % n_items
-    y = 3.5 + rng.normal(0, 0.3, n_users)[u] + bi[i] + (P[u] * Q[i]).sum(1) + rng.normal(0, 0.7, len(u))
-    y = np.clip(np.round(y * 2) / 2, 0.5, 5.0)
-    return u.astype(np.int32), i.astype(np.int32), y.astype(np.float32), genres
+from fm_reference_data import planted
 
 
 def ratings(u, i, y, n_users, n_items):
@@ -29,16 +15,21 @@ def ratings(u, i, y, n_users, n_items):
 
 
 # ------------------------------------------------------------------ exactness of the parallel draw
-def coordinate_sweep(s: dict, d: G.Draws, X: np.ndarray, y: np.ndarray, group: np.ndarray, n_groups: int) -> dict:
-    """myfm's sweep written plainly: every coordinate on its own, dense X, float64."""
+def dense_prediction(w0, w, V, X):
+    """The FM's prediction from a dense design matrix, float64."""
+    return w0 + X @ w + 0.5 * ((X @ V) ** 2 - (X ** 2) @ (V ** 2)).sum(1)
+
+
+def coordinate_sweep(s: dict, d: G.Draws, X: np.ndarray, y: np.ndarray, group: np.ndarray, n_groups: int,
+                     flavour: G.Flavour) -> dict:
+    """libFM's / myfm's sweep written plainly: every coordinate on its own, dense X, float64."""
     s = {k: np.array(v, np.float64) for k, v in s.items()}
     d = G.Draws(*(np.asarray(a, np.float64) for a in d))
     n, F = X.shape
     w, V = s["w"], s["V"]
-    pred = lambda: s["w0"] + X @ w + 0.5 * ((X @ V) ** 2 - (X ** 2) @ (V ** 2)).sum(1)  # noqa: E731
-    r = y - pred()
+    r = y - dense_prediction(s["w0"], w, V, X)
     alpha = d.g_alpha / ((G.BETA_0 + r @ r) / 2)
-    quad = alpha * n + G.REG_0
+    quad = alpha * n + flavour.reg_0
     w0 = alpha * (r + s["w0"]).sum() / quad + d.z_w0 / np.sqrt(quad)
     r -= w0 - s["w0"]
 
@@ -46,7 +37,9 @@ def coordinate_sweep(s: dict, d: G.Draws, X: np.ndarray, y: np.ndarray, group: n
         lam, new_mu = np.empty_like(mu), np.empty_like(mu)
         for g in range(n_groups):
             t = theta[group == g]
-            lam[g] = g_lam[g] / ((G.BETA_0 + ((t - mu[g]) ** 2).sum(0)) / 2)
+            rate = G.BETA_0 + ((t - mu[g]) ** 2).sum(0) + (G.GAMMA_0 * (mu[g] - G.MU_0) ** 2
+                                                          if flavour.mu_in_lambda_rate else 0)
+            lam[g] = g_lam[g] / (rate / 2)
             q = lam[g] * (G.GAMMA_0 + len(t))
             new_mu[g] = lam[g] * (G.GAMMA_0 * G.MU_0 + t.sum(0)) / q + z_mu[g] / np.sqrt(q)
         return new_mu, lam
@@ -72,7 +65,8 @@ def coordinate_sweep(s: dict, d: G.Draws, X: np.ndarray, y: np.ndarray, group: n
     return dict(w0=w0, w=w, V=V, alpha=alpha, mu_w=mu_w, lambda_w=lambda_w, mu_V=mu_V, lambda_V=lambda_V)
 
 
-def test_parallel_sweep_equals_coordinate_by_coordinate_sweep():
+@pytest.mark.parametrize("flavour", ["libfm", "myfm"])
+def test_parallel_sweep_equals_coordinate_by_coordinate_sweep(flavour):
     import jax
     rng = np.random.default_rng(3)
     n_users, n_items, rank = 7, 5, 3
@@ -97,21 +91,22 @@ def test_parallel_sweep_equals_coordinate_by_coordinate_sweep():
     pred = predict(state.w0, state.w, state.V, arrays["user"], arrays["item"], arrays["side"],
                    n_users=n_users, n_items=n_items)
     state = state._replace(r=(arrays["y"] - pred) * arrays["mask"])
-    parallel = jax.jit(G._sweep, static_argnames=("n_users", "n_items", "G"))(
-        state, draws, **arrays, n_users=n_users, n_items=n_items, G=4)
+    parallel = jax.jit(G._sweep, static_argnames=("n_users", "n_items", "G", "flavour"))(
+        state, draws, **arrays, n_users=n_users, n_items=n_items, G=4, flavour=G.FLAVOURS[flavour])
 
     X = np.zeros((len(data.y), F))
     X[np.arange(len(data.y)), data.user] = 1
     X[np.arange(len(data.y)), n_users + data.item] = 1
     X[:, n_users + n_items:] = data.side[data.item]
     start = {k: v for k, v in state._asdict().items() if k != "r"}
-    reference = coordinate_sweep(start, draws, X, data.y.astype(np.float64), data.group, 4)
+    reference = coordinate_sweep(start, draws, X, data.y.astype(np.float64), data.group, 4, G.FLAVOURS[flavour])
     for k, v in reference.items():
         np.testing.assert_allclose(np.asarray(getattr(parallel, k)), v, rtol=2e-4, atol=2e-5, err_msg=k)
-    # the residual the sampler carries is the exact residual of the new state
-    exact = data.y - predict(parallel.w0, parallel.w, parallel.V, arrays["user"], arrays["item"], arrays["side"],
-                             n_users=n_users, n_items=n_items)[: len(data.y)]
-    np.testing.assert_allclose(np.asarray(parallel.r)[: len(data.y)], exact, atol=1e-5)
+    # the residual the sampler carries is that of the reference's new state (dense, float64), and 0 on padding
+    n = len(data.y)
+    exact = data.y - dense_prediction(reference["w0"], reference["w"], reference["V"], X)
+    np.testing.assert_allclose(np.asarray(parallel.r)[:n], exact, atol=2e-4)
+    assert not np.asarray(parallel.r)[n:].any()
 
 
 # ------------------------------------------------------------------ same posterior as myfm
@@ -183,10 +178,105 @@ def test_prior_groups_follow_myfm():
 
 
 def test_deterministic_for_a_seed():
+    """Bit-identical on the CPU, where XLA sums in a fixed order. On a GPU the scatter-adds sum
+    in arbitrary order, so two runs agree to float32 rounding only (tests/benchmarks/device_fm.sh
+    measures that); the test is pinned to the CPU so that it means the same everywhere."""
+    import jax
     u, i, y, _ = planted(50, 40, 1500, seed=1)
     tr = ratings(u, i, y, 50, 40)
-    a, b, c = (G.gibbs_fm(G.FMData.build(tr), u[:30], i[:30], rank=4, n_iter=12, seed=s).prediction for s in (5, 5, 6))
+    with jax.default_device(jax.devices("cpu")[0]):
+        a, b, c = (G.gibbs_fm(G.FMData.build(tr), u[:30], i[:30], rank=4, n_iter=12, seed=s).prediction
+                   for s in (5, 5, 6))
     assert np.array_equal(a, b) and not np.array_equal(a, c)
+
+
+# ------------------------------------------------------------------ the driver, the start, the draws' shapes
+@pytest.mark.parametrize("flavour, n_iter, expected", [
+    ("myfm", 12, range(5, 12)), ("myfm", 7, range(2, 7)), ("myfm", 4, range(0, 4)), ("libfm", 12, range(0, 12))])
+def test_averaged_sweeps(flavour, n_iter, expected):
+    """myfm keeps the last min(max(n_iter - 5, 5), n_iter) sweeps; libFM averages all, from the first."""
+    assert G.averaged_sweeps(n_iter, G.FLAVOURS[flavour]) == expected
+
+
+@pytest.mark.parametrize("flavour", ["libfm", "myfm"])
+def test_driver_averages_the_flavours_sweeps_and_clips_as_the_flavour_does(monkeypatch, flavour):
+    """A stand-in sweep sets w0 to the sweep number (1, 2, ...) and the prediction is w0 - 1.5
+    on every test pair: the sweeps' predictions are -0.5, 0.5, ..., n_iter - 1.5. libfm clips
+    each to the training range [1, 4] before averaging; myfm averages its kept sweeps and then
+    clips the mean to 0.5..5."""
+    import jax.numpy as jnp
+
+    def step(state, key, gammas, **kwargs):
+        return state._replace(w0=state.w0 + 1)
+
+    def predict(w0, w, V, user, item, side, **kwargs):
+        return jnp.full(user.shape[0], w0 - 1.5, jnp.float32)
+    monkeypatch.setattr(G, "_compiled", lambda: (step, predict))
+    tr = ratings(np.array([0, 1, 1]), np.array([0, 0, 1]), np.array([1.0, 4.0, 2.5]), 2, 2)
+    n_iter = 9
+    fit = G.gibbs_fm(G.FMData.build(tr), [0, 1], [1, 0], rank=2, n_iter=n_iter, flavour=flavour)
+    sweeps = np.arange(1, n_iter + 1) - 1.5    # -0.5, 0.5, ..., 7.5
+    if flavour == "libfm":
+        expected = np.clip(sweeps, 1.0, 4.0).mean()                   # (1+1+1+1.5+2.5+3.5+4+4+4)/9
+    else:
+        expected = np.clip(sweeps[-5:].mean(), 0.5, 5.0)               # mean 5.5 of the last 5, clipped to 5
+    np.testing.assert_array_equal(fit.prediction, np.float32(expected))
+
+
+@pytest.mark.parametrize("flavour", ["libfm", "myfm"])
+def test_initial_state(flavour):
+    """w, V ~ N(0, init_stdev^2) from the init key; w0 = 0 (libFM) or drawn the same way (myfm);
+    alpha 1, mu 0, lambda LAMBDA_START; r the residual of that start."""
+    import jax
+    tr = ratings(np.array([0, 1, 1]), np.array([0, 0, 1]), np.array([1.0, 4.0, 2.5]), 2, 2)
+    data = G.FMData.build(tr)
+    key = jax.random.PRNGKey(3)
+    s = G.initial_state(key, data, G._device_arrays(data), rank=2, init_stdev=0.25, flavour=G.FLAVOURS[flavour])
+    k = jax.random.split(key, 3)
+    w0 = 0.0 if flavour == "libfm" else 0.25 * float(jax.random.normal(k[0]))
+    assert float(s.w0) == pytest.approx(w0, abs=0)
+    np.testing.assert_array_equal(s.w, 0.25 * jax.random.normal(k[1], (4,)))
+    np.testing.assert_array_equal(s.V, 0.25 * jax.random.normal(k[2], (4, 2)))
+    assert float(s.alpha) == 1.0 and not np.asarray(s.mu_w).any() and not np.asarray(s.mu_V).any()
+    assert np.all(np.asarray(s.lambda_w) == np.float32(G.LAMBDA_START))
+    X = np.array([[1, 0, 1, 0], [0, 1, 1, 0], [0, 1, 0, 1]], np.float64)   # rows sorted by user
+    expected = data.y - dense_prediction(float(s.w0), np.asarray(s.w, np.float64), np.asarray(s.V, np.float64), X)
+    np.testing.assert_allclose(np.asarray(s.r)[:3], expected, atol=1e-6)
+
+
+@pytest.mark.parametrize("flavour", ["libfm", "myfm"])
+def test_gamma_draws_use_the_real_counts_not_the_padded_rows(monkeypatch, flavour):
+    """alpha's shape is (alpha_0 + N)/2 with N the training ratings (1000 here), not the 1024
+    padded rows; lambda's is (alpha_0 + n_g + extra)/2 with n_g the features of group g."""
+    seen = {}
+    real = G.gamma_draws
+
+    def spy(seed, n_iter, n, group_sizes, rank, flavour):
+        seen.update(n=n, group_sizes=list(group_sizes), flavour=flavour)
+        return real(seed, n_iter, n, group_sizes, rank, flavour)
+    monkeypatch.setattr(G, "gamma_draws", spy)
+    rng = np.random.default_rng(2)
+    u, i, y = rng.integers(0, 60, 1000), rng.integers(0, 50, 1000), rng.integers(1, 11, 1000) / 2
+    data = G.FMData.build(ratings(u, i, y, 60, 50), groups=[60, 50])
+    assert len(data.y) == 1000 and G._padded(1000) == 1024
+    G.gibbs_fm(data, u[:5], i[:5], rank=2, n_iter=1, flavour=flavour)
+    assert seen == {"n": 1000, "group_sizes": [60, 50], "flavour": G.FLAVOURS[flavour]}
+    rng = np.random.default_rng([7, 1])
+    draws = G.gamma_draws(7, 2, 1000, [60, 50], 2, G.FLAVOURS[flavour])
+    extra = 1.0 if flavour == "libfm" else 0.0
+    np.testing.assert_array_equal(draws["g_alpha"], rng.gamma((1 + 1000) / 2, size=2).astype(np.float32))
+    np.testing.assert_array_equal(draws["g_lambda_w"],
+                                  rng.gamma((1 + np.array([60.0, 50.0]) + extra) / 2, size=(2, 2)).astype(np.float32))
+
+
+def test_fm_data_with_unsorted_rows_is_refused():
+    """The sampler's per-user sums assume rows sorted by user (indices_are_sorted); built by hand
+    with unsorted rows, FMData must fail rather than be mis-summed on a GPU."""
+    args = dict(item=np.array([0, 1], np.int32), y=np.array([3.0, 4.0], np.float32), n_users=2, n_items=2,
+                side=np.zeros((2, 0), np.float32), group=np.zeros(4, np.int32), n_groups=1)
+    G.FMData(user=np.array([0, 1], np.int32), **args)
+    with pytest.raises(G.FMInputError, match="sorted by user"):
+        G.FMData(user=np.array([1, 0], np.int32), **args)
 
 
 # ------------------------------------------------------------------ bad input, before compiling

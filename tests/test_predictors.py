@@ -228,6 +228,28 @@ def test_corrected_resampled_ttest_by_hand():
     d = np.array([0.01, 0.02, 0.015, 0.005, 0.01])
     t, p = corrected_resampled_ttest(d, 1 / 4)
     assert t == pytest.approx(3.1379, abs=1e-4) and p == pytest.approx(2 * stats.t.sf(3.1379, 4), rel=1e-3)
-    out = paired_test(pd.Series(d + 1.0), pd.Series(np.ones(5)))
+    out = paired_test(pd.Series(d + 1.0), pd.Series(np.ones(5)), n_folds=5)
     assert out["corrected_p"] == pytest.approx(p) and out["ttest_p"] < out["corrected_p"]
     assert corrected_resampled_ttest(np.zeros(5), 0.25) == (0.0, 1.0)
+
+
+def test_paired_test_at_partial_folds_uses_the_split_ratio():
+    """2 of 10 folds evaluated (the scale profile): n_test/n_train is 1/9, not 1/(J - 1) = 1.
+    d = (.01, .03): mean .02, var 2e-4; t = .02 / sqrt((1/2 + 1/9) 2e-4) = 1.8091 (J - 1 = 1 df);
+    with the wrong ratio 1 it would be .02 / sqrt(1.5 * 2e-4) = 1.1547."""
+    from scipy import stats
+
+    from vt2lib.rating.evaluation import paired_test
+    out = paired_test(pd.Series([1.01, 1.03]), pd.Series([1.0, 1.0]), n_folds=10)
+    assert out["corrected_t"] == pytest.approx(1.8091, abs=1e-4)
+    assert out["corrected_p"] == pytest.approx(2 * stats.t.sf(1.8091, 1), rel=1e-3)
+
+
+def test_paired_test_with_one_fold_is_no_test():
+    """One evaluated fold has no variance: every p is NaN with a reason, never p = 0."""
+    from vt2lib.rating.evaluation import corrected_resampled_ttest, paired_test
+    out = paired_test(pd.Series([0.9]), pd.Series([1.0]), n_folds=10)
+    assert out["mean_diff"] == pytest.approx(-0.1) and out["n_folds"] == 1
+    assert all(np.isnan(out[k]) for k in ("wilcoxon_p", "ttest_p", "corrected_t", "corrected_p"))
+    assert "at least 2" in out["note"]
+    assert all(np.isnan(v) for v in corrected_resampled_ttest([0.1], 1 / 9))

@@ -119,8 +119,8 @@ def _any_emb(name):  # content on trailer embeddings, or the FM with trailer sid
     return _pred(name) and ("emb" in name or "trailer" in name)
 
 
-VIDEO = {"keyframes", "keyframe_status", "features", "model/s10", "model/s10_leakfree", "model/s10_genre_unseen",
-         "embeddings/s10", "embeddings/s10_leakfree"}
+VIDEO = {"keyframes", "keyframe_status", "features", "model/s10", "model/s10_leakfree", "model/s10_genre_unseen0",
+         "model/s10_genre_unseen1", "embeddings/s10", "embeddings/s10_leakfree"}
 # field, new value, which artifacts must be computed (the rest reused), metrics that must change / stay
 STEPS = [
     ("heads", ["rating", "genre"], lambda n: n in {"model/s10", "embeddings/s10"} or _paper_emb(n),

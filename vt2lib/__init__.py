@@ -1,6 +1,6 @@
 """vt2lib: the helper library behind the VT2 reproduction notebooks, laid out as the pipeline.
 
-- bottom: config (profiles), io (atomic writes, validated loaders), store (every artifact one
+- bottom: config (profiles; profile_checks: the allowed values), io (atomic writes, validated loaders), store (every artifact one
   stage leaves for another, keyed by what produced it), paper (published numbers), results
   (figures, tables, recorded numbers), provenance
 - data/: download (ML20M files), youtube (availability, metadata, trailers), synthetic (+

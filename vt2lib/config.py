@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from vt2lib.profile_checks import ProfileError, profile_problems
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 # ML20M's 20 genre labels, in the order of the genre head's outputs.
@@ -98,7 +100,8 @@ class Profile:
     heads: tuple[str, ...] = ("rating", "genre", "trailer_id")   # the paper's model (its rating target leaks)
     leakfree_heads: tuple[str, ...] = ("genre", "trailer_id")    # the leak-free model: no rating head
     analysis_embeddings: str = "leakfree"  # embeddings notebooks 08 and 09 use: leakfree | paper
-    unseen_trailer_share: float = 0.2     # trailers held out of the genre diagnostic (AUC on unseen trailers)
+    unseen_trailer_share: float = 0.2     # trailers each genre-diagnostic network never sees (AUC on unseen trailers)
+    unseen_trailer_splits: int = 5        # disjoint held-out sets, one diagnostic network each; their AUC is pooled
     loss_weights: tuple[float, float, float] = (1.0, 1.0, 1.0)  # rating, genre, trailer_id
     learning_rate: float = 3e-4
     l2: float = 0.01                      # L2 on the dense layers (authors' code)
@@ -117,7 +120,8 @@ class Profile:
     fm_rank: int = 32
     fm_iters: int = 100
     fm_init_stdev: float = 0.1
-    fm_backend: str = "auto"              # myfm (CPU reference) | jax (vt2lib.rating.fm_gibbs) | auto (jax on a GPU, else myfm)
+    fm_backend: str = "auto"              # myfm (CPU reference) | jax (vt2lib.rating.fm_gibbs) | auto (jax on a GPU or for libfm, else myfm)
+    fm_flavour: str = "libfm"             # libfm (libFM's priors and prediction, the paper's; jax only) | myfm (myFM's)
     fusion_k_step: float = 0.05
     fusion_variant: str = "emb512_s10"    # content model of Figs 7-8 (every variant is swept too)
     fusion_val_share: float = 0.1         # inner validation share of each fold's training part (choosing k)
@@ -142,18 +146,8 @@ class Profile:
     pca_sequence_length: int = 20
 
     def __post_init__(self):
-        if self.synth_generator not in ("demo", "scale"):
-            raise ValueError(f"profile {self.name!r}: unknown synth_generator {self.synth_generator!r}; "
-                             "valid: demo, scale")
-        if self.n_folds < 2:
-            raise ValueError(f"profile {self.name!r}: n_folds must be >= 2, got {self.n_folds}")
-        if self.evaluate_folds is not None and not 1 <= self.evaluate_folds <= self.n_folds:
-            raise ValueError(f"profile {self.name!r}: evaluate_folds must be in 1..n_folds ({self.n_folds}) or None, "
-                             f"got {self.evaluate_folds}")
-        if self.train_workers < 1:
-            raise ValueError(f"profile {self.name!r}: train_workers must be >= 1, got {self.train_workers}")
-        if self.synth_n_videos < 0:
-            raise ValueError(f"profile {self.name!r}: synth_n_videos must be >= 0, got {self.synth_n_videos}")
+        for problem in profile_problems(self):
+            raise ProfileError(f"profile {self.name!r}: {problem}")
 
     # ---------------------------------------------------------------- derived paths
     @property
@@ -190,17 +184,32 @@ def model_name(seq_len: int, model: str = "paper") -> str:
     return f"s{seq_len}" + ("" if model == "paper" else f"_{model}")
 
 
+# 03's genre diagnostic: one genre-only network per held-out trailer split, named genre_unseen0, ...
+DIAGNOSTIC = "genre_unseen"
+
+
+def diagnostic_models(cfg: Profile) -> tuple[str, ...]:
+    """The diagnostic networks of a profile, one per disjoint set of unseen trailers."""
+    return tuple(f"{DIAGNOSTIC}{j}" for j in range(cfg.unseen_trailer_splits))
+
+
+def diagnostic_split(model: str) -> int | None:
+    """Which held-out split a diagnostic network leaves out (None: not a diagnostic)."""
+    rest = model.removeprefix(DIAGNOSTIC)
+    return int(rest) if rest != model and rest.isdigit() else None
+
+
 def model_heads(cfg: Profile, model: str) -> tuple[str, ...]:
-    """The heads an embedding model trains ("genre_unseen": 03's genre diagnostic)."""
+    """The heads an embedding model trains (genre_unseen<j>: 03's genre diagnostic, genre only)."""
     if model == "paper":
         return tuple(cfg.heads)
     if model == "leakfree":
         if "rating" in cfg.leakfree_heads:
             raise ValueError(f"leakfree_heads {cfg.leakfree_heads} must not contain the rating head")
         return tuple(cfg.leakfree_heads)
-    if model == "genre_unseen":
+    if diagnostic_split(model) is not None:
         return ("genre",)
-    raise ValueError(f"unknown embedding model {model!r}; valid: {', '.join(MODELS)}, genre_unseen")
+    raise ValueError(f"unknown embedding model {model!r}; valid: {', '.join(MODELS)}, {DIAGNOSTIC}<split>")
 
 
 def _coerce(name: str, current: Any, value: Any, source: str) -> Any:

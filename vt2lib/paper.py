@@ -41,11 +41,13 @@ def paper_settings() -> dict[str, dict]:
     return tomllib.loads((PAPER_DIR / "settings.toml").read_text())
 
 
-def side_by_side(reproduced: pd.DataFrame, published: pd.DataFrame, suffixes=("ours", "paper")) -> pd.DataFrame:
-    """Interleave columns of two tables with the same columns: col (ours), col (paper), ..."""
-    cols = [c for c in reproduced.columns if c in published.columns]
+def side_by_side(reproduced: pd.DataFrame, published: pd.DataFrame, suffixes=("ours", "paper"),
+                 pairs: dict[str, str] | None = None) -> pd.DataFrame:
+    """Interleave the columns of two tables: col (ours), col (paper), ... `pairs` maps a column of
+    ours to the published column it reproduces (default: the columns both tables have)."""
+    pairs = pairs or {c: c for c in reproduced.columns if c in published.columns}
     out = pd.DataFrame(index=reproduced.index.union(published.index, sort=False))
-    for c in cols:
-        out[f"{c} ({suffixes[0]})"] = reproduced[c]
-        out[f"{c} ({suffixes[1]})"] = published[c]
+    for ours, theirs in pairs.items():
+        out[f"{ours} ({suffixes[0]})"] = reproduced[ours]
+        out[f"{theirs} ({suffixes[1]})"] = published[theirs]
     return out

@@ -25,6 +25,10 @@ from vt2lib.config import PROJECT_ROOT, load_profile
 
 NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
 KERNEL_NAME = "vt2"
+# The kernel application's own log (a TCP-without-encryption warning at every start, "KeyboardInterrupt
+# caught in kernel" at every normal shutdown) is plumbing, not news: the run log keeps the notebooks'
+# output, their progress bars and Python warnings, which do not go through this logger.
+KERNEL_QUIET = ["--IPKernelApp.log_level=CRITICAL"]
 
 
 def numbered_notebooks(only: set[str] | None = None) -> list[Path]:
@@ -93,7 +97,8 @@ def run_notebooks(profile: str, only: set[str] | None = None, log=print) -> dict
                 # the kernel's prints and tqdm bars (with their ETA) reach this run's log
                 pm.execute_notebook(str(nb), str(out_dir / nb.name), parameters={"PROFILE": profile},
                                     kernel_name=KERNEL_NAME, cwd=str(NOTEBOOK_DIR), progress_bar=False,
-                                    stdout_file=sys.stdout, stderr_file=sys.stderr)
+                                    stdout_file=sys.stdout, stderr_file=sys.stderr,
+                                    extra_arguments=KERNEL_QUIET)
         except pm.PapermillExecutionError as e:
             raise SystemExit(f"FAILED: notebook {nb.name} (profile {cfg.name}), cell {e.exec_count}: "
                              f"{e.ename}: {e.evalue}\nexecuted copy: {out_dir / nb.name}")
@@ -141,8 +146,12 @@ def main(argv=None) -> None:
     ap.add_argument("--only", help="comma-separated notebook numbers, e.g. 01,03")
     args = ap.parse_args(argv)
     only = {s.strip().zfill(2) for s in args.only.split(",")} if args.only else None
-    timings = run_notebooks(args.profile, only)
-    cfg = load_profile(str(Path(args.profile).resolve()) if Path(args.profile).suffix else args.profile)
+    profile = str(Path(args.profile).resolve()) if Path(args.profile).suffix else args.profile
+    try:  # a bad profile is one line naming the field, before any notebook starts
+        cfg = load_profile(profile)
+    except (ValueError, OSError) as e:
+        raise SystemExit(f"vt2: {e}") from None
+    timings = run_notebooks(profile, only)
     from vt2lib.analysis.report import write_report
     from vt2lib.provenance import write_run_provenance
     write_run_provenance(cfg, timings)

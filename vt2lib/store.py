@@ -42,7 +42,7 @@ from typing import Callable, Iterator
 import numpy as np
 import pandas as pd
 
-from vt2lib.config import Profile, model_heads
+from vt2lib.config import Profile, diagnostic_split, model_heads
 from vt2lib.io import DataError, read_json, update_json, write_json_atomic, write_parquet_atomic
 
 MANIFEST = ".artifact.json"
@@ -96,7 +96,7 @@ def _keyframe_fields(cfg: Profile, param: str) -> dict:
 def _model_fields(cfg: Profile, param: str) -> dict:
     seq_len, model = _model_param(param)
     out = _pick(*TRAINING_FIELDS)(cfg, param) | {"heads": model_heads(cfg, model), "seq_len": seq_len}
-    if model == "genre_unseen":
+    if diagnostic_split(model) is not None:  # its split: the share held out, drawn from the seed
         out["unseen_trailer_share"] = cfg.unseen_trailer_share
     return out
 

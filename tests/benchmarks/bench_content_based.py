@@ -93,11 +93,11 @@ def main(argv):
     del sim
     import myfm
 
-    from vt2lib.rating.fm import one_hot
-    X = one_hot(train.user, train.item, train.n_users, train.n_items)
+    from vt2lib.rating.fm import myfm_design
+    X, X_rel = myfm_design(train.user, train.item, train.n_users, train.n_items)
     fm = myfm.MyFMRegressor(rank=32, random_seed=0)
     t0 = time.perf_counter()
-    fm.fit(X, train.rating.astype(np.float64), n_iter=3)
+    fm.fit(X, train.rating.astype(np.float64), X_rel=X_rel, n_iter=3)
     print(f"  myfm rank 32: {(time.perf_counter() - t0) / 3:.1f} s per Gibbs iteration "
           f"(100 iterations x 10 folds = {(time.perf_counter() - t0) / 3 * 1000 / 3600:.1f} h)")
 

@@ -3,6 +3,7 @@
     sweep = fusion_sweep(fm_preds, content_preds, ks)     # rmse/mae per (fold, k)
     bands = percentile_bands(sweep, "rmse")               # per k: mean, median, p0, p10, p90, p100
     fig = fusion_figure(bands, "RMSE")
+    honest = honest_k_fusion(cfg, data, fm_preds, method)   # k chosen on inner validation, per fold
 
 >>> k_grid(0.25).tolist()
 [0.0, 0.25, 0.5, 0.75, 1.0]
@@ -69,3 +70,26 @@ def fusion_figure(bands: pd.DataFrame, metric_label: str, title: str):
     ax.set(xlabel="k  (r = k * r_FM + (1 - k) * r_content)", ylabel=metric_label, title=title)
     ax.legend(fontsize=8)
     return fig
+
+
+def honest_k_fusion(cfg, data, fm: pd.DataFrame, method) -> pd.DataFrame:
+    """Fusion with k chosen without the test folds: each fold's training part is split again
+    (`fusion_val_share`), the FM and `method` are fitted on the inner part, k is chosen on the
+    inner validation part and then applied to the fold's test predictions (`fm`: 06's, and
+    `method`'s own from 05). Per fold: the chosen k, the FM alone and the fused RMSE."""
+    from vt2lib.rating import methods as M
+    from vt2lib.rating.evaluation import cache_key, fold_metrics, load_predictions
+
+    def inner(k):
+        return data.inner_split(k, cfg.fusion_val_share, cfg.seed)
+    inner_key = cache_key(cfg.seed, cfg.fusion_val_share)
+    M.run(cfg, data, M.fm(cfg), name="fm_inner", split=inner, split_key=inner_key)
+    M.run(cfg, data, method, name=f"{method.name}_inner", split=inner, split_key=inner_key)
+    inner_sweep = fusion_sweep(load_predictions(cfg, "fm_inner"), load_predictions(cfg, f"{method.name}_inner"),
+                               k_grid(cfg.fusion_k_step))
+    chosen_k = best_k_per_fold(inner_sweep)
+    test = aligned(fm, load_predictions(cfg, method.name))
+    test["prediction"] = fused(test, test.fold.map(chosen_k).to_numpy())
+    return pd.DataFrame({"k chosen on validation": chosen_k, "FM alone": fold_metrics(fm).rmse,
+                         "fused (honest k)": fold_metrics(test).rmse})
+

@@ -100,8 +100,9 @@ def write_report(cfg: Profile) -> Path:
               f"- device: {env.get('device', 'unknown')}, Python {env.get('python', '?')}, "
               f"Keras backend {prov.get('keras_backend', 'n/a')}",
               f"- backbone weights used: {prov.get('backbone_weights', 'n/a')}",
-              f"- full provenance (profile as resolved, package versions, input checksums): "
-              f"`{cfg.run_dir / 'provenance.json'}`", ""]
+              # relative to the report: a report is shared, and its reader's folders are not ours
+              "- full provenance (profile as resolved, package versions, input checksums): "
+              "`provenance.json`, beside this report", ""]
     lines += ["## Paper items", "", "| item | notebook | our file | number | ours | paper |", "|---|---|---|---|---|---|"]
     for item in ITEMS:
         files = sorted(p.name for name in item.files for p in cfg.figures_dir.glob(f"{name}.*")) \

@@ -1,20 +1,26 @@
 """Dataset cleaning of paper section 3.1: which movies keep a usable trailer, which ratings stay.
 
     result = clean_dataset(raw, cfg)
-    result.log       # one row per filter step: what it removed, what is left
-    result.table2    # paper Table 2 (ML20M / ML20M-YT original / filtered)
+    result.log       # one row per filter step: what it removed, what is left, or why it was skipped
+    result.table2    # paper Table 2 (the source as loaded / ML20M-YT original / filtered)
+    result.table2_paper_columns  # which published column each of ours stands beside
     result.trailers  # one row per mapped movie: status, metadata, drop_reason ("" = kept)
 
 >>> is_not_a_trailer("Movie X - Part 2 of 9"), is_not_a_trailer("Movie X Official Trailer #2")
 (True, False)
 
 Each movie gets the first reason that applies, in the paper's order; every step counts
-the movies, users and ratings it removes, so nothing disappears silently.
+the movies, users and ratings it removes, so nothing disappears silently. A step whose input
+is missing (no ML20M-YT mapping, no availability file, no metadata) is logged as skipped,
+with n/a counts, never as a step that removed nothing. The trailer filters run whenever a
+mapping is given, also without trailers (`trailer_source = "none"`): the paper's movie set
+for the rating-only analyses.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -49,7 +55,8 @@ class CleanResult:
     trailers: pd.DataFrame
     log: pd.DataFrame
     table2: pd.DataFrame
-    counts: dict[str, float]
+    counts: dict[str, float | None]
+    table2_paper_columns: dict[str, str]   # our Table 2 column -> the published column it reproduces
 
 
 # (reason code, description in the cleaning log), in the order they are applied.
@@ -62,6 +69,17 @@ MOVIE_STEPS = (
     ("too_long", "video longer than max_trailer_seconds"),
     ("not_a_trailer", "title is not a trailer (part N / full movie)"),
 )
+# the input each step reads, beyond the mapping
+STEP_INPUT = {"status_unknown": "availability", "unavailable": "availability", "no_metadata": "metadata",
+              "not_2d": "metadata", "too_long": "metadata", "not_a_trailer": "metadata"}
+
+
+def _missing_input(raw: RawData, code: str) -> str | None:
+    """What a movie step lacks to run ("ML20M-YT mapping", "availability file", ...), or None."""
+    if raw.mapping is None:
+        return "ML20M-YT mapping"
+    need = STEP_INPUT.get(code)
+    return f"{need} file" if need and getattr(raw, need) is None else None
 
 
 def trailer_table(raw: RawData, cfg: Profile) -> pd.DataFrame:
@@ -85,8 +103,9 @@ def trailer_table(raw: RawData, cfg: Profile) -> pd.DataFrame:
         reason[(reason == "") & np.asarray(mask, bool)] = code
 
     mark(t.youtube_id.isna(), "not_in_ml20m_yt")
-    mark(t.status_code.isna(), "status_unknown")
-    mark(t.status_code != 200, "unavailable")
+    if raw.availability is not None:
+        mark(t.status_code.isna(), "status_unknown")
+        mark(t.status_code != 200, "unavailable")
     if raw.metadata is not None:
         mark(t.duration_s.isna(), "no_metadata")
         mark(t.dimension.fillna("").str.lower() == "3d", "not_2d")
@@ -101,7 +120,12 @@ def _log_row(step, before: dict, after: dict) -> dict:
             "movies_removed": before["movies"] - after["movies"],
             "users_removed": before["users"] - after["users"],
             "ratings_removed": before["ratings"] - after["ratings"],
-            "movies_left": after["movies"], "users_left": after["users"], "ratings_left": after["ratings"]}
+            "movies_left": after["movies"], "users_left": after["users"], "ratings_left": after["ratings"],
+            "status": "ran"}
+
+
+def _skipped_row(step: str, missing: str) -> dict:
+    return {"step": step, "status": f"skipped: no {missing}"}  # its counts stay n/a (NaN), not 0
 
 
 def drop_movies(ratings: pd.DataFrame, movie_ids, log: list, step: str) -> pd.DataFrame:
@@ -120,13 +144,26 @@ def drop_sparse_users(ratings: pd.DataFrame, min_ratings: int, log: list) -> pd.
     return kept
 
 
+def source_label(cfg: Profile, raw: RawData) -> str:
+    """Table 2's name for the ratings as loaded: ML20M, the MovieLens folder's name, or synthetic."""
+    if cfg.ratings_source == "synthetic":
+        return f"synthetic ({cfg.synth_generator})"
+    folder = Path(raw.files["ratings"]).parent.name if "ratings" in raw.files else "MovieLens"
+    return "ML20M" if folder == "ml-20m" else folder
+
+
 def clean_dataset(raw: RawData, cfg: Profile) -> CleanResult:
     trailers = trailer_table(raw, cfg)
     ratings = raw.ratings
     original = rating_stats(ratings)
-    log = [_log_row("ML20M ratings as loaded", original, original)]
+    source = source_label(cfg, raw)
+    log = [_log_row(f"{source} ratings as loaded", original, original)]
     mapped_stats = None
-    for code, description in (MOVIE_STEPS if raw.mapping is not None else ()):
+    for code, description in MOVIE_STEPS:
+        missing = _missing_input(raw, code)
+        if missing:
+            log.append(_skipped_row(description, missing))
+            continue
         ids = trailers.movieId[trailers.drop_reason == code]
         ratings = drop_movies(ratings, ids, log, description)
         if code == "not_in_ml20m_yt":
@@ -135,10 +172,14 @@ def clean_dataset(raw: RawData, cfg: Profile) -> CleanResult:
     filtered = rating_stats(ratings)
     log = pd.DataFrame(log)
 
-    columns = {"ML20M": original}
+    columns = {source: original}
+    paper = {source: "ML20M"}
     if mapped_stats is not None:
         columns["ML20M-YT original"] = mapped_stats
-    columns["ML20M-YT filtered" if raw.mapping is not None else "filtered"] = filtered
+        paper["ML20M-YT original"] = "ML20M-YT original"
+    filtered_name = "ML20M-YT filtered" if raw.mapping is not None else "filtered"
+    columns[filtered_name] = filtered
+    paper[filtered_name] = "ML20M-YT filtered"
     table2 = pd.DataFrame(columns).rename(index={
         "movies": "No. of Movies", "users": "No. of Users", "ratings": "No. of Ratings",
         "mean": "Mean Rating", "median": "Median Rating"})
@@ -148,19 +189,20 @@ def clean_dataset(raw: RawData, cfg: Profile) -> CleanResult:
         "n_movies_ml20m": original["movies"], "n_users_ml20m": original["users"],
         "n_ratings_ml20m": original["ratings"],
         "n_movies_mapped": mapped_stats["movies"] if mapped_stats else original["movies"],
-        "n_trailers_mapped": int(len(raw.mapping)) if raw.mapping is not None else 0,
+        "n_trailers_mapped": int(len(raw.mapping)) if raw.mapping is not None else None,
         "n_trailers_unavailable": _count_unavailable(raw),
         "n_movies_filtered": filtered["movies"], "n_users_filtered": filtered["users"],
         "n_ratings_filtered": filtered["ratings"], "mean_rating_filtered": filtered["mean"],
         "median_rating_filtered": filtered["median"],
     }
-    return CleanResult(ratings.reset_index(drop=True), kept_movies, trailers, log, table2, counts)
+    return CleanResult(ratings.reset_index(drop=True), kept_movies, trailers, log, table2, counts, paper)
 
 
-def _count_unavailable(raw: RawData) -> int:
-    """Trailers of ML20M-YT (rows of the mapping) whose status is not 200 (paper: 6,511 of 25,623)."""
+def _count_unavailable(raw: RawData) -> int | None:
+    """Trailers of ML20M-YT (rows of the mapping) whose status is not 200 (paper: 6,511 of 25,623);
+    None (n/a) without a mapping or an availability file."""
     if raw.mapping is None or raw.availability is None:
-        return 0
+        return None
     status = raw.mapping.merge(raw.availability, left_on=["youtubeId", "movieId"],
                                right_on=["youtube_id", "movielens_id"], how="left").status_code
     return int((status != 200).sum())

@@ -5,7 +5,8 @@
 
 A partial download is kept as `<file>.part` and resumed with an HTTP Range request; the
 zip is tested before extraction and the extracted files are counted against the counts the
-datasets' READMEs state, so a corrupt or truncated download is never used.
+datasets' READMEs state, so a corrupt or truncated download is never used. Without a network
+the error names the file, where it was to come from, and where to put a copy by hand.
 """
 from __future__ import annotations
 
@@ -19,14 +20,21 @@ from pathlib import Path
 from vt2lib.io import DataError
 from vt2lib.progress import tqdm
 
-GROUPLENS_URL = "https://files.grouplens.org/datasets/movielens/"
+GROUPLENS_URL = os.environ.get("VT2_GROUPLENS_URL", "https://files.grouplens.org/datasets/movielens/")
 # From the ML20M README: 20,000,263 ratings, 27,278 movies, 138,493 users; ML20M-YT: 25,623 trailers.
 ML20M_COUNTS = {"ratings.csv": 20_000_263, "movies.csv": 27_278, "users": 138_493}
 ML20M_YT_COUNTS = {"ml-youtube.csv": 25_623}
 
 
-def download_file(url: str, dest: Path, chunk: int = 1 << 20, timeout: float = 60.0) -> Path:
-    """Download `url` to `dest`, resuming a previous `dest.part`; returns `dest`."""
+class DownloadError(DataError):
+    """A file could not be fetched; the message says from where and how to place it by hand."""
+
+
+def download_file(url: str, dest: Path, chunk: int = 1 << 20, timeout: float = 60.0, instead: str = "") -> Path:
+    """Download `url` to `dest`, resuming a previous `dest.part`; returns `dest`.
+
+    `instead`: what else the user can do (a profile field that points at a copy), for the
+    error raised when the server cannot be reached."""
     dest = Path(dest)
     if dest.is_file():
         return dest
@@ -40,7 +48,12 @@ def download_file(url: str, dest: Path, chunk: int = 1 << 20, timeout: float = 6
         if e.code == 416:  # range not satisfiable: the part file is already complete
             part.replace(dest)
             return dest
-        raise
+        raise DownloadError(f"could not fetch {dest.name} from {url}: HTTP {e.code} {e.reason}. "
+                            f"Place {dest.name} in {dest.parent} by hand{instead}.") from None
+    except (urllib.error.URLError, OSError) as e:  # no network, DNS, refused, timed out
+        reason = getattr(e, "reason", e)
+        raise DownloadError(f"could not fetch {dest.name} from {url} ({reason}): no network? "
+                            f"Place {dest.name} in {dest.parent} by hand{instead}.") from None
     with resp:
         resumed = resp.status == 206
         total = resp.headers.get("Content-Length")
@@ -102,7 +115,8 @@ def ensure_ml20m(data_dir: Path, base_url: str = GROUPLENS_URL, expected: dict |
     out = Path(data_dir) / "ml-20m"
     if (out / "ratings.csv").is_file() and (out / "movies.csv").is_file():
         return out
-    zip_path = download_file(base_url + "ml-20m.zip", Path(data_dir) / "ml-20m.zip")
+    zip_path = download_file(base_url + "ml-20m.zip", Path(data_dir) / "ml-20m.zip",
+                             instead=", or set movielens_dir to an existing ML20M folder")
     return _extract_verified(zip_path, out, expected or ML20M_COUNTS)
 
 
@@ -111,5 +125,6 @@ def ensure_ml20m_youtube(data_dir: Path, base_url: str = GROUPLENS_URL, expected
     out = Path(data_dir) / "ml-20m-youtube"
     if (out / "ml-youtube.csv").is_file():
         return out / "ml-youtube.csv"
-    zip_path = download_file(base_url + "ml-20m-youtube.zip", Path(data_dir) / "ml-20m-youtube.zip")
+    zip_path = download_file(base_url + "ml-20m-youtube.zip", Path(data_dir) / "ml-20m-youtube.zip",
+                             instead=", or set youtube_mapping to an existing ml-youtube.csv")
     return _extract_verified(zip_path, out, expected or ML20M_YT_COUNTS) / "ml-youtube.csv"

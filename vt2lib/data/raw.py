@@ -4,7 +4,9 @@
 
 Sources: the synthetic generator (smoke/demo), a MovieLens folder in ML20M format
 (`movielens_dir`, or ML20M downloaded from GroupLens when `download_ml20m`), YouTube
-status/metadata files, and oEmbed / yt-dlp for ids the files lack.
+status/metadata files, and oEmbed / yt-dlp for ids the files lack. With `trailer_source =
+"none"`, a given `youtube_mapping` (and status and metadata files) is still read, so that
+cleaning keeps the paper's movie set.
 """
 from __future__ import annotations
 
@@ -58,16 +60,15 @@ def load_raw_data(cfg: Profile) -> RawData:
         files.update(youtube_mapping=synth["youtube_mapping"], availability=synth["availability"],
                      metadata=synth["metadata"])
         videos = synth["trailers"]
-    elif cfg.trailer_source == "youtube":
+    elif cfg.trailer_source == "youtube" or cfg.youtube_mapping:
+        # without trailers too: a mapping (+ status, metadata) gives the paper's movie set (cleaning)
         files["youtube_mapping"] = Path(cfg.youtube_mapping) if cfg.youtube_mapping else (
             ensure_ml20m_youtube(cfg.data_path) if cfg.download_ml20m else cfg.data_path / "ml-youtube.csv")
         if cfg.availability_file:
             files["availability"] = Path(cfg.availability_file)
         if cfg.metadata_file:
             files["metadata"] = Path(cfg.metadata_file)
-        videos = trailer_dir(cfg)
-    elif cfg.trailer_source != "none":
-        raise ValueError(f"unknown trailer_source {cfg.trailer_source!r}; valid: synthetic, youtube, none")
+        videos = trailer_dir(cfg) if cfg.trailer_source == "youtube" else None
 
     if "youtube_mapping" in files:
         mapping = load_youtube_mapping(files["youtube_mapping"])

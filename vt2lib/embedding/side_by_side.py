@@ -12,7 +12,7 @@ leaves its store folder complete. The notebook's process then opens every folder
 `train_model`, which finds the training done, restores the best epoch and returns the same
 `TrainResult` as a serial run.
 
-    jobs = [(m, S) for m in MODELS for S in cfg.sequence_lengths] + [("genre_unseen", S0)]
+    jobs = [(m, S) for m in MODELS for S in cfg.sequence_lengths] + [(m, S0) for m in diagnostic_models(cfg)]
     trained = train_networks(cfg, data, jobs)       # {(model, S): TrainResult}
 
 Workers are spawned, not forked: JAX and TensorFlow must not be forked once initialised. Their
@@ -23,7 +23,7 @@ from __future__ import annotations
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
-from vt2lib.config import Profile, model_name
+from vt2lib.config import Profile, diagnostic_split, model_name
 from vt2lib.embedding.training import SequenceData, TrainResult, model_artifact, sequence_data_for, train_model
 from vt2lib.embedding.validation import unseen_trailer_inputs
 from vt2lib.progress import tqdm
@@ -32,8 +32,9 @@ from vt2lib.store import Store
 
 def training_inputs(cfg: Profile, data: SequenceData, model: str) -> tuple[SequenceData, tuple]:
     """What a network trains on: its sequences and their (train, validation) window indices."""
-    if model == "genre_unseen":
-        seen, split, _ = unseen_trailer_inputs(cfg, data)
+    part = diagnostic_split(model)
+    if part is not None:
+        seen, split, _ = unseen_trailer_inputs(cfg, data, part)
         return seen, split
     return data, data.split(cfg.val_share)
 
@@ -50,7 +51,7 @@ def train_networks(cfg: Profile, data: dict[int, SequenceData], jobs, progress: 
     todo = [(m, s) for m, s in jobs if not store.current(model_artifact(s, m))]
     if cfg.train_workers > 1 and len(todo) > 1:
         # longest first (S = 20, then S = 10, the diagnostic last): no worker is left with a long tail
-        todo.sort(key=lambda job: (-job[1], job[0] == "genre_unseen"))
+        todo.sort(key=lambda job: (-job[1], diagnostic_split(job[0]) is not None))
         spawn = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(min(cfg.train_workers, len(todo)), mp_context=spawn) as pool:
             running = {pool.submit(_train_in_worker, cfg, m, s, progress): (m, s) for m, s in todo}

@@ -198,26 +198,36 @@ def corrected_resampled_ttest(d, test_train_ratio: float) -> tuple[float, float]
 
     CV folds share most of their training data, so their differences are positively
     correlated and the plain paired t-test's variance var(d)/J is too small; the corrected
-    variance is (1/J + n_test/n_train) var(d), with J - 1 degrees of freedom.
+    variance is (1/J + n_test/n_train) var(d), with J - 1 degrees of freedom. Fewer than two
+    folds give no variance and so no test: (NaN, NaN).
     """
     from scipy import stats
     d = np.asarray(d, np.float64)
     J = len(d)
+    if J < 2:
+        return np.nan, np.nan
     var = d.var(ddof=1)
-    if J < 2 or var == 0:
+    if var == 0:
         return (0.0, 1.0) if not np.any(d) else (float(np.sign(d.mean()) * np.inf), 0.0)
     t = d.mean() / np.sqrt((1 / J + test_train_ratio) * var)
     return float(t), float(2 * stats.t.sf(abs(t), J - 1))
 
 
-def paired_test(a: pd.Series, b: pd.Series, test_train_ratio: float | None = None) -> dict[str, float]:
+def paired_test(a: pd.Series, b: pd.Series, n_folds: int) -> dict:
     """Paired comparison across folds: mean difference, Wilcoxon signed-rank and paired t-test p,
-    and the Nadeau-Bengio corrected resampled t-test (`test_train_ratio` defaults to k-fold's 1/(k-1))."""
+    and the Nadeau-Bengio corrected resampled t-test.
+
+    `n_folds`: how many folds the data was split into. Each fold trains on (n_folds - 1) parts
+    and tests on one, so n_test/n_train = 1/(n_folds - 1) however many of the folds were
+    evaluated (`evaluate_folds`: scale predicts 2 of 10, ratio 1/9). With fewer than two
+    evaluated folds there is no test: every p is NaN and `note` says why."""
     from scipy import stats
     d = (a - b).to_numpy()
-    out = {"mean_diff": float(d.mean()), "n_folds": int(len(d))}
+    out = {"mean_diff": float(d.mean()) if len(d) else np.nan, "n_folds": int(len(d))}
+    if len(d) < 2:
+        nan = {k: np.nan for k in ("wilcoxon_p", "ttest_p", "corrected_t", "corrected_p")}
+        return out | nan | {"note": f"{len(d)} evaluated fold(s): a paired test needs at least 2"}
     out["wilcoxon_p"] = float(stats.wilcoxon(a, b).pvalue) if np.any(d != 0) else 1.0
     out["ttest_p"] = float(stats.ttest_rel(a, b).pvalue) if np.std(d) > 0 else 1.0
-    ratio = test_train_ratio if test_train_ratio is not None else 1 / max(len(d) - 1, 1)
-    out["corrected_t"], out["corrected_p"] = corrected_resampled_ttest(d, ratio)
+    out["corrected_t"], out["corrected_p"] = corrected_resampled_ttest(d, 1 / (n_folds - 1))
     return out

@@ -1,13 +1,17 @@
-"""Bayesian factorization machine, equivalent to libFM's default MCMC, on two backends.
+"""Bayesian factorization machine (libFM's MCMC) in two flavours, on two backends.
 
-libFM: `-method mcmc -dim '1,1,32' -iter 100 -init_stdev 0.1` on one-hot user and item ids.
-`myfm` (the reference, single-threaded C++) and `jax` (vt2lib.rating.fm_gibbs: the same Gibbs
-sampler, parallel and exact, on the CPU or a GPU) have the same model and hyper-priors; the
-prediction is the posterior mean over the kept samples, clipped to the rating range as libFM does.
+The paper ran libFM: `-method mcmc -dim '1,1,32' -iter 100 -init_stdev 0.1` on one-hot user
+and item ids. The `jax` backend (vt2lib.rating.fm_gibbs: the Gibbs sampler, parallel and
+exact, on the CPU or a GPU) runs it in libFM's flavour (`libfm`: its hyper-priors, start and
+average of every sweep's clipped prediction; checked against libFM's own runs in
+tests/test_libfm_reference.py) or in myFM's (`myfm`); the `myfm` backend (the single-threaded
+C++ package, fast on a CPU) runs myFM's only and is that flavour's reference. Predictions
+are clipped to the rating range either way.
 
-    pred = fm_predict(train, test_u, test_i, rank=32, n_iter=100, init_stdev=0.1, seed=fold, backend="jax")
+    pred = fm_predict(train, test_u, test_i, rank=32, n_iter=100, init_stdev=0.1, seed=fold, backend="jax",
+                      flavour="libfm")
     fn, key = fm_method(cfg, side=None)                 # the CV predictor every notebook uses (+ cache key)
-    resolve_backend("auto")                             # "jax" where JAX sees a GPU, else "myfm"
+    resolve_backend("auto", "myfm")                     # "jax" where JAX sees a GPU, else "myfm"
 
 The features of a rating: [user one-hot | item one-hot | the item's side features]. myfm
 gets the item part as a relation block (one row per item, myFM's `RelationBlock`): the
@@ -84,12 +88,15 @@ def _jax_sees_gpu() -> bool:
     return answer.returncode == 0 and answer.stdout.strip().endswith("True")
 
 
-def resolve_backend(name: str) -> str:
-    """The backend that will run: `auto` is `jax` where JAX sees a GPU, else `myfm`."""
+def resolve_backend(name: str, flavour: str = "myfm") -> str:
+    """The backend that will run: `auto` is `jax` where JAX sees a GPU or the flavour is libfm
+    (only the JAX sampler has it), else `myfm`."""
     if name not in BACKENDS:
         raise ValueError(f"unknown fm_backend {name!r}; valid: {', '.join(BACKENDS)}")
+    if name == "myfm" and flavour != "myfm":
+        raise ValueError(f"the myfm backend runs the myfm flavour only, not {flavour!r}; use fm_backend jax or auto")
     if name == "auto":
-        return "jax" if _jax_sees_gpu() else "myfm"
+        return "jax" if flavour != "myfm" or _jax_sees_gpu() else "myfm"
     return name
 
 
@@ -110,16 +117,17 @@ class FMFit:
 
 def fm_fit(train: Ratings, test_u, test_i, rank: int = 32, n_iter: int = 100, init_stdev: float = 0.1,
            seed: int = 42, grouping: bool = False, item_side: sp.csr_matrix | None = None,
-           side_groups: list[int] | None = None, backend: str = "myfm") -> FMFit:
+           side_groups: list[int] | None = None, backend: str = "myfm", flavour: str = "myfm") -> FMFit:
     """Posterior-mean FM predictions and hyper-parameters; `grouping` gives users and items
     their own priors (libFM -meta), as does every side-feature block."""
     groups = prior_groups(train, grouping, item_side, side_groups)
-    backend = resolve_backend(backend)
+    backend = resolve_backend(backend, flavour)
     if backend == "jax":
         from vt2lib.jax_cache import use_jax_compilation_cache
         from vt2lib.rating.fm_gibbs import FMData, gibbs_fm
         use_jax_compilation_cache()
-        fit = gibbs_fm(FMData.build(train, item_side, groups), test_u, test_i, rank, n_iter, init_stdev, seed)
+        fit = gibbs_fm(FMData.build(train, item_side, groups), test_u, test_i, rank, n_iter, init_stdev, seed,
+                       flavour=flavour)
         return FMFit(fit.prediction, fit.hyper_means, backend)
     myfm = _import_myfm()
     X, X_rel = myfm_design(train.user, train.item, train.n_users, train.n_items, item_side)
@@ -145,16 +153,16 @@ def fm_method(cfg, side=None, backend: str | None = None):
     cannot drift apart. `side`: cold_start.SideFeatures or None (ids only).
     """
     from vt2lib.rating.evaluation import cache_key
-    backend = resolve_backend(backend or cfg.fm_backend)
+    backend = resolve_backend(backend or cfg.fm_backend, cfg.fm_flavour)
     matrix, groups = (None, None) if side is None else (side.matrix, side.groups)
 
     def fn(train, test_u, test_i, fold):
         return fm_predict(train, test_u, test_i, cfg.fm_rank, cfg.fm_iters, cfg.fm_init_stdev, seed=cfg.seed + fold,
-                          item_side=matrix, side_groups=groups, backend=backend)
+                          item_side=matrix, side_groups=groups, backend=backend, flavour=cfg.fm_flavour)
     side_digest = () if side is None else (side.matrix.toarray(), side.groups)
-    return fn, cache_key(cfg.fm_rank, cfg.fm_iters, cfg.fm_init_stdev, cfg.seed, backend, *side_digest)
+    return fn, cache_key(cfg.fm_rank, cfg.fm_iters, cfg.fm_init_stdev, cfg.seed, backend, cfg.fm_flavour, *side_digest)
 
 
-def fm_description(backend: str) -> str:
-    """Table 1's description of the collaborative row."""
-    return f"libFM (Bayesian FM, {resolve_backend(backend)})"
+def fm_description(cfg) -> str:
+    """Table 1's description of the collaborative row: which sampler ran it."""
+    return f"libFM (Bayesian FM, {cfg.fm_flavour} flavour, {resolve_backend(cfg.fm_backend, cfg.fm_flavour)})"

@@ -34,6 +34,11 @@ class FMData:
     group: np.ndarray       # (n_users + n_items + d,) int32 prior group of each feature
     n_groups: int
 
+    def __post_init__(self):
+        # the sampler's user sums pass indices_are_sorted=True: on a GPU unsorted rows would be mis-summed silently
+        if len(self.user) > 1 and np.any(np.diff(self.user) < 0):
+            raise FMInputError("FMData rows must be sorted by user; build it with FMData.build")
+
     @property
     def n_features(self) -> int:
         return self.n_users + self.n_items + self.side.shape[1]

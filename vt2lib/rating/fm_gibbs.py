@@ -1,26 +1,31 @@
 """libFM's MCMC factorization machine as an exact, parallel Gibbs sampler in JAX (CPU or GPU).
 
     data = FMData.build(train, item_side=S, groups=[n_users, n_items, 19])   # validated, before compiling
-    fit = gibbs_fm(data, test_u, test_i, rank=32, n_iter=100, init_stdev=0.1, seed=0)
-    fit.prediction      # posterior mean on the test pairs, clipped to 0.5..5
-    fit.hyper_means     # posterior means of alpha, lambda_w (G,), lambda_V (G, rank) over the kept sweeps
+    fit = gibbs_fm(data, test_u, test_i, rank=32, n_iter=100, init_stdev=0.1, seed=0, flavour="libfm")
+    fit.prediction      # posterior-mean predictions on the test pairs (see the flavours below)
+    fit.hyper_means     # means of alpha, lambda_w (G,), lambda_V (G, rank) over the averaged sweeps
 
 Model (libFM `-method mcmc`, myfm's `MyFMRegressor`): x = [one-hot user | one-hot item |
 item side features], y = w0 + sum_j w_j x_j + sum_{j<l} <v_j, v_l> x_j x_l + noise of
 precision alpha. Per prior group g: w_j ~ N(mu_w_g, 1/lambda_w_g), v_jf ~ N(mu_V_gf,
-1/lambda_V_gf); w0 ~ N(0, 1/reg_0). One group for all features unless `groups` splits them.
+1/lambda_V_gf); w0 ~ N(0, 1/reg_0). One group for all features unless `groups` splits them
+(libFM's -meta file).
 
-Priors, initial state, update order and burn-in are myfm's (tohtsky/myFM, FMTrainer.hpp),
-which differs from the libFM paper in two places, noted where they matter:
-- alpha ~ Gamma((alpha_0 + N)/2, rate (beta_0 + sum_i e_i^2)/2)
-- lambda_g ~ Gamma((alpha_0 + n_g)/2, rate (beta_0 + sum_j (theta_j - mu_g)^2)/2)
-  (libFM: shape (alpha_0 + n_g + 1)/2 and gamma_0 (mu_g - mu_0)^2 added to the rate)
+Both samplers share, in myFM's names (fm_state.py maps them to libFM's):
+- alpha ~ Gamma((alpha_0 + N)/2, rate (beta_0 + sum_i e_i^2)/2), N the training ratings
+- lambda_g ~ Gamma((alpha_0 + n_g + extra)/2, rate (beta_0 + sum_j (theta_j - mu_g)^2 + extra_rate)/2)
 - mu_g ~ N((gamma_0 mu_0 + sum_j theta_j) / (gamma_0 + n_g), 1 / ((gamma_0 + n_g) lambda_g))
-- alpha_0 = beta_0 = gamma_0 = 1, mu_0 = 0, reg_0 = 1; start: w0, w, V ~ N(0, init_stdev^2),
-  alpha = 1, mu = 0, lambda = 1e-5 (libFM starts w at 0)
+- alpha_0 = beta_0 = gamma_0 = 1, mu_0 = 0; start: w, V ~ N(0, init_stdev^2), mu = 0
 - one sweep: alpha, w0, lambda_w, mu_w, w (features in index order), lambda_V, mu_V, then for
-  each factor f the column V[:, f] in feature order; the residual is recomputed exactly at the end
-- kept samples: the last min(max(n_iter - 5, 5), n_iter) sweeps; prediction = their mean.
+  each factor f the column V[:, f] in feature order; the residual is recomputed exactly at the end.
+The flavour (fm_state.FLAVOURS) sets where they differ:
+- `libfm` (srendle/libfm, fm_learn_mcmc*.h): extra = 1 and extra_rate = gamma_0 (mu_g - mu_0)^2
+  (libFM calls that weight beta_0 and the rate gamma_0); a flat prior on w0 (reg_0 = 0) and
+  w0 = 0 at the start; the prediction is the mean over *all* sweeps, from the first, of each
+  sweep's prediction clipped to the training ratings' range.
+- `myfm` (tohtsky/myFM, FMTrainer.hpp): extra = extra_rate = 0; reg_0 = 1 and w0 ~ N(0,
+  init_stdev^2) at the start; the prediction is the unclipped mean of the kept sweeps, the last
+  min(max(n_iter - 5, 5), n_iter) (`clip` then clips that mean to 0.5..5).
 
 Why the parallel draw is exact: libFM and myfm draw one coordinate at a time, each from its
 conditional given all others. Two users never share a rating row, so a user's conditional
@@ -48,7 +53,8 @@ import numpy as np
 
 from vt2lib.rating.fm_data import FMData, FMInputError  # noqa: F401 - FMInputError: part of this module's interface
 from vt2lib.rating.fm_state import (  # noqa: F401 - the constants, State, Draws: this module's interface
-    ALPHA_0, BETA_0, GAMMA_0, LAMBDA_START, MU_0, REG_0, Draws, State, _hyper, _jax, draw_normals, gamma_draws)
+    ALPHA_0, BETA_0, FLAVOURS, GAMMA_0, LAMBDA_START, MU_0, Draws, Flavour, State, _hyper, _jax, draw_normals,
+    gamma_draws)
 from vt2lib.rating.predictors import RATING_MAX, RATING_MIN
 
 
@@ -70,8 +76,8 @@ def _predict(state_w0, w, V, user, item, side, n_users, n_items):
 
 
 def _sweep(s: State, d: Draws, user, item, y, mask, n_real, side, group, n_g,
-           n_users: int, n_items: int, G: int) -> State:
-    """One Gibbs sweep in myfm's order; users and items of a block are drawn at once (exact).
+           n_users: int, n_items: int, G: int, flavour: Flavour = FLAVOURS["myfm"]) -> State:
+    """One Gibbs sweep in libFM's (= myfm's) order; users and items of a block are drawn at once (exact).
 
     Rows with mask 0 are padding (so that folds of nearly equal size share one compiled
     program): their derivative h is 0, so they never enter a conditional, and r stays 0 there.
@@ -83,11 +89,11 @@ def _sweep(s: State, d: Draws, user, item, y, mask, n_real, side, group, n_g,
     r = s.r
 
     alpha = d.g_alpha / ((BETA_0 + jnp.sum(r * r)) / 2)
-    quad = alpha * n_real + REG_0
+    quad = alpha * n_real + flavour.reg_0
     w0 = alpha * (jnp.sum(r) + s.w0 * n_real) / quad + d.z_w0 / jnp.sqrt(quad)
     r = r - (w0 - s.w0) * mask
 
-    mu_w, lambda_w = _hyper(s.w, s.mu_w, group, n_g, d.g_lambda_w, d.z_mu_w, G)
+    mu_w, lambda_w = _hyper(s.w, s.mu_w, group, n_g, d.g_lambda_w, d.z_mu_w, G, flavour)
 
     def conditional(lam, lm, z, old, hh, hr):
         """A coordinate's draw from its sums over its rows of h^2 and h r (h: d prediction / d coordinate)."""
@@ -150,7 +156,7 @@ def _sweep(s: State, d: Draws, user, item, y, mask, n_real, side, group, n_g,
 
     w, r = blocks(s.w, lambda_w[group], (lambda_w * mu_w)[group], d.z_w, None, r)
 
-    mu_V, lambda_V = _hyper(s.V, s.mu_V, group, n_g, d.g_lambda_V, d.z_mu_V, G)
+    mu_V, lambda_V = _hyper(s.V, s.mu_V, group, n_g, d.g_lambda_V, d.z_mu_V, G, flavour)
 
     def factor(f, carry):
         V, r = carry
@@ -164,9 +170,9 @@ def _sweep(s: State, d: Draws, user, item, y, mask, n_real, side, group, n_g,
     return State(w0, w, V, alpha, mu_w, lambda_w, mu_V, lambda_V, r)
 
 
-def _step(state, key, gammas, user, item, y, mask, n_real, side, group, n_g, *, n_users, n_items, G):
+def _step(state, key, gammas, user, item, y, mask, n_real, side, group, n_g, *, n_users, n_items, G, flavour):
     draws = draw_normals(key, gammas, group.shape[0], state.V.shape[1])
-    return _sweep(state, draws, user, item, y, mask, n_real, side, group, n_g, n_users, n_items, G)
+    return _sweep(state, draws, user, item, y, mask, n_real, side, group, n_g, n_users, n_items, G, flavour)
 
 
 def _padded(n: int) -> int:
@@ -178,7 +184,7 @@ def _padded(n: int) -> int:
 @functools.cache
 def _compiled():
     jax, _ = _jax()
-    return (jax.jit(_step, static_argnames=("n_users", "n_items", "G"), donate_argnums=0),
+    return (jax.jit(_step, static_argnames=("n_users", "n_items", "G", "flavour"), donate_argnums=0),
             jax.jit(_predict, static_argnames=("n_users", "n_items")))
 
 
@@ -196,12 +202,14 @@ def _device_arrays(data: FMData) -> dict:
                 n_g=jnp.asarray(np.bincount(data.group, minlength=data.n_groups), jnp.float32))
 
 
-def initial_state(key, data: FMData, arrays: dict, rank: int, init_stdev: float) -> State:
-    """myfm's start: w0, w, V ~ N(0, init_stdev^2); alpha 1, mu 0, lambda 1e-5."""
+def initial_state(key, data: FMData, arrays: dict, rank: int, init_stdev: float,
+                  flavour: Flavour = FLAVOURS["myfm"]) -> State:
+    """The start: w, V ~ N(0, init_stdev^2); w0 the same (myfm) or 0 (libfm); alpha 1, mu 0,
+    lambda 1e-5 (libFM starts lambda at 0; both are drawn before they are first used)."""
     jax, jnp = _jax()
     k = jax.random.split(key, 3)
     F, G = data.n_features, data.n_groups
-    w0 = init_stdev * jax.random.normal(k[0])
+    w0 = 0.0 if flavour.w0_starts_at_zero else init_stdev * jax.random.normal(k[0])
     w = init_stdev * jax.random.normal(k[1], (F,))
     V = init_stdev * jax.random.normal(k[2], (F, rank))
     _, predict = _compiled()
@@ -214,23 +222,30 @@ def initial_state(key, data: FMData, arrays: dict, rank: int, init_stdev: float)
     return State(*(jnp.asarray(x, jnp.float32) for x in state))
 
 
-def kept_samples(n_iter: int) -> int:
-    """myfm's default number of kept (post burn-in) samples."""
-    return min(max(n_iter - 5, 5), n_iter)
+def averaged_sweeps(n_iter: int, flavour: Flavour) -> range:
+    """The sweeps whose predictions are averaged: all (libFM), or myfm's kept samples, the last
+    min(max(n_iter - 5, 5), n_iter)."""
+    return range(n_iter) if flavour.average_all_sweeps else range(n_iter - min(max(n_iter - 5, 5), n_iter), n_iter)
 
 
 @dataclass
 class GibbsFit:
-    prediction: np.ndarray            # (n_test,) float32 posterior mean, clipped
-    hyper_means: dict[str, np.ndarray]  # alpha, lambda_w, lambda_V averaged over the kept sweeps
+    prediction: np.ndarray            # (n_test,) float32 posterior mean
+    hyper_means: dict[str, np.ndarray]  # alpha, lambda_w, lambda_V averaged over the averaged sweeps
     device: str
 
 
 def gibbs_fm(data: FMData, test_u, test_i, rank: int = 32, n_iter: int = 100, init_stdev: float = 0.1,
-             seed: int = 42, clip: bool = True) -> GibbsFit:
-    """Run n_iter sweeps; average the test predictions (and hyper-parameters) of the kept ones."""
+             seed: int = 42, clip: bool = True, flavour: str = "myfm") -> GibbsFit:
+    """Run n_iter sweeps; average the test predictions (and hyper-parameters) of the flavour's sweeps.
+
+    libfm clips each sweep's prediction to the training ratings' range before averaging, as
+    libFM does; myfm averages unclipped predictions, and `clip` clips the mean to 0.5..5."""
     jax, jnp = _jax()
     test_u, test_i = np.asarray(test_u, np.int32), np.asarray(test_i, np.int32)
+    if flavour not in FLAVOURS:
+        raise FMInputError(f"unknown FM flavour {flavour!r}; valid: {', '.join(FLAVOURS)}")
+    flavour = FLAVOURS[flavour]
     if len(test_u) != len(test_i):
         raise FMInputError(f"{len(test_u)} test users for {len(test_i)} test items")
     if len(test_u) and (test_u.min() < 0 or test_u.max() >= data.n_users or
@@ -243,21 +258,24 @@ def gibbs_fm(data: FMData, test_u, test_i, rank: int = 32, n_iter: int = 100, in
     dims = dict(n_users=data.n_users, n_items=data.n_items)
     n_test = _padded(len(test_u))
     tu, ti = jnp.asarray(_pad(test_u, n_test, 0)), jnp.asarray(_pad(test_i, n_test, 0))
-    gammas = gamma_draws(seed, n_iter, len(data.y), np.bincount(data.group, minlength=data.n_groups), rank)
+    gammas = gamma_draws(seed, n_iter, len(data.y), np.bincount(data.group, minlength=data.n_groups), rank, flavour)
+    low, high = float(data.y.min()), float(data.y.max())  # libFM's min_target, max_target: the training range
 
     key, init_key = jax.random.split(jax.random.PRNGKey(seed))
-    state = initial_state(init_key, data, arrays, rank, init_stdev)
-    n_keep = kept_samples(n_iter)
+    state = initial_state(init_key, data, arrays, rank, init_stdev, flavour)
+    averaged = averaged_sweeps(n_iter, flavour)
     acc = jnp.zeros(n_test, jnp.float32)
     hyper = {"alpha": 0.0, "lambda_w": 0.0, "lambda_V": 0.0}
     for it in range(n_iter):
         key, sub = jax.random.split(key)
-        state = step(state, sub, {k: v[it] for k, v in gammas.items()}, **arrays, **dims, G=data.n_groups)
-        if it >= n_iter - n_keep:
-            acc = acc + predict(state.w0, state.w, state.V, tu, ti, arrays["side"], **dims)
+        state = step(state, sub, {k: v[it] for k, v in gammas.items()}, **arrays, **dims, G=data.n_groups,
+                     flavour=flavour)
+        if it in averaged:
+            pred = predict(state.w0, state.w, state.V, tu, ti, arrays["side"], **dims)
+            acc = acc + (jnp.clip(pred, low, high) if flavour.average_all_sweeps else pred)
             hyper = {k: v + getattr(state, k) for k, v in hyper.items()}
-    pred = np.asarray(acc / n_keep)[: len(test_u)]
+    pred = np.asarray(acc / len(averaged))[: len(test_u)]
     if clip:
         pred = np.clip(pred, RATING_MIN, RATING_MAX)
-    return GibbsFit(pred.astype(np.float32), {k: np.asarray(v) / n_keep for k, v in hyper.items()},
+    return GibbsFit(pred.astype(np.float32), {k: np.asarray(v) / len(averaged) for k, v in hyper.items()},
                     str(jax.devices()[0].platform))

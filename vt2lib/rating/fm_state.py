@@ -1,6 +1,5 @@
-"""The FM sampler's state, the random numbers of a sweep, and the prior groups' conditionals.
-
-Constants and conditionals are myfm's (see vt2lib.rating.fm_gibbs for the model).
+"""The FM sampler's state, the random numbers of a sweep, the prior groups' conditionals, and
+the two flavours of the sampler (libFM's and myFM's; vt2lib.rating.fm_gibbs has the model).
 
 >>> g = gamma_draws(seed=0, n_iter=3, n=100, group_sizes=[4, 5], rank=2)
 >>> {k: v.shape for k, v in g.items()}
@@ -8,14 +7,39 @@ Constants and conditionals are myfm's (see vt2lib.rating.fm_gibbs for the model)
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
 
+# Hyper-priors in myFM's names: alpha_0 (gamma shape), beta_0 (gamma rate), gamma_0 (weight of
+# mu's prior mean mu_0). libFM has the same values (all 1, mu_0 = 0) but calls the rate gamma_0
+# and the weight beta_0 (fm_learn_mcmc.h).
 ALPHA_0 = BETA_0 = GAMMA_0 = 1.0
 MU_0 = 0.0
-REG_0 = 1.0
 LAMBDA_START = 1e-5
+
+
+@dataclass(frozen=True)
+class Flavour:
+    """Where libFM's MCMC (srendle/libfm, fm_learn_mcmc*.h) and myFM's (tohtsky/myFM,
+    FMTrainer.hpp) differ; everything else (model, update order, alpha's and mu's
+    conditionals) is the same."""
+    name: str
+    reg_0: float              # precision of w0's N(0, 1/reg_0) prior: myFM 1; libFM 0 (flat, no -regular)
+    lambda_shape_extra: float  # lambda ~ Gamma((alpha_0 + n_g + extra)/2, ...): libFM 1, myFM 0
+    mu_in_lambda_rate: bool   # libFM adds gamma_0 (mu_g - mu_0)^2 (its beta_0) to lambda's rate (beta_0 + ...)
+    w0_starts_at_zero: bool   # libFM: w0 = 0; myFM: w0 ~ N(0, init_stdev^2) (w, V ~ N(0, init_stdev^2) in both)
+    average_all_sweeps: bool  # libFM: mean of every sweep's prediction, each clipped to the training targets'
+                              # range; myFM: mean of the kept (post burn-in) sweeps, unclipped
+
+
+FLAVOURS = {
+    "libfm": Flavour("libfm", reg_0=0.0, lambda_shape_extra=1.0, mu_in_lambda_rate=True, w0_starts_at_zero=True,
+                     average_all_sweeps=True),
+    "myfm": Flavour("myfm", reg_0=1.0, lambda_shape_extra=0.0, mu_in_lambda_rate=False, w0_starts_at_zero=False,
+                    average_all_sweeps=False),
+}
 
 
 class State(NamedTuple):
@@ -48,12 +72,14 @@ def _jax():
     return jax, jnp
 
 
-def gamma_draws(seed: int, n_iter: int, n: int, group_sizes, rank: int) -> dict[str, np.ndarray]:
-    """Standard gamma variates (rate 1) for every sweep, drawn once on the host.
+def gamma_draws(seed: int, n_iter: int, n: int, group_sizes, rank: int,
+                flavour: Flavour = FLAVOURS["myfm"]) -> dict[str, np.ndarray]:
+    """Standard gamma variates (rate 1) for every sweep, drawn once on the host; their shapes
+    are the conditionals' (n: training ratings, not padded rows; group_sizes: features per group).
 
     A handful per sweep; jax.random.gamma would add seconds of compile time per fit."""
     rng = np.random.default_rng([seed, 1])
-    shape_g = (ALPHA_0 + np.asarray(group_sizes, np.float64)) / 2
+    shape_g = (ALPHA_0 + np.asarray(group_sizes, np.float64) + flavour.lambda_shape_extra) / 2
     return {"g_alpha": rng.gamma((ALPHA_0 + n) / 2, size=n_iter).astype(np.float32),
             "g_lambda_w": rng.gamma(shape_g, size=(n_iter, len(shape_g))).astype(np.float32),
             "g_lambda_V": rng.gamma(shape_g[:, None], size=(n_iter, len(shape_g), rank)).astype(np.float32)}
@@ -70,11 +96,14 @@ def draw_normals(key, gammas: dict, n_features: int, rank: int) -> Draws:
                  jax.random.normal(k[4], (rank, n_features)))
 
 
-def _hyper(theta, mu, group, n_g, g_lambda, z_mu, G):
-    """lambda, then mu, of every group (theta: (F,) or (F, rank)); myfm's conditionals."""
+def _hyper(theta, mu, group, n_g, g_lambda, z_mu, G, flavour: Flavour):
+    """lambda (given the current mu), then mu, of every group (theta: (F,) or (F, rank))."""
     jax, jnp = _jax()
     seg = lambda x: jax.ops.segment_sum(x, group, G)  # noqa: E731
-    lam = g_lambda / ((BETA_0 + seg((theta - mu[group]) ** 2)) / 2)
+    rate = BETA_0 + seg((theta - mu[group]) ** 2)
+    if flavour.mu_in_lambda_rate:
+        rate = rate + GAMMA_0 * (mu - MU_0) ** 2
+    lam = g_lambda / (rate / 2)
     n_g = n_g.reshape((-1,) + (1,) * (theta.ndim - 1))
     quad = lam * (GAMMA_0 + n_g)
     lin = lam * (GAMMA_0 * MU_0 + seg(theta))

@@ -101,8 +101,8 @@ def metadata_methods(cfg: Profile) -> list[Method]:
 def fm(cfg: Profile, side=None, name: str = "fm") -> Method:
     """libFM's Bayesian FM on user and item ids (+ item side features, notebook 09)."""
     from vt2lib.rating.fm import fm_description, fm_method, resolve_backend
-    return Method(name, fm_description(cfg.fm_backend), COLLABORATIVE, build=lambda c, data: fm_method(c, side),
-                  parallel_folds=resolve_backend(cfg.fm_backend) == "myfm")  # JAX is threaded: never forked
+    return Method(name, fm_description(cfg), COLLABORATIVE, build=lambda c, data: fm_method(c, side),
+                  parallel_folds=resolve_backend(cfg.fm_backend, cfg.fm_flavour) == "myfm")  # JAX is threaded: never forked
 
 
 def table1_methods(cfg: Profile) -> list[Method]:
@@ -119,10 +119,20 @@ def get(cfg: Profile, name: str) -> Method:
     raise ValueError(f"unknown method {name!r}; valid: {', '.join(m.name for m in table1_methods(cfg))}")
 
 
+def model_variant(cfg: Profile, paper_name: str, model: str) -> Method:
+    """The content method `paper_name` (e.g. emb256_s10) from embedding model `model`; a
+    metadata method (no embedding model, no leak) is returned as it is."""
+    by_paper_name = dict(zip((m.name for m in content_methods(cfg)), content_methods(cfg, model)))
+    if paper_name in by_paper_name:
+        return by_paper_name[paper_name]
+    if paper_name in {m.name for m in metadata_methods(cfg)}:
+        return get(cfg, paper_name)
+    raise ValueError(f"{paper_name!r} is not a content variant; valid: {', '.join(by_paper_name)}, metadata")
+
+
 def analysis_method(cfg: Profile, paper_name: str) -> Method:
     """The content method `paper_name` (e.g. emb256_s10) from the model the analyses use."""
-    model = cfg.analysis_embeddings
-    by_paper_name = dict(zip((m.name for m in content_methods(cfg)), content_methods(cfg, model)))
-    if paper_name not in by_paper_name:
-        raise ValueError(f"{paper_name!r} is not an embedding variant; valid: {', '.join(by_paper_name)}")
-    return by_paper_name[paper_name]
+    if paper_name not in {m.name for m in content_methods(cfg)}:
+        raise ValueError(f"{paper_name!r} is not an embedding variant; valid: "
+                         f"{', '.join(m.name for m in content_methods(cfg))}")
+    return model_variant(cfg, paper_name, cfg.analysis_embeddings)

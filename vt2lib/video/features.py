@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from vt2lib.config import Profile
+from vt2lib.data.download import DownloadError
 from vt2lib.io import atomic_path, write_parquet_atomic
 from vt2lib.keras_backend import use_keras_backend
 from vt2lib.progress import tqdm
@@ -63,6 +64,17 @@ def calibrate_batchnorm(backbone, images: np.ndarray) -> None:
         bn.momentum = m
 
 
+def imagenet_weights_error(cfg: Profile, error: Exception) -> DownloadError:
+    """Keras could not fetch MobileNetV2's ImageNet weights: which file, from where, where to put it."""
+    import os
+    rows = cfg.image_size if cfg.image_size in (96, 128, 160, 192, 224) else 224  # Keras's choice of weights
+    name = f"mobilenet_v2_weights_tf_dim_ordering_tf_kernels_{float(cfg.backbone_alpha)}_{rows}_no_top.h5"
+    home = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "models"
+    return DownloadError(f"could not fetch MobileNetV2's ImageNet weights {name} from Keras's storage "
+                         f"({type(error).__name__}: {error}): no network? Place {name} in {home} by hand, "
+                         "or set backbone_weights to a local .h5 file.")
+
+
 def build_frame_encoder(cfg: Profile, weights: str | None = None, calibration_images: np.ndarray | None = None):
     """MobileNetV2 (no top) + global average pooling over uint8 RGB keyframes.
 
@@ -90,8 +102,10 @@ def build_frame_encoder(cfg: Profile, weights: str | None = None, calibration_im
         backbone = make(keras_weights)
         used = weights
     except Exception as e:  # noqa: BLE001 - offline download failures come in many types
-        if keras_weights != "imagenet" or not cfg.allow_random_backbone_fallback:
+        if keras_weights != "imagenet":
             raise
+        if not cfg.allow_random_backbone_fallback:
+            raise imagenet_weights_error(cfg, e) from None
         warnings.warn(f"ImageNet weights for MobileNetV2 could not be loaded ({e}); using a RANDOM-INIT "
                       "backbone. Embeddings will not carry ImageNet semantics.", stacklevel=2)
         backbone = make(None)

@@ -1,0 +1,89 @@
+"""What values each profile field may take: choices, ranges, and combinations, checked when a
+profile is made (vt2lib.config.Profile), so a bad value fails at load in one line naming the
+field, the value and what is allowed, before any notebook runs.
+
+>>> from vt2lib.config import load_profile
+>>> import dataclasses
+>>> dataclasses.replace(load_profile("demo"), fm_rank=-3)
+Traceback (most recent call last):
+vt2lib.profile_checks.ProfileError: profile 'demo': fm_rank = -3; allowed: integers >= 1
+"""
+from __future__ import annotations
+
+
+class ProfileError(ValueError):
+    """A profile field out of its range or choices; the message names field, value and what is allowed."""
+
+
+# Every field with a fixed set of values; fields not listed here or below take any value of their type.
+CHOICES: dict[str, tuple] = {
+    "ratings_source": ("synthetic", "movielens"),
+    "trailer_source": ("synthetic", "youtube", "none"),
+    "synth_generator": ("demo", "scale"),
+    "keyframe_rule": ("per_second", "every_nth"),
+    "resize_mode": ("stretch", "center_crop"),
+    "backbone_alpha": (0.35, 0.5, 0.75, 1.0, 1.3, 1.4),  # the widths Keras has ImageNet weights for
+    "keras_backend": ("tensorflow", "jax"),
+    "feature_backend": ("tensorflow", "jax"),
+    "fm_backend": ("auto", "myfm", "jax"),
+    "fm_flavour": ("libfm", "myfm"),
+    "similarity": ("cosine01", "cosine"),
+    "analysis_embeddings": ("leakfree", "paper"),
+}
+HEADS = ("rating", "genre", "trailer_id")
+# Numbers (or each number of a tuple) with a lower bound; None stays allowed where the default is None.
+AT_LEAST: dict[str, int] = {
+    **dict.fromkeys(("synth_n_movies", "synth_n_users", "synth_trailer_seconds", "synth_frame_size", "min_user_ratings",
+                     "keyframe_every_n", "image_size", "sequence_lengths", "sequence_shift", "n_workers",
+                     "feature_batch_size", "lstm_units", "embedding_sizes", "batch_size", "max_epochs", "patience",
+                     "train_workers", "unseen_trailer_splits", "evaluate_folds", "top_k", "fm_rank", "fm_iters",
+                     "cold_n_ratings", "side_pca_dim", "pca_sequence_length"), 1),
+    **dict.fromkeys(("seed", "fold_seed", "synth_n_videos"), 0),
+    **dict.fromkeys(("n_folds", "cv_folds_r2"), 2),
+    "image_size": 32,  # MobileNetV2's smallest input
+}
+_OPTIONAL = ("evaluate_folds", "top_k", "side_pca_dim")
+POSITIVE = ("synth_ratings_per_user", "max_trailer_seconds", "learning_rate", "fm_init_stdev")
+NON_NEGATIVE = ("l2", "loss_weights")
+OPEN_UNIT = ("unseen_trailer_share", "val_share", "fusion_val_share")  # shares: strictly between 0 and 1
+
+
+def _values(value) -> tuple:
+    return tuple(value) if isinstance(value, (tuple, list)) else (value,)
+
+
+def profile_problems(p) -> list[str]:
+    """What is wrong with a profile's values, one line per field (empty: valid)."""
+    problems = []
+
+    def check(name, ok, allowed):
+        value = getattr(p, name)
+        if value is not None and not all(ok(v) for v in _values(value)):
+            problems.append(f"{name} = {value!r}; allowed: {allowed}")
+    for name, choices in CHOICES.items():
+        check(name, lambda v, c=choices: v in c, "one of " + ", ".join(map(repr, choices)))
+    for name, low in AT_LEAST.items():
+        check(name, lambda v, low=low: v >= low, f"integers >= {low}" + (" or none" if name in _OPTIONAL else ""))
+    for name in POSITIVE:
+        check(name, lambda v: v > 0, "a number > 0")
+    for name in NON_NEGATIVE:
+        check(name, lambda v: v >= 0, "numbers >= 0")
+    for name in OPEN_UNIT:
+        check(name, lambda v: 0 < v < 1, "a share strictly between 0 and 1")
+    check("fusion_k_step", lambda v: 0 < v <= 1, "a step in (0, 1]")
+    check("popularity_percentile_filter", lambda v: 0 <= v < 100, "a percentile in [0, 100)")
+    check("heads", lambda v: v in HEADS, "some of " + ", ".join(HEADS))
+    check("leakfree_heads", lambda v: v in HEADS[1:], "some of " + ", ".join(HEADS[1:]) + " (no rating head)")
+    for name in ("sequence_lengths", "heads", "leakfree_heads"):
+        if not getattr(p, name):
+            problems.append(f"{name} is empty; allowed: at least one value")
+    if p.evaluate_folds is not None and p.evaluate_folds > p.n_folds:
+        problems.append(f"evaluate_folds = {p.evaluate_folds}; allowed: 1..n_folds ({p.n_folds}) or none")
+    if p.unseen_trailer_share * p.unseen_trailer_splits > 1:
+        problems.append(f"unseen_trailer_splits = {p.unseen_trailer_splits}; allowed: splits x unseen_trailer_share "
+                        f"({p.unseen_trailer_share}) <= 1, so that the held-out sets are disjoint")
+    if p.fm_backend == "myfm" and p.fm_flavour != "myfm":
+        problems.append(f"fm_flavour = {p.fm_flavour!r}; allowed with fm_backend 'myfm': 'myfm' (libfm runs on jax)")
+    if p.synth_trailer_seconds[0] > p.synth_trailer_seconds[-1]:
+        problems.append(f"synth_trailer_seconds = {p.synth_trailer_seconds!r}; allowed: (shortest, longest)")
+    return problems
