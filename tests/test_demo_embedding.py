@@ -11,16 +11,23 @@ from vt2lib.runner import main
 
 @pytest.mark.notebooks
 def test_demo_embedding_network_learns_genre_and_identity(tmp_path, monkeypatch):
-    """On the demo the trailers carry genre and identity signal: 01-03 must find it (issue: embedding).
+    """On the demo the trailers carry genre and identity signal: 01-03 must find it.
 
-    S = 10 only and at most 8 epochs, to keep the suite's time: 03 trains three models per S
-    (paper, leak-free, the unseen-trailer diagnostic)."""
+    S = 10 only and at most 8 epochs, to keep the suite's time: 03 trains the paper and the
+    leak-free model and the five genre diagnostics (one per held-out fifth of the trailers).
+
+    The bounds hold on other machines too. Spread measured with
+    tests/benchmarks/spread_genre_diagnostic.py (numbers in RESULTS.md, "Learned numbers the
+    tests bound") over 5 seeds x TF_ENABLE_ONEDNN_OPTS 0/1 (the features of 02) x 2 threads
+    (and 1 thread, where measured): genre AUC on unseen trailers, the mean over the five
+    splits, mean 0.629, sd 0.016 (10 runs at 2 threads; min 0.597); the bound 0.55 is 4.9 sd
+    under the mean and 5 sd above chance (0.5). Trailer-id top-5 on validation tails: ~0.8
+    against a bound of 5x chance (0.12)."""
     monkeypatch.setenv("VT2_OUTPUT_ROOT", str(tmp_path))
     profile = tmp_path / "demo_s10.toml"
     profile.write_text('base = "demo"\nsequence_lengths = [10]\npca_sequence_length = 10\nmax_epochs = 8\n')
     main([str(profile), "--only", "01,02,03"])
     m = load_metrics(load_profile(profile))
     assert m["val_id_top5_s10"] > 5 * m["val_id_chance_top5_s10"]
-    # genres are learnt, not only trailers memorised: AUC on trailers the diagnostic model never saw
-    # (measured 0.63 on the demo's JAX backend, 8 epochs; seen-trailer tails: 0.79-0.90)
-    assert m["genre_auc_unseen_trailers_s10"] > 0.6
+    # genres are learnt, not only trailers memorised: AUC on trailers the diagnostic networks never saw
+    assert m["genre_auc_unseen_trailers_s10"] > 0.55
