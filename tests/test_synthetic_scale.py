@@ -29,12 +29,12 @@ def test_the_scale_profile_is_ml20m_sized():
 
 
 @pytest.mark.parametrize("field, value, message", [
-    ("synth_generator", "huge", "unknown synth_generator"),
-    ("evaluate_folds", 11, "evaluate_folds must be in 1..n_folds"),
-    ("evaluate_folds", 0, "evaluate_folds must be in 1..n_folds"),
-    ("n_folds", 1, "n_folds must be >= 2"),
-    ("synth_n_videos", -1, "synth_n_videos must be >= 0"),
-    ("train_workers", 0, "train_workers must be >= 1"),
+    ("synth_generator", "huge", "synth_generator = 'huge'; allowed: one of 'demo', 'scale'"),
+    ("evaluate_folds", 11, r"evaluate_folds = 11; allowed: 1\.\.n_folds \(10\) or none"),
+    ("evaluate_folds", 0, "evaluate_folds = 0; allowed: integers >= 1 or none"),
+    ("n_folds", 1, "n_folds = 1; allowed: integers >= 2"),
+    ("synth_n_videos", -1, "synth_n_videos = -1; allowed: integers >= 0"),
+    ("train_workers", 0, "train_workers = 0; allowed: integers >= 1"),
 ])
 def test_profile_validation_names_the_field(field, value, message):
     with pytest.raises(ValueError, match=message):
