@@ -1,14 +1,10 @@
-"""Keyframe sampling, windows, extraction on real encoded files, bad videos, resume."""
-import multiprocessing as mp
-import time
-
+"""Keyframe sampling, windows, extraction on real encoded files (bad videos and resume: test_stream.py)."""
 import cv2
 import numpy as np
 import pandas as pd
 import pytest
 
-from vt2lib.config import load_profile
-from vt2lib.video.keyframes import extract_all, extract_keyframes, keyframe_indices, keyframe_path, sequence_starts
+from vt2lib.video.keyframes import extract_keyframes, keyframe_indices, sequence_starts
 
 
 def write_video(path, n_frames, fps, fourcc="mp4v", size=(64, 48)):
@@ -74,23 +70,6 @@ def test_center_crop_keeps_the_middle(tmp_path):
     assert crop.mean() > 240 and 60 < stretch.mean() < 120
 
 
-def test_bad_videos_become_status_rows(tmp_path):
-    cfg = load_profile("smoke")
-    d = tmp_path / "trailers"
-    d.mkdir()
-    write_video(d / "good_000001.mp4", 25 * 12, 25)
-    write_video(d / "short_00001.mp4", 25 * 3, 25)
-    (d / "empty_00001.mp4").write_bytes(b"")
-    (d / "garbage0001.mp4").write_bytes(np.random.default_rng(0).bytes(5000))
-    full = write_video(d / "trunc_00001.avi", 25 * 20, 25, "MJPG").read_bytes()
-    (d / "trunc_00001.avi").write_bytes(full[: len(full) // 3])
-    ids = ["good_000001", "short_00001", "empty_00001", "garbage0001", "trunc_00001", "missing0001"]
-    trailers = pd.DataFrame({"youtube_id": ids, "movieId": range(1, 7)})
-    status = extract_all(trailers, d, tmp_path / "kf", cfg, progress=False).set_index("youtube_id").status
-    assert status.to_dict() == {"good_000001": "ok", "short_00001": "too_short", "empty_00001": "empty_file",
-                                "garbage0001": "unreadable", "trunc_00001": "truncated", "missing0001": "missing_file"}
-
-
 def test_download_failures_feed_the_status_table():
     from vt2lib.video.keyframes import merge_download_failures
     status = pd.DataFrame({"youtube_id": ["a", "b", "c"], "movieId": [1, 2, 3],
@@ -102,33 +81,8 @@ def test_download_failures_feed_the_status_table():
     assert merge_download_failures(status, None) is status
 
 
-def _run_extraction(trailers, d, out, cfg):
-    extract_all(trailers, d, out, cfg, progress=False)
-
-
-def test_killed_run_resumes_to_identical_result(tmp_path):
-    import dataclasses
-    cfg = dataclasses.replace(load_profile("smoke"), n_workers=1)
-    d = tmp_path / "t"
-    d.mkdir()
-    ids = [f"vid{k:08d}" for k in range(12)]
-    for k, y in enumerate(ids):
-        write_video(d / f"{y}.mp4", 25 * (12 + k), 25, size=(128, 96))
-    trailers = pd.DataFrame({"youtube_id": ids, "movieId": range(len(ids))})
-    clean = extract_all(trailers, d, tmp_path / "clean", cfg, progress=False)
-
-    out = tmp_path / "killed"
-    p = mp.get_context("spawn").Process(target=_run_extraction, args=(trailers, d, out, cfg))
-    p.start()
-    deadline = time.time() + 60
-    while time.time() < deadline and len(list(out.glob("vid*.npy"))) < 2:
-        time.sleep(0.01)
-    p.kill()
-    p.join()
-    (out / ".vid00000011.fake.part.npy").write_bytes(b"half a file")  # what a kill mid-write leaves
-    resumed = extract_all(trailers, d, out, cfg, progress=False)
-    assert not list(out.glob(".*part*"))
-    pd.testing.assert_frame_equal(resumed[["youtube_id", "status", "n_keyframes"]],
-                                  clean[["youtube_id", "status", "n_keyframes"]])
-    for y in ids:
-        assert np.array_equal(np.load(keyframe_path(out, y)), np.load(keyframe_path(tmp_path / "clean", y)))
+def test_early_stop_decodes_only_what_it_returns(tmp_path):
+    path = write_video(tmp_path / "v.avi", 25 * 6, 25, "MJPG")
+    full, _ = extract_keyframes(path, size=32)
+    first, info = extract_keyframes(path, size=32, max_keyframes=2)
+    assert np.array_equal(first, full[:2]) and info.n_frames_decoded == 26

@@ -23,10 +23,10 @@ def cfg(smoke_cfg, tmp_path, monkeypatch):
 
 
 def _chain(cfg):
-    """clean -> keyframes -> keyframe_status -> evaluation_ratings -> folds, with toy tables."""
+    """clean -> features -> keyframe_status -> evaluation_ratings -> folds, with toy tables."""
     store = Store(cfg)
     store.save_tables("clean", {"ratings": pd.DataFrame({"rating": [4.0, 3.0]})})
-    with store.produce("keyframes") as art:
+    with store.produce("features") as art:
         (art.path / "a.npy").write_bytes(b"x")
     store.save_tables("keyframe_status", {"status": pd.DataFrame({"status": ["ok"]})})
     store.save_tables("evaluation_ratings", {"ratings": pd.DataFrame({"rating": [4.0]})})
@@ -37,19 +37,19 @@ def _chain(cfg):
 def test_changed_field_makes_its_artifact_and_those_after_it_stale(cfg):
     _chain(cfg)
     changed = Store(dataclasses.replace(cfg, keyframe_rule="every_nth"))
-    assert not changed.current("keyframes") and not changed.current("keyframe_status")
+    assert not changed.current("features") and not changed.current("keyframe_status")
     assert changed.current("clean")
     # an unused field (every_n under the per-second rule) changes nothing
-    assert Store(dataclasses.replace(cfg, keyframe_every_n=24)).current("keyframes")
+    assert Store(dataclasses.replace(cfg, keyframe_every_n=24)).current("features")
     with pytest.raises(DataError, match="stale.*02_keyframes"):
         changed.load_table("keyframe_status", "status")
 
 
 def test_same_content_stops_the_recomputation(cfg):
-    """New keyframes give a new status key; if the status table is the same, its readers stay valid."""
+    """New features give a new status key; if the status table is the same, its readers stay valid."""
     _chain(cfg)
     other = Store(dataclasses.replace(cfg, image_size=64))
-    with other.produce("keyframes") as art:
+    with other.produce("features") as art:
         (art.path / "a.npy").write_bytes(b"y")
     assert not other.current("keyframe_status")
     assert other.save_tables("keyframe_status", {"status": pd.DataFrame({"status": ["ok"]})}) == "computed"
@@ -58,6 +58,7 @@ def test_same_content_stops_the_recomputation(cfg):
 
 def test_unfinished_artifact_resumes_only_under_its_key(cfg):
     store = Store(cfg)
+    store.save_tables("clean", {"ratings": pd.DataFrame({"rating": [4.0, 3.0]})})
     with pytest.raises(KeyboardInterrupt):
         with store.produce("keyframes") as art:
             (art.path / "done.npy").write_bytes(b"1")
@@ -129,7 +130,7 @@ STEPS = [
      ["rmse_median_emb512_s10_leakfree"], ["rmse_median_fm", "n_keyframes_total"]),
     ("keyframe_rule", "every_nth", lambda n: n in VIDEO | {"evaluation_ratings"} or _any_emb(n),
      ["n_keyframes_total"], ["rmse_median_fm"]),
-    ("backbone_alpha", 0.5, lambda n: n in VIDEO - {"keyframes", "keyframe_status"} or _any_emb(n),
+    ("backbone_alpha", 0.5, lambda n: n in VIDEO - {"keyframes"} or _any_emb(n),
      ["rmse_median_emb512_s10_leakfree"], ["rmse_median_fm", "n_keyframes_total"]),
     ("fold_seed", 7, lambda n: n == "folds" or _pred(n),
      ["rmse_median_user_mean", "rmse_median_fm"], ["n_ratings_filtered"]),

@@ -84,6 +84,8 @@ class Profile:
     sequence_shift: int = 5               # keyframes between the starts of two sequences
     n_workers: int = 2                    # processes for keyframe extraction, synthetic videos and myfm folds
     download_format: str = "worst[height>=240]/worst"  # yt-dlp: smallest file that covers 224x224
+    keep_keyframes: str = "sample"        # raw keyframes 02 stores: sample (the strip's, the PCA groups') | all
+    keep_videos: bool = True              # false: 02 deletes each video once its features are stored
 
     # --- frozen MobileNetV2 backbone ---
     backbone_weights: str = "imagenet"    # imagenet | none (random init) | path to a .h5 file

@@ -16,6 +16,7 @@ vt2lib.io.DataError: ratings file ...ratings.csv: rating 4.2... at data row 2 is
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import tempfile
@@ -112,6 +113,29 @@ def write_parquet_atomic(df: pd.DataFrame, path) -> None:
 def write_csv_atomic(df: pd.DataFrame, path, **kwargs) -> None:
     with atomic_path(path) as tmp:
         df.to_csv(tmp, index=False, **kwargs)
+
+
+VIDEO_EXTENSIONS = (".mp4", ".avi", ".webm", ".mkv", ".mov", ".flv", ".3gp")  # trailer files, downloaded or generated
+
+
+def folder_bytes(folder) -> int:
+    """Bytes of the files under `folder` (what a stage leaves on disk)."""
+    return sum(p.stat().st_size for p in Path(folder).rglob("*") if p.is_file())
+
+
+def folder_digest(folder, skip: str = "") -> str:
+    """Digest of the names and contents of the files under `folder` (hidden files and `skip` left out)."""
+    h = hashlib.sha256()
+    for p in sorted(Path(folder).rglob("*")):
+        if p.is_file() and p.name != skip and not p.name.startswith("."):
+            h.update(p.relative_to(folder).as_posix().encode())
+            h.update(p.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def write_npy_atomic(path, array: np.ndarray) -> None:
+    with atomic_path(path) as tmp, open(tmp, "wb") as f:
+        np.save(f, array)
 
 
 def write_npz_atomic(path, **arrays) -> None:

@@ -22,6 +22,7 @@ CHOICES: dict[str, tuple] = {
     "synth_generator": ("demo", "scale"),
     "keyframe_rule": ("per_second", "every_nth"),
     "resize_mode": ("stretch", "center_crop"),
+    "keep_keyframes": ("sample", "all"),
     "backbone_alpha": (0.35, 0.5, 0.75, 1.0, 1.3, 1.4),  # the widths Keras has ImageNet weights for
     "keras_backend": ("tensorflow", "jax"),
     "feature_backend": ("tensorflow", "jax"),

@@ -86,13 +86,24 @@ def environment() -> dict:
             "keras_backend_env": os.environ.get("KERAS_BACKEND", "(unset: each profile's keras_backend)")}
 
 
+def bytes_per_notebook(artifacts: dict) -> dict[str, int]:
+    """Bytes on disk of the artifacts each notebook computed in this run (the artifact log)."""
+    out: dict[str, int] = {}
+    for entry in artifacts.values():
+        if entry.get("status") == "computed" and entry.get("bytes"):
+            out[entry["notebook"]] = out.get(entry["notebook"], 0) + int(entry["bytes"])
+    return out
+
+
 def write_run_provenance(cfg: Profile, timings: dict[str, dict]) -> dict:
-    """Commit, resolved profile, environment, per-notebook wall time and peak RSS, and the
-    artifacts (key, computed or reused) of the run."""
+    """Commit, resolved profile, environment, per-notebook wall time and peak RSS, the
+    artifacts (key, computed or reused, bytes) of the run and the bytes each notebook wrote."""
     from vt2lib.store import load_artifact_log
     prov = load_provenance(cfg)
     prov.pop("notebook_seconds", None)  # older runs: seconds only
+    artifacts = load_artifact_log(cfg)
     prov.update(git_commit=git_commit(), profile=cfg.as_dict(), environment=environment(),
-                notebooks={**prov.get("notebooks", {}), **timings}, artifacts=load_artifact_log(cfg))
+                notebooks={**prov.get("notebooks", {}), **timings}, artifacts=artifacts,
+                bytes_written=bytes_per_notebook(artifacts))
     write_json_atomic(_provenance_file(cfg), prov)
     return prov

@@ -12,6 +12,7 @@ trailers and ratings, so the folds and the rating-only predictions stay valid.
 >>> os.environ["VT2_OUTPUT_ROOT"] = tempfile.mkdtemp()
 >>> cfg = load_profile("smoke")
 >>> store = Store(cfg)
+>>> _ = store.save_tables("clean", {"movies": pd.DataFrame({"movieId": [1]})})   # what 02 reads
 >>> with store.produce("keyframes") as art:   # a folder filled piece by piece; resumes under one key
 ...     _ = (art.path / "trailer.npy").write_bytes(b"")
 >>> art.reused, store.current("keyframes")
@@ -43,7 +44,7 @@ import numpy as np
 import pandas as pd
 
 from vt2lib.config import Profile, diagnostic_split, model_heads
-from vt2lib.io import DataError, read_json, update_json, write_json_atomic, write_parquet_atomic
+from vt2lib.io import DataError, folder_bytes, folder_digest, read_json, update_json, write_json_atomic, write_parquet_atomic
 
 MANIFEST = ".artifact.json"
 
@@ -93,6 +94,16 @@ def _keyframe_fields(cfg: Profile, param: str) -> dict:
     return out
 
 
+def _feature_fields(cfg: Profile, param: str) -> dict:
+    return _keyframe_fields(cfg, param) | _pick("backbone_weights", "backbone_alpha", "mixed_precision", "seed",
+                                                "allow_random_backbone_fallback", "feature_backend")(cfg, param)
+
+
+def _kept_keyframe_fields(cfg: Profile, param: str) -> dict:
+    """Which trailers keep raw keyframes: drawn from the seed, matched by the PCA groups' titles."""
+    return _keyframe_fields(cfg, param) | _pick("keep_keyframes", "seed", "pca_groups", "pca_references")(cfg, param)
+
+
 def _model_fields(cfg: Profile, param: str) -> dict:
     seq_len, model = _model_param(param)
     out = _pick(*TRAINING_FIELDS)(cfg, param) | {"heads": model_heads(cfg, model), "seq_len": seq_len}
@@ -115,14 +126,13 @@ def _model_param(param: str) -> tuple[int, str]:
 SPECS: dict[str, Spec] = {
     "clean": Spec("data/clean", _pick("max_trailer_seconds", "min_user_ratings"), lambda c, p: ("raw",),
                   "01_clean_dataset", content=True),
-    "keyframes": Spec("cache/keyframes", _keyframe_fields, lambda c, p: ("raw",), "02_keyframes"),
-    "keyframe_status": Spec("data/keyframe_status", _pick("sequence_lengths"), lambda c, p: ("clean", "keyframes"),
+    # 02's one pass per trailer: features always, raw keyframes of a sample (or all: keep_keyframes)
+    "features": Spec("cache/features", _feature_fields, lambda c, p: ("raw", "clean"), "02_keyframes"),
+    "keyframes": Spec("cache/keyframes", _kept_keyframe_fields, lambda c, p: ("raw", "clean"), "02_keyframes"),
+    "keyframe_status": Spec("data/keyframe_status", _pick("sequence_lengths"), lambda c, p: ("clean", "features"),
                             "02_keyframes", content=True),
     "evaluation_ratings": Spec("data/evaluation_ratings", _pick("min_user_ratings", "keep_movies_without_trailer"),
                                lambda c, p: ("clean", "keyframe_status"), "02_keyframes", content=True),
-    "features": Spec("cache/features", _pick("backbone_weights", "backbone_alpha", "mixed_precision", "seed",
-                                             "allow_random_backbone_fallback", "feature_backend"),
-                     lambda c, p: ("keyframes", "keyframe_status"), "02_keyframes"),
     "model": Spec("models/{}", _model_fields, _model_inputs, "03_train_embedding"),
     "embeddings": Spec("embeddings/{}", lambda c, p: {}, lambda c, p: (f"model/{p}", "features"),
                        "04_extract_embeddings"),
@@ -208,6 +218,10 @@ class Store:
             return self._manifest(name)["content"]
         return self.key(name, self._manifest(name).get("extra", ""))
 
+    def holds(self, name: str, extra: str = "") -> bool:
+        """The folder holds work made under today's key, complete or not (a resumable stage)."""
+        return self._manifest(name).get("key") == self.key(name, extra)
+
     def current(self, name: str, extra: str | None = None) -> bool:
         """Complete and made under today's key; `extra` None: the extra it was made with (its
         inputs are checked, not a method's own settings, which only its maker knows)."""
@@ -243,9 +257,9 @@ class Store:
             write_json_atomic(folder / MANIFEST, {"key": key, "complete": False, "extra": extra})
         yield Artifact(folder, reused)
         if not reused:
-            content = _folder_digest(folder) if self._split(name)[0].content else None
+            content = folder_digest(folder, skip=MANIFEST) if self._split(name)[0].content else None
             write_json_atomic(folder / MANIFEST, {"key": key, "complete": True, "extra": extra, "content": content,
-                                                  "notebook": self.notebook})
+                                                  "notebook": self.notebook, "bytes": folder_bytes(folder)})
         # a model trained side by side was logged "computed" by its worker; the parent's reuse keeps that
         self._log(name, "reused" if reused else "computed", only_if_new=reused)
 
@@ -267,17 +281,9 @@ class Store:
     def _log(self, name: str, status: str, only_if_new: bool = False) -> None:
         if only_if_new and name in load_artifact_log(self.cfg):
             return
-        key = self._manifest(name).get("key") if name != "raw" else self.key("raw")
-        update_json(self.log_path(), name, {"key": key, "status": status, "notebook": self.notebook})
-
-
-def _folder_digest(folder: Path) -> str:
-    h = hashlib.sha256()
-    for p in sorted(folder.rglob("*")):
-        if p.is_file() and p.name != MANIFEST and not p.name.startswith("."):
-            h.update(p.relative_to(folder).as_posix().encode())
-            h.update(p.read_bytes())
-    return h.hexdigest()[:16]
+        m = self._manifest(name) if name != "raw" else {"key": self.key("raw")}
+        update_json(self.log_path(), name, {"key": m.get("key"), "status": status, "notebook": self.notebook,
+                                            "bytes": m.get("bytes")})
 
 
 def load_artifact_log(cfg: Profile) -> dict:

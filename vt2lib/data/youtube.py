@@ -18,7 +18,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from vt2lib.io import DataError, load_availability, read_csv_checked, write_csv_atomic
+from vt2lib.io import (VIDEO_EXTENSIONS, DataError, load_availability, read_csv_checked, write_csv_atomic,
+                       write_text_atomic)
 from vt2lib.progress import tqdm
 
 OEMBED_URL = "https://www.youtube.com/oembed"
@@ -143,18 +144,32 @@ def fetch_metadata_ytdlp(youtube_ids, out_csv: Path, ydl_opts: dict | None = Non
 
 
 # ------------------------------------------------------------------ trailer download
+def prune_archive(archive: Path, present: set[str]) -> int:
+    """Drop the ids without a file from yt-dlp's download archive ("youtube <id>" lines); returns how many."""
+    if not archive.is_file():
+        return 0
+    lines = archive.read_text().splitlines()
+    kept = [line for line in lines if line.split(" ")[-1] in present]
+    if len(kept) < len(lines):
+        write_text_atomic(archive, "".join(f"{line}\n" for line in kept))
+    return len(lines) - len(kept)
+
+
 def download_trailers(youtube_ids, out_dir: Path, fmt: str, max_retries: int = 3,
                       sleep_interval_s: float = 2.0, ydl_opts: dict | None = None,
                       url_template: str = "https://www.youtube.com/watch?v={}") -> pd.DataFrame:
     """Download trailers with yt-dlp; returns the failures table (youtube_id, reason).
 
     Resumable: yt-dlp's download archive (`out_dir/archive.txt`) lists finished ids and a
-    rerun skips them; yt-dlp writes `.part` files and renames on completion. `fmt` should
-    be the smallest format that still covers 224x224 (see Profile.download_format).
+    rerun skips them; yt-dlp writes `.part` files and renames on completion. An id whose
+    file is gone (02 with keep_videos = false deletes videos) leaves the archive first, so
+    it is downloaded again. `fmt` should be the smallest format that still covers 224x224
+    (see Profile.download_format).
     """
     import yt_dlp
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    prune_archive(out_dir / "archive.txt", {p.stem for p in out_dir.iterdir() if p.suffix in VIDEO_EXTENSIONS})
     opts = {
         "format": fmt, "outtmpl": str(out_dir / "%(id)s.%(ext)s"),
         "download_archive": str(out_dir / "archive.txt"), "retries": max_retries,

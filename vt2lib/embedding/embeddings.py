@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from vt2lib.config import Profile, model_name
+from vt2lib.data.titles import select_titles
 from vt2lib.embedding.training import SequenceData, load_trained_model
 from vt2lib.io import write_npz_atomic
 from vt2lib.store import Store
@@ -63,14 +64,6 @@ def embeddings_for(cfg: Profile, data: SequenceData, model: str = "paper") -> di
                          trailer_big=trailer_means(data.seq_trailer, seq["big"], len(t)),
                          trailer_small=trailer_means(data.seq_trailer, seq["small"], len(t)))
         return seq
-
-
-def select_titles(movies: pd.DataFrame, patterns) -> pd.DataFrame:
-    """Movies whose title matches any regex in `patterns` (case-insensitive), in title order."""
-    mask = np.zeros(len(movies), bool)
-    for p in patterns:
-        mask |= movies.title.str.contains(p, case=False, regex=True).to_numpy()
-    return movies[mask].sort_values("title")
 
 
 def pca_figure(seq_emb: np.ndarray, data: SequenceData, movies: pd.DataFrame, patterns, references,

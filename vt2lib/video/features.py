@@ -6,9 +6,12 @@ of every sequence in every epoch. A frozen layer is a fixed function, so we comp
 result is the same function as the end-to-end model (tests/test_model.py checks it).
 
     encoder, weights_used = build_frame_encoder(cfg)      # uint8 (H, W, 3) -> (1280,)
-    cache = compute_feature_cache(cfg, keyframe_dir, youtube_ids, cache_dir)
-    cache, weights_used = feature_cache(cfg, youtube_ids)  # the same in the store's `features` artifact
+    feats = predict_full_batches(encoder, keyframes, cfg.feature_batch_size)
+    cache = consolidate_features(per_trailer_dir, youtube_ids, cache_dir)   # one memory-mapped array
     cache = load_features(cfg)                              # a later notebook (DataError if stale)
+
+Notebook 02 computes the features while it decodes (vt2lib.video.stream): raw keyframes are
+not kept, except for a sample.
     cache.features   # (n_keyframes_total, 1280) float16, memory-mapped
     cache.index      # youtube_id, offset, n_keyframes
 """
@@ -25,9 +28,7 @@ from vt2lib.config import Profile
 from vt2lib.data.download import DownloadError
 from vt2lib.io import atomic_path, write_parquet_atomic
 from vt2lib.keras_backend import use_keras_backend
-from vt2lib.progress import tqdm
 from vt2lib.store import Store
-from vt2lib.video.keyframes import keyframe_dir, keyframe_path
 
 FEATURE_DTYPE = np.float16  # halves the cache; features are post-ReLU6 averages in [0, 6]
 
@@ -75,11 +76,11 @@ def imagenet_weights_error(cfg: Profile, error: Exception) -> DownloadError:
                          "or set backbone_weights to a local .h5 file.")
 
 
-def build_frame_encoder(cfg: Profile, weights: str | None = None, calibration_images: np.ndarray | None = None):
+def build_frame_encoder(cfg: Profile, weights: str | None = None, calibration_images=None):
     """MobileNetV2 (no top) + global average pooling over uint8 RGB keyframes.
 
     Returns (model, weights_used). A random-init backbone has its BatchNorm statistics
-    calibrated on `calibration_images` (see calibrate_batchnorm). Preprocessing (scale to [-1, 1]) is inside the model, so
+    calibrated on `calibration_images` (an array, or a function returning one; see calibrate_batchnorm). Preprocessing (scale to [-1, 1]) is inside the model, so
     the cached and the end-to-end paths share it. `imagenet` weights are downloaded and
     cached by Keras on first use; offline, profiles with allow_random_backbone_fallback fall
     back to random init with a visible warning, others fail.
@@ -111,6 +112,8 @@ def build_frame_encoder(cfg: Profile, weights: str | None = None, calibration_im
         backbone = make(None)
         used = "none (random init: imagenet download failed)"
     if used.startswith("none") and calibration_images is not None:
+        if callable(calibration_images):  # decoded only when needed (a random-init backbone)
+            calibration_images = calibration_images()
         calibrate_batchnorm(backbone, calibration_images)
         used += f", BatchNorm calibrated on {len(calibration_images)} keyframes"
     backbone.trainable = False
@@ -121,17 +124,6 @@ def build_frame_encoder(cfg: Profile, weights: str | None = None, calibration_im
     if cfg.mixed_precision:
         keras.mixed_precision.set_global_policy("float32")  # only the frozen backbone runs in float16
     return model, used
-
-
-def calibration_sample(keyframe_dir: Path, youtube_ids, n: int = 256) -> np.ndarray:
-    """Up to `n` keyframes spread evenly over all trailers (deterministic: sorted ids)."""
-    ids = sorted(youtube_ids)
-    per = max(1, n // max(1, len(ids)))
-    frames = []
-    for y in ids:
-        k = np.load(keyframe_path(keyframe_dir, y), mmap_mode="r")
-        frames.append(np.asarray(k[np.linspace(0, len(k) - 1, min(per, len(k))).astype(int)]))
-    return np.concatenate(frames)[:n]
 
 
 @dataclass
@@ -148,7 +140,7 @@ class FeatureCache:
         return self.features[row.offset: row.offset + row.n_keyframes]
 
 
-def _predict_full_batches(encoder, images: np.ndarray, batch_size: int) -> np.ndarray:
+def predict_full_batches(encoder, images: np.ndarray, batch_size: int) -> np.ndarray:
     """The encoder on zero-padded full batches (the padding rows are dropped): one input shape,
     so the backend compiles once. One predict_on_batch call per batch: predict() sets up a
     dataset and retraces on every call, which took 2.4x as long on the demo (2 CPU cores)."""
@@ -159,47 +151,18 @@ def _predict_full_batches(encoder, images: np.ndarray, batch_size: int) -> np.nd
     return np.concatenate(out)[: len(images) - pad]
 
 
-def _chunks(ids: list[str], counts: list[int], budget: int):
-    """Group trailers so each model call sees about `budget` keyframes (full batches)."""
-    group, total = [], 0
-    for y, c in zip(ids, counts):
-        group.append(y)
-        total += c
-        if total >= budget:
-            yield group
-            group, total = [], 0
-    if group:
-        yield group
+def consolidate_features(per_trailer: Path, youtube_ids, cache_dir: Path) -> FeatureCache:
+    """The per-trailer feature files of `youtube_ids` as one memory-mapped array and its index.
 
-
-def compute_feature_cache(cfg: Profile, keyframe_dir: Path, youtube_ids, cache_dir: Path,
-                          encoder=None, progress: bool = True) -> tuple[FeatureCache, str]:
-    """Per-trailer float16 features (resumable), consolidated into one memory-mapped array."""
-    cache_dir = Path(cache_dir)
-    per_trailer = cache_dir / "per_trailer"
-    per_trailer.mkdir(parents=True, exist_ok=True)
-    ids = sorted(set(youtube_ids))
-    todo = [y for y in ids if not (per_trailer / f"{y}.npy").is_file()]
-    used = "cached"
-    if todo:
-        if encoder is None:
-            encoder, used = build_frame_encoder(cfg, calibration_images=calibration_sample(keyframe_dir, ids))
-        counts = [int(np.load(keyframe_path(keyframe_dir, y), mmap_mode="r").shape[0]) for y in todo]
-        with tqdm(total=sum(counts), unit="keyframe", desc="MobileNetV2 features", disable=not progress) as bar:
-            for group in _chunks(todo, counts, 4 * cfg.feature_batch_size):
-                frames = [np.load(keyframe_path(keyframe_dir, y)) for y in group]
-                feats = _predict_full_batches(encoder, np.concatenate(frames), cfg.feature_batch_size)
-                for y, part in zip(group, np.split(feats, np.cumsum([len(f) for f in frames])[:-1])):
-                    with atomic_path(per_trailer / f"{y}.npy") as tmp, open(tmp, "wb") as f:
-                        np.save(f, part.astype(FEATURE_DTYPE))
-                bar.update(sum(len(f) for f in frames))
-    parts = [np.load(per_trailer / f"{y}.npy", mmap_mode="r") for y in ids]
+    A rerun that finds the same index keeps the consolidated file (GBs on ml20m)."""
+    cache_dir, ids = Path(cache_dir), sorted(set(youtube_ids))
+    parts = [np.load(Path(per_trailer) / f"{y}.npy", mmap_mode="r") for y in ids]
     counts = np.array([len(p) for p in parts], np.int64)
-    index = pd.DataFrame({"youtube_id": ids, "offset": np.concatenate([[0], np.cumsum(counts)[:-1]]),
+    index = pd.DataFrame({"youtube_id": ids, "offset": np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64),
                           "n_keyframes": counts})
     all_path, index_path = cache_dir / "features.npy", cache_dir / "features_index.parquet"
-    if not todo and all_path.is_file() and index_path.is_file() and pd.read_parquet(index_path).equals(index):
-        return load_feature_cache(cache_dir), used  # nothing new: keep the consolidated file (GBs on ml20m)
+    if all_path.is_file() and index_path.is_file() and pd.read_parquet(index_path).equals(index):
+        return load_feature_cache(cache_dir)
     with atomic_path(all_path) as tmp:
         out = np.lib.format.open_memmap(tmp, mode="w+", dtype=FEATURE_DTYPE,
                                         shape=(int(counts.sum()), parts[0].shape[1] if parts else 0))
@@ -208,19 +171,13 @@ def compute_feature_cache(cfg: Profile, keyframe_dir: Path, youtube_ids, cache_d
         out.flush()
         del out
     write_parquet_atomic(index, index_path)
-    return load_feature_cache(cache_dir), used
+    return load_feature_cache(cache_dir)
 
 
 def load_feature_cache(cache_dir: Path) -> FeatureCache:
     cache_dir = Path(cache_dir)
     return FeatureCache(np.load(cache_dir / "features.npy", mmap_mode="r"),
                         pd.read_parquet(cache_dir / "features_index.parquet"))
-
-
-def feature_cache(cfg: Profile, youtube_ids, progress: bool = True) -> tuple[FeatureCache, str]:
-    """compute_feature_cache on the `keyframes` artifact, into the `features` artifact."""
-    with Store(cfg).produce("features") as art:
-        return compute_feature_cache(cfg, keyframe_dir(cfg), youtube_ids, art.path, progress=progress)
 
 
 def load_features(cfg: Profile) -> FeatureCache:

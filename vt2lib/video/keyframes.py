@@ -1,8 +1,9 @@
 """Keyframe extraction (paper 2.3): one frame per second, resized to a square, stored per trailer.
 
     frames, info = extract_keyframes("x.mp4", size=224)                 # (K, 224, 224, 3) uint8 RGB
-    status = extract_all(trailers, trailer_dir, out_dir, cfg)           # resumable, parallel
-    status = extract_trailers(cfg, trailers)                            # the same through the store (notebook 02)
+    first, _ = extract_keyframes("x.mp4", size=224, max_keyframes=1)    # decodes one frame only
+
+Notebook 02 runs this inside vt2lib.video.stream (decode -> features in one pass per trailer).
 
 >>> keyframe_indices(n_frames=100, fps=29.97, rule="per_second").tolist()    # one frame per second
 [0, 30, 60, 90]
@@ -20,7 +21,6 @@ stay a known limitation and show up in the PCA figures as an off-cluster tail.
 """
 from __future__ import annotations
 
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,10 +29,8 @@ import numpy as np
 import pandas as pd
 
 from vt2lib.config import Profile
-from vt2lib.io import atomic_path
-from vt2lib.progress import tqdm
+from vt2lib.io import VIDEO_EXTENSIONS
 
-VIDEO_EXTENSIONS = (".mp4", ".avi", ".webm", ".mkv", ".mov")
 STATUS_COLUMNS = ("youtube_id", "movieId", "status", "reason", "fps", "n_frames_decoded", "n_keyframes")
 
 
@@ -77,8 +75,11 @@ class VideoInfo:
 
 
 def extract_keyframes(path, size: int = 224, resize_mode: str = "stretch", rule: str = "per_second",
-                      every_n: int = 25) -> tuple[np.ndarray, VideoInfo]:
-    """Decode `path` once and return its keyframes as (K, size, size, 3) uint8 RGB."""
+                      every_n: int = 25, max_keyframes: int | None = None) -> tuple[np.ndarray, VideoInfo]:
+    """Decode `path` once and return its keyframes as (K, size, size, 3) uint8 RGB.
+
+    `max_keyframes` stops decoding early (a calibration sample); the truncation check then
+    cannot run, and `n_frames_decoded` counts only the frames read."""
     path = Path(path)
     if not path.is_file():
         raise VideoError("missing_file", f"{path}: file does not exist")
@@ -105,6 +106,8 @@ def extract_keyframes(path, size: int = 224, resize_mode: str = "stretch", rule:
                 k += 1
                 target = step_target(k)
             i += 1
+            if max_keyframes is not None and k >= max_keyframes:
+                return np.stack(kept), VideoInfo(fps, i, reported)
     finally:
         cap.release()
     if i == 0:
@@ -137,56 +140,6 @@ def keyframe_path(out_dir: Path, youtube_id: str) -> Path:
     return Path(out_dir) / f"{youtube_id}.npy"
 
 
-def _extract_one(args) -> dict:
-    youtube_id, movie_id, video, out_dir, size, mode, rule, every_n, min_keyframes = args
-    row = {"youtube_id": youtube_id, "movieId": movie_id, "status": "ok", "reason": "", "fps": np.nan,
-           "n_frames_decoded": 0, "n_keyframes": 0}
-    out = keyframe_path(out_dir, youtube_id)
-    if out.is_file():  # finished earlier: files appear only by an atomic rename
-        row["n_keyframes"] = int(np.load(out, mmap_mode="r").shape[0])
-    else:
-        try:
-            if video is None:
-                raise VideoError("missing_file", f"no video file for {youtube_id}")
-            frames, info = extract_keyframes(video, size, mode, rule, every_n)
-        except VideoError as e:
-            row.update(status=e.status, reason=str(e))
-            return row
-        with atomic_path(out) as tmp:
-            with open(tmp, "wb") as f:
-                np.save(f, frames)
-        row.update(fps=info.fps, n_frames_decoded=info.n_frames_decoded, n_keyframes=len(frames))
-    if row["n_keyframes"] < min_keyframes:
-        row.update(status="too_short", reason=f"{row['n_keyframes']} keyframes < one sequence of {min_keyframes}")
-    return row
-
-
-def extract_all(trailers: pd.DataFrame, trailer_dir: Path, out_dir: Path, cfg: Profile,
-                progress: bool = True) -> pd.DataFrame:
-    """Extract keyframes of every trailer (columns youtube_id, movieId); returns the status table.
-
-    A rerun skips trailers whose keyframe file exists; half-written temp files of a killed
-    run are removed first. Failures never stop the run: they are rows with a status.
-    """
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for stale in out_dir.glob(".*.part*"):
-        stale.unlink()
-    unique = trailers.drop_duplicates("youtube_id")
-    jobs = [(y, int(m), find_video(trailer_dir, y), out_dir, cfg.image_size, cfg.resize_mode,
-             cfg.keyframe_rule, cfg.keyframe_every_n, min(cfg.sequence_lengths))
-            for y, m in zip(unique.youtube_id, unique.movieId)]
-    bar = dict(total=len(jobs), desc="keyframes", disable=not progress)
-    if cfg.n_workers > 1:
-        with ProcessPoolExecutor(cfg.n_workers) as pool:
-            rows = list(tqdm(pool.map(_extract_one, jobs, chunksize=4), **bar))
-    else:
-        rows = [_extract_one(j) for j in tqdm(jobs, **bar)]
-    status = pd.DataFrame(rows, columns=STATUS_COLUMNS)
-    # Movies sharing one YouTube id share its keyframes and status.
-    return trailers[["movieId", "youtube_id"]].merge(status.drop(columns="movieId"), on="youtube_id", how="left")
-
-
 def merge_download_failures(status: pd.DataFrame, failures: pd.DataFrame | None) -> pd.DataFrame:
     """Trailers missing because yt-dlp failed get status 'download_failed' and yt-dlp's reason."""
     if failures is None or failures.empty:
@@ -200,20 +153,8 @@ def merge_download_failures(status: pd.DataFrame, failures: pd.DataFrame | None)
 
 
 # ------------------------------------------------------------------ through the store (notebook 02)
-def extract_trailers(cfg: Profile, trailers: pd.DataFrame, failures: pd.DataFrame | None = None,
-                     progress: bool = True) -> pd.DataFrame:
-    """Keyframes of every trailer into the `keyframes` artifact (resumable under one key) and
-    the status table into `keyframe_status`; returns the status table."""
-    from vt2lib.store import Store, trailer_dir
-    store = Store(cfg)
-    with store.produce("keyframes") as art:
-        status = extract_all(trailers, trailer_dir(cfg), art.path, cfg, progress)
-    status = merge_download_failures(status, failures)
-    store.save_tables("keyframe_status", {"status": status})
-    return status
-
-
 def keyframe_dir(cfg: Profile) -> Path:
+    """The stored raw keyframes: the strip's and the PCA groups' trailers, or all (keep_keyframes)."""
     from vt2lib.store import Store
     return Store(cfg).require("keyframes")
 

@@ -1,0 +1,175 @@
+"""Notebook 02's one pass per trailer: decode -> features, with only a sample of raw keyframes.
+
+The feature model here is a stand-in (per-channel means): what is tested is the streaming,
+storing and resuming, not MobileNetV2 (tests/test_model.py)."""
+import dataclasses
+import multiprocessing as mp
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from test_keyframes import write_video
+from vt2lib.config import load_profile
+from vt2lib.data.youtube import prune_archive
+from vt2lib.store import Store
+from vt2lib.video.keyframes import extract_keyframes, keyframe_path
+from vt2lib.video.stream import DecodeJob, calibration_sample, kept_trailers, stream_trailers
+
+
+class ChannelMeans:
+    """A picklable feature model: each keyframe's mean per colour channel."""
+
+    def predict_on_batch(self, images):
+        return images.reshape(len(images), -1, 3).mean(1).astype(np.float32)
+
+
+@pytest.fixture
+def cfg():
+    return dataclasses.replace(load_profile("smoke"), n_workers=1, feature_batch_size=8)
+
+
+def _videos(folder, n, seconds=12):
+    folder.mkdir()
+    ids = [f"vid{k:08d}" for k in range(n)]
+    for k, y in enumerate(ids):
+        write_video(folder / f"{y}.mp4", 25 * (seconds + k), 25, size=(96, 64))
+    return ids
+
+
+def _jobs(cfg, folder, ids):
+    return [DecodeJob.of(cfg, y, k, folder) for k, y in enumerate(ids)]
+
+
+def _stream(cfg, folder, ids, out, keep=()):
+    return stream_trailers(_jobs(cfg, folder, ids), out / "features", out / "keyframes", set(keep), cfg,
+                           progress=False, encoder=ChannelMeans())
+
+
+def test_bad_videos_become_status_rows(tmp_path, cfg):
+    d = tmp_path / "trailers"
+    d.mkdir()
+    write_video(d / "good_000001.mp4", 25 * 12, 25)
+    write_video(d / "short_00001.mp4", 25 * 3, 25)
+    (d / "empty_00001.mp4").write_bytes(b"")
+    (d / "garbage0001.mp4").write_bytes(np.random.default_rng(0).bytes(5000))
+    full = write_video(d / "trunc_00001.avi", 25 * 20, 25, "MJPG").read_bytes()
+    (d / "trunc_00001.avi").write_bytes(full[: len(full) // 3])
+    ids = ["good_000001", "short_00001", "empty_00001", "garbage0001", "trunc_00001", "missing0001"]
+    status, _ = _stream(cfg, d, ids, tmp_path)
+    assert status.youtube_id.tolist() == ids and status.movieId.tolist() == list(range(6))
+    assert status.set_index("youtube_id").status.to_dict() == {
+        "good_000001": "ok", "short_00001": "too_short", "empty_00001": "empty_file", "garbage0001": "unreadable",
+        "trunc_00001": "truncated", "missing0001": "missing_file"}
+
+
+def test_stores_features_and_the_kept_sample_only(tmp_path, cfg):
+    ids = _videos(tmp_path / "t", 4)
+    status, used = _stream(cfg, tmp_path / "t", ids, tmp_path / "out", keep={ids[1]})
+    assert used == "given" and (status.status == "ok").all()
+    assert sorted(p.name for p in (tmp_path / "out" / "features").iterdir()) == [f"{y}.npy" for y in ids]
+    assert [p.name for p in (tmp_path / "out" / "keyframes").iterdir()] == [f"{ids[1]}.npy"]
+    for y, n in zip(ids, status.n_keyframes):
+        frames, _ = extract_keyframes(tmp_path / "t" / f"{y}.mp4", cfg.image_size)
+        feats = np.load(tmp_path / "out" / "features" / f"{y}.npy")
+        assert feats.dtype == np.float16 and len(feats) == n == len(frames)
+        assert np.array_equal(feats, ChannelMeans().predict_on_batch(frames).astype(np.float16))
+    assert np.array_equal(np.load(keyframe_path(tmp_path / "out" / "keyframes", ids[1])),
+                          extract_keyframes(tmp_path / "t" / f"{ids[1]}.mp4", cfg.image_size)[0])
+    assert (tmp_path / "t" / f"{ids[0]}.mp4").is_file()  # keep_videos: the default keeps them
+
+
+def test_a_new_sample_decodes_only_for_keyframes_and_keep_videos_false_deletes(tmp_path, cfg):
+    ids = _videos(tmp_path / "t", 3)
+    first, _ = _stream(cfg, tmp_path / "t", ids, tmp_path / "out")
+    before = {y: (tmp_path / "out" / "features" / f"{y}.npy").stat().st_mtime_ns for y in ids}
+    no_videos = dataclasses.replace(cfg, keep_videos=False)
+    again, _ = _stream(no_videos, tmp_path / "t", ids, tmp_path / "out", keep={ids[2]})
+    assert keyframe_path(tmp_path / "out" / "keyframes", ids[2]).is_file()
+    assert before == {y: (tmp_path / "out" / "features" / f"{y}.npy").stat().st_mtime_ns for y in ids}
+    assert [p.name for p in (tmp_path / "t").iterdir()] == [f"{y}.mp4" for y in ids[:2]]  # the decoded one went
+    pd.testing.assert_frame_equal(again[["youtube_id", "status", "n_keyframes"]],
+                                  first[["youtube_id", "status", "n_keyframes"]])
+    # its features stand without the video; a new sample that needs the video says it is missing
+    third, _ = _stream(no_videos, tmp_path / "t", ids, tmp_path / "out", keep={ids[2], ids[0]})
+    assert (third.status == "ok").all() and [p.name for p in (tmp_path / "t").iterdir()] == [f"{ids[1]}.mp4"]
+
+
+def _run_stream(cfg, folder, ids, out):
+    _stream(cfg, folder, ids, out, keep={ids[0], ids[5]})
+
+
+def test_killed_run_resumes_to_identical_features(tmp_path, cfg):
+    ids = _videos(tmp_path / "t", 12)
+    clean, _ = _stream(cfg, tmp_path / "t", ids, tmp_path / "clean", keep={ids[0], ids[5]})
+    out = tmp_path / "killed"
+    p = mp.get_context("spawn").Process(target=_run_stream, args=(cfg, tmp_path / "t", ids, out))
+    p.start()
+    deadline = time.time() + 60
+    while time.time() < deadline and len(list((out / "features").glob("vid*.npy"))) < 2:
+        time.sleep(0.01)
+    p.kill()
+    p.join()
+    assert len(list((out / "features").glob("vid*.npy"))) < len(ids), "the kill came too late to test a resume"
+    (out / "features" / ".vid00000011.fake.part.npy").write_bytes(b"half a file")  # what a kill mid-write leaves
+    resumed, _ = _stream(cfg, tmp_path / "t", ids, out, keep={ids[0], ids[5]})
+    assert not list(out.rglob(".*part*"))
+    pd.testing.assert_frame_equal(resumed[["youtube_id", "status", "n_keyframes"]],
+                                  clean[["youtube_id", "status", "n_keyframes"]])
+    for kind in ("features", "keyframes"):
+        names = sorted(p.name for p in (tmp_path / "clean" / kind).iterdir())
+        assert names == sorted(p.name for p in (out / kind).iterdir())
+        for name in names:
+            assert np.array_equal(np.load(out / kind / name), np.load(tmp_path / "clean" / kind / name))
+
+
+def test_parallel_decoding_gives_the_same_features(tmp_path, cfg):
+    ids = _videos(tmp_path / "t", 5)
+    one, _ = _stream(cfg, tmp_path / "t", ids, tmp_path / "one")
+    two, _ = _stream(dataclasses.replace(cfg, n_workers=2), tmp_path / "t", ids, tmp_path / "two")
+    pd.testing.assert_frame_equal(one, two)
+    for y in ids:
+        assert np.array_equal(np.load(tmp_path / "one" / "features" / f"{y}.npy"),
+                              np.load(tmp_path / "two" / "features" / f"{y}.npy"))
+
+
+def test_calibration_sample_spreads_over_the_trailers_that_decode(tmp_path, cfg):
+    ids = _videos(tmp_path / "t", 4, seconds=2)
+    (tmp_path / "t" / f"{ids[0]}.mp4").write_bytes(b"")  # a broken video is skipped
+    decoded = [extract_keyframes(tmp_path / "t" / f"{y}.mp4", cfg.image_size)[0] for y in ids[1:]]
+    jobs = _jobs(cfg, tmp_path / "t", ids)
+    assert np.array_equal(calibration_sample(jobs, n=2), np.stack([k[0] for k in decoded[:2]]))  # first frames
+    two_each = calibration_sample(jobs, n=8)  # 8 // 4 trailers: first and last keyframe of each
+    assert np.array_equal(two_each, np.stack([k[i] for k in decoded for i in (0, -1)]))
+
+
+def test_kept_sample_is_the_strip_and_the_pca_groups(cfg):
+    titles = [f"Film {k} (2000)" for k in range(40)] + ["Wand Academy (2001)", "Toy Town (1995)"]
+    trailers = pd.DataFrame({"movieId": range(42), "title": titles, "youtube_id": [f"y{k:09d}" for k in range(42)]})
+    keep = kept_trailers(cfg, trailers)
+    assert {"y000000040", "y000000041"} <= keep and len(keep) <= 8 + 2
+    assert kept_trailers(dataclasses.replace(cfg, keep_keyframes="all"), trailers) == set(trailers.youtube_id)
+
+
+def test_what_recomputes_the_features_and_the_kept_keyframes(cfg, tmp_path, monkeypatch):
+    monkeypatch.setenv("VT2_OUTPUT_ROOT", str(tmp_path))
+    store = Store(cfg)
+    store.save_tables("clean", {"movies": pd.DataFrame({"movieId": [1]})})
+    for name in ("features", "keyframes"):
+        with store.produce(name) as art:
+            (art.path / "a.npy").write_bytes(b"x")
+    changes = {"image_size": (64, True, True), "keyframe_rule": ("every_nth", True, True),
+               "backbone_alpha": (0.5, True, False), "feature_backend": ("jax", True, False),
+               "keep_keyframes": ("all", False, True), "keep_videos": (False, False, False)}
+    for field, (value, features, keyframes) in changes.items():
+        other = Store(dataclasses.replace(cfg, **{field: value}))
+        assert (not other.current("features"), not other.current("keyframes")) == (features, keyframes), field
+
+
+def test_pruned_archive_downloads_deleted_videos_again(tmp_path):
+    archive = tmp_path / "archive.txt"
+    archive.write_text("youtube aaa\nyoutube bbb\nyoutube ccc\n")
+    assert prune_archive(archive, {"aaa", "ccc"}) == 1
+    assert archive.read_text() == "youtube aaa\nyoutube ccc\n"
+    assert prune_archive(tmp_path / "none.txt", set()) == 0
