@@ -59,12 +59,12 @@ def test_validation_split_shares_no_keyframes():
 
 def test_genre_loss_is_masked_for_movies_without_genres(cfg):
     from vt2lib.embedding.model import build_models
-    from vt2lib.embedding.training import _batches
+    from vt2lib.embedding.epochs import sequence_batches
     data = _toy_data()
     assert data.genre_mask.tolist() == [1, 1, 0, 1, 1, 1]
     model, _ = build_models(dataclasses.replace(cfg, heads=("genre",), l2=0.0), 12, 10, data.n_trailers)
     idx = np.flatnonzero(data.seq_trailer == 2)  # the movie without genres
-    x, y, w = _batches(keras)(data, idx, ("genre",), 64)[0]
+    x, y, w = sequence_batches(keras)(data, idx, ("genre",), 64)[0]
     assert np.all(w["genre"] == 0)
     base = model.evaluate(x, y, sample_weight=w, verbose=0, return_dict=True)["loss"]
     y2 = {"genre": np.ones_like(y["genre"])}  # any label: it must not matter

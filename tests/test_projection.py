@@ -1,7 +1,10 @@
-"""The ml20m projection's arithmetic (tests/benchmarks/project_ml20m.py): networks side by side."""
+"""The ml20m projection's arithmetic (tests/benchmarks/project_ml20m.py): windows, towers, rates."""
+import dataclasses
+import json
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "benchmarks"))
@@ -10,20 +13,44 @@ import project_ml20m as P
 from vt2lib.config import load_profile
 
 
-@pytest.mark.parametrize(("works", "workers", "together", "seconds"), [
-    ([10, 10], 2, 2.0, 10),        # two at twice the rate: both in the time of one
-    ([10, 10], 2, 1.0, 20),        # no gain side by side: one after the other
-    ([20, 10, 10], 2, 2.0, 20),    # longest first; the third starts when the first short one ends
-    ([10, 10, 10], 3, 1.5, 20),    # three sharing 1.5x: 30 s of solo work at 1.5 per second
-    ([10], 5, 3.0, 10),            # alone, a network runs at the one-network rate
-])
-def test_side_by_side_seconds(works, workers, together, seconds):
-    assert P.side_by_side_seconds(works, workers, 1.0, together) == pytest.approx(seconds)
+def _seconds(cfg, stage):
+    return next(s for name, _, s, _ in P.stages(cfg, {}) if name.startswith(stage))
 
 
-def test_a_measured_side_by_side_rate_shortens_03(monkeypatch):
+def test_only_training_windows_are_counted():
     cfg = load_profile("ml20m")
-    training = lambda: next(s for name, _, s in P.stages(cfg, {}) if name == "03 training")
-    serial = training()
-    monkeypatch.setitem(P.RATES, "training_side_by_side", (3 * P.RATES["training"][0], "sequences/s", "test"))
-    assert serial / 3 < training() < serial
+    win = P.windows(cfg, np.array([60.0, 150.0, 12.0]))
+    # 60 keyframes: 11 windows at S=10, 1 validation window (15 %: floor 1.65), a gap of 1, 9 train
+    assert win[10]["all"] == 11 + 29 + 1 and win[10]["val"] == 1 + 4 + 0
+    assert win[10]["train"] == 9 + 24 + 1  # the 12 s trailer's one window trains (too short to validate)
+    full = P.windows(cfg, P.trailer_seconds())
+    assert 0.7 < full[10]["train"] / full[10]["all"] < 0.9 and full[20]["train"] < full[10]["train"]
+
+
+def test_towers_cost_their_measured_step_ratio(monkeypatch):
+    cfg = load_profile("ml20m")
+    assert cfg.train_towers
+    apart = _seconds(dataclasses.replace(cfg, train_towers=False), "03")
+    monkeypatch.setitem(P.RATES, "tower_step_ratio", (2.0, "x", "test"))
+    assert _seconds(cfg, "03") == pytest.approx(apart)  # two towers at twice the step time: no gain
+    monkeypatch.setitem(P.RATES, "tower_step_ratio", (1.0, "x", "test"))
+    assert _seconds(cfg, "03") < 0.7 * apart
+
+
+def test_rates_json_replaces_the_defaults_with_their_label(tmp_path, monkeypatch):
+    monkeypatch.setattr(P, "RATES", dict(P.RATES))
+    path = tmp_path / "rates.json"
+    path.write_text(json.dumps({"fm": {"value": 0.5, "unit": "s/sweep", "note": "rank 32",
+                                       "where": "measured: NVIDIA H200, bench_gpu_box.py"}}))
+    P.read_rates(path)
+    assert P.RATES["fm"] == (0.5, "s/sweep", "measured: NVIDIA H200, bench_gpu_box.py: rank 32")
+    cfg = load_profile("ml20m")
+    assert _seconds(cfg, "06") == pytest.approx(cfg.n_folds * cfg.fm_iters * 0.5)
+
+
+def test_02_streams_decoding_and_features(monkeypatch):
+    cfg = load_profile("ml20m")
+    monkeypatch.setitem(P.RATES, "features", (1e12, "keyframes/s", "test"))
+    decode_only = _seconds(cfg, "02")
+    monkeypatch.setitem(P.RATES, "features", (1.0, "keyframes/s", "test"))
+    assert _seconds(cfg, "02") > decode_only  # the slower of the two, not their sum

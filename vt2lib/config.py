@@ -69,6 +69,7 @@ class Profile:
     synth_frame_size: tuple[int, int] = (128, 96)  # (width, height) of the encoded videos
     synth_generator: str = "demo"         # demo (planted defects, every usable trailer a video) | scale (ML20M sizes)
     synth_n_videos: int = 300             # scale: movies that get a real video file (the rest have none)
+    synth_direct_features: bool = False   # scale: trailers without a video file get features generated directly
 
     # --- cleaning (paper 3.1) ---
     max_trailer_seconds: float = 600.0    # longer videos are not trailers
@@ -112,6 +113,8 @@ class Profile:
     patience: int = 2
     val_share: float = 0.15               # share of each trailer's sequences held out (its tail)
     train_workers: int = 1                # networks 03 trains side by side, one process each
+    train_towers: bool = False            # 03: paper + leak-free model of one S as towers of one model, one step
+    max_steps_per_epoch: int | None = None  # a rehearsal: training batches (and validation batches of that size) per epoch
 
     # --- rating prediction (paper 2.3.1, 3.3) ---
     n_folds: int = 10

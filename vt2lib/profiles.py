@@ -24,7 +24,9 @@ _ML20M = Profile(
     n_workers=16,  # the GPU box has 16 cores: keyframe decoding is the third-largest stage (RESULTS.md)
     keras_backend="jax",  # a GPU box gets jax[cuda12] from run_all.sh; TensorFlow's GPU build is not installed
     feature_backend="jax",
-    train_workers=5,  # 03's five networks at once: a batch-32 BiLSTM leaves most of a GPU idle (not yet measured)
+    # 03: the paper and leak-free network of one S as two towers of one model: a batch-32 step is bound by
+    # its latency on a GPU, so two towers cost about one (tests/test_towers.py: weights equal to training alone)
+    train_towers=True,
     unseen_trailer_splits=1,  # one genre diagnostic: 20% of ~13.5k trailers is a steady AUC already
 )
 
@@ -78,6 +80,7 @@ _SMOKE = dataclasses.replace(
     fusion_k_step=0.25,
     cv_folds_r2=3,
     unseen_trailer_splits=2,  # the pooled multi-split path, at the least cost
+    train_towers=True,  # as ml20m: the notebook tests run 03's tower path
 )
 
 
@@ -98,6 +101,12 @@ _SCALE = dataclasses.replace(
     synth_n_videos=300,
     synth_trailer_seconds=(25, 45),
     keep_movies_without_trailer=True,
+    # every other usable trailer gets features generated for its metadata length (~2.0M keyframes in
+    # all, as ML20M's 13.5k trailers of ~150 s): 03 and 04 run on ML20M's windows; 03 times a bounded
+    # number of steps per epoch (memory and step time at this size, not a trained network)
+    synth_direct_features=True,
+    max_steps_per_epoch=60,
+    train_towers=True,  # as ml20m
     max_epochs=4,
     n_folds=10,
     evaluate_folds=2,

@@ -64,7 +64,8 @@ def digest(*parts) -> str:
 
 # ------------------------------------------------------------------ what each artifact depends on
 TRAINING_FIELDS = ("loss_weights", "lstm_units", "embedding_sizes", "learning_rate", "l2", "batch_size",
-                   "max_epochs", "patience", "seed", "sequence_shift", "val_share", "keras_backend")
+                   "max_epochs", "patience", "seed", "sequence_shift", "val_share", "keras_backend",
+                   "max_steps_per_epoch")
 SOURCE_FIELDS = ("ratings_source", "movielens_dir", "download_ml20m", "youtube_mapping", "trailer_source",
                  "availability_file", "check_availability", "metadata_file", "data_dir")
 SYNTHETIC_FIELDS = ("seed", "synth_n_movies", "synth_n_users", "synth_ratings_per_user", "synth_trailer_seconds",
@@ -95,8 +96,9 @@ def _keyframe_fields(cfg: Profile, param: str) -> dict:
 
 
 def _feature_fields(cfg: Profile, param: str) -> dict:
-    return _keyframe_fields(cfg, param) | _pick("backbone_weights", "backbone_alpha", "mixed_precision", "seed",
-                                                "allow_random_backbone_fallback", "feature_backend")(cfg, param)
+    return _keyframe_fields(cfg, param) | _pick("synth_direct_features", "backbone_weights", "backbone_alpha",
+                                                "mixed_precision", "seed", "allow_random_backbone_fallback",
+                                                "feature_backend")(cfg, param)
 
 
 def _kept_keyframe_fields(cfg: Profile, param: str) -> dict:

@@ -1,6 +1,7 @@
 """The rates behind RESULTS.md's "ml20m on one GPU box" table, measured on the machine it runs on.
 
-    python3 tests/benchmarks/bench_gpu_box.py [features training training_side_by_side fm content]  # default: all
+    python3 tests/benchmarks/bench_gpu_box.py [features training training_towers fm content]
+    VT2_BENCH_STEPS=30 VT2_RATES_JSON=rates.json python3 tests/benchmarks/bench_gpu_box.py training_towers
 
 Each stage runs the ml20m profile's heavy step at its real sizes on synthetic inputs (no data
 files, no network) and prints one `RATE <stage> <value> <unit>` line:
@@ -8,31 +9,53 @@ files, no network) and prints one `RATE <stage> <value> <unit>` line:
   precision) on uint8 keyframes: keyframes/s;
 - training: the paper's embedding network (2x256 BiLSTM, 1280-d features, S = 10, batch 32, all
   three heads, 13,571 trailer ids) for 200 steps after a warm-up: sequences/s;
-- training_side_by_side: the same network in `train_workers` processes at once (notebook 03 on
-  ml20m): sequences/s of them all;
+- training_towers: the paper and the leak-free network as two towers of one model (notebook 03
+  on ml20m): sequences/s per tower and the step-time ratio of two towers to one network;
 - fm: the JAX Gibbs sampler at rank 32 on an ML20M-sized fold (15.1M train ratings): s/sweep;
+- fm_repeat: the sampler twice with one seed on a reference fold: largest difference and RMSEs;
 - content: Eq. 1 for every test pair of that fold with 256-d item vectors (numba, all cores): s/fold.
-On a GPU box it is run by device_scale.sh (< 4 minutes); on a CPU it measures the same steps.
+On a GPU box it is run by device_check.sh (< 4 minutes); on a CPU it measures the same steps.
 """
 from __future__ import annotations
 
 import dataclasses
+import os
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parents[2])]
+sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parents[1]),
+                str(Path(__file__).resolve().parents[2])]
 from bench_content_based import synthetic_fold  # noqa: E402
 
 from vt2lib.config import load_profile  # noqa: E402
 
 ML20M = dataclasses.replace(load_profile("ml20m"), backbone_weights="none", mixed_precision=True)
+STEPS = int(os.environ.get("VT2_BENCH_STEPS", 200))  # training steps timed (a CPU: fewer)
+
+
+def where() -> str:
+    """The machine a rate is measured on: its GPU, or its CPU and core count."""
+    import platform
+    import subprocess
+    try:
+        gpu = subprocess.run(["nvidia-smi", "--query-gpu=name", "--format=csv,noheader"], capture_output=True,
+                             text=True, timeout=10).stdout.strip().splitlines()
+    except OSError:
+        gpu = []
+    return gpu[0] if gpu else f"CPU {platform.processor() or platform.machine()}, {os.cpu_count()} cores"
 
 
 def rate(stage: str, value: float, unit: str, note: str = "") -> None:
+    """Print `RATE stage value unit note`; with VT2_RATES_JSON set, also add it to that JSON file
+    (project_ml20m.py --rates reads it)."""
     print(f"RATE {stage} {value:.4g} {unit}  {note}", flush=True)
+    if os.environ.get("VT2_RATES_JSON"):
+        from vt2lib.io import update_json
+        update_json(os.environ["VT2_RATES_JSON"], stage, {"value": value, "unit": unit, "note": note,
+                                                          "where": f"measured: {where()}, bench_gpu_box.py"})
 
 
 def features(n_batches: int = 20) -> None:
@@ -64,40 +87,38 @@ def _training_model_and_batches(steps: int, n_trailers: int, seq_len: int):
     return model, x, y
 
 
-def training(steps: int = 200, n_trailers: int = 13_571, seq_len: int = 10) -> None:
+def training(steps: int = STEPS, n_trailers: int = 13_571, seq_len: int = 10) -> float:
     model, x, y = _training_model_and_batches(steps, n_trailers, seq_len)
     t0 = time.perf_counter()
     model.fit(x, y, batch_size=32, epochs=1, verbose=0, shuffle=False)
-    rate("training", len(x) / (time.perf_counter() - t0), "sequences/s",
-         f"2x{ML20M.lstm_units} BiLSTM, S = {seq_len}, batch 32, {ML20M.keras_backend}")
+    one = len(x) / (time.perf_counter() - t0)
+    rate("training", one, "sequences/s", f"2x{ML20M.lstm_units} BiLSTM, S = {seq_len}, batch 32, {ML20M.keras_backend}")
+    return one
 
 
-def _training_worker(steps: int, n_trailers: int, seq_len: int, start, out) -> None:
-    """One of training_side_by_side's processes: compile, wait for the others, time its steps.
-    (build_models sets ML20M's backend: with train_workers > 1, no process takes 75% of the GPU.)"""
-    model, x, y = _training_model_and_batches(steps, n_trailers, seq_len)
-    start.wait()
+def training_towers(steps: int = STEPS, n_trailers: int = 13_571, seq_len: int = 10) -> None:
+    """The paper and the leak-free network as two towers of one model (notebook 03 with
+    train_towers): sequences/s per tower, and the step time of two towers over one network's."""
+    import keras
+
+    from vt2lib.embedding.towers import build_joint
+    from vt2lib.embedding.training import model_config
+    one = training(steps, n_trailers, seq_len)
+    _, x, y = _training_model_and_batches(2, n_trailers, seq_len)
+    cfgs = {m: model_config(ML20M, m) for m in ("paper", "leakfree")}
+    joint = build_joint(keras, cfgs, x.shape[-1], seq_len, n_trailers)
+    rng = np.random.default_rng(1)
+    n = 32 * steps
+    x = rng.standard_normal((n, seq_len, x.shape[-1])).astype(np.float32)
+    base = {"rating": rng.uniform(0.5, 5, (n, 1)).astype(np.float32), "genre": (rng.random((n, 20)) < 0.1).astype(
+        np.float32), "trailer_id": rng.integers(0, n_trailers, n)}
+    y = {f"{m}_{h}": base[h] for m, c in cfgs.items() for h in c.heads}
+    joint.fit(x[:64], {k: v[:64] for k, v in y.items()}, batch_size=32, epochs=1, verbose=0)  # compile
     t0 = time.perf_counter()
-    model.fit(x, y, batch_size=32, epochs=1, verbose=0, shuffle=False)
-    out.put((len(x), t0, time.perf_counter()))
-
-
-def training_side_by_side(steps: int = 200, n_trailers: int = 13_571, seq_len: int = 10) -> None:
-    """`ML20M.train_workers` networks at once, each in its own process (as notebook 03 trains
-    them, vt2lib.embedding.side_by_side): sequences/s of all of them together."""
-    import multiprocessing
-    k = ML20M.train_workers
-    spawn = multiprocessing.get_context("spawn")
-    start, out = spawn.Barrier(k), spawn.Queue()
-    procs = [spawn.Process(target=_training_worker, args=(steps, n_trailers, seq_len, start, out)) for _ in range(k)]
-    for p in procs:
-        p.start()
-    done = [out.get() for _ in procs]
-    for p in procs:
-        p.join()
-    seconds = max(end for _, _, end in done) - min(t0 for _, t0, _ in done)
-    rate("training_side_by_side", sum(n for n, _, _ in done) / seconds, "sequences/s",
-         f"{k} networks at once (one process each), 2x{ML20M.lstm_units} BiLSTM, S = {seq_len}, batch 32")
+    joint.fit(x, y, batch_size=32, epochs=1, verbose=0, shuffle=False)
+    two = n / (time.perf_counter() - t0)
+    rate("training_towers", two, "sequences/s", f"per tower, 2 towers (paper + leak-free) in one step, S = {seq_len}")
+    rate("tower_step_ratio", one / two, "x", "step time of 2 towers / 1 network")
 
 
 def fm(n_sweeps: int = 5) -> None:
@@ -105,6 +126,31 @@ def fm(n_sweeps: int = 5) -> None:
     train, test_u, test_i, _ = synthetic_fold(dim=1)
     first, per = jax_seconds_per_sweep(train, test_u, test_i, ML20M.fm_rank, n_sweeps)
     rate("fm", per, "s/sweep", f"rank {ML20M.fm_rank}, {len(train.user):,} train ratings, compile+1st {first:.1f} s")
+
+
+def fm_repeat() -> None:
+    """The JAX sampler (libfm flavour, rank 8, 100 sweeps) twice with one seed on fold 0 of the
+    planted reference set: the largest difference of the two runs and both RMSEs, beside libFM
+    1.4.4's own RMSEs there (tests/data/libfm_reference.json). Older XLA versions can mis-sum
+    deterministic scatter-adds over sorted, repeated indices (jax#27796): two equal but wrong
+    runs would pass a repeatability check, not this RMSE."""
+    import json
+
+    from fm_reference_data import reference_set
+
+    from vt2lib.rating.fm import fm_fit
+    from vt2lib.rating.predictors import Ratings
+    u, i, y, n_users, n_items, fold = reference_set("planted")
+    tr, te = fold != 0, fold == 0
+    train = Ratings(u[tr], i[tr], y[tr], n_users, n_items)
+    preds = [fm_fit(train, u[te], i[te], rank=8, n_iter=100, seed=0, backend="jax", flavour="libfm").prediction
+             for _ in range(2)]
+    rmse = [float(np.sqrt(np.mean((p - y[te]) ** 2))) for p in preds]
+    runs = json.loads((Path(__file__).resolve().parents[1] / "data" / "libfm_reference.json").read_text())["runs"]
+    libfm = [r["fold_rmse"][0] for r in runs if r["set"] == "planted" and r["rank"] == 8 and not r["grouped"]]
+    rate("fm_repeat", float(np.abs(preds[0] - preds[1]).max()), "max_abs_difference",
+         f"RMSE {rmse[0]:.4f} and {rmse[1]:.4f}; libFM 1.4.4 on this fold {min(libfm):.4f}-{max(libfm):.4f} "
+         f"({len(libfm)} chains)")
 
 
 def content() -> None:
@@ -117,10 +163,10 @@ def content() -> None:
     rate("content", time.perf_counter() - t0, "s/fold", f"{len(test_u):,} test pairs, {vectors.shape[1]}-d vectors")
 
 
-STAGES = {"features": features, "training": training, "training_side_by_side": training_side_by_side, "fm": fm,
-          "content": content}
+STAGES = {"features": features, "training": training, "training_towers": training_towers, "fm": fm,
+          "fm_repeat": fm_repeat, "content": content}
 
-if __name__ == "__main__":  # (the guard matters: training_side_by_side spawns processes that import this)
+if __name__ == "__main__":
     for name in sys.argv[1:] or list(STAGES):
         t = time.perf_counter()
         STAGES[name]()

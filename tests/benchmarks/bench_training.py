@@ -25,8 +25,9 @@ def main():
     args = ap.parse_args()
     import keras
 
+    from vt2lib.embedding.epochs import sequence_batches
     from vt2lib.embedding.model import build_models
-    from vt2lib.embedding.training import _batches, sequence_data_for
+    from vt2lib.embedding.training import sequence_data_for
     from vt2lib.video.features import build_frame_encoder
 
     demo = load_profile("demo")
@@ -35,7 +36,7 @@ def main():
     data = sequence_data_for(demo, S)
     idx = np.arange(min(args.sequences, len(data.seq_offset)))
     n_trailers = data.n_trailers
-    Batches = _batches(keras)
+    Batches = sequence_batches(keras)
 
     # Cached path: features of the paper's backbone would be 1280-d like ours.
     model, backbone = build_models(paper, data.features.shape[1], S, n_trailers)

@@ -69,6 +69,10 @@ def differences(cfg: Profile, prov: dict | None = None) -> list[str]:
     if cfg.ratings_source == "synthetic":
         out.append("Ratings, movies and trailers are the synthetic demo dataset (vt2lib.data.synthetic), not "
                    "ML20M: counts and errors are not comparable in value, only in shape and ranking.")
+    generated = prov.get("trailers_with_generated_features")
+    if generated:
+        out.append(f"{generated:,} trailers have MobileNetV2 features generated directly (no video file: the "
+                   "scale rehearsal's sizes), not decoded from keyframes; their embeddings carry no image content.")
     w = prov.get("backbone_weights")
     if w and w != "imagenet" and w != cfg.backbone_weights:
         out.append(f"The MobileNetV2 backbone used `{w}` weights (profile asked for `{cfg.backbone_weights}`).")
@@ -80,10 +84,14 @@ def differences(cfg: Profile, prov: dict | None = None) -> list[str]:
 
 
 def _run_tables(prov: dict) -> list[str]:
-    """Wall time and peak memory per notebook; what the run computed and what it reused."""
-    lines = ["## Time and memory per notebook", "", "| notebook | wall time (s) | peak RSS (GiB) |", "|---|---|---|"]
-    lines += [f"| {nb} | {v.get('seconds', 'n/a')} | {v.get('peak_rss_gib', 'n/a')} |"
+    """Wall time, peak memory and bytes written per notebook; what the run computed and what it reused."""
+    written = prov.get("bytes_written", {})
+    lines = ["## Time, memory and disk per notebook", "",
+             "| notebook | wall time (s) | peak RSS (GiB) | written (GB) |", "|---|---|---|---|"]
+    lines += [f"| {nb} | {v.get('seconds', 'n/a')} | {v.get('peak_rss_gib', 'n/a')} | {written.get(nb, 0) / 1e9:.3g} |"
               for nb, v in sorted(prov.get("notebooks", {}).items())]
+    if prov.get("videos_bytes") is not None:
+        lines.append(f"\nTrailer videos on disk after 02: {prov['videos_bytes'] / 1e9:.3g} GB (keep_videos).")
     arts = prov.get("artifacts", {})
     lines += ["", f"## Artifacts ({sum(a['status'] == 'computed' for a in arts.values())} computed, "
               f"{sum(a['status'] == 'reused' for a in arts.values())} reused)", "",

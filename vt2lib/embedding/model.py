@@ -38,7 +38,7 @@ def build_sequence_backbone(cfg: Profile, feature_dim: int, seq_len: int):
     return keras.Model(inp, [e_big, e_small], name="embedding_network")
 
 
-def build_models(cfg: Profile, feature_dim: int, seq_len: int, n_trailers: int):
+def build_models(cfg: Profile, feature_dim: int, seq_len: int, n_trailers: int, name: str = "embedding_training"):
     """Return (training model with the cfg.heads, embedding model without heads); compiled."""
     use_keras_backend(cfg)
     import keras
@@ -48,29 +48,41 @@ def build_models(cfg: Profile, feature_dim: int, seq_len: int, n_trailers: int):
     backbone = build_sequence_backbone(cfg, feature_dim, seq_len)
     inp = keras.Input((seq_len, feature_dim), name="keyframe_features")
     _, e_small = backbone(inp)  # nested, so the heads can be dropped by taking this layer
-    outputs, losses, metrics, weights = {}, {}, {}, {}
-    w = dict(zip(HEAD_NAMES, cfg.loss_weights))
+    outputs = {}
     if "rating" in cfg.heads:
         h = _dense(keras, 64, "rating_64", cfg.l2)(e_small)
         h = _dense(keras, 32, "rating_32", cfg.l2)(h)
         outputs["rating"] = keras.layers.Dense(1, name="rating")(h)
-        losses["rating"], metrics["rating"] = "mse", [keras.metrics.RootMeanSquaredError(name="rmse")]
     if "genre" in cfg.heads:
         h = _dense(keras, 128, "genre_128", cfg.l2)(e_small)
         h = _dense(keras, 64, "genre_64", cfg.l2)(h)
         outputs["genre"] = keras.layers.Dense(len(GENRES), activation="sigmoid", name="genre")(h)
-        losses["genre"], metrics["genre"] = "binary_crossentropy", [keras.metrics.AUC(name="auc")]
     if "trailer_id" in cfg.heads:
         h = _dense(keras, 64, "trailer_id_64", cfg.l2)(e_small)
         outputs["trailer_id"] = keras.layers.Dense(n_trailers, activation="softmax", name="trailer_id")(h)
-        losses["trailer_id"] = "sparse_categorical_crossentropy"
-        metrics["trailer_id"] = [keras.metrics.SparseCategoricalAccuracy(name="top1"),
-                                 keras.metrics.SparseTopKCategoricalAccuracy(k=5, name="top5")]
-    weights = {k: w[k] for k in outputs}
-    model = keras.Model(inp, outputs, name="embedding_training")
-    model.compile(optimizer=keras.optimizers.Adam(cfg.learning_rate), loss=losses, loss_weights=weights,
-                  metrics=metrics)
+    model = keras.Model(inp, outputs, name=name)
+    compile_training(model, cfg)
     return model, backbone
+
+
+# each head's loss (Keras's name) and the metrics its validation reports
+HEAD_LOSSES = {"rating": "mse", "genre": "binary_crossentropy", "trailer_id": "sparse_categorical_crossentropy"}
+
+
+def head_metrics(keras, head: str) -> list:
+    return {"rating": lambda: [keras.metrics.RootMeanSquaredError(name="rmse")],
+            "genre": lambda: [keras.metrics.AUC(name="auc")],
+            "trailer_id": lambda: [keras.metrics.SparseCategoricalAccuracy(name="top1"),
+                                   keras.metrics.SparseTopKCategoricalAccuracy(k=5, name="top5")]}[head]()
+
+
+def compile_training(model, cfg: Profile) -> None:
+    """Adam at cfg.learning_rate; each of cfg.heads with its loss, weight and metrics."""
+    import keras
+    weights = dict(zip(HEAD_NAMES, cfg.loss_weights))
+    model.compile(optimizer=keras.optimizers.Adam(cfg.learning_rate), loss={h: HEAD_LOSSES[h] for h in cfg.heads},
+                  loss_weights={h: weights[h] for h in cfg.heads},
+                  metrics={h: head_metrics(keras, h) for h in cfg.heads})
 
 
 def embedding_model_of(train_model):

@@ -1,9 +1,12 @@
-"""Notebook 03's networks, trained side by side: one process per network, `cfg.train_workers` at once.
+"""Notebook 03's networks, trained side by side: as towers of one model, or one process each.
 
-A batch-32 BiLSTM leaves most of a GPU idle, so the ml20m profile trains its five networks at
-once (tests/benchmarks/device_scale.sh measures the rate side by side). On a 2-core CPU it does
-not pay: the demo's five networks took 204 s side by side and 210 s one after the other, as one
-network already keeps 1.5 cores busy; the demo and smoke profiles train one at a time.
+A batch-32 BiLSTM leaves most of a GPU idle. The paper and the leak-free network of one S see
+the same batches, so `train_towers` trains them as two towers of one model in one step
+(vt2lib.embedding.towers; each tower's weights equal those of training it alone); the ml20m
+profile does. Other networks can run `cfg.train_workers` processes at once; separate processes
+time-slice one GPU unless CUDA MPS runs, and on a 2-core CPU it does not pay either (the demo's
+five networks took 204 s side by side and 210 s one after the other): every profile trains them
+one at a time.
 
 Each worker process trains one network with `train_model`, as the notebook's own process would:
 it reseeds itself, so its weights are those of training the networks one after the other (the
@@ -20,11 +23,14 @@ per-epoch lines go to the process's stdout (papermill's log), not to the noteboo
 """
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
-from vt2lib.config import Profile, diagnostic_split, model_name
-from vt2lib.embedding.training import SequenceData, TrainResult, model_artifact, sequence_data_for, train_model
+from vt2lib.config import MODELS, Profile, diagnostic_split, model_name
+from vt2lib.embedding.towers import train_towers
+from vt2lib.embedding.training import (SequenceData, TrainResult, model_artifact, model_config, sequence_data_for,
+                                       train_model)
 from vt2lib.embedding.validation import unseen_trailer_inputs
 from vt2lib.progress import tqdm
 from vt2lib.store import Store
@@ -44,11 +50,26 @@ def _train_in_worker(cfg: Profile, model: str, seq_len: int, progress: bool) -> 
     train_model(cfg, *training_inputs(cfg, data, model), model, progress)
 
 
+def train_as_towers(cfg: Profile, data: SequenceData, models, progress: bool = True) -> None:
+    """The networks `models` of one S (same batches) as towers of one model, into their store folders."""
+    store = Store(cfg)
+    with contextlib.ExitStack() as stack:
+        folders = {m: stack.enter_context(store.produce(model_artifact(data.seq_len, m))).path for m in models}
+        train_towers({m: model_config(cfg, m) for m in models}, data, data.split(cfg.val_share), folders,
+                     progress=progress)
+
+
 def train_networks(cfg: Profile, data: dict[int, SequenceData], jobs, progress: bool = True
                    ) -> dict[tuple[str, int], TrainResult]:
-    """Train each (model, S) of `jobs` (resumable), `cfg.train_workers` processes at a time."""
+    """Train each (model, S) of `jobs` (resumable): the paper and leak-free network of one S as
+    towers (cfg.train_towers), the others `cfg.train_workers` processes at a time."""
     store = Store(cfg)
     todo = [(m, s) for m, s in jobs if not store.current(model_artifact(s, m))]
+    for seq_len in sorted({s for _, s in todo}) if cfg.train_towers else ():
+        pair = [(m, seq_len) for m in MODELS if (m, seq_len) in todo]
+        if len(pair) == 2:
+            train_as_towers(cfg, data[seq_len], [m for m, _ in pair], progress)
+            todo = [job for job in todo if job not in pair]
     if cfg.train_workers > 1 and len(todo) > 1:
         # longest first (S = 20, then S = 10, the diagnostic last): no worker is left with a long tail
         todo.sort(key=lambda job: (-job[1], diagnostic_split(job[0]) is not None))

@@ -42,6 +42,8 @@ import pandas as pd
 
 from vt2lib.config import Profile, model_heads, model_name
 from vt2lib.data.genres import genre_matrix
+from vt2lib.embedding.epochs import (end_of_epoch, fresh_state, reseed, sequence_batches, set_determinism,
+                                     validation_batches)
 from vt2lib.io import atomic_path, write_json_atomic, write_parquet_atomic
 from vt2lib.keras_backend import use_keras_backend
 from vt2lib.store import TRAINING_FIELDS, Store, digest
@@ -159,64 +161,12 @@ def load_trained_model(cfg: Profile, seq_len: int, model: str = "paper"):
     return keras.saving.load_model(Store(cfg).require(model_artifact(seq_len, model)) / "final.keras", compile=False)
 
 
-# Validation windows per evaluate batch: the demo's whole validation set is one batch, so the
-# test step compiles for one shape, not two (a last, smaller batch); the metrics are the same.
-VALIDATION_BATCH = 1024
-
-
-def _batches(keras):
-    class SequenceBatches(keras.utils.PyDataset):
-        def __init__(self, data: SequenceData, idx, heads, batch_size, order_seed=None):
-            super().__init__()
-            self.data, self.heads, self.batch_size = data, heads, batch_size
-            if order_seed is not None:  # a training epoch: shuffled, full batches only
-                # A last, smaller batch has another shape, which JAX compiles a second time (~8 s
-                # per model on the demo's CPU); the < batch_size sequences left out are another
-                # random few every epoch.
-                idx = np.random.default_rng(order_seed).permutation(idx)
-                idx = idx[: len(idx) // batch_size * batch_size or len(idx)]
-            self.idx = idx
-
-        def __len__(self):
-            return math.ceil(len(self.idx) / self.batch_size)
-
-        def __getitem__(self, b):
-            idx = self.idx[b * self.batch_size:(b + 1) * self.batch_size]
-            y, w = self.data.targets(idx, self.heads)
-            if "genre" in self.heads:
-                w = {h: w.get(h, np.ones(len(idx), np.float32)) for h in y}
-                return self.data.windows(idx), y, w
-            return self.data.windows(idx), y
-    return SequenceBatches
-
-
 @dataclass
 class TrainResult:
     model: object
     history: pd.DataFrame
     best_epoch: int          # 1-based, as Keras prints epochs
     seconds_per_epoch: float
-
-
-def set_determinism(seed: int) -> None:
-    import keras
-    keras.utils.set_random_seed(seed)
-    if keras.backend.backend() == "tensorflow":
-        import tensorflow as tf
-        tf.config.experimental.enable_op_determinism()
-
-
-def reseed(model, seed: int) -> None:
-    """Make an epoch's randomness (dropout masks) a function of `seed` alone.
-
-    The dropout seed-generator states are not restored by load_model, so without this a
-    resumed run would draw other masks than an uninterrupted one.
-    """
-    import keras
-    keras.utils.set_random_seed(seed)
-    generators = [v for v in model.variables if v.path.endswith("seed_generator_state")]
-    for k, v in enumerate(generators):
-        v.assign(np.array([seed % (2**31 - 1), k], dtype=v.dtype))
 
 
 def training_key(cfg: Profile, data: SequenceData, split) -> str:
@@ -249,42 +199,30 @@ def train(cfg: Profile, data: SequenceData, split, out_dir: Path, stop_after_epo
         shutil.rmtree(out_dir)  # made under other settings: stale
     out_dir.mkdir(parents=True, exist_ok=True)
     train_idx, val_idx = split
-    Batches = _batches(keras)
+    Batches = sequence_batches(keras)
     set_determinism(cfg.seed)
     if state_path.is_file() and ckpt.is_file():
         state = json.loads(state_path.read_text())
-        model = keras.saving.load_model(ckpt, compile=True)
+        # a finished network is only opened (best weights restored): no optimizer to restore
+        model = keras.saving.load_model(ckpt, compile=not (state["done"] or state["epoch"] >= cfg.max_epochs))
     else:
-        state = {"key": key, "epoch": 0, "best_val_loss": None, "best_epoch": 0, "wait": 0, "history": [],
-                 "done": False}
+        state = fresh_state(key)
         model, _ = build_models(cfg, data.features.shape[1], data.seq_len, data.n_trailers)
-    val_ds = Batches(data, val_idx, cfg.heads, max(cfg.batch_size, min(len(val_idx), VALIDATION_BATCH)))
+    val_ds = validation_batches(Batches, data, val_idx, cfg)
     while not state["done"] and state["epoch"] < cfg.max_epochs:
         epoch = state["epoch"]
         reseed(model, cfg.seed * 1000 + epoch)
         start = time.time()
-        hist = model.fit(Batches(data, train_idx, cfg.heads, cfg.batch_size, order_seed=[cfg.seed, epoch]),
-                         epochs=1, verbose=0, shuffle=False)
+        batches = Batches(data, train_idx, cfg.heads, cfg.batch_size, [cfg.seed, epoch], cfg.max_steps_per_epoch)
+        hist = model.fit(batches, epochs=1, verbose=0, shuffle=False)
         row = {"epoch": epoch + 1, "seconds": time.time() - start,
                **{k: float(v[-1]) for k, v in hist.history.items()}}
         if len(val_idx):
             row.update({f"val_{k}": float(v) for k, v in
                         model.evaluate(val_ds, verbose=0, return_dict=True).items()})
-        monitor = row.get("val_loss", row["loss"])
-        if state["best_val_loss"] is None or monitor < state["best_val_loss"]:
-            state.update(best_val_loss=monitor, best_epoch=epoch + 1, wait=0)
+        if end_of_epoch(state, row, cfg, out_dir.name if progress else None):
             with atomic_path(best_path) as tmp:
                 model.save_weights(tmp)
-        else:
-            state["wait"] += 1
-        state["history"].append(row)
-        state["epoch"] = epoch + 1
-        state["done"] = state["wait"] >= cfg.patience
-        if progress:
-            left = 0 if state["done"] else cfg.max_epochs - epoch - 1  # ETA from the epoch budget (early stop: less)
-            print(f"{out_dir.name} epoch {epoch + 1}/{cfg.max_epochs}: loss {row['loss']:.4f} "
-                  f"val_loss {row.get('val_loss', float('nan')):.4f} ({row['seconds']:.1f} s; "
-                  f"ETA <= {left * row['seconds'] / 60:.1f} min)", flush=True)
         with atomic_path(ckpt) as tmp:
             model.save(tmp)
         write_json_atomic(state_path, state)  # written last: it marks the epoch complete

@@ -80,7 +80,8 @@ def build_frame_encoder(cfg: Profile, weights: str | None = None, calibration_im
     """MobileNetV2 (no top) + global average pooling over uint8 RGB keyframes.
 
     Returns (model, weights_used). A random-init backbone has its BatchNorm statistics
-    calibrated on `calibration_images` (an array, or a function returning one; see calibrate_batchnorm). Preprocessing (scale to [-1, 1]) is inside the model, so
+    calibrated on `calibration_images` (an array, or a function returning one; see
+    calibrate_batchnorm). Preprocessing (scale to [-1, 1]) is inside the model, so
     the cached and the end-to-end paths share it. `imagenet` weights are downloaded and
     cached by Keras on first use; offline, profiles with allow_random_backbone_fallback fall
     back to random init with a visible warning, others fail.

@@ -31,7 +31,8 @@ import pandas as pd
 from vt2lib.config import Profile
 from vt2lib.io import VIDEO_EXTENSIONS
 
-STATUS_COLUMNS = ("youtube_id", "movieId", "status", "reason", "fps", "n_frames_decoded", "n_keyframes")
+# source: "video" (decoded), or "generated" (the scale rehearsal's features without a video)
+STATUS_COLUMNS = ("youtube_id", "movieId", "status", "reason", "fps", "n_frames_decoded", "n_keyframes", "source")
 
 
 class VideoError(ValueError):

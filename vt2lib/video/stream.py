@@ -12,6 +12,10 @@ What is stored per trailer:
     status, used = stream_trailers(jobs, features_dir, keyframes_dir, keep, cfg)   # resumable
     status, cache, used = extract_features(cfg, trailers, failures)  # the same through the store
 
+The scale rehearsal (`synth_direct_features`) has videos for a few hundred trailers only; the
+others get features generated directly for their length (`generated_features`, status column
+`source` = "generated"), so 03 and 04 run at ML20M's ~2.0M keyframes.
+
 A trailer is done when its feature file (and its keyframes, if kept) exist; files appear
 only by atomic rename, so a killed run resumes where it stopped and a key change (image
 size, keyframe rule, backbone) starts from the videos again. With `keep_videos = false` a
@@ -20,6 +24,7 @@ trailer's video is deleted once its files are stored. Failed videos are retried 
 from __future__ import annotations
 
 import itertools
+import zlib
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -38,6 +43,7 @@ from vt2lib.video.features import (FEATURE_DTYPE, FeatureCache, build_frame_enco
 from vt2lib.video.keyframes import (STATUS_COLUMNS, VideoError, extract_keyframes, find_video, keyframe_path,
                                     merge_download_failures)
 
+GENERATED_FEATURE_DIM = 1280  # MobileNetV2's pooled features at width <= 1.0 (scale: generated directly)
 STRIP_CANDIDATES = 8   # trailers whose keyframes are kept for 02's strip (it shows the first 4 usable ones)
 CALIBRATION_SIZE = 256  # keyframes that set a random-init backbone's BatchNorm statistics
 IN_FLIGHT_PER_WORKER = 2  # decoded trailers waiting for the feature model: the queue's bound
@@ -52,16 +58,22 @@ class DecodeJob:
     resize_mode: str
     rule: str
     every_n: int
+    generated_seconds: float | None = None  # scale: no video, features generated for a trailer this long
 
     @classmethod
-    def of(cls, cfg: Profile, youtube_id: str, movie_id: int, trailer_dir: Path) -> DecodeJob:
-        return cls(youtube_id, int(movie_id), find_video(trailer_dir, youtube_id), cfg.image_size,
-                   cfg.resize_mode, cfg.keyframe_rule, cfg.keyframe_every_n)
+    def of(cls, cfg: Profile, youtube_id: str, movie_id: int, trailer_dir: Path,
+           generated_seconds: float | None = None) -> DecodeJob:
+        video = find_video(trailer_dir, youtube_id)
+        return cls(youtube_id, int(movie_id), video, cfg.image_size, cfg.resize_mode, cfg.keyframe_rule,
+                   cfg.keyframe_every_n, generated_seconds if video is None else None)
 
     def decode(self, max_keyframes: int | None = None) -> tuple[dict, np.ndarray | None]:
         """(status row, keyframes or None): a bad video is a row with its status, never an exception."""
         row = {"youtube_id": self.youtube_id, "movieId": self.movie_id, "status": "ok", "reason": "",
-               "fps": np.nan, "n_frames_decoded": 0, "n_keyframes": 0}
+               "fps": np.nan, "n_frames_decoded": 0, "n_keyframes": 0, "source": "video"}
+        if self.generated_seconds is not None:
+            row.update(n_keyframes=int(np.ceil(self.generated_seconds)), source="generated")
+            return row, None
         try:
             if self.video is None:
                 raise VideoError("missing_file", f"no video file for {self.youtube_id}")
@@ -74,11 +86,22 @@ class DecodeJob:
         return row, frames
 
 
-def _decode(job: DecodeJob) -> tuple[dict, np.ndarray | None]:
-    return job.decode()
+def _decode(job: DecodeJob) -> tuple[dict, np.ndarray | None, np.ndarray | None]:
+    """(row, keyframes, features generated directly) of one job, in a decoding worker."""
+    row, frames = job.decode()
+    generated = generated_features(job.youtube_id, row["n_keyframes"]) if row["source"] == "generated" else None
+    return row, frames, generated
 
 
-def decoded(jobs: list[DecodeJob], n_workers: int) -> Iterator[tuple[dict, np.ndarray | None]]:
+def generated_features(youtube_id: str, n_keyframes: int, dim: int = GENERATED_FEATURE_DIM) -> np.ndarray:
+    """Features of a trailer the scale rehearsal has no video for: one vector per trailer plus
+    noise per keyframe, clipped to MobileNetV2's post-ReLU6 range; the same for the same id."""
+    rng = np.random.default_rng(zlib.crc32(youtube_id.encode()))
+    base = rng.gamma(0.6, 0.5, dim)
+    return np.clip(base + rng.normal(0, 0.15, (n_keyframes, dim)), 0, 6).astype(FEATURE_DTYPE)
+
+
+def decoded(jobs: list[DecodeJob], n_workers: int) -> Iterator[tuple[dict, np.ndarray | None, np.ndarray | None]]:
     """Each job's (row, keyframes), in job order; at most IN_FLIGHT_PER_WORKER per worker wait
     decoded in memory, so a slow consumer bounds the decoders instead of filling the RAM."""
     if n_workers <= 1:
@@ -94,17 +117,23 @@ def decoded(jobs: list[DecodeJob], n_workers: int) -> Iterator[tuple[dict, np.nd
             yield done
 
 
-def calibration_sample(jobs: list[DecodeJob], n: int = CALIBRATION_SIZE) -> np.ndarray:
-    """Up to `n` keyframes spread evenly over the trailers that decode, in sorted-id order:
-    n // trailers each (at least one). One keyframe each needs only the first frame decoded."""
-    per = max(1, n // max(1, len(jobs)))
+def calibration_sample(jobs: list[DecodeJob], min_keyframes: int, n_workers: int = 1,
+                       n: int = CALIBRATION_SIZE) -> np.ndarray:
+    """Up to `n` keyframes spread evenly over the usable trailers (they decode to at least
+    `min_keyframes`), in sorted-id order: n // usable trailers each, at least one.
+
+    Only a random-init backbone needs it (offline demo and smoke). Counting the usable trailers
+    takes a decoding pass of its own; then one frame each is decoded where one is taken."""
+    ordered = sorted(jobs, key=lambda j: j.youtube_id)
+    counts = [row["n_keyframes"] if frames is not None else 0 for row, frames, _ in decoded(ordered, n_workers)]
+    usable = [j for j, c in zip(ordered, counts) if c >= min_keyframes]
+    per = max(1, n // max(1, len(usable)))
     frames = []
-    for job in sorted(jobs, key=lambda j: j.youtube_id):
-        _, kf = job.decode(max_keyframes=1 if per == 1 else None)
-        if kf is not None:
-            frames.extend(kf[np.linspace(0, len(kf) - 1, min(per, len(kf))).astype(int)])
+    for job in usable:
         if len(frames) >= n:
             break
+        kf = job.decode(max_keyframes=1 if per == 1 else None)[1]
+        frames.extend(kf[np.linspace(0, len(kf) - 1, min(per, len(kf))).astype(int)])
     return np.stack(frames[:n]) if frames else np.zeros((0, jobs[0].size, jobs[0].size, 3), np.uint8)
 
 
@@ -153,9 +182,11 @@ def stream_trailers(jobs: list[DecodeJob], features_dir: Path, keyframes_dir: Pa
     def make_encoder():
         if encoder is not None:
             return encoder, "given"
-        return build_frame_encoder(cfg, calibration_images=lambda: calibration_sample(jobs))
+        return build_frame_encoder(cfg, calibration_images=lambda: calibration_sample(jobs, min_keyframes,
+                                                                                      cfg.n_workers))
 
     videos = {j.youtube_id: j.video for j in jobs}
+    generated = {j.youtube_id: j.generated_seconds for j in jobs}
 
     def stored(youtube_id: str) -> None:
         if not cfg.keep_videos and videos[youtube_id] is not None:
@@ -163,11 +194,12 @@ def stream_trailers(jobs: list[DecodeJob], features_dir: Path, keyframes_dir: Pa
 
     def stored_row(youtube_id: str) -> dict:
         return {"youtube_id": youtube_id, "status": "ok", "reason": "", "fps": np.nan, "n_frames_decoded": 0,
-                "n_keyframes": int(np.load(features_dir / f"{youtube_id}.npy", mmap_mode="r").shape[0])}
+                "n_keyframes": int(np.load(features_dir / f"{youtube_id}.npy", mmap_mode="r").shape[0]),
+                "source": "generated" if generated.get(youtube_id) is not None else "video"}
     writer = FeatureWriter(make_encoder, cfg.feature_batch_size, features_dir, stored)
     rows, todo = [stored_row(y) for y in sorted(done)], [j for j in jobs if j.youtube_id not in done]
     with tqdm(total=len(todo), unit="trailer", desc="keyframes + features", disable=not progress) as bar:
-        for row, frames in decoded(todo, cfg.n_workers):
+        for row, frames, generated in decoded(todo, cfg.n_workers):
             bar.update()
             y = row["youtube_id"]
             if y in has_features:  # decoded again for its raw keyframes only: its features stand either way
@@ -177,6 +209,8 @@ def stream_trailers(jobs: list[DecodeJob], features_dir: Path, keyframes_dir: Pa
                     stored(y)
                 continue
             rows.append(row)
+            if generated is not None:
+                write_npy_atomic(features_dir / f"{y}.npy", generated)
             if frames is not None:
                 if y in keep:
                     write_npy_atomic(keyframe_path(keyframes_dir, y), frames)
@@ -215,9 +249,13 @@ def strip_trailers(cfg: Profile, trailers: pd.DataFrame, status: pd.DataFrame, n
 
 
 def decode_jobs(cfg: Profile, trailers: pd.DataFrame) -> list[DecodeJob]:
+    """One job per trailer; with synth_direct_features, a trailer without a video file gets
+    features generated for its (metadata) length instead of the status missing_file."""
     from vt2lib.store import trailer_dir
     unique = trailers.drop_duplicates("youtube_id")
-    return [DecodeJob.of(cfg, y, m, trailer_dir(cfg)) for y, m in zip(unique.youtube_id, unique.movieId)]
+    seconds = unique.duration_s if cfg.synth_direct_features else pd.Series(np.nan, unique.index)
+    return [DecodeJob.of(cfg, y, m, trailer_dir(cfg), None if np.isnan(s) else float(s))
+            for y, m, s in zip(unique.youtube_id, unique.movieId, seconds)]
 
 
 def trailers_to_decode(cfg: Profile, trailers: pd.DataFrame) -> list[str]:
