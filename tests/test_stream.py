@@ -15,7 +15,7 @@ from vt2lib.config import load_profile
 from vt2lib.data.youtube import prune_archive
 from vt2lib.store import Store
 from vt2lib.video.keyframes import extract_keyframes, keyframe_path
-from vt2lib.video.stream import DecodeJob, calibration_sample, kept_trailers, stream_trailers
+from vt2lib.video.stream import DecodeJob, calibration_sample, decode_jobs, kept_trailers, stream_trailers
 
 
 class ChannelMeans:
@@ -175,3 +175,27 @@ def test_pruned_archive_downloads_deleted_videos_again(tmp_path):
     assert prune_archive(archive, {"aaa", "ccc"}) == 1
     assert archive.read_text() == "youtube aaa\nyoutube ccc\n"
     assert prune_archive(tmp_path / "none.txt", set()) == 0
+
+
+def test_scale_generates_features_for_trailers_without_a_video(tmp_path, cfg, monkeypatch):
+    """The scale rehearsal's path at a reduced size: a trailer with a video is decoded, one without
+    gets ceil(duration) generated keyframe features (the same for the same id); without
+    synth_direct_features it stays missing_file."""
+    monkeypatch.setenv("VT2_OUTPUT_ROOT", str(tmp_path))
+    scale = dataclasses.replace(cfg, synth_direct_features=True)
+    (scale.data_path / "trailers").mkdir(parents=True)
+    write_video(scale.data_path / "trailers" / "video000001.mp4", 25 * 12, 25)
+    trailers = pd.DataFrame({"youtube_id": ["video000001", "novideo0001", "novideo0002"], "movieId": [1, 2, 3],
+                             "duration_s": [12.0, 148.3, 31.0]})
+    status, _ = stream_trailers(decode_jobs(scale, trailers), tmp_path / "f", tmp_path / "k", set(), scale,
+                                progress=False, encoder=ChannelMeans())
+    assert status.source.tolist() == ["video", "generated", "generated"] and (status.status == "ok").all()
+    assert status.n_keyframes.tolist() == [12, 149, 31]
+    feats = np.load(tmp_path / "f" / "novideo0001.npy")
+    assert feats.shape == (149, 1280) and feats.dtype == np.float16 and 0 <= feats.min() and feats.max() <= 6
+    status2, _ = stream_trailers(decode_jobs(scale, trailers), tmp_path / "f2", tmp_path / "k2", set(), scale,
+                                 progress=False, encoder=ChannelMeans())
+    assert np.array_equal(np.load(tmp_path / "f2" / "novideo0001.npy"), feats)
+    plain, _ = stream_trailers(decode_jobs(cfg, trailers), tmp_path / "f3", tmp_path / "k3", set(), cfg,
+                               progress=False, encoder=ChannelMeans())
+    assert plain.status.tolist() == ["ok", "missing_file", "missing_file"]

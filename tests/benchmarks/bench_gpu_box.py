@@ -13,7 +13,8 @@ files, no network) and prints one `RATE <stage> <value> <unit>` line:
   on ml20m): sequences/s per tower and the step-time ratio of two towers to one network;
 - fm: the JAX Gibbs sampler at rank 32 on an ML20M-sized fold (15.1M train ratings): s/sweep;
 - fm_repeat: the sampler twice with one seed on a reference fold: largest difference and RMSEs;
-- content: Eq. 1 for every test pair of that fold with 256-d item vectors (numba, all cores): s/fold.
+- content: the similarity matrix of 256-d item vectors (s/method, built once per method) and Eq. 1
+  for every test pair of that fold (numba, all cores): s/fold.
 On a GPU box it is run by device_check.sh (< 4 minutes); on a CPU it measures the same steps.
 """
 from __future__ import annotations
@@ -159,8 +160,12 @@ def content() -> None:
     content_based(train, test_u[:1000], test_i[:1000], similarity_matrix(vectors[:10]), np.zeros(train.n_items, int))
     t0 = time.perf_counter()
     sim = similarity_matrix(vectors)
+    t1 = time.perf_counter()
     content_based(train, test_u, test_i, sim, np.arange(train.n_items))
-    rate("content", time.perf_counter() - t0, "s/fold", f"{len(test_u):,} test pairs, {vectors.shape[1]}-d vectors")
+    threads = os.environ.get("NUMBA_NUM_THREADS", os.cpu_count())
+    rate("similarity", t1 - t0, "s/method", f"{len(vectors):,} x {len(vectors):,} from {vectors.shape[1]}-d vectors, "
+         f"once per method; {threads} threads")
+    rate("content", time.perf_counter() - t1, "s/fold", f"Eq. 1 for {len(test_u):,} test pairs; {threads} threads")
 
 
 STAGES = {"features": features, "training": training, "training_towers": training_towers, "fm": fm,

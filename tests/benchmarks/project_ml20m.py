@@ -43,9 +43,12 @@ RATES = {
     "tower_step_ratio": (1.17, "x", "assumed: a 2-tower step as one step at batch 64, interpolated between "
                          "the box's batch-32 (3,677/s) and batch-256 (13,238/s) rates (issue 22); CPU here: 2.15"),
     "fm": (0.064, "s/sweep", "measured on the GPU box (issue 22): exact parallel Gibbs sweep, rank 32, 15.7M ratings"),
-    "content": (6.4, "s/fold", "measured here: 2 cores, bench_gpu_box.py content (ML20M-sized fold, 256-d vectors)"),
-    "content_core_scaling": (1.6, "x from 1 to 2 cores", "measured here (NUMBA_NUM_THREADS 1 vs 2); "
-                             "assumed to go on at that efficiency up to the box's 16 cores"),
+    "content": (8.18, "s/fold", "measured here: 2 cores, bench_gpu_box.py content (Eq. 1 on an ML20M-sized fold, "
+                "1.57M test pairs, 256-d vectors)"),
+    "content_core_scaling": (1.43, "x per doubling of cores", "measured here: 11.71 s on 1 core, 8.18 s on 2 "
+                             "(NUMBA_NUM_THREADS); assumed to go on at that rate up to the box's 16 cores"),
+    "similarity": (4.32, "s/method", "measured here: 2 cores, bench_gpu_box.py content (13,600 x 13,600 cosine "
+                   "matrix, built once per method; 5.10 s on 1 core), not scaled to the box"),
 }
 EPOCHS = 11  # the paper: convergence after 8-9 epochs, then patience 2 -> 10-11 epochs (max_epochs 16 caps it)
 FORWARD_SPEEDUP = 3.0  # assumed: a forward pass (validation, 04) costs a third of a training step per window
@@ -126,16 +129,19 @@ def stages(cfg, scale: dict) -> list[tuple[str, str, float, float]]:
          + f"; {cfg.unseen_trailer_splits} genre diagnostic(s); validation each epoch", train, models),
         ("04 embeddings", "2 models x every window, forward only", embed, embed_bytes),
         ("05 content-based", f"{n_content} Eq. 1 methods x {cfg.n_folds} folds x {content_16:.1f} s "
-         f"({cfg.n_workers} cores); one similarity matrix per method", n_content * cfg.n_folds * content_16,
+         f"({cfg.n_workers} cores), one similarity matrix per method ({RATES['similarity'][0]:.1f} s)",
+         n_content * (cfg.n_folds * content_16 + RATES["similarity"][0]),
          pred_scale.get("05_content_based", 0) * fold_factor),
         ("06 FM", f"{cfg.n_folds} folds x {cfg.fm_iters} sweeps x {RATES['fm'][0]:g} s", cfg.n_folds * fm_fit,
          pred_scale.get("06_libfm", 0) * fold_factor),
-        ("07 fusion", "FM on each fold's inner split + one content method", cfg.n_folds * (fm_fit + content_16),
+        ("07 fusion", "FM on each fold's inner split + one content method",
+         cfg.n_folds * (fm_fit + content_16) + RATES["similarity"][0],
          pred_scale.get("07_fusion", 0) * fold_factor),
         ("08 correlation", "measured at ML20M size (scale run)", scale.get("08_correlation", 30), 0),
         ("09 cold start + side features", f"{fits_09:.1f} ids-only FM fits per fold x {cfg.n_folds} folds; "
-         f"{n_content - 1} content methods x {settings_09 - 1} cold settings",
-         fits_09 * cfg.n_folds * fm_fit + (n_content - 1) * (settings_09 - 1) * cfg.n_folds * content_16,
+         f"{n_content - 1} content methods x {settings_09 - 1} cold settings (a similarity matrix each)",
+         fits_09 * cfg.n_folds * fm_fit
+         + (n_content - 1) * (settings_09 - 1) * (cfg.n_folds * content_16 + RATES["similarity"][0]),
          pred_scale.get("09_cold_start_and_side_features", 0) * fold_factor),
     ]
 

@@ -124,7 +124,7 @@ def calibration_sample(jobs: list[DecodeJob], min_keyframes: int, n_workers: int
 
     Only a random-init backbone needs it (offline demo and smoke). Counting the usable trailers
     takes a decoding pass of its own; then one frame each is decoded where one is taken."""
-    ordered = sorted(jobs, key=lambda j: j.youtube_id)
+    ordered = sorted((j for j in jobs if j.generated_seconds is None), key=lambda j: j.youtube_id)
     counts = [row["n_keyframes"] if frames is not None else 0 for row, frames, _ in decoded(ordered, n_workers)]
     usable = [j for j, c in zip(ordered, counts) if c >= min_keyframes]
     per = max(1, n // max(1, len(usable)))
@@ -186,7 +186,7 @@ def stream_trailers(jobs: list[DecodeJob], features_dir: Path, keyframes_dir: Pa
                                                                                       cfg.n_workers))
 
     videos = {j.youtube_id: j.video for j in jobs}
-    generated = {j.youtube_id: j.generated_seconds for j in jobs}
+    generated_seconds = {j.youtube_id: j.generated_seconds for j in jobs}
 
     def stored(youtube_id: str) -> None:
         if not cfg.keep_videos and videos[youtube_id] is not None:
@@ -195,7 +195,7 @@ def stream_trailers(jobs: list[DecodeJob], features_dir: Path, keyframes_dir: Pa
     def stored_row(youtube_id: str) -> dict:
         return {"youtube_id": youtube_id, "status": "ok", "reason": "", "fps": np.nan, "n_frames_decoded": 0,
                 "n_keyframes": int(np.load(features_dir / f"{youtube_id}.npy", mmap_mode="r").shape[0]),
-                "source": "generated" if generated.get(youtube_id) is not None else "video"}
+                "source": "video" if generated_seconds[youtube_id] is None else "generated"}
     writer = FeatureWriter(make_encoder, cfg.feature_batch_size, features_dir, stored)
     rows, todo = [stored_row(y) for y in sorted(done)], [j for j in jobs if j.youtube_id not in done]
     with tqdm(total=len(todo), unit="trailer", desc="keyframes + features", disable=not progress) as bar:
