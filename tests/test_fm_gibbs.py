@@ -179,7 +179,7 @@ def test_prior_groups_follow_myfm():
 
 def test_deterministic_for_a_seed():
     """Bit-identical on the CPU, where XLA sums in a fixed order. On a GPU the scatter-adds sum
-    in arbitrary order, so two runs agree to float32 rounding only (tests/benchmarks/device_fm.sh
+    in arbitrary order, so two runs agree to float32 rounding only (tests/benchmarks/device_check.sh
     measures that); the test is pinned to the CPU so that it means the same everywhere."""
     import jax
     u, i, y, _ = planted(50, 40, 1500, seed=1)

@@ -1,7 +1,7 @@
 """Benchmark: seconds per Gibbs sweep of the Bayesian FM, myfm (C++, one core) vs the JAX sampler.
 
     .venv/bin/python tests/benchmarks/bench_fm.py            # CPU: both backends, ML-1M- and ML20M-sized folds
-    python3 tests/benchmarks/bench_fm.py --device            # GPU box (device_fm.sh): JAX at scale + agreement
+    python3 tests/benchmarks/bench_fm.py --device            # GPU box: JAX at scale + agreement with myfm
     python3 tests/benchmarks/bench_fm.py --side              # cost of item side-feature columns (notebook 09)
 
 Folds come from bench_content_based.synthetic_fold (popularity- and activity-skewed like

@@ -22,6 +22,15 @@ after every epoch; a killed run resumes from there. The training history of a to
 its losses per head; its total training loss there leaves out the L2 term.
 
     results = train_towers({"paper": cfg_p, "leakfree": cfg_l}, data, split, {"paper": dir_p, "leakfree": dir_l})
+
+Towers share every training setting but their heads:
+
+>>> import dataclasses
+>>> from vt2lib.config import load_profile
+>>> cfg = load_profile("smoke")
+>>> check_towers({"paper": cfg, "other": dataclasses.replace(cfg, batch_size=64)})
+Traceback (most recent call last):
+ValueError: tower 'other' differs from the first in ['batch_size']: train it alone
 """
 from __future__ import annotations
 

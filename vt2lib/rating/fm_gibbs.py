@@ -42,7 +42,7 @@ Memory: O(ratings + parameters): the residual lives on the device and is updated
 every block, the test predictions are accumulated inside the loop, no sample is stored.
 Determinism: bit-identical for a seed on the CPU. On a GPU XLA's scatter-add sums in
 arbitrary order, so runs agree to float32 rounding unless XLA_FLAGS has
---xla_gpu_deterministic_ops=true (tests/benchmarks/device_fm.sh measures both).
+--xla_gpu_deterministic_ops=true (tests/benchmarks/device_check.sh checks it, with the RMSE).
 """
 from __future__ import annotations
 

@@ -16,6 +16,9 @@ The scale rehearsal (`synth_direct_features`) has videos for a few hundred trail
 others get features generated directly for their length (`generated_features`, status column
 `source` = "generated"), so 03 and 04 run at ML20M's ~2.0M keyframes.
 
+>>> generated_features("dQw4w9WgXcQ", n_keyframes=150).shape   # the same for the same id
+(150, 1280)
+
 A trailer is done when its feature file (and its keyframes, if kept) exist; files appear
 only by atomic rename, so a killed run resumes where it stopped and a key change (image
 size, keyframe rule, backbone) starts from the videos again. With `keep_videos = false` a
