@@ -8,7 +8,8 @@ files, no network) and prints one `RATE <stage> <value> <unit>` line:
 - features: frozen MobileNetV2 (alpha 1.0, 224x224, batch 256, the profile's backend and mixed
   precision) on uint8 keyframes: keyframes/s;
 - training: the paper's embedding network (2x256 BiLSTM, 1280-d features, S = 10, batch 32, all
-  three heads, 13,571 trailer ids) for 200 steps after a warm-up: sequences/s;
+  three heads, 13,571 trailer ids) for 200 steps after a warm-up, its windows gathered per batch
+  from a float16 cache as notebook 03 does: sequences/s;
 - training_towers: the paper and the leak-free network as two towers of one model (notebook 03
   on ml20m): sequences/s per tower and the step-time ratio of two towers to one network;
 - fm: the JAX Gibbs sampler at rank 32 on an ML20M-sized fold (15.1M train ratings): s/sweep;
@@ -74,50 +75,63 @@ def features(n_batches: int = 20) -> None:
          f"MobileNetV2 {size}x{size}, batch {batch}, {ML20M.feature_backend}, mixed precision")
 
 
-def _training_model_and_batches(steps: int, n_trailers: int, seq_len: int):
-    """The paper's network (compiled: one warm-up fit) and `steps` batches of 32 random sequences."""
-    from vt2lib.embedding.model import build_models
-    model, _ = build_models(ML20M, 1280, seq_len, n_trailers)
+def sequence_data(n_trailers: int, seq_len: int, keyframes_per_trailer: int = 16):
+    """03's SequenceData over random float16 features: one window or two per trailer, so the
+    trailer-id head has ML20M's 13,571 classes while the cache stays small (0.6 GB)."""
+    import pandas as pd
+
+    from vt2lib.embedding.training import SequenceData
+    from vt2lib.video.features import FeatureCache
     rng = np.random.default_rng(0)
-    n = 32 * steps
-    x = rng.standard_normal((n, seq_len, 1280)).astype(np.float32)
-    y = {"rating": rng.uniform(0.5, 5, (n, 1)).astype(np.float32),
-         "genre": (rng.random((n, 20)) < 0.1).astype(np.float32),
-         "trailer_id": rng.integers(0, n_trailers, n)}
-    model.fit(x[:64], {k: v[:64] for k, v in y.items()}, batch_size=32, epochs=1, verbose=0)  # compile
-    return model, x, y
+    n = n_trailers * keyframes_per_trailer
+    features = rng.gamma(0.6, 0.5, (n, 1280)).astype(np.float16)
+    ids = [f"t{k:010d}" for k in range(n_trailers)]
+    index = pd.DataFrame({"youtube_id": ids, "offset": np.arange(n_trailers) * keyframes_per_trailer,
+                          "n_keyframes": keyframes_per_trailer})
+    trailers = pd.DataFrame({"youtube_id": ids, "movieId": np.arange(n_trailers), "genres": "Drama|Comedy",
+                             "mean_rating": rng.uniform(0.5, 5, n_trailers)})
+    return SequenceData.build(FeatureCache(features, index), trailers, seq_len, ML20M.sequence_shift)
 
 
 def training(steps: int = STEPS, n_trailers: int = 13_571, seq_len: int = 10) -> float:
-    model, x, y = _training_model_and_batches(steps, n_trailers, seq_len)
+    """The paper's network fed as notebook 03 feeds it: windows gathered from the float16 cache
+    per batch (vt2lib.embedding.epochs.sequence_batches), `steps` batches of 32."""
+    import keras
+
+    from vt2lib.embedding.epochs import sequence_batches
+    from vt2lib.embedding.model import build_models
+    data = sequence_data(n_trailers, seq_len)
+    model, _ = build_models(ML20M, 1280, seq_len, n_trailers)
+    Batches = sequence_batches(keras)
+    compile_batches = Batches(data, np.arange(64), ML20M.heads, 32)
+    model.fit(compile_batches, epochs=1, verbose=0)
+    batches = Batches(data, np.arange(len(data.seq_offset)), ML20M.heads, 32, [0, 0], steps)
     t0 = time.perf_counter()
-    model.fit(x, y, batch_size=32, epochs=1, verbose=0, shuffle=False)
-    one = len(x) / (time.perf_counter() - t0)
-    rate("training", one, "sequences/s", f"2x{ML20M.lstm_units} BiLSTM, S = {seq_len}, batch 32, {ML20M.keras_backend}")
+    model.fit(batches, epochs=1, verbose=0, shuffle=False)
+    one = len(batches.idx) / (time.perf_counter() - t0)
+    rate("training", one, "sequences/s", f"2x{ML20M.lstm_units} BiLSTM, S = {seq_len}, batch 32, "
+         f"{ML20M.keras_backend}, windows gathered per batch as in 03")
     return one
 
 
 def training_towers(steps: int = STEPS, n_trailers: int = 13_571, seq_len: int = 10) -> None:
     """The paper and the leak-free network as two towers of one model (notebook 03 with
-    train_towers): sequences/s per tower, and the step time of two towers over one network's."""
+    train_towers), fed as 03 feeds them: sequences/s per tower, and the step time of two towers
+    over one network's."""
     import keras
 
-    from vt2lib.embedding.towers import build_joint
+    from vt2lib.embedding.towers import build_joint, joint_batches
     from vt2lib.embedding.training import model_config
     one = training(steps, n_trailers, seq_len)
-    _, x, y = _training_model_and_batches(2, n_trailers, seq_len)
+    data = sequence_data(n_trailers, seq_len)
     cfgs = {m: model_config(ML20M, m) for m in ("paper", "leakfree")}
-    joint = build_joint(keras, cfgs, x.shape[-1], seq_len, n_trailers)
-    rng = np.random.default_rng(1)
-    n = 32 * steps
-    x = rng.standard_normal((n, seq_len, x.shape[-1])).astype(np.float32)
-    base = {"rating": rng.uniform(0.5, 5, (n, 1)).astype(np.float32), "genre": (rng.random((n, 20)) < 0.1).astype(
-        np.float32), "trailer_id": rng.integers(0, n_trailers, n)}
-    y = {f"{m}_{h}": base[h] for m, c in cfgs.items() for h in c.heads}
-    joint.fit(x[:64], {k: v[:64] for k, v in y.items()}, batch_size=32, epochs=1, verbose=0)  # compile
+    joint = build_joint(keras, cfgs, 1280, seq_len, n_trailers)
+    JointBatches = joint_batches(keras, cfgs)
+    joint.fit(JointBatches(data, np.arange(64), 32, None, None), epochs=1, verbose=0)  # compile
+    batches = JointBatches(data, np.arange(len(data.seq_offset)), 32, [0, 0], steps)
     t0 = time.perf_counter()
-    joint.fit(x, y, batch_size=32, epochs=1, verbose=0, shuffle=False)
-    two = n / (time.perf_counter() - t0)
+    joint.fit(batches, epochs=1, verbose=0, shuffle=False)
+    two = len(batches.idx) / (time.perf_counter() - t0)
     rate("training_towers", two, "sequences/s", f"per tower, 2 towers (paper + leak-free) in one step, S = {seq_len}")
     rate("tower_step_ratio", one / two, "x", "step time of 2 towers / 1 network")
 

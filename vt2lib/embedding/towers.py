@@ -80,7 +80,7 @@ def compile_joint(keras, joint, cfgs: dict[str, Profile]) -> None:
     joint.compile(optimizer=keras.optimizers.Adam(first.learning_rate), loss=losses, loss_weights=weights)
 
 
-def _joint_batches(keras, cfgs: dict[str, Profile]):
+def joint_batches(keras, cfgs: dict[str, Profile]):
     """Batches of the union of the towers' heads, targets renamed <tower>_<head>."""
     heads = tuple(h for h in HEAD_NAMES if any(h in c.heads for c in cfgs.values()))
     Base = sequence_batches(keras)
@@ -134,7 +134,7 @@ def train_towers(cfgs: dict[str, Profile], data: SequenceData, split, out_dirs: 
     for name, tower in towers.items():
         compile_training(tower, cfgs[name])  # for evaluating it alone, with its own loss
     train_idx, val_idx = split
-    Batches, JointBatches = sequence_batches(keras), _joint_batches(keras, cfgs)
+    Batches, JointBatches = sequence_batches(keras), joint_batches(keras, cfgs)
     val = {n: validation_batches(Batches, data, val_idx, c) for n, c in cfgs.items()}
     active = lambda: [n for n, s in states.items() if not s["done"] and s["epoch"] < cfg.max_epochs]  # noqa: E731
     while active():
