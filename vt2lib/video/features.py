@@ -157,20 +157,22 @@ def consolidate_features(per_trailer: Path, youtube_ids, cache_dir: Path) -> Fea
 
     A rerun that finds the same index keeps the consolidated file (GBs on ml20m)."""
     cache_dir, ids = Path(cache_dir), sorted(set(youtube_ids))
-    parts = [np.load(Path(per_trailer) / f"{y}.npy", mmap_mode="r") for y in ids]
-    counts = np.array([len(p) for p in parts], np.int64)
+    paths = [Path(per_trailer) / f"{y}.npy" for y in ids]
+    shapes = [np.load(p, mmap_mode="r").shape for p in paths]  # the headers only
+    counts = np.array([shape[0] for shape in shapes], np.int64)
     index = pd.DataFrame({"youtube_id": ids, "offset": np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64),
                           "n_keyframes": counts})
     all_path, index_path = cache_dir / "features.npy", cache_dir / "features_index.parquet"
     if all_path.is_file() and index_path.is_file() and pd.read_parquet(index_path).equals(index):
         return load_feature_cache(cache_dir)
-    with atomic_path(all_path) as tmp:
-        out = np.lib.format.open_memmap(tmp, mode="w+", dtype=FEATURE_DTYPE,
-                                        shape=(int(counts.sum()), parts[0].shape[1] if parts else 0))
-        for off, p in zip(index.offset, parts):
-            out[off: off + len(p)] = p
-        out.flush()
-        del out
+    shape = (int(counts.sum()), shapes[0][1] if shapes else 0)
+    # written part after part through a file, not a memory map: the ~5 GB of ml20m never count
+    # towards the process's resident memory (a written memory map does, until it is unmapped)
+    with atomic_path(all_path) as tmp, open(tmp, "wb") as f:
+        np.lib.format.write_array_header_2_0(f, {"descr": np.lib.format.dtype_to_descr(np.dtype(FEATURE_DTYPE)),
+                                                 "fortran_order": False, "shape": shape})
+        for p in paths:
+            f.write(np.ascontiguousarray(np.load(p), FEATURE_DTYPE).tobytes())
     write_parquet_atomic(index, index_path)
     return load_feature_cache(cache_dir)
 

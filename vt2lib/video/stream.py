@@ -246,8 +246,8 @@ def kept_trailers(cfg: Profile, trailers: pd.DataFrame) -> set[str]:
 
 
 def strip_trailers(cfg: Profile, trailers: pd.DataFrame, status: pd.DataFrame, n: int = 4) -> list[str]:
-    """The keyframe strip's trailers: the first `n` usable ones among the candidates kept by 02."""
-    ok = set(status.youtube_id[status.status == "ok"])
+    """The keyframe strip's trailers: the first `n` usable, decoded ones among the candidates kept by 02."""
+    ok = set(status.youtube_id[(status.status == "ok") & (status.source == "video")])
     return [y for y in _strip_candidates(cfg, trailers) if y in ok][:n]
 
 
