@@ -192,3 +192,21 @@ def test_a_jax_process_never_imports_tensorflow(tmp_path):
     out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "m.keras")], env=env, capture_output=True,
                          text=True, check=True).stdout.split()
     assert out[-2:] == ["jax", "False"]
+
+
+def test_validation_numbers_in_chunks_equal_one_pass(cfg, monkeypatch):
+    """03's validation numbers are predicted in chunks (memory at ML20M's size): the same numbers
+    as one pass, and top-1/top-5 as a full sort of the trailer-id scores gives them."""
+    from vt2lib.embedding import validation
+    from vt2lib.embedding.model import build_models
+    data = _toy_data()
+    model, _ = build_models(cfg, 12, 10, data.n_trailers)
+    idx = np.arange(len(data.seq_offset))
+    whole = validation.evaluate_heads(model, data, idx, cfg.heads)
+    monkeypatch.setattr(validation, "EVALUATION_CHUNK", 7)
+    assert validation.evaluate_heads(model, data, idx, cfg.heads) == pytest.approx(whole)
+    p = model.predict(data.windows(idx), verbose=0)["trailer_id"]
+    ranked = np.argsort(-p, axis=1, kind="stable")
+    truth = data.seq_trailer[idx]
+    assert whole["id_top1"] == pytest.approx(np.mean(ranked[:, 0] == truth))
+    assert whole["id_top5"] == pytest.approx(np.mean((ranked[:, :5] == truth[:, None]).any(1)))
