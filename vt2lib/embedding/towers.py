@@ -180,10 +180,9 @@ def _checkpoint(joint, states: dict, keys: dict, ckpt: Path) -> None:
 
 
 def _finish(tower, state: dict, out_dir: Path) -> None:
-    """What `train` leaves in a finished network's folder, so `train_model` opens it."""
+    """What `train` leaves in a finished network's folder, so `train_model` opens it (and writes
+    final.keras from the best weights, as for any finished network)."""
     with atomic_path(out_dir / "last.keras") as tmp:
         tower.save(tmp)
     write_parquet_atomic(pd.DataFrame(state["history"]), out_dir / "history.parquet")
-    with atomic_path(out_dir / "final.keras") as tmp:
-        tower.save(tmp)
     write_json_atomic(out_dir / "state.json", state)
