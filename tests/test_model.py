@@ -32,6 +32,27 @@ def test_shapes_and_head_removal(cfg):
     assert set(leak_free.output) == {"genre", "trailer_id"}
 
 
+def test_unrolled_lstms_compute_the_same_network(cfg):
+    """lstm_unroll (ml20m: a GPU step's latency) changes how the S steps run, not what they compute:
+    the same initial weights give the same outputs, and one training step the same weights."""
+    from vt2lib.embedding.epochs import set_determinism
+    from vt2lib.embedding.model import build_models
+    x = np.random.default_rng(0).normal(size=(4, 10, 12)).astype(np.float32)
+    y = {"rating": np.full((4, 1), 3.0, np.float32), "genre": np.zeros((4, len(GENRES)), np.float32),
+         "trailer_id": np.arange(4)}
+    models = []
+    for unroll in (False, True):
+        set_determinism(0)
+        model, _ = build_models(dataclasses.replace(cfg, lstm_unroll=unroll), 12, 10, 7)
+        before = model.predict(x, verbose=0)
+        model.train_on_batch(x, y)
+        models.append((before, model.get_weights()))
+    (a, wa), (b, wb) = models
+    for head in a:
+        np.testing.assert_allclose(a[head], b[head], atol=1e-5)
+    assert max(float(np.abs(p - q).max()) for p, q in zip(wa, wb)) < 1e-5
+
+
 def _toy_data(n_trailers=6, n_key=40, dim=12, seed=0):
     from vt2lib.embedding.training import SequenceData
     from vt2lib.video.features import FeatureCache

@@ -147,6 +147,23 @@ def test_cv_cache_resume_and_invalidation(small_cv):
     assert row["rmse_min"] <= row["rmse_median"] <= row["rmse_max"]
 
 
+def test_max_folds_predicts_the_first_folds_and_reuses_a_complete_run(small_cv):
+    """09's cold_start_folds: the first k folds only; where every fold is stored already (Table 1's
+    run), its first k are read, never recomputed or overwritten."""
+    cfg, data = small_cv
+    cfg = dataclasses.replace(cfg, name="cv_max_folds")
+    calls = []
+    fn = counting_user_mean(calls)
+    two = run_cv(cfg, data, "um", fn, key="v1", progress=False, max_folds=2)
+    assert calls == [0, 1] and set(two.fold) == {0, 1}
+    every = run_cv(cfg, data, "um", fn, key="v1", progress=False)  # Table 1: every fold, the first two again
+    assert calls == [0, 1, 0, 1, 2] and set(every.fold) == {0, 1, 2}
+    again = run_cv(cfg, data, "um", fn, key="v1", progress=False, max_folds=2)
+    assert calls == [0, 1, 0, 1, 2]  # read from the complete run
+    pd.testing.assert_frame_equal(again, every[every.fold < 2].reset_index(drop=True))
+    assert set(load_predictions(cfg, "um").fold) == {0, 1, 2}  # the complete run is kept
+
+
 def test_forked_folds_give_the_same_predictions_and_raise_the_same_errors(small_cv):
     """myfm's folds run in cfg.n_workers forked processes: the numbers are those of one process."""
     from vt2lib.rating import methods as M

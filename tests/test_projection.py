@@ -54,3 +54,30 @@ def test_02_streams_decoding_and_features(monkeypatch):
     decode_only = _seconds(cfg, "02")
     monkeypatch.setitem(P.RATES, "features", (1.0, "keyframes/s", "test"))
     assert _seconds(cfg, "02") > decode_only  # the slower of the two, not their sum
+
+
+def test_measured_step_times_replace_the_training_rate_per_s_and_setting(monkeypatch):
+    """A step_s<S>_<one|towers>[_unrolled] rate (bench_gpu_box.py) is used for its S, tower setting
+    and lstm_unroll; without one, the S = 10 rate stands in, linear in S."""
+    cfg = load_profile("ml20m")
+    assert cfg.lstm_unroll and P.step_seconds(cfg, 20, True)[1] == "training x tower_step_ratio, linear in S"
+    monkeypatch.setitem(P.RATES, "step_s20_towers_unrolled", (0.5, "s/step", "test"))
+    assert P.step_seconds(cfg, 20, True) == (0.5, "step_s20_towers_unrolled")
+    assert P.step_seconds(dataclasses.replace(cfg, lstm_unroll=False), 20, True)[0] != 0.5
+    fast = _seconds(cfg, "03")
+    monkeypatch.setitem(P.RATES, "step_s20_towers_unrolled", (1.0, "s/step", "test"))
+    win = P.windows(cfg, P.trailer_seconds())
+    assert _seconds(cfg, "03") - fast == pytest.approx(min(P.EPOCHS, cfg.max_epochs) * win[20]["train"] / 32 * 0.5)
+
+
+def test_cold_start_folds_bound_notebook_09():
+    """Half the folds: half the FM fits and Eq. 1 runs; the similarity matrices are per setting."""
+    cfg = load_profile("ml20m")
+    every = _seconds(dataclasses.replace(cfg, cold_start_folds=None), "09")
+    assert every / 2 < _seconds(dataclasses.replace(cfg, cold_start_folds=5), "09") < every * 0.52
+
+
+def test_committed_box_rates_are_measured_on_the_box():
+    rates = json.loads(P.MEASURED_ON_THE_BOX.read_text())
+    assert all(r["where"].startswith("measured: NVIDIA H200") for r in rates.values())
+    assert {"fm", "content", "similarity", "step_s10_towers_unrolled", "step_s20_towers_unrolled"} <= set(rates)

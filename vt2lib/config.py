@@ -114,6 +114,7 @@ class Profile:
     val_share: float = 0.15               # share of each trailer's sequences held out (its tail)
     train_workers: int = 1                # networks 03 trains side by side, one process each
     train_towers: bool = False            # 03: paper + leak-free model of one S as towers of one model, one step
+    lstm_unroll: bool = False             # unroll the LSTMs' S time steps (no loop: a GPU step's latency); same maths
     max_steps_per_epoch: int | None = None  # a rehearsal: training batches (and validation batches of that size) per epoch
 
     # --- rating prediction (paper 2.3.1, 3.3) ---
@@ -133,6 +134,7 @@ class Profile:
 
     # --- beyond the paper: cold start and FM side features (notebook 09) ---
     cold_n_ratings: tuple[int, ...] = (1, 3, 5)  # training ratings a "new" test movie keeps
+    cold_start_folds: int | None = None   # 09 predicts at most the first k folds of each setting (None = all)
     side_embedding_variant: str = "emb256_s10"   # trailer embedding used as FM item side features
     side_pca_dim: int | None = 32                # PCA-reduce it first (None = all dimensions)
 

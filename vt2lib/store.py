@@ -65,7 +65,7 @@ def digest(*parts) -> str:
 # ------------------------------------------------------------------ what each artifact depends on
 TRAINING_FIELDS = ("loss_weights", "lstm_units", "embedding_sizes", "learning_rate", "l2", "batch_size",
                    "max_epochs", "patience", "seed", "sequence_shift", "val_share", "keras_backend",
-                   "max_steps_per_epoch")
+                   "max_steps_per_epoch", "lstm_unroll")
 SOURCE_FIELDS = ("ratings_source", "movielens_dir", "download_ml20m", "youtube_mapping", "trailer_source",
                  "availability_file", "check_availability", "metadata_file", "data_dir")
 SYNTHETIC_FIELDS = ("seed", "synth_n_movies", "synth_n_users", "synth_ratings_per_user", "synth_trailer_seconds",

@@ -1,6 +1,7 @@
 """The rates behind RESULTS.md's "ml20m on one GPU box" table, measured on the machine it runs on.
 
     python3 tests/benchmarks/bench_gpu_box.py [features training training_towers fm content]
+    python3 tests/benchmarks/bench_gpu_box.py step:20:towers:unrolled     # one training configuration
     VT2_BENCH_STEPS=30 VT2_RATES_JSON=rates.json python3 tests/benchmarks/bench_gpu_box.py training_towers
 
 Each stage runs the ml20m profile's heavy step at its real sizes on synthetic inputs (no data
@@ -75,14 +76,15 @@ def features(n_batches: int = 20) -> None:
          f"MobileNetV2 {size}x{size}, batch {batch}, {ML20M.feature_backend}, mixed precision")
 
 
-def sequence_data(n_trailers: int, seq_len: int, keyframes_per_trailer: int = 16):
-    """03's SequenceData over random float16 features: one window or two per trailer, so the
-    trailer-id head has ML20M's 13,571 classes while the cache stays small (0.6 GB)."""
+def sequence_data(n_trailers: int, seq_len: int):
+    """03's SequenceData over random float16 features: two windows per trailer, so the trailer-id
+    head has ML20M's 13,571 classes while the cache stays small (0.6 GB at S = 10, 0.9 GB at 20)."""
     import pandas as pd
 
     from vt2lib.embedding.training import SequenceData
     from vt2lib.video.features import FeatureCache
     rng = np.random.default_rng(0)
+    keyframes_per_trailer = seq_len + ML20M.sequence_shift + 1
     n = n_trailers * keyframes_per_trailer
     features = rng.gamma(0.6, 0.5, (n, 1280)).astype(np.float16)
     ids = [f"t{k:010d}" for k in range(n_trailers)]
@@ -93,45 +95,63 @@ def sequence_data(n_trailers: int, seq_len: int, keyframes_per_trailer: int = 16
     return SequenceData.build(FeatureCache(features, index), trailers, seq_len, ML20M.sequence_shift)
 
 
-def training(steps: int = STEPS, n_trailers: int = 13_571, seq_len: int = 10) -> float:
-    """The paper's network fed as notebook 03 feeds it: windows gathered from the float16 cache
-    per batch (vt2lib.embedding.epochs.sequence_batches), `steps` batches of 32."""
+def _timed_fit(model, batches) -> float:
+    """Seconds per step of one epoch of `batches` (the model compiled already)."""
+    t0 = time.perf_counter()
+    model.fit(batches, epochs=1, verbose=0, shuffle=False)
+    return (time.perf_counter() - t0) / len(batches)
+
+
+def step_seconds(seq_len: int, towers: bool, unroll: bool, steps: int = STEPS, n_trailers: int = 13_571) -> float:
+    """One batch-32 step of the paper's network (or of the paper + leak-free towers of notebook 03
+    with train_towers), its windows gathered from the float16 cache per batch as 03 does; with
+    `unroll`, the LSTMs' time steps unrolled (the profile's lstm_unroll)."""
     import keras
 
     from vt2lib.embedding.epochs import sequence_batches
     from vt2lib.embedding.model import build_models
+    from vt2lib.embedding.towers import build_joint, joint_batches
+    from vt2lib.embedding.training import model_config
+    cfg = dataclasses.replace(ML20M, lstm_unroll=unroll)
     data = sequence_data(n_trailers, seq_len)
-    model, _ = build_models(ML20M, 1280, seq_len, n_trailers)
-    Batches = sequence_batches(keras)
-    compile_batches = Batches(data, np.arange(64), ML20M.heads, 32)
-    model.fit(compile_batches, epochs=1, verbose=0)
-    batches = Batches(data, np.arange(len(data.seq_offset)), ML20M.heads, 32, [0, 0], steps)
-    t0 = time.perf_counter()
-    model.fit(batches, epochs=1, verbose=0, shuffle=False)
-    one = len(batches.idx) / (time.perf_counter() - t0)
+    if towers:
+        cfgs = {m: model_config(cfg, m) for m in ("paper", "leakfree")}
+        model, Batches = build_joint(keras, cfgs, 1280, seq_len, n_trailers), joint_batches(keras, cfgs)
+        batches = lambda idx, order, n: Batches(data, idx, 32, order, n)  # noqa: E731
+    else:
+        model, _ = build_models(cfg, 1280, seq_len, n_trailers)
+        Base = sequence_batches(keras)
+        batches = lambda idx, order, n: Base(data, idx, cfg.heads, 32, order, n)  # noqa: E731
+    model.fit(batches(np.arange(64), None, None), epochs=1, verbose=0)  # compile
+    return _timed_fit(model, batches(np.arange(len(data.seq_offset)), [0, 0], steps))
+
+
+def step_rate(seq_len: int, towers: bool, unroll: bool) -> None:
+    """RATE step_s<S>_<one|towers>[_unrolled]: seconds per batch-32 step (project_ml20m.py reads it)."""
+    seconds = step_seconds(seq_len, towers, unroll)
+    what = "paper + leak-free as 2 towers" if towers else "the paper's network"
+    rate(step_name(seq_len, towers, unroll), seconds, "s/step",
+         f"{what}, S = {seq_len}, batch 32, LSTMs {'unrolled' if unroll else 'as a loop'}, "
+         f"{32 * (2 if towers else 1) / seconds:,.0f} sequences/s in all")
+
+
+def step_name(seq_len: int, towers: bool, unroll: bool) -> str:
+    return f"step_s{seq_len}_{'towers' if towers else 'one'}{'_unrolled' if unroll else ''}"
+
+
+def training(steps: int = STEPS, n_trailers: int = 13_571, seq_len: int = 10) -> float:
+    """The paper's network, S = 10, LSTMs as a loop: sequences/s."""
+    one = 32 / step_seconds(seq_len, False, False, steps, n_trailers)
     rate("training", one, "sequences/s", f"2x{ML20M.lstm_units} BiLSTM, S = {seq_len}, batch 32, "
          f"{ML20M.keras_backend}, windows gathered per batch as in 03")
     return one
 
 
 def training_towers(steps: int = STEPS, n_trailers: int = 13_571, seq_len: int = 10) -> None:
-    """The paper and the leak-free network as two towers of one model (notebook 03 with
-    train_towers), fed as 03 feeds them: sequences/s per tower, and the step time of two towers
-    over one network's."""
-    import keras
-
-    from vt2lib.embedding.towers import build_joint, joint_batches
-    from vt2lib.embedding.training import model_config
+    """The paper and the leak-free network as two towers of one model: sequences/s per tower,
+    and the step time of two towers over one network's."""
     one = training(steps, n_trailers, seq_len)
-    data = sequence_data(n_trailers, seq_len)
-    cfgs = {m: model_config(ML20M, m) for m in ("paper", "leakfree")}
-    joint = build_joint(keras, cfgs, 1280, seq_len, n_trailers)
-    JointBatches = joint_batches(keras, cfgs)
-    joint.fit(JointBatches(data, np.arange(64), 32, None, None), epochs=1, verbose=0)  # compile
-    batches = JointBatches(data, np.arange(len(data.seq_offset)), 32, [0, 0], steps)
-    t0 = time.perf_counter()
-    joint.fit(batches, epochs=1, verbose=0, shuffle=False)
-    two = len(batches.idx) / (time.perf_counter() - t0)
+    two = 32 / step_seconds(seq_len, True, False, steps, n_trailers)
     rate("training_towers", two, "sequences/s", f"per tower, 2 towers (paper + leak-free) in one step, S = {seq_len}")
     rate("tower_step_ratio", one / two, "x", "step time of 2 towers / 1 network")
 
@@ -185,8 +205,17 @@ def content() -> None:
 STAGES = {"features": features, "training": training, "training_towers": training_towers, "fm": fm,
           "fm_repeat": fm_repeat, "content": content}
 
+
+def run_stage(name: str) -> None:
+    """A stage by name; `step:<S>:<one|towers>[:unrolled]` times one training configuration."""
+    if name.startswith("step:"):
+        _, seq_len, kind, *unroll = name.split(":")
+        return step_rate(int(seq_len), kind == "towers", unroll == ["unrolled"])
+    return STAGES[name]()
+
+
 if __name__ == "__main__":
     for name in sys.argv[1:] or list(STAGES):
         t = time.perf_counter()
-        STAGES[name]()
+        run_stage(name)
         print(f"  ({name}: {time.perf_counter() - t:.0f} s in all)", flush=True)

@@ -7,6 +7,8 @@
 #   echo /.whl/ >> .git/info/exclude
 #   tests/benchmarks/device_check.sh --download-wheels
 # Run with the device tool:  command "bash tests/benchmarks/device_check.sh", carry [".whl"], timeout_s 240
+# Named stages instead of the default set (60 s each; choose so that they fit the 4 minutes):
+#   bash tests/benchmarks/device_check.sh step:20:one step:10:towers:unrolled
 # It writes $OUT/rates.json, $OUT/device.log and $OUT/projection.md (project_ml20m.py --rates).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -32,9 +34,13 @@ print('python', platform.python_version(), '| jax', jax.__version__, '| jaxlib',
 print('devices', jax.devices())"
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
 bench="python3 tests/benchmarks/bench_gpu_box.py"
-timeout 35 $bench features
-timeout 70 $bench training_towers
-timeout 35 $bench fm
-XLA_FLAGS=--xla_gpu_deterministic_ops=true timeout 35 $bench fm_repeat
-timeout 25 $bench content
-timeout 5 python3 tests/benchmarks/project_ml20m.py --rates "$OUT/rates.json" | tee "$OUT/projection.md"
+if [ $# -gt 0 ]; then  # named stages only, STAGE_SECONDS (60) each: e.g. step:20:towers:unrolled (run_stage)
+  for stage in "$@"; do timeout "${STAGE_SECONDS:-60}" $bench "$stage"; done
+else
+  timeout 35 $bench features
+  timeout 70 $bench training_towers
+  timeout 35 $bench fm
+  XLA_FLAGS=--xla_gpu_deterministic_ops=true timeout 35 $bench fm_repeat
+  timeout 25 $bench content
+fi
+timeout 5 python3 tests/benchmarks/project_ml20m.py --rates tests/benchmarks/rates_h200.json "$OUT/rates.json" | tee "$OUT/projection.md"

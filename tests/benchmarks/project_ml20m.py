@@ -50,6 +50,8 @@ RATES = {
     "similarity": (4.32, "s/method", "measured here: 2 cores, bench_gpu_box.py content (13,600 x 13,600 cosine "
                    "matrix, built once per method; 5.10 s on 1 core), not scaled to the box"),
 }
+THREADS = {"content": 2, "similarity": 2}  # the threads a CPU rate above ran on (a rates.json may say others)
+MEASURED_ON_THE_BOX = Path(__file__).with_name("rates_h200.json")  # device_check.sh's rates, merged (RESULTS.md)
 EPOCHS = 11  # the paper: convergence after 8-9 epochs, then patience 2 -> 10-11 epochs (max_epochs 16 caps it)
 FORWARD_SPEEDUP = 3.0  # assumed: a forward pass (validation, 04) costs a third of a training step per window
 
@@ -57,6 +59,25 @@ FORWARD_SPEEDUP = 3.0  # assumed: a forward pass (validation, 04) costs a third 
 def read_rates(path: Path) -> None:
     for name, r in json.loads(Path(path).read_text()).items():
         RATES[name] = (float(r["value"]), r["unit"], f"{r['where']}: {r.get('note', '')}".rstrip(": "))
+        if "threads" in r:
+            THREADS[name] = int(r["threads"])
+
+
+def on_cores(name: str, cores: int) -> float:
+    """A multi-threaded CPU rate (s) moved from the threads it was measured on to `cores`, at the
+    measured scaling per doubling of cores."""
+    return RATES[name][0] / RATES["content_core_scaling"][0] ** math.log2(cores / THREADS.get(name, 2))
+
+
+def step_seconds(cfg, seq_len: int, towers: bool) -> tuple[float, str]:
+    """Seconds per batch-32 training step at S = seq_len (one network, or paper + leak-free as two
+    towers) with the profile's lstm_unroll: bench_gpu_box's measured step_s<S>_... where there is
+    one, else the S = 10 training rate, assumed linear in S, times the tower step ratio."""
+    name = f"step_s{seq_len}_{'towers' if towers else 'one'}{'_unrolled' if cfg.lstm_unroll else ''}"
+    if name in RATES:
+        return RATES[name][0], name
+    one = cfg.batch_size / RATES["training"][0] * seq_len / 10
+    return one * (RATES["tower_step_ratio"][0] if towers else 1.0), "training x tower_step_ratio, linear in S"
 
 
 def trailer_seconds(n: int = TRAILERS, seed: int = 0) -> np.ndarray:
@@ -94,26 +115,28 @@ def stages(cfg, scale: dict) -> list[tuple[str, str, float, float]]:
     keyframes = int(np.ceil(seconds).sum())
     win = windows(cfg, seconds)
     decode = RATES["decode"][0] * cfg.n_workers
-    one, ratio = RATES["training"][0], RATES["tower_step_ratio"][0]
+    steps = lambda n: n / cfg.batch_size  # noqa: E731
     epochs = min(EPOCHS, cfg.max_epochs)
-    per_window = {S: 1 / (one * 10 / S) for S in cfg.sequence_lengths}  # the LSTM's cost grows with its time steps
-    # per S: paper + leak-free as towers (one step costs `ratio` steps of one network) or one after the other
-    towers = ratio if cfg.train_towers else 2.0
-    train = sum(epochs * per_window[S] * (win[S]["train"] * towers + 2 * win[S]["val"] / FORWARD_SPEEDUP)
+    one = {S: step_seconds(cfg, S, False) for S in cfg.sequence_lengths}
+    pair = {S: step_seconds(cfg, S, True) if cfg.train_towers else (2 * one[S][0], "2 x " + one[S][1])
+            for S in cfg.sequence_lengths}
+    # per S: paper + leak-free (as towers, or one after the other); validation: each model forward only
+    train = sum(epochs * (steps(win[S]["train"]) * pair[S][0] + 2 * steps(win[S]["val"]) * one[S][0] / FORWARD_SPEEDUP)
                 for S in cfg.sequence_lengths)
     S0 = cfg.sequence_lengths[0]  # the genre diagnostic: one network per split, on (1 - share) of the trailers
-    train += cfg.unseen_trailer_splits * epochs * per_window[S0] * (1 - cfg.unseen_trailer_share) * (
-        win[S0]["train"] + win[S0]["val"] / FORWARD_SPEEDUP)
+    train += cfg.unseen_trailer_splits * epochs * one[S0][0] * (1 - cfg.unseen_trailer_share) * (
+        steps(win[S0]["train"]) + steps(win[S0]["val"]) / FORWARD_SPEEDUP)
     models = sum(2 * network_bytes(cfg, cfg.heads if m == "paper" else cfg.leakfree_heads, TRAILERS)
                  for S in cfg.sequence_lengths for m in ("paper", "leakfree"))
     models += cfg.unseen_trailer_splits * network_bytes(cfg, ("genre",), TRAILERS) // 2
-    embed = sum(2 * win[S]["all"] * per_window[S] / FORWARD_SPEEDUP for S in cfg.sequence_lengths)
+    embed = sum(2 * steps(win[S]["all"]) * one[S][0] / FORWARD_SPEEDUP for S in cfg.sequence_lengths)
     embed_bytes = sum(2 * win[S]["all"] * sum(cfg.embedding_sizes) * 4 for S in cfg.sequence_lengths)
-    content_16 = RATES["content"][0] / (RATES["content_core_scaling"][0] ** math.log2(cfg.n_workers / 2))
+    content_16, similarity = on_cores("content", cfg.n_workers), on_cores("similarity", cfg.n_workers)
     n_content = 2 * 2 * len(cfg.sequence_lengths) + 2   # embedding variants x 2 models + metadata + random
     fm_fit = cfg.fm_iters * RATES["fm"][0]
     settings_09 = len(cfg.cold_n_ratings) + 2            # fully cold, each cold_n_ratings, warm
     fits_09 = (settings_09 - 1) + 3 * 1.5 * settings_09  # ids-only fits; a side-feature fit costs 1.5 (RESULTS.md)
+    folds_09 = min(cfg.n_folds, cfg.cold_start_folds or cfg.n_folds)
     pred_scale = scale.get("bytes", {})
     fold_factor = cfg.n_folds / max(1, scale.get("evaluated_folds", 2))
     return [
@@ -125,23 +148,22 @@ def stages(cfg, scale: dict) -> list[tuple[str, str, float, float]]:
          keyframes * FEATURE_DIM * FEATURE_BYTES * 2 + KEPT_TRAILERS * np.mean(seconds) * KEYFRAME_BYTES),
         ("03 training", f"{epochs} epochs of " + ", ".join(f"{win[S]['train'] / 1e3:.0f}k training windows at S={S}"
                                                            for S in cfg.sequence_lengths)
-         + (f"; paper + leak-free as towers ({ratio:.2f} steps)" if cfg.train_towers else "; 4 networks one by one")
+         + "; s/step " + ", ".join(f"S={S}: {pair[S][0] * 1e3:.1f} ms ({pair[S][1]})" for S in cfg.sequence_lengths)
          + f"; {cfg.unseen_trailer_splits} genre diagnostic(s); validation each epoch", train, models),
         ("04 embeddings", "2 models x every window, forward only", embed, embed_bytes),
         ("05 content-based", f"{n_content} Eq. 1 methods x {cfg.n_folds} folds x {content_16:.1f} s "
-         f"({cfg.n_workers} cores), one similarity matrix per method ({RATES['similarity'][0]:.1f} s)",
-         n_content * (cfg.n_folds * content_16 + RATES["similarity"][0]),
+         f"({cfg.n_workers} cores), one similarity matrix per method ({similarity:.1f} s)",
+         n_content * (cfg.n_folds * content_16 + similarity),
          pred_scale.get("05_content_based", 0) * fold_factor),
         ("06 FM", f"{cfg.n_folds} folds x {cfg.fm_iters} sweeps x {RATES['fm'][0]:g} s", cfg.n_folds * fm_fit,
          pred_scale.get("06_libfm", 0) * fold_factor),
         ("07 fusion", "FM on each fold's inner split + one content method",
-         cfg.n_folds * (fm_fit + content_16) + RATES["similarity"][0],
+         cfg.n_folds * (fm_fit + content_16) + similarity,
          pred_scale.get("07_fusion", 0) * fold_factor),
         ("08 correlation", "measured at ML20M size (scale run)", scale.get("08_correlation", 30), 0),
-        ("09 cold start + side features", f"{fits_09:.1f} ids-only FM fits per fold x {cfg.n_folds} folds; "
-         f"{n_content - 1} content methods x {settings_09 - 1} cold settings (a similarity matrix each)",
-         fits_09 * cfg.n_folds * fm_fit
-         + (n_content - 1) * (settings_09 - 1) * (cfg.n_folds * content_16 + RATES["similarity"][0]),
+        ("09 cold start + side features", f"{fits_09:.1f} ids-only FM fits per fold x {folds_09} of {cfg.n_folds} "
+         f"folds; {n_content - 1} content methods x {settings_09 - 1} cold settings (a similarity matrix each)",
+         fits_09 * folds_09 * fm_fit + (n_content - 1) * (settings_09 - 1) * (folds_09 * content_16 + similarity),
          pred_scale.get("09_cold_start_and_side_features", 0) * fold_factor),
     ]
 
@@ -158,11 +180,13 @@ def read_scale(path: Path) -> dict:
 
 def main(argv=None):
     ap = argparse.ArgumentParser()
-    ap.add_argument("--rates", type=Path, help="rates.json of device_check.sh / bench_gpu_box.py")
+    ap.add_argument("--rates", type=Path, nargs="*", default=[MEASURED_ON_THE_BOX],
+                    help="rates.json files of device_check.sh / bench_gpu_box.py, later ones win "
+                         f"(default: {MEASURED_ON_THE_BOX.name}, measured on the box)")
     ap.add_argument("--scale", type=Path, default=Path("runs/scale/provenance.json"))
     args = ap.parse_args(argv)
-    if args.rates:
-        read_rates(args.rates)
+    for path in args.rates:
+        read_rates(path)
     cfg = load_profile("ml20m")
     print("| rate | value | where |\n|---|---|---|")
     for name, (value, unit, where) in RATES.items():

@@ -29,9 +29,10 @@ def build_sequence_backbone(cfg: Profile, feature_dim: int, seq_len: int):
     """(batch, S, feature_dim) -> [(batch, 512), (batch, 256)]."""
     import keras
     inp = keras.Input((seq_len, feature_dim), name="keyframe_features")
-    x = keras.layers.Bidirectional(keras.layers.LSTM(cfg.lstm_units, return_sequences=True,
-                                                     dropout=LSTM_DROPOUT), name="bilstm_1")(inp)
-    x = keras.layers.Bidirectional(keras.layers.LSTM(cfg.lstm_units, dropout=LSTM_DROPOUT), name="bilstm_2")(x)
+    lstm = dict(dropout=LSTM_DROPOUT, unroll=cfg.lstm_unroll)
+    x = keras.layers.Bidirectional(keras.layers.LSTM(cfg.lstm_units, return_sequences=True, **lstm),
+                                   name="bilstm_1")(inp)
+    x = keras.layers.Bidirectional(keras.layers.LSTM(cfg.lstm_units, **lstm), name="bilstm_2")(x)
     big, small = cfg.embedding_sizes
     e_big = _dense(keras, big, "embedding_big", cfg.l2)(x)
     e_small = _dense(keras, small, "embedding_small", cfg.l2)(e_big)

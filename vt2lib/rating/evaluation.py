@@ -109,7 +109,8 @@ def content_method(data: CVData, ids: np.ndarray, vectors: np.ndarray, similarit
 
 def run_cv(cfg: Profile, data: CVData, method: str,
            fn: Callable[[Ratings, np.ndarray, np.ndarray, int], Prediction], key: str = "",
-           progress: bool = True, split: Callable | None = None, workers: int = 1) -> pd.DataFrame:
+           progress: bool = True, split: Callable | None = None, workers: int = 1,
+           max_folds: int | None = None) -> pd.DataFrame:
     """Predict every fold's test part with `fn`, caching each finished fold.
 
     The cache is valid for one CV table and one `key` (a digest of the method's inputs, e.g.
@@ -117,12 +118,17 @@ def run_cv(cfg: Profile, data: CVData, method: str,
     `split(k) -> (train, test rows)` defaults to the CV folds (CVData.split). `workers` > 1
     predicts the folds in that many forked processes: only for a single-threaded `fn` that
     is safe to fork (myfm); a fold's numbers depend on the fold alone, not on the process.
+    `max_folds` (and cfg.evaluate_folds, a rehearsal) predict the first folds only; a complete
+    run of every fold is reused for them.
     """
     split = split or data.split
-    n_folds = min(data.n_folds, cfg.evaluate_folds or data.n_folds)  # a rehearsal predicts the first folds only
+    n_folds = min(data.n_folds, cfg.evaluate_folds or data.n_folds, max_folds or data.n_folds)
     # the CV table is in the key as well as the folds artifact: cold-start tables re-assign folds
-    fingerprint = cache_key(data.user, data.item, data.table.fold, data.table.rating, key,
-                            *([n_folds] if n_folds < data.n_folds else []))
+    inputs = (data.user, data.item, data.table.fold, data.table.rating, key)
+    if n_folds < data.n_folds and Store(cfg).current(f"predictions/{method}", cache_key(*inputs)):
+        preds = load_predictions(cfg, method)
+        return preds[preds.fold < n_folds].reset_index(drop=True)
+    fingerprint = cache_key(*inputs, *([n_folds] if n_folds < data.n_folds else []))
     with Store(cfg).produce(f"predictions/{method}", extra=fingerprint) as art:
         if not art.reused:
             _predict_folds(art.path, (data, method, fn, split), progress, n_folds, workers)

@@ -50,14 +50,15 @@ class Method:
 
 
 def run(cfg: Profile, data, method: Method, name: str | None = None, split=None, split_key: str = "",
-        progress: bool = True):
+        progress: bool = True, max_folds: int | None = None):
     """run_cv for a registered method: its predictions stored under `name` (default: its own) and
     its cache key; `split` replaces the CV folds (inner or cold-start splits), `split_key` says
-    what defines that split (it joins the key)."""
+    what defines that split (it joins the key); `max_folds`: the first folds only."""
     from vt2lib.rating.evaluation import cache_key, run_cv
     fn, key = method.predictor(cfg, data)
     return run_cv(cfg, data, name or method.name, fn, key=cache_key(key, split_key) if split_key else key,
-                  split=split, progress=progress, workers=cfg.n_workers if method.parallel_folds else 1)
+                  split=split, progress=progress, workers=cfg.n_workers if method.parallel_folds else 1,
+                  max_folds=max_folds)
 
 
 def _baseline(name: str, description: str, fn) -> Method:
