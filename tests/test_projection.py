@@ -64,6 +64,8 @@ def test_measured_step_times_replace_the_training_rate_per_s_and_setting(monkeyp
     monkeypatch.setitem(P.RATES, "step_s20_towers_unrolled", (0.5, "s/step", "test"))
     assert P.step_seconds(cfg, 20, True) == (0.5, "step_s20_towers_unrolled")
     assert P.step_seconds(dataclasses.replace(cfg, lstm_unroll=False), 20, True)[0] != 0.5
+    monkeypatch.setitem(P.RATES, "step_s20_one", (0.25, "s/step", "test"))  # unrolled unmeasured: the loop's
+    assert P.step_seconds(cfg, 20, False) == (0.25, "step_s20_one")
     fast = _seconds(cfg, "03")
     monkeypatch.setitem(P.RATES, "step_s20_towers_unrolled", (1.0, "s/step", "test"))
     win = P.windows(cfg, P.trailer_seconds())

@@ -71,11 +71,13 @@ def on_cores(name: str, cores: int) -> float:
 
 def step_seconds(cfg, seq_len: int, towers: bool) -> tuple[float, str]:
     """Seconds per batch-32 training step at S = seq_len (one network, or paper + leak-free as two
-    towers) with the profile's lstm_unroll: bench_gpu_box's measured step_s<S>_... where there is
-    one, else the S = 10 training rate, assumed linear in S, times the tower step ratio."""
-    name = f"step_s{seq_len}_{'towers' if towers else 'one'}{'_unrolled' if cfg.lstm_unroll else ''}"
-    if name in RATES:
-        return RATES[name][0], name
+    towers) with the profile's lstm_unroll: bench_gpu_box's measured step_s<S>_..., else the looped
+    step of that S where only it is measured (unrolling was never slower on the box: an upper
+    bound), else the S = 10 training rate, assumed linear in S, times the tower step ratio."""
+    looped = f"step_s{seq_len}_{'towers' if towers else 'one'}"
+    for name in ([looped + "_unrolled"] if cfg.lstm_unroll else []) + [looped]:
+        if name in RATES:
+            return RATES[name][0], name
     one = cfg.batch_size / RATES["training"][0] * seq_len / 10
     return one * (RATES["tower_step_ratio"][0] if towers else 1.0), "training x tower_step_ratio, linear in S"
 
@@ -164,7 +166,7 @@ def stages(cfg, scale: dict) -> list[tuple[str, str, float, float]]:
         ("09 cold start + side features", f"{fits_09:.1f} ids-only FM fits per fold x {folds_09} of {cfg.n_folds} "
          f"folds; {n_content - 1} content methods x {settings_09 - 1} cold settings (a similarity matrix each)",
          fits_09 * folds_09 * fm_fit + (n_content - 1) * (settings_09 - 1) * (folds_09 * content_16 + similarity),
-         pred_scale.get("09_cold_start_and_side_features", 0) * fold_factor),
+         pred_scale.get("09_cold_start_and_side_features", 0) * fold_factor * folds_09 / cfg.n_folds),
     ]
 
 
@@ -183,7 +185,8 @@ def main(argv=None):
     ap.add_argument("--rates", type=Path, nargs="*", default=[MEASURED_ON_THE_BOX],
                     help="rates.json files of device_check.sh / bench_gpu_box.py, later ones win "
                          f"(default: {MEASURED_ON_THE_BOX.name}, measured on the box)")
-    ap.add_argument("--scale", type=Path, default=Path("runs/scale/provenance.json"))
+    ap.add_argument("--scale", type=Path, default=Path(__file__).with_name("scale_run.json"),
+                    help="provenance.json of a scale run (default: the one RESULTS.md reports)")
     args = ap.parse_args(argv)
     for path in args.rates:
         read_rates(path)
