@@ -137,6 +137,9 @@ class Profile:
     cold_start_folds: int | None = None   # 09 predicts at most the first k folds of each setting (None = all)
     side_embedding_variant: str = "emb256_s10"   # trailer embedding used as FM item side features
     side_pca_dim: int | None = 32                # PCA-reduce it first (None = all dimensions)
+    # --- ranking (beyond the paper: notebook 10) ---
+    ranking_users: int | None = None      # a seeded sample of the test users with a hit, per fold (None = all)
+    ranking_folds: int | None = None      # rank on the first k folds of each setting (None = all)
 
     # --- correlation (paper 3.5) ---
     popularity_percentile_filter: float = 10.0  # keep trailers above this percentile of views/likes/dislikes

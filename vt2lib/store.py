@@ -62,6 +62,7 @@ def digest(*parts) -> str:
     return h.hexdigest()[:16]
 
 
+FROZEN_MEANS_FILE = "frozen_means.npz"  # in frozen_means: youtube_id, mean (written by 04, read by the rating side)
 # ------------------------------------------------------------------ what each artifact depends on
 TRAINING_FIELDS = ("loss_weights", "lstm_units", "embedding_sizes", "learning_rate", "l2", "batch_size",
                    "max_epochs", "patience", "seed", "sequence_shift", "val_share", "keras_backend",
@@ -138,6 +139,8 @@ SPECS: dict[str, Spec] = {
     "model": Spec("models/{}", _model_fields, _model_inputs, "03_train_embedding"),
     "embeddings": Spec("embeddings/{}", lambda c, p: {}, lambda c, p: (f"model/{p}", "features"),
                        "04_extract_embeddings"),
+    # issue 24's baseline: each trailer's mean frozen keyframe feature, no network trained
+    "frozen_means": Spec("embeddings/frozen_mean", lambda c, p: {}, lambda c, p: ("features",), "04_extract_embeddings"),
     # a profile without trailers evaluates 01's cleaned ratings (no notebook 02 feedback)
     "folds": Spec("data/folds", _pick("n_folds", "fold_seed"),
                   lambda c, p: ("clean",) if c.trailer_source == "none" else ("evaluation_ratings",),

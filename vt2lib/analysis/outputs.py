@@ -76,6 +76,12 @@ def _table2(cfg: Profile) -> list[Number]:
             + [Number(m, m, report=False, optional=m in optional) for m in quiet])
 
 
+def _ranking(cfg: Profile) -> list[Number]:
+    from vt2lib.rating.ranking_runs import METRICS, metric_name, ranked_names
+    return [Number(f"{'warm' if s == 'warm' else 'new movies'}: {m}, {k}", metric_name(s, m, k),
+                   report=k != "recall@20") for s in ("warm", "new movies") for m in ranked_names(cfg) for k in METRICS]
+
+
 def _static(*numbers: Number) -> Callable[[Profile], list[Number]]:
     return lambda cfg: list(numbers)
 
@@ -139,8 +145,12 @@ ITEMS: tuple[Item, ...] = (
                    f"genre_auc_unseen_trailers_s{cfg.sequence_lengths[0]}")]),
     Item("—", "per-method summary and fallback counts of Eq. 1", "05_content_based",
          ("extra_content_based_summary", "extra_content_based_fallbacks")),
-    Item("—", "paired tests 256 vs 512, S=10 vs S=20, paper vs leak-free model (Wilcoxon, t, Nadeau–Bengio "
-         "corrected t)", "06_libfm", ("extra_table1_paired_tests",)),
+    Item("—", "paired tests 256 vs 512, S=10 vs S=20, paper vs leak-free model, frozen features vs the best "
+         "trained embedding (Wilcoxon, t, Nadeau–Bengio corrected t)", "06_libfm", ("extra_table1_paired_tests",),
+         _static(Number("frozen_mean minus best trained embedding, mean RMSE difference over folds",
+                        "frozen_mean_vs_trained_mean_diff", optional=True),
+                 Number("frozen_mean vs best trained embedding, corrected p", "frozen_mean_vs_trained_corrected_p",
+                        optional=True))),
     Item("—", "fusion for every variant, k chosen on inner validation (paper's and leak-free model)", "07_fusion",
          ("extra_fusion_mean_rmse_all_variants", "extra_fusion_honest_k", "extra_fusion_honest_k_leakfree")),
     Item("—", "cold start from 0 ratings to warm, FM with side features", "09_cold_start_and_side_features",
@@ -152,7 +162,13 @@ ITEMS: tuple[Item, ...] = (
              Number("new movies: content-based, trailer embedding (leak-free model)", "rmse_cold_content_leakfree"),
              Number("new movies: user mean", "rmse_cold_user_mean"),
              Number("warm: FM on ids, median RMSE", "rmse_warm_fm"),
-             Number("warm: FM + genres + trailer", "rmse_warm_fm_side"))),
+             Number("warm: FM + genres + trailer", "rmse_warm_fm_side"),
+             Number("new movies: content-based, frozen features (no network; not in paper)",
+                    "rmse_cold_content_frozen_mean"),
+             Number("new movies: FM + genres + frozen features", "rmse_cold_fm_side_frozen"),
+             Number("warm: FM + genres + frozen features", "rmse_warm_fm_side_frozen"))),
+    Item("—", "top-N ranking (Recall@10/20, NDCG@10) of every method, warm and for new movies", "10_ranking",
+         ("extra_ranking", "extra_ranking_table"), _ranking),
 )
 
 NOT_REPRODUCED = ("Figs. 1-4 are diagrams; Fig. 4's worked example (4.19) is the unit test "

@@ -54,3 +54,24 @@ def training_curves(history: pd.DataFrame, title: str):
     fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+def ranking_bars(table: pd.DataFrame, metrics=("recall@10", "recall@20", "ndcg@10"), title: str = ""):
+    """One panel per setting: each method's mean metric over folds, with its sd over folds.
+
+    table: vt2lib.rating.ranking_runs.ranking_table (index setting x method)."""
+    settings = list(dict.fromkeys(table.index.get_level_values("setting")))
+    fig, axes = plt.subplots(1, len(settings), figsize=(6.5 * len(settings), 4), squeeze=False, sharey=True)
+    for ax, setting in zip(axes[0], settings):
+        part = table.loc[setting]
+        x = np.arange(len(part))
+        width = 0.8 / len(metrics)
+        for j, m in enumerate(metrics):
+            ax.bar(x + (j - (len(metrics) - 1) / 2) * width, part[f"{m} (mean)"], width,
+                   yerr=part[f"{m} (sd)"].fillna(0), capsize=2, label=m)
+        ax.set_xticks(x, part.index, rotation=35, ha="right", fontsize=8)
+        ax.set(title=setting, ylabel="mean over folds")
+    axes[0][0].legend(fontsize=8)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig

@@ -11,6 +11,12 @@ through vt2lib.rating.item_vectors.
 
 >>> trailer_means(np.array([0, 0, 1]), np.array([[1.0], [3.0], [5.0]]), 2).ravel().tolist()
 [2.0, 5.0]
+>>> keyframe_means(np.array([[1.0], [3.0], [5.0]]), np.array([0, 2]), np.array([2, 1])).ravel().tolist()
+[2.0, 5.0]
+
+It also stores the artifact embeddings/frozen_mean (`frozen_means`): per trailer, the mean of
+its frozen MobileNetV2 keyframe features, the item vectors of the `frozen_mean` baseline
+(vt2lib.rating.frozen_mean) that asks what the trained network adds.
 """
 from __future__ import annotations
 
@@ -21,7 +27,7 @@ from vt2lib.config import Profile, model_name
 from vt2lib.data.titles import select_titles
 from vt2lib.embedding.training import SequenceData, load_trained_model
 from vt2lib.io import write_npz_atomic
-from vt2lib.store import Store
+from vt2lib.store import FROZEN_MEANS_FILE, Store
 
 EMBEDDINGS_FILE = "embeddings.npz"
 
@@ -45,6 +51,36 @@ def trailer_means(seq_trailer: np.ndarray, emb: np.ndarray, n_trailers: int) -> 
     sums = member @ np.asarray(emb, np.float64)
     counts = np.bincount(seq_trailer, minlength=n_trailers)[:, None]
     return (sums / np.maximum(counts, 1)).astype(np.float32)
+
+
+def keyframe_means(features: np.ndarray, offset: np.ndarray, n_keyframes: np.ndarray,
+                   block: int = 512) -> np.ndarray:
+    """(n_trailers, dim) float32: the mean of rows offset[t]:offset[t] + n_keyframes[t] of `features`
+    (contiguous, increasing, every count > 0: the feature cache's layout), `block` trailers at a
+    time, so a memory-mapped float16 cache is read once and never held whole."""
+    if (np.asarray(n_keyframes) <= 0).any():
+        raise ValueError("keyframe_means: a trailer without keyframes")
+    out = np.empty((len(offset), features.shape[1]), np.float32)
+    for start in range(0, len(offset), block):
+        off, n = offset[start:start + block], n_keyframes[start:start + block]
+        rows = np.asarray(features[off[0]: off[-1] + n[-1]], np.float32)
+        out[start:start + len(off)] = np.add.reduceat(rows, off - off[0], axis=0) / n[:, None]
+    return out
+
+
+def frozen_means(cfg: Profile) -> dict[str, np.ndarray]:
+    """Each trailer's mean keyframe feature (the frozen backbone's, no training): stored once per
+    features key. {"youtube_id": (n,), "mean": (n, feature_dim)}."""
+    from vt2lib.video.features import load_features
+    with Store(cfg).produce("frozen_means") as art:
+        path = art.path / FROZEN_MEANS_FILE
+        if not art.reused:
+            cache = load_features(cfg)
+            ix = cache.index
+            write_npz_atomic(path, youtube_id=ix.youtube_id.to_numpy(str),
+                             mean=keyframe_means(cache.features, ix.offset.to_numpy(), ix.n_keyframes.to_numpy()))
+        z = np.load(path)
+        return {"youtube_id": z["youtube_id"], "mean": z["mean"]}
 
 
 def embeddings_artifact(seq_len: int, model: str = "paper") -> str:

@@ -3,6 +3,7 @@
     fold = item_disjoint_folds(movie_ids_per_rating, n_folds=10, seed=42)   # every test movie unseen
     train_rows, test_rows = few_ratings_split(table, fold, k, n=3, seed)    # test movies keep 3 ratings
     side = side_features(data.movie_ids, {"genres": (ids, X), "trailer": (ids, E)})
+    sets = fm_side_feature_sets(cfg, data.movie_ids, movies)   # 09's and 10's: genres, trailer, ...
 
 >>> fold = item_disjoint_folds(np.array([10, 10, 20, 30, 30, 30]), n_folds=2, seed=0)
 >>> bool(fold[0] == fold[1] and fold[3] == fold[4] == fold[5])    # a movie's ratings share one fold
@@ -18,6 +19,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+
+
+def item_disjoint_cv(cfg, warm):
+    """Table 1's CV data with 09's item-disjoint folds (the fold seed and count of the profile)."""
+    from vt2lib.rating.evaluation import CVData
+    fold = item_disjoint_folds(warm.table.movieId.to_numpy(), cfg.n_folds, cfg.fold_seed)
+    return CVData(warm.table.assign(fold=fold), warm.user, warm.item, warm.movie_ids, warm.n_users, warm.n_items)
 
 
 def item_disjoint_folds(movie_ids: np.ndarray, n_folds: int, seed: int) -> np.ndarray:
@@ -101,3 +109,16 @@ def side_features(item_movie_ids: np.ndarray, blocks: dict[str, tuple[np.ndarray
         mats.append(sp.csr_matrix(out))
         groups.append(X.shape[1])
     return SideFeatures(sp.hstack(mats, format="csr"), groups, list(blocks))
+
+
+def fm_side_feature_sets(cfg, item_movie_ids: np.ndarray, movies: pd.DataFrame) -> dict[str, SideFeatures]:
+    """The FM side-feature sets of notebooks 09 and 10: genres, the analyses' trailer embedding
+    (leak-free by default: no test rating shaped it), both, and genres + the frozen features."""
+    from vt2lib.rating import methods as M
+    from vt2lib.rating.item_vectors import genre_vectors, load_vectors
+    genres = genre_vectors(movies)
+    trailer = load_vectors(cfg, M.analysis_method(cfg, cfg.side_embedding_variant).vectors)
+    frozen = load_vectors(cfg, M.frozen_mean_methods(cfg)[0].vectors)
+    blocks = {"genres": {"genres": genres}, "trailer": {"trailer": trailer},
+              "genres+trailer": {"genres": genres, "trailer": trailer}, "genres+frozen": {"genres": genres, "frozen": frozen}}
+    return {name: side_features(item_movie_ids, b, cfg.side_pca_dim, cfg.seed) for name, b in blocks.items()}

@@ -5,6 +5,7 @@ per content-based method, and notebooks never build or parse the names.
 
     ids, X = load_vectors(cfg, embedding_sources(cfg, "leakfree")[0])   # 256-d, S = 10, leak-free model
     ids, X = load_vectors(cfg, metadata_sources(cfg)[0])                # multi-hot genres
+    ids, X = load_vectors(cfg, frozen_mean_sources(cfg)[0])             # mean frozen keyframe features
 
 >>> [s.name for s in embedding_sources(load_profile("smoke"), "leakfree")]
 ['emb256_s10_leakfree', 'emb512_s10_leakfree', 'emb256_s20_leakfree', 'emb512_s20_leakfree']
@@ -24,16 +25,21 @@ import pandas as pd
 from vt2lib.config import GENRES, MODELS, Profile, load_profile, model_name  # noqa: F401 - load_profile: doctest
 from vt2lib.data.genres import genre_matrix
 from vt2lib.io import DataError
-from vt2lib.store import Store
+from vt2lib.store import FROZEN_MEANS_FILE, Store
 
 
 @dataclass(frozen=True)
 class VectorSource:
-    name: str                    # emb512_s10, emb512_s10_leakfree, metadata, genome
-    kind: str                    # embedding | metadata | genome
-    dim: int | None = None       # embedding width
+    name: str                    # emb512_s10, emb512_s10_leakfree, metadata, genome, frozen_mean
+    kind: str                    # embedding | metadata | genome | frozen_mean
+    dim: int | None = None       # embedding width (frozen_mean: the PCA's, fitted per fold)
     seq_len: int | None = None   # keyframes per sequence of the embedding model
     model: str = "paper"         # embedding model (config.MODELS)
+
+    @property
+    def leaky(self) -> bool:
+        """Trailer embeddings of the paper's model: its rating head learnt the evaluation ratings."""
+        return self.kind == "embedding" and self.model == "paper"
 
 
 def embedding_sources(cfg: Profile, model: str = "paper") -> list[VectorSource]:
@@ -45,6 +51,11 @@ def embedding_sources(cfg: Profile, model: str = "paper") -> list[VectorSource]:
     big, small = cfg.embedding_sizes
     return [VectorSource(f"emb{d}_{model_name(s, model)}", "embedding", d, s, model)
             for s in cfg.sequence_lengths for d in (small, big)]
+
+
+def frozen_mean_sources(cfg: Profile) -> list[VectorSource]:
+    """The untrained baseline: mean frozen keyframe features, PCA-reduced to the small embedding's width."""
+    return [] if cfg.trailer_source == "none" else [VectorSource("frozen_mean", "frozen_mean", cfg.embedding_sizes[1])]
 
 
 def genome_path(cfg: Profile) -> Path | None:
@@ -81,17 +92,31 @@ def trailer_embeddings(cfg: Profile, source: VectorSource) -> tuple[np.ndarray, 
     key = "trailer_big" if source.dim == cfg.embedding_sizes[0] else "trailer_small"
     if z[key].shape[1] != source.dim:
         raise DataError(f"{source.name}: stored {key} has {z[key].shape[1]} dimensions, expected {source.dim}")
-    # Movies that share a YouTube id share its trailer embedding.
+    return per_movie(store, z["youtube_id"], z[key])
+
+
+def per_movie(store: Store, youtube_ids: np.ndarray, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(movie ids, rows of `vectors`) for every movie whose trailer is usable: movies that share a
+    YouTube id share its vector."""
     status = store.load_table("keyframe_status", "status").query("status == 'ok'")
-    row_of = pd.Series(np.arange(len(z["youtube_id"])), index=z["youtube_id"])
+    row_of = pd.Series(np.arange(len(youtube_ids)), index=youtube_ids)
     status = status[status.youtube_id.isin(row_of.index)].sort_values("movieId")
-    return status.movieId.to_numpy(np.int64), z[key][row_of[status.youtube_id].to_numpy()]
+    return status.movieId.to_numpy(np.int64), vectors[row_of[status.youtube_id].to_numpy()]
+
+
+def frozen_mean_vectors(cfg: Profile) -> tuple[np.ndarray, np.ndarray]:
+    """(movie ids, mean frozen keyframe features) from notebook 04's frozen_means artifact."""
+    store = Store(cfg)
+    z = np.load(store.require("frozen_means") / FROZEN_MEANS_FILE)
+    return per_movie(store, z["youtube_id"], z["mean"])
 
 
 def load_vectors(cfg: Profile, source: VectorSource, movies: pd.DataFrame | None = None):
     """(movie ids, vectors) of a source; `movies` (the cleaned movies table) for metadata."""
     if source.kind == "embedding":
         return trailer_embeddings(cfg, source)
+    if source.kind == "frozen_mean":
+        return frozen_mean_vectors(cfg)
     if source.kind == "metadata":
         if movies is None:
             from vt2lib.data.cleaning import load_clean

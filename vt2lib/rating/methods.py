@@ -26,7 +26,13 @@ from typing import Callable
 
 from vt2lib.config import Profile
 from vt2lib.rating import predictors as P
-from vt2lib.rating.item_vectors import VectorSource, embedding_sources, load_vectors, metadata_sources
+from vt2lib.rating.item_vectors import (
+    VectorSource,
+    embedding_sources,
+    frozen_mean_sources,
+    load_vectors,
+    metadata_sources,
+)
 
 BASELINE, CONTENT, COLLABORATIVE = "baseline", "content-based", "collaborative"
 
@@ -43,6 +49,9 @@ class Method:
 
     def predictor(self, cfg: Profile, data):
         """(fn(train, test_u, test_i, fold) -> Prediction, cache key of everything it depends on)."""
+        if self.vectors is not None and self.vectors.kind == "frozen_mean":
+            from vt2lib.rating.frozen_mean import frozen_mean_predictor
+            return frozen_mean_predictor(cfg, data, *load_vectors(cfg, self.vectors), self.vectors.dim)
         if self.vectors is not None:
             from vt2lib.rating.evaluation import content_method
             return content_method(data, *load_vectors(cfg, self.vectors), cfg.similarity, cfg.top_k)
@@ -99,18 +108,25 @@ def metadata_methods(cfg: Profile) -> list[Method]:
     return [Method(s.name, labels[s.name], CONTENT, vectors=s) for s in metadata_sources(cfg)]
 
 
+def frozen_mean_methods(cfg: Profile) -> list[Method]:
+    """Eq. 1 on frozen keyframe features, no network trained (not in the paper; vt2lib.rating.frozen_mean)."""
+    return [Method(s.name, f"Frozen MobileNetV2 features, trailer mean, PCA to {s.dim} on each fold's training "
+                   "movies (no training)", CONTENT, "all keyframes", s) for s in frozen_mean_sources(cfg)]
+
+
 def fm(cfg: Profile, side=None, name: str = "fm") -> Method:
     """libFM's Bayesian FM on user and item ids (+ item side features, notebook 09)."""
     from vt2lib.rating.fm import fm_description, fm_method, resolve_backend
     return Method(name, fm_description(cfg), COLLABORATIVE, build=lambda c, data: fm_method(c, side),
-                  parallel_folds=resolve_backend(cfg.fm_backend, cfg.fm_flavour) == "myfm")  # JAX is threaded: never forked
+                  # JAX is threaded: never forked
+                  parallel_folds=resolve_backend(cfg.fm_backend, cfg.fm_flavour) == "myfm")
 
 
 def table1_methods(cfg: Profile) -> list[Method]:
     """Table 1's rows: the paper's (FM, the four embedding variants, metadata), the leak-free
-    variants, then controls and baselines that are not in the paper."""
+    variants, the frozen-feature baseline, then controls and baselines that are not in the paper."""
     return ([fm(cfg)] + content_methods(cfg) + metadata_methods(cfg) + content_methods(cfg, "leakfree")
-            + [RANDOM_SIMILARITY] + list(BASELINES))
+            + frozen_mean_methods(cfg) + [RANDOM_SIMILARITY] + list(BASELINES))
 
 
 def get(cfg: Profile, name: str) -> Method:

@@ -1,0 +1,107 @@
+"""Top-N ranking (issue 24): the metrics by hand, and chunked scoring equal to unchunked."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from vt2lib.rating import predictors as P
+from vt2lib.rating import ranking_scores as RS
+from vt2lib.rating.ranking import evaluate_ranking, ranked_users, ranking_metrics, summarise
+
+LOG2 = np.log2
+
+
+def _metrics(scores, hits, candidates=None, ks=(2,)):
+    scores, hits = np.atleast_2d(np.asarray(scores, np.float32)), np.atleast_2d(np.asarray(hits, bool))
+    candidates = np.ones_like(hits) if candidates is None else np.atleast_2d(np.asarray(candidates, bool))
+    return {k: v.tolist() for k, v in ranking_metrics(scores, hits, candidates, ks).items()}
+
+
+def test_metrics_by_hand():
+    # order 0, 1, 2, 3: hits at ranks 2 and 3 (1-based)
+    m = _metrics([0.9, 0.8, 0.7, 0.1], [False, True, True, False], ks=(2, 3))
+    assert m["recall@2"] == [0.5] and m["recall@3"] == [1.0]
+    assert m["ndcg@2"] == pytest.approx([(1 / LOG2(3)) / (1 + 1 / LOG2(3))])
+    assert m["ndcg@3"] == pytest.approx([(1 / LOG2(3) + 1 / LOG2(4)) / (1 + 1 / LOG2(3))])
+
+
+def test_ties_count_against_the_hits():
+    # the hit ties with two non-hits at 0.5: it ranks after both, 4th
+    m = _metrics([0.9, 0.5, 0.5, 0.5], [False, False, True, False], ks=(3, 4))
+    assert m["recall@3"] == [0.0] and m["recall@4"] == [1.0]
+    assert m["ndcg@4"] == pytest.approx([1 / LOG2(5)])
+    # a constant scorer finds nothing until every non-hit is ranked
+    assert _metrics([1.0] * 5, [True, False, False, False, False], ks=(4,))["recall@4"] == [0.0]
+    # ties among hits only: their order does not matter
+    assert _metrics([0.5, 0.5, 0.1], [True, True, False])["ndcg@2"] == pytest.approx([1.0])
+
+
+def test_users_without_hits_and_k_beyond_the_candidates():
+    m = _metrics([[0.9, 0.1, 0.3], [0.2, 0.3, 0.4]], [[False, False, False], [True, False, False]],
+                 candidates=[[True, True, True], [True, False, False]], ks=(10,))
+    assert np.isnan(m["recall@10"][0]) and m["n_hits"] == [0, 1]
+    # user 1 has one candidate, its hit: K = 10 > 1 candidate, it ranks first
+    assert m["recall@10"][1] == 1.0 and m["ndcg@10"][1] == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="not a candidate"):
+        _metrics([0.1, 0.2], [True, False], candidates=[False, True])
+
+
+def _fold(seed=0, n_users=40, n_items=25, n=500):
+    rng = np.random.default_rng(seed)
+    pairs = pd.DataFrame({"u": rng.integers(0, n_users, n), "i": rng.integers(0, n_items, n)}).drop_duplicates()
+    r = (rng.integers(1, 11, len(pairs)) / 2).astype(np.float32)
+    test = rng.random(len(pairs)) < 0.25
+    u, i = pairs.u.to_numpy(np.int32), pairs.i.to_numpy(np.int32)
+    train = P.Ratings(u[~test], i[~test], r[~test], n_users, n_items)
+    return train, u[test], i[test], r[test]
+
+
+def test_chunked_scoring_equals_one_pass():
+    train, tu, ti, tr = _fold()
+    vectors = np.random.default_rng(1).normal(size=(train.n_items, 6))
+    vec_row = np.arange(train.n_items)
+    vec_row[[3, 7]] = -1          # movies without a vector: the user-mean fallback
+    scorer = RS.eq1_rows(train, P.similarity_matrix(vectors, "cosine01"), vec_row)
+    users = ranked_users(tu, tr, None, 0)
+    whole = evaluate_ranking(scorer, train, tu, ti, tr, users, chunk=len(users))
+    for chunk in (1, 3, 7):
+        pd.testing.assert_frame_equal(evaluate_ranking(scorer, train, tu, ti, tr, users, chunk=chunk), whole)
+    np.testing.assert_array_equal(scorer(users[:5]), scorer(users)[:5])
+    assert summarise(whole)["users"] == len(users)
+
+
+def test_eq1_for_every_pair_equals_the_pairwise_predictor():
+    train, *_ = _fold(seed=2)
+    vectors = np.random.default_rng(3).normal(size=(train.n_items - 2, 5))
+    vec_row = np.r_[np.arange(train.n_items - 2), -1, -1]
+    sim = P.similarity_matrix(vectors, "cosine01")
+    users = np.arange(train.n_users)  # users without training ratings too: the global mean
+    scores = RS.eq1_rows(train, sim, vec_row)(users)
+    pairwise = P.content_based(train, np.repeat(users, train.n_items), np.tile(np.arange(train.n_items), len(users)),
+                               sim, vec_row).values.reshape(scores.shape)
+    np.testing.assert_allclose(scores, pairwise, rtol=2e-6, atol=2e-6)
+    topk = RS.eq1_rows(train, sim, vec_row, top_k=3)(users[:4])
+    assert topk.shape == (4, train.n_items)
+
+
+def test_a_fitted_predictor_is_called_once_per_fold():
+    train, tu, ti, tr = _fold(seed=4)
+    calls = []
+
+    def predictor(tr_, u, i, k):
+        calls.append(len(u))
+        return P.user_mean(tr_, u, i)
+    users = ranked_users(tu, tr, None, 0)
+    scorer = RS.pair_rows(predictor, train, users, 0)
+    evaluate_ranking(scorer, train, tu, ti, tr, users, chunk=2)
+    assert calls == [len(users) * train.n_items]
+    np.testing.assert_array_equal(scorer(users[[2, 0]]),
+                                  P.user_mean(train, np.repeat(users[[2, 0]], train.n_items),
+                                              np.tile(np.arange(train.n_items), 2)).values.reshape(2, -1))
+
+
+def test_ranked_users_are_a_seeded_sample_of_users_with_hits():
+    u = np.array([0, 1, 2, 3, 4, 5])
+    r = np.array([4.0, 3.5, 5.0, 4.5, 1.0, 4.0])
+    assert ranked_users(u, r, None, 0).tolist() == [0, 2, 3, 5]
+    a = ranked_users(u, r, 2, 7)
+    assert len(a) == 2 and set(a) <= {0, 2, 3, 5} and np.array_equal(a, ranked_users(u, r, 2, 7))

@@ -1,0 +1,101 @@
+"""Notebook 10's ranking runs: which methods are ranked, on which folds and users, and the tables.
+
+    ranked = ranking_methods(cfg, side)                      # popularity ... frozen_mean
+    table = rank_setting(cfg, warm, ranked, "warm")          # one row per method and fold
+    table = rank_setting(cfg, cold, ranked, "new movies")    # 09's item-disjoint folds
+
+>>> from vt2lib.config import load_profile
+>>> [r.name for r in ranking_methods(load_profile("smoke"), side=None)]
+['popularity', 'bias', 'fm_ids', 'content_metadata', 'content_emb256_s10_leakfree', 'content_frozen_mean']
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from vt2lib.config import Profile
+from vt2lib.rating import methods as M
+from vt2lib.rating import ranking_scores as RS
+from vt2lib.rating.item_vectors import load_vectors
+from vt2lib.rating.ranking import evaluate_ranking, ranked_users, summarise
+
+KS = (10, 20)
+METRICS = ("recall@10", "recall@20", "ndcg@10")
+
+
+@dataclass(frozen=True)
+class Ranked:
+    name: str
+    method: M.Method | None      # the registry's rating predictor; None: popularity (ranked only)
+
+
+def ranking_methods(cfg: Profile, side) -> list[Ranked]:
+    """Popularity, the bias baseline, FM on ids, FM + genres + trailer (`side`: its SideFeatures, or
+    None to leave it out), Eq. 1 with genres, with the analyses' trained embedding, and frozen_mean."""
+    out = [Ranked(RS.POPULARITY, None), Ranked("bias", M.get(cfg, "bias")), Ranked("fm_ids", M.fm(cfg))]
+    if side is not None:
+        out.append(Ranked("fm_genres_trailer", M.fm(cfg, side, name="fm_genres_trailer")))
+    content = M.metadata_methods(cfg)[:1] + [M.analysis_method(cfg, cfg.side_embedding_variant)]
+    return out + [Ranked(f"content_{m.name}", m) for m in content + M.frozen_mean_methods(cfg)]
+
+
+def ranked_names(cfg: Profile) -> list[str]:
+    """The names ranking_methods gives with side features (outputs.py declares their numbers)."""
+    names = [r.name for r in ranking_methods(cfg, None)]
+    return names[:3] + ["fm_genres_trailer"] + names[3:] if M.frozen_mean_methods(cfg) else names
+
+
+def ranking_folds(cfg: Profile, n_folds: int) -> range:
+    return range(min(n_folds, cfg.evaluate_folds or n_folds, cfg.ranking_folds or n_folds))
+
+
+def _scorer(cfg: Profile, data, r: Ranked, train, users, fold: int, vectors: dict):
+    if r.method is None:
+        return RS.popularity_rows(train)
+    if r.method.vectors is not None:
+        return RS.vector_scorer(cfg, data, r.method.vectors, *vectors[r.name], train)
+    if r.method.name == "bias":
+        return RS.bias_rows(train)
+    return RS.pair_rows(r.method.predictor(cfg, data)[0], train, users, fold)
+
+
+def rank_setting(cfg: Profile, data, ranked: list[Ranked], setting: str, progress: bool = True) -> pd.DataFrame:
+    """Every method on the first ranking folds of `data`: one row per (method, fold) with the mean
+    metrics over its ranked users, their count, and the seconds the method took on that fold."""
+    from tqdm.auto import tqdm
+    vectors = {r.name: load_vectors(cfg, r.method.vectors) for r in ranked if r.method and r.method.vectors}
+    rating = data.table.rating.to_numpy(np.float32)
+    rows = []
+    folds = ranking_folds(cfg, data.n_folds)
+    with tqdm(total=len(folds) * len(ranked), desc=f"ranking, {setting}", disable=not progress) as bar:
+        for k in folds:
+            train, test = data.split(k)
+            u, i, r_ = data.user[test], data.item[test], rating[test]
+            users = ranked_users(u, r_, cfg.ranking_users, cfg.seed + k)
+            for r in ranked:
+                t0 = time.perf_counter()
+                score_rows = _scorer(cfg, data, r, train, users, k, vectors)
+                per_user = evaluate_ranking(score_rows, train, u, i, r_, users, KS)
+                rows.append({"setting": setting, "method": r.name, "fold": k, **summarise(per_user),
+                             "seconds": time.perf_counter() - t0})
+                bar.update()
+    return pd.DataFrame(rows)
+
+
+def ranking_table(per_fold: pd.DataFrame) -> pd.DataFrame:
+    """Mean and sd over folds of each metric, per setting and method (in the order ranked)."""
+    order = list(dict.fromkeys(per_fold.method))
+    g = per_fold.groupby(["setting", "method"], sort=False)
+    out = pd.concat({"mean": g[list(METRICS)].mean(), "sd": g[list(METRICS)].std()}, axis=1)
+    out.columns = [f"{m} ({stat})" for stat, m in out.columns]
+    out["users per fold"] = g.users.mean().round().astype(int)
+    out["seconds per fold"] = g.seconds.mean()
+    return out.reindex(order, level="method")
+
+
+def metric_name(setting: str, method: str, metric: str) -> str:
+    """The recorded number's name: ranking_<warm|cold>_<method>_<recall10|recall20|ndcg10>."""
+    return f"ranking_{'warm' if setting == 'warm' else 'cold'}_{method}_{metric.replace('@', '')}"
