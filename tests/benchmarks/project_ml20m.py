@@ -1,4 +1,4 @@
-"""Project `./run_all.sh ml20m` (notebooks 01-09) onto one GPU box, from measured rates only.
+"""Project `./run_all.sh ml20m` (notebooks 01-10) onto one GPU box, from measured rates only.
 
     .venv/bin/python tests/benchmarks/project_ml20m.py [--rates rates.json] [--scale runs/scale/provenance.json]
 
@@ -47,9 +47,15 @@ RATES = {
                 "1.57M test pairs, 256-d vectors)"),
     "content_core_scaling": (1.43, "x per doubling of cores", "measured here: 11.71 s on 1 core, 8.18 s on 2 "
                              "(NUMBA_NUM_THREADS); assumed to go on at that rate up to the box's 16 cores"),
+    "ranking_eq1": (4.13, "s/1000 users", "measured here: 2 cores beside other work, bench_ranking.py (Eq. 1 of "
+                    "users x 13,600 movies, a sparse x dense product; scipy's is single-threaded: not scaled)"),
+    "ranking_metrics": (0.53, "s/1000 users", "measured here: 2 cores beside other work, bench_ranking.py (top-20 "
+                        "of 13,600 movies)"),
     "similarity": (4.32, "s/method", "measured here: 2 cores, bench_gpu_box.py content (13,600 x 13,600 cosine "
                    "matrix, built once per method; 5.10 s on 1 core), not scaled to the box"),
 }
+USERS_WITH_A_HIT = 120_000  # assumed: ML20M's users with a test rating >= 4 in a fold (of 138,493)
+RANKED, RANKED_EQ1 = 7, ("metadata", "trained embedding", "frozen_mean")   # notebook 10's methods
 THREADS = {"content": 2, "similarity": 2}  # the threads a CPU rate above ran on (a rates.json may say others)
 MEASURED_ON_THE_BOX = Path(__file__).with_name("rates_h200.json")  # device_check.sh's rates, merged (RESULTS.md)
 EPOCHS = 11  # the paper: convergence after 8-9 epochs, then patience 2 -> 10-11 epochs (max_epochs 16 caps it)
@@ -134,11 +140,15 @@ def stages(cfg, scale: dict) -> list[tuple[str, str, float, float]]:
     embed = sum(2 * steps(win[S]["all"]) * one[S][0] / FORWARD_SPEEDUP for S in cfg.sequence_lengths)
     embed_bytes = sum(2 * win[S]["all"] * sum(cfg.embedding_sizes) * 4 for S in cfg.sequence_lengths)
     content_16, similarity = on_cores("content", cfg.n_workers), on_cores("similarity", cfg.n_workers)
-    n_content = 2 * 2 * len(cfg.sequence_lengths) + 2   # embedding variants x 2 models + metadata + random
+    n_content = 2 * 2 * len(cfg.sequence_lengths) + 3   # embedding variants x 2 models + metadata, frozen, random
     fm_fit = cfg.fm_iters * RATES["fm"][0]
     settings_09 = len(cfg.cold_n_ratings) + 2            # fully cold, each cold_n_ratings, warm
-    fits_09 = (settings_09 - 1) + 3 * 1.5 * settings_09  # ids-only fits; a side-feature fit costs 1.5 (RESULTS.md)
+    # ids-only fits: FM ids in each cold setting, and 4 side-feature sets (genres, trailer, genres + trailer,
+    # genres + frozen) in every setting, warm included; a side-feature fit costs 1.5 (RESULTS.md)
+    fits_09 = (settings_09 - 1) + 4 * 1.5 * settings_09
     folds_09 = min(cfg.n_folds, cfg.cold_start_folds or cfg.n_folds)
+    folds_10 = min(cfg.n_folds, cfg.ranking_folds or cfg.n_folds)
+    users_10 = min(cfg.ranking_users or USERS_WITH_A_HIT, USERS_WITH_A_HIT)
     pred_scale = scale.get("bytes", {})
     fold_factor = cfg.n_folds / max(1, scale.get("evaluated_folds", 2))
     return [
@@ -167,6 +177,11 @@ def stages(cfg, scale: dict) -> list[tuple[str, str, float, float]]:
          f"folds; {n_content - 1} content methods x {settings_09 - 1} cold settings (a similarity matrix each)",
          fits_09 * folds_09 * fm_fit + (n_content - 1) * (settings_09 - 1) * (folds_09 * content_16 + similarity),
          pred_scale.get("09_cold_start_and_side_features", 0) * fold_factor * folds_09 / cfg.n_folds),
+        ("10 ranking", f"2 settings x {folds_10} folds x {users_10:,} users x every movie: {len(RANKED_EQ1)} Eq. 1 "
+         f"methods, 2 FM fits (each sweep also predicts the users x movies: assumed to double it), "
+         f"{RANKED} methods' top-K", 2 * folds_10 * (
+             users_10 / 1e3 * (len(RANKED_EQ1) * RATES["ranking_eq1"][0] + RANKED * RATES["ranking_metrics"][0])
+             + 2 * 2 * fm_fit + len(RANKED_EQ1) * similarity), 0),
     ]
 
 
@@ -200,7 +215,7 @@ def main(argv=None):
     for stage, work, seconds, written in rows:
         print(f"| {stage} | {work} | {seconds / 60:.0f} min | {written / 2**30:.1f} GiB |")
     total, disk = sum(r[2] for r in rows), sum(r[3] for r in rows)
-    print(f"| **01-09** | | **{total / 3600:.2f} h** (target <= 2 h: {'met' if total <= 7200 else 'NOT met'}) "
+    print(f"| **01-10** | | **{total / 3600:.2f} h** (target <= 2 h: {'met' if total <= 7200 else 'NOT met'}) "
           f"| **{disk / 2**30:.0f} GiB** (target <= 64 GiB: {'met' if disk <= 64 * 2**30 else 'NOT met'}) |")
     print(f"\nNot counted: the trailer download (yt-dlp) and the videos on disk, ~{TRAILERS * 8 / 1e3:.0f} GB at "
           "~8 MB each (`keep_videos = false` deletes each once its features are stored).")
