@@ -58,7 +58,7 @@ def eager_tensorflow():
 
 @pytest.fixture(scope="session")
 def smoke_cfg(_output_root):
-    from vt2lib.config import load_profile
+    from vt2lib.profiles import load_profile
     return dataclasses.replace(load_profile("smoke"), n_workers=1, **IN_PROCESS_KERAS)
 
 

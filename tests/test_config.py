@@ -2,7 +2,7 @@ import dataclasses
 
 import pytest
 
-from vt2lib.config import load_profile
+from vt2lib.profiles import load_profile
 from vt2lib.profiles import PROFILES
 
 

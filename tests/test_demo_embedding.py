@@ -4,7 +4,7 @@ Its own module: the test runs notebooks 01-03 on the demo (minutes), so pytest-x
 (`--dist loadscope`) can run it beside the smoke run of test_notebooks."""
 import pytest
 
-from vt2lib.config import load_profile
+from vt2lib.profiles import load_profile
 from vt2lib.results import load_metrics
 from vt2lib.runner import main
 

@@ -10,7 +10,7 @@ from unittest import mock
 import pandas as pd
 import pytest
 
-from vt2lib.config import load_profile
+from vt2lib.profiles import load_profile
 from vt2lib.data.cleaning import clean_dataset
 from vt2lib.data.download import DownloadError, ensure_ml20m, ensure_ml20m_youtube
 from vt2lib.data.raw import load_raw_data

@@ -46,3 +46,37 @@ def test_imports_point_down_the_pipeline(path):
 def test_modules_stay_small(path):
     n = len(path.read_text().splitlines())
     assert n <= 300, f"{path.relative_to(ROOT)} has {n} lines: split it by job"
+
+
+def _imports(path: pathlib.Path) -> set[str]:
+    """The vt2lib modules `path` imports, at module level or inside functions."""
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("vt2lib"):
+            names = [f"{node.module}.{a.name}" for a in node.names]
+            out |= {n for n in names if n in BY_NAME} or {node.module}
+        elif isinstance(node, ast.Import):
+            out |= {a.name for a in node.names if a.name.startswith("vt2lib")}
+    return out & set(BY_NAME) - {module_name(path)}
+
+
+BY_NAME = {module_name(p): p for p in MODULES}
+
+
+def test_no_import_circle():
+    """No module imports itself through others, function-level imports included (config.py and
+    profiles.py were one circle: the named profiles and load_profile now live in profiles.py)."""
+    graph = {m: _imports(p) for m, p in BY_NAME.items()}
+    state: dict[str, int] = {}
+
+    def visit(m, trail):
+        state[m] = 1
+        for n in sorted(graph[m]):
+            if state.get(n) == 1:
+                pytest.fail("import circle: " + " -> ".join(trail[trail.index(n):] + [n]))
+            if n not in state:
+                visit(n, trail + [n])
+        state[m] = 2
+    for m in sorted(graph):
+        if m not in state:
+            visit(m, [m])

@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 
 from conftest import IN_PROCESS_KERAS
-from vt2lib.config import GENRES, load_profile
+from vt2lib.config import GENRES
+from vt2lib.profiles import load_profile
 
 keras = pytest.importorskip("keras")
 

@@ -5,7 +5,7 @@ import math
 import pytest
 
 from vt2lib.analysis.outputs import all_numbers, numbers_of
-from vt2lib.config import load_profile
+from vt2lib.profiles import load_profile
 from vt2lib.results import load_metrics
 from vt2lib.runner import main, numbered_notebooks
 

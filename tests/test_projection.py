@@ -10,7 +10,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent / "benchmarks"))
 import project_ml20m as P
 
-from vt2lib.config import load_profile
+from vt2lib.profiles import load_profile
 
 
 def _seconds(cfg, stage):

@@ -20,7 +20,7 @@ def test_availability_counts_match_paper(tmp_path):
 
 
 def test_movielens_small_loads_and_cleans(tmp_path):
-    from vt2lib.config import load_profile
+    from vt2lib.profiles import load_profile
     from vt2lib.data.cleaning import clean_dataset
     from vt2lib.data.raw import load_raw_data
     f = tmp_path / "small.toml"
@@ -36,7 +36,7 @@ def test_movielens_small_loads_and_cleans(tmp_path):
 def test_rating_notebooks_on_movielens_small(tmp_path, monkeypatch):
     """Notebooks 01, 05, 06 on real ratings (ml-latest-small, no trailers), paper FM settings:
     FM 10-fold median RMSE <= 0.87 and below every baseline; user mean < global mean."""
-    from vt2lib.config import load_profile
+    from vt2lib.profiles import load_profile
     from vt2lib.results import load_metrics
     from vt2lib.runner import main
     monkeypatch.setenv("VT2_OUTPUT_ROOT", str(tmp_path / "out"))

@@ -9,7 +9,7 @@ import time
 import pandas as pd
 import pytest
 
-from vt2lib.config import load_profile
+from vt2lib.profiles import load_profile
 from vt2lib.io import DataError
 from vt2lib.results import load_metrics
 from vt2lib.runner import run_in_process

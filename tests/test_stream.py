@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from test_keyframes import write_video
-from vt2lib.config import load_profile
+from vt2lib.profiles import load_profile
 from vt2lib.data.youtube import prune_archive
 from vt2lib.store import Store
 from vt2lib.video.keyframes import extract_keyframes, keyframe_path

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from vt2lib.config import load_profile
+from vt2lib.profiles import load_profile
 from vt2lib.data import cleaning
 from vt2lib.data.synthetic_scale import STATUS_COUNTS, generate_scale_dataset, sample_user_items
 

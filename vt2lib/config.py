@@ -1,23 +1,14 @@
-"""Run configuration: one typed `Profile` per named profile, or a user's TOML/YAML file.
+"""Run configuration: the typed `Profile` every setting lives in, and the names the stages share.
 
->>> cfg = load_profile("demo")                 # smoke | demo | scale | ml20m
->>> cfg.image_size, cfg.sequence_lengths, cfg.n_folds
-(96, (10, 20), 5)
->>> load_profile("nope")
-Traceback (most recent call last):
-ValueError: unknown profile 'nope'; valid: smoke, demo, scale, ml20m or a .toml/.yaml file
+>>> Profile(name="mine", n_folds=3).n_folds
+3
+>>> model_name(20, "leakfree")
+'s20_leakfree'
 
-    cfg = load_profile("my_profile.toml")      # base = "demo", then field overrides
-
-A profile file names its base profile and overrides fields, e.g.::
-
-    base = "ml20m"
-    movielens_dir = "/data/ml-latest-small"
-    trailer_source = "none"
-
-Relative paths in a profile file are resolved against the file's folder. The outputs of a
-profile go to `runs/<name>/` (executed notebooks, caches, metrics) and its figures and
-tables to `figures/<name>/`; `VT2_OUTPUT_ROOT` moves both (tests use a temp folder).
+The named profiles (smoke, demo, scale, ml20m) and `load_profile`, which also reads a user's
+TOML/YAML file, are in vt2lib.profiles. The outputs of a profile go to `runs/<name>/`
+(executed notebooks, caches, metrics) and its figures and tables to `figures/<name>/`;
+`VT2_OUTPUT_ROOT` moves both (tests use a temp folder).
 """
 from __future__ import annotations
 
@@ -220,58 +211,3 @@ def model_heads(cfg: Profile, model: str) -> tuple[str, ...]:
     if diagnostic_split(model) is not None:
         return ("genre",)
     raise ValueError(f"unknown embedding model {model!r}; valid: {', '.join(MODELS)}, {DIAGNOSTIC}<split>")
-
-
-def _coerce(name: str, current: Any, value: Any, source: str) -> Any:
-    """Give a profile-file value the type of the field it overrides."""
-    if isinstance(current, tuple) and isinstance(value, list):
-        return tuple(value)
-    if isinstance(current, dict) and isinstance(value, dict):
-        return {k: tuple(v) if isinstance(v, list) else v for k, v in value.items()}
-    if isinstance(current, float) and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
-    if current is not None and value is not None and not isinstance(value, type(current)):
-        raise ValueError(f"{source}: field {name!r} must be {type(current).__name__}, got {value!r}")
-    return value
-
-
-def _read_profile_file(path: Path) -> dict[str, Any]:
-    text = path.read_text()
-    if path.suffix == ".toml":
-        return tomllib.loads(text)
-    if path.suffix in (".yml", ".yaml"):
-        import yaml
-        return yaml.safe_load(text) or {}
-    raise ValueError(f"{path}: profile files must be .toml, .yml or .yaml")
-
-
-_PATH_FIELDS = ("movielens_dir", "youtube_mapping", "availability_file", "metadata_file", "data_dir")
-
-
-def load_profile(name_or_path: str | os.PathLike) -> Profile:
-    """Return the named profile, or a profile file's base profile with its overrides."""
-    key = str(name_or_path)
-    from vt2lib.profiles import PROFILES  # the named profiles are built from Profile, below
-    if key in PROFILES:
-        return PROFILES[key]
-    path = Path(key)
-    if path.suffix not in (".toml", ".yml", ".yaml"):
-        raise ValueError(f"unknown profile {key!r}; valid: {', '.join(PROFILES)} or a .toml/.yaml file")
-    if not path.is_file():
-        raise FileNotFoundError(f"profile file {path} does not exist")
-    overrides = _read_profile_file(path)
-    base_name = overrides.pop("base", "demo")
-    if base_name not in PROFILES:
-        raise ValueError(f"{path}: unknown base profile {base_name!r}; valid: {', '.join(PROFILES)}")
-    base = PROFILES[base_name]
-    valid = {f.name for f in dataclasses.fields(Profile)}
-    unknown = sorted(set(overrides) - valid)
-    if unknown:
-        raise ValueError(f"{path}: unknown field(s) {unknown}; valid fields: {', '.join(sorted(valid))}")
-    values = {}
-    for k, v in overrides.items():
-        if k in _PATH_FIELDS and isinstance(v, str) and v and not Path(v).is_absolute():
-            v = str((path.parent / v).resolve())
-        values[k] = _coerce(k, getattr(base, k), v, str(path))
-    values.setdefault("name", path.stem)
-    return dataclasses.replace(base, **values)

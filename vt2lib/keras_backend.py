@@ -1,6 +1,6 @@
 """Which Keras backend a stage runs on: the profile decides, per stage, before keras is imported.
 
->>> from vt2lib.config import load_profile
+>>> from vt2lib.profiles import load_profile
 >>> cfg = load_profile("demo")
 >>> cfg.keras_backend, cfg.feature_backend     # training on JAX, the frozen MobileNetV2 on TensorFlow
 ('jax', 'tensorflow')

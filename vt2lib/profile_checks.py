@@ -2,7 +2,7 @@
 profile is made (vt2lib.config.Profile), so a bad value fails at load in one line naming the
 field, the value and what is allowed, before any notebook runs.
 
->>> from vt2lib.config import load_profile
+>>> from vt2lib.profiles import load_profile
 >>> import dataclasses
 >>> dataclasses.replace(load_profile("demo"), fm_rank=-3)
 Traceback (most recent call last):

@@ -1,15 +1,34 @@
-"""The named profiles: smoke (tests), demo (the default), scale (ML20M-sized rehearsal), ml20m (the paper).
+"""The named profiles: smoke (tests), demo (the default), scale (ML20M-sized rehearsal), ml20m (the
+paper); and `load_profile`, the one way a notebook or script gets its configuration.
 
->>> from vt2lib.config import load_profile
+>>> cfg = load_profile("demo")                 # smoke | demo | scale | ml20m
+>>> cfg.image_size, cfg.sequence_lengths, cfg.n_folds
+(96, (10, 20), 5)
 >>> s = load_profile("scale")
 >>> s.synth_n_movies, s.synth_n_users, s.n_folds, s.evaluate_folds
 (27278, 138493, 10, 2)
+>>> load_profile("nope")
+Traceback (most recent call last):
+ValueError: unknown profile 'nope'; valid: smoke, demo, scale, ml20m or a .toml/.yaml file
 
-Every profile is one `Profile`; a user's TOML/YAML file names one of these as its base.
+    cfg = load_profile("my_profile.toml")      # base = "demo", then field overrides
+
+Every profile is one `Profile` (vt2lib.config). A profile file names one of these as its base
+and overrides fields, e.g.::
+
+    base = "ml20m"
+    movielens_dir = "/data/ml-latest-small"
+    trailer_source = "none"
+
+Relative paths in a profile file are resolved against the file's folder.
 """
 from __future__ import annotations
 
 import dataclasses
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
 
 from vt2lib.config import Profile
 
@@ -130,3 +149,57 @@ _SCALE = dataclasses.replace(
 )
 
 PROFILES: dict[str, Profile] = {p.name: p for p in (_SMOKE, _DEMO, _SCALE, _ML20M)}
+
+
+def _coerce(name: str, current: Any, value: Any, source: str) -> Any:
+    """Give a profile-file value the type of the field it overrides."""
+    if isinstance(current, tuple) and isinstance(value, list):
+        return tuple(value)
+    if isinstance(current, dict) and isinstance(value, dict):
+        return {k: tuple(v) if isinstance(v, list) else v for k, v in value.items()}
+    if isinstance(current, float) and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if current is not None and value is not None and not isinstance(value, type(current)):
+        raise ValueError(f"{source}: field {name!r} must be {type(current).__name__}, got {value!r}")
+    return value
+
+
+def _read_profile_file(path: Path) -> dict[str, Any]:
+    text = path.read_text()
+    if path.suffix == ".toml":
+        return tomllib.loads(text)
+    if path.suffix in (".yml", ".yaml"):
+        import yaml
+        return yaml.safe_load(text) or {}
+    raise ValueError(f"{path}: profile files must be .toml, .yml or .yaml")
+
+
+_PATH_FIELDS = ("movielens_dir", "youtube_mapping", "availability_file", "metadata_file", "data_dir")
+
+
+def load_profile(name_or_path: str | os.PathLike) -> Profile:
+    """Return the named profile, or a profile file's base profile with its overrides."""
+    key = str(name_or_path)
+    if key in PROFILES:
+        return PROFILES[key]
+    path = Path(key)
+    if path.suffix not in (".toml", ".yml", ".yaml"):
+        raise ValueError(f"unknown profile {key!r}; valid: {', '.join(PROFILES)} or a .toml/.yaml file")
+    if not path.is_file():
+        raise FileNotFoundError(f"profile file {path} does not exist")
+    overrides = _read_profile_file(path)
+    base_name = overrides.pop("base", "demo")
+    if base_name not in PROFILES:
+        raise ValueError(f"{path}: unknown base profile {base_name!r}; valid: {', '.join(PROFILES)}")
+    base = PROFILES[base_name]
+    valid = {f.name for f in dataclasses.fields(Profile)}
+    unknown = sorted(set(overrides) - valid)
+    if unknown:
+        raise ValueError(f"{path}: unknown field(s) {unknown}; valid fields: {', '.join(sorted(valid))}")
+    values = {}
+    for k, v in overrides.items():
+        if k in _PATH_FIELDS and isinstance(v, str) and v and not Path(v).is_absolute():
+            v = str((path.parent / v).resolve())
+        values[k] = _coerce(k, getattr(base, k), v, str(path))
+    values.setdefault("name", path.stem)
+    return dataclasses.replace(base, **values)

@@ -21,7 +21,8 @@ import threading
 import time
 from pathlib import Path
 
-from vt2lib.config import PROJECT_ROOT, load_profile
+from vt2lib.config import PROJECT_ROOT
+from vt2lib.profiles import load_profile
 
 NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
 KERNEL_NAME = "vt2"

@@ -8,7 +8,7 @@ digest rather than by their key: a new image size gives new keyframes, but the s
 trailers and ratings, so the folds and the rating-only predictions stay valid.
 
 >>> import dataclasses, os, tempfile
->>> from vt2lib.config import load_profile
+>>> from vt2lib.profiles import load_profile
 >>> os.environ["VT2_OUTPUT_ROOT"] = tempfile.mkdtemp()
 >>> cfg = load_profile("smoke")
 >>> store = Store(cfg)

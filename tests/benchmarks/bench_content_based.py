@@ -24,7 +24,7 @@ from vt2lib.rating import predictors as P
 
 
 def demo_fold():
-    from vt2lib.config import load_profile
+    from vt2lib.profiles import load_profile
     from vt2lib.data.raw import load_raw_data
     from vt2lib.rating.evaluation import CVData, assign_folds
     from vt2lib.rating.item_vectors import genre_vectors

@@ -33,7 +33,7 @@ sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve
                 str(Path(__file__).resolve().parents[2])]
 from bench_content_based import synthetic_fold  # noqa: E402
 
-from vt2lib.config import load_profile  # noqa: E402
+from vt2lib.profiles import load_profile
 
 ML20M = dataclasses.replace(load_profile("ml20m"), backbone_weights="none", mixed_precision=True)
 STEPS = int(os.environ.get("VT2_BENCH_STEPS", 200))  # training steps timed (a CPU: fewer)

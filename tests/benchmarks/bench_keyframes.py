@@ -18,7 +18,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from vt2lib.config import load_profile
+from vt2lib.profiles import load_profile
 from vt2lib.data.raw import load_raw_data
 from vt2lib.video.keyframes import VIDEO_EXTENSIONS, extract_keyframes
 

@@ -16,7 +16,7 @@ import time
 
 import numpy as np
 
-from vt2lib.config import load_profile
+from vt2lib.profiles import load_profile
 
 
 def main():

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from vt2lib.config import load_profile  # noqa: E402
+from vt2lib.profiles import load_profile
 from vt2lib.data.cleaning import load_clean  # noqa: E402
 from vt2lib.embedding.embeddings import sequence_embeddings  # noqa: E402
 from vt2lib.embedding.model import embedding_model_of  # noqa: E402

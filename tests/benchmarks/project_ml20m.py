@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from vt2lib.config import load_profile  # noqa: E402
+from vt2lib.profiles import load_profile
 from vt2lib.embedding.training import SequenceData  # noqa: E402
 from vt2lib.video.features import FeatureCache  # noqa: E402
 

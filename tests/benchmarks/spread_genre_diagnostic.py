@@ -30,7 +30,8 @@ import numpy as np
 
 
 def diagnostic_auc(profile: str, seed: int) -> dict:
-    from vt2lib.config import diagnostic_models, load_profile
+    from vt2lib.config import diagnostic_models
+    from vt2lib.profiles import load_profile
     from vt2lib.embedding.training import model_config, sequence_data_for, train
     from vt2lib.embedding.validation import genre_auc_unseen_trailers, unseen_trailer_inputs
     cfg = load_profile(profile)
@@ -47,7 +48,7 @@ def diagnostic_auc(profile: str, seed: int) -> dict:
 
 def paper_model_quality(profile: str, seed: int) -> dict:
     """The paper model of the first S, trained as 03 trains it but with `seed`: its validation numbers."""
-    from vt2lib.config import load_profile
+    from vt2lib.profiles import load_profile
     from vt2lib.embedding.training import model_config, sequence_data_for, train
     from vt2lib.embedding.validation import evaluate_heads
     cfg = load_profile(profile)

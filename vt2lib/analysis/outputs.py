@@ -3,7 +3,7 @@
 The report (vt2lib.analysis.report), figures/README.md (`python -m vt2lib.analysis.outputs` writes it), the
 notebook smoke test and `results.record` (which refuses undeclared names) all read it.
 
->>> from vt2lib.config import load_profile
+>>> from vt2lib.profiles import load_profile
 >>> cfg = load_profile("smoke")
 >>> [n.metric for n in numbers_of(cfg, "03_train_embedding")][:2]
 ['best_epoch_s10', 'seconds_per_epoch_s10']
@@ -194,7 +194,7 @@ def figures_readme() -> str:
              "Each run writes into `figures/<profile>/` (`demo`, `ml20m`, ...; git-ignored). Figures are",
              "PNG + PDF, tables CSV + Markdown; every number below is in `runs/<profile>/metrics.json`.", "",
              "| paper item | what | notebook | file | numbers recorded |", "|---|---|---|---|---|"]
-    from vt2lib.config import load_profile
+    from vt2lib.profiles import load_profile
     cfg = load_profile("ml20m")
     for item in ITEMS:
         names = ", ".join(f"`{n.metric}`" for n in item.numbers(cfg))

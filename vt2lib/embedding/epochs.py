@@ -1,7 +1,7 @@
 """One training epoch's parts, shared by a network trained alone (training.train) and networks
 trained as towers of one model (towers.train_towers): batches, seeds, early-stopping bookkeeping.
 
->>> from vt2lib.config import load_profile
+>>> from vt2lib.profiles import load_profile
 >>> cfg = load_profile("smoke")                  # patience 2
 >>> state = fresh_state("key")
 >>> [end_of_epoch(state, {"epoch": e + 1, "loss": 1.0, "val_loss": v}, cfg) for e, v in enumerate([3, 2, 2.5, 2.1])]

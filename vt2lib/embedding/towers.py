@@ -26,7 +26,7 @@ its losses per head; its total training loss there leaves out the L2 term.
 Towers share every training setting but their heads:
 
 >>> import dataclasses
->>> from vt2lib.config import load_profile
+>>> from vt2lib.profiles import load_profile
 >>> cfg = load_profile("smoke")
 >>> check_towers({"paper": cfg, "other": dataclasses.replace(cfg, batch_size=64)})
 Traceback (most recent call last):

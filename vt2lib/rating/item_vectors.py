@@ -22,7 +22,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from vt2lib.config import GENRES, MODELS, Profile, load_profile, model_name  # noqa: F401 - load_profile: doctest
+from vt2lib.config import GENRES, MODELS, Profile, model_name
+from vt2lib.profiles import load_profile  # noqa: F401 - the doctest
 from vt2lib.data.genres import genre_matrix
 from vt2lib.io import DataError
 from vt2lib.store import FROZEN_MEANS_FILE, Store

@@ -9,7 +9,7 @@ method names.
         run(cfg, data, m)                      # run_cv(cfg, data, m.name, *m.predictor(cfg, data))
     get(cfg, "emb512_s10_leakfree").vectors    # VectorSource(... model='leakfree')
 
->>> from vt2lib.config import load_profile
+>>> from vt2lib.profiles import load_profile
 >>> cfg = load_profile("smoke")
 >>> [m.name for m in table1_methods(cfg)][:3]
 ['fm', 'emb256_s10', 'emb512_s10']

@@ -4,7 +4,7 @@
     table = rank_setting(cfg, warm, ranked, "warm")          # one row per method and fold
     table = rank_setting(cfg, cold, ranked, "new movies")    # 09's item-disjoint folds
 
->>> from vt2lib.config import load_profile
+>>> from vt2lib.profiles import load_profile
 >>> [r.name for r in ranking_methods(load_profile("smoke"), side=None)]
 ['popularity', 'bias', 'fm_ids', 'content_metadata', 'content_emb256_s10_leakfree', 'content_frozen_mean']
 """
