@@ -80,3 +80,19 @@ def test_no_import_circle():
     for m in sorted(graph):
         if m not in state:
             visit(m, [m])
+
+
+NOTEBOOKS = sorted((ROOT.parent / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_cells_read_like_steps(path):
+    """Notebooks narrate; vt2lib computes: no notebook defines a function, no code cell is over 15 lines."""
+    import json
+    for k, cell in enumerate(json.loads(path.read_text())["cells"]):
+        if cell["cell_type"] != "code":
+            continue
+        source = "".join(cell["source"])
+        assert len(source.splitlines()) <= 15, f"{path.name}, cell {k}: {len(source.splitlines())} lines"
+        defs = [n.name for n in ast.walk(ast.parse(source)) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+        assert not defs, f"{path.name}, cell {k} defines {defs}: move them into vt2lib"

@@ -75,3 +75,37 @@ def ranking_bars(table: pd.DataFrame, metrics=("recall@10", "recall@20", "ndcg@1
     fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+def keyframes_per_trailer(n_keyframes: pd.Series):
+    fig, ax = plt.subplots(figsize=(7, 3.5))
+    ax.hist(n_keyframes, bins=30)
+    ax.set(xlabel="keyframes per trailer (= seconds)", ylabel="trailers", title="Keyframes per trailer")
+    return fig
+
+
+def keyframe_strip(frames: dict[str, np.ndarray], every: int = 4, per_row: int = 8):
+    """One row per trailer (youtube id -> its keyframes): every `every`-th keyframe, `per_row` of them."""
+    fig, axes = plt.subplots(len(frames), per_row, figsize=(12, 1.6 * len(frames)), squeeze=False)
+    for ax_row, (name, keyframes) in zip(axes, frames.items()):
+        for ax in ax_row:
+            ax.axis("off")
+        for ax, f in zip(ax_row, keyframes[::every]):
+            ax.imshow(f)
+        ax_row[0].set_title(name, fontsize=8, loc="left")
+    return fig
+
+
+def cold_start_lines(per_fold: dict[str, list[pd.Series]], settings: list[str], title: str, dashed=()):
+    """RMSE from the fully cold setting to warm: one line per family, the median over folds with
+    the 10th-90th percentile band. per_fold: label -> per-fold RMSE in each of `settings`;
+    `dashed`: labels drawn dashed (the leaky ones)."""
+    x = np.arange(len(settings))
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    for name, per in per_fold.items():
+        ax.plot(x, [p.median() for p in per], "--" if name in dashed else "-o", ms=3, label=name)
+        ax.fill_between(x, [p.quantile(0.1) for p in per], [p.quantile(0.9) for p in per], alpha=0.15)
+    ax.set_xticks(x, settings)
+    ax.set(xlabel="training ratings of the test movie", ylabel="RMSE", title=title)
+    ax.legend(fontsize=8)
+    return fig

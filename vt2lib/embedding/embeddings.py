@@ -11,6 +11,8 @@ through vt2lib.rating.item_vectors.
 
 >>> trailer_means(np.array([0, 0, 1]), np.array([[1.0], [3.0], [5.0]]), 2).ravel().tolist()
 [2.0, 5.0]
+>>> pca_group_label("fig10_pca_lord_of_the_rings")
+'Lord Of The Rings'
 >>> keyframe_means(np.array([[1.0], [3.0], [5.0]]), np.array([0, 2]), np.array([2, 1])).ravel().tolist()
 [2.0, 5.0]
 
@@ -103,6 +105,11 @@ def embeddings_for(cfg: Profile, data: SequenceData, model: str = "paper") -> di
                          trailer_big=trailer_means(data.seq_trailer, seq["big"], len(t)),
                          trailer_small=trailer_means(data.seq_trailer, seq["small"], len(t)))
         return seq
+
+
+def pca_group_label(name: str) -> str:
+    """A PCA group's title from its output name: fig09_pca_harry_potter -> Harry Potter."""
+    return name.split("_", 2)[2].replace("_", " ").title()
 
 
 def pca_figure(seq_emb: np.ndarray, data: SequenceData, movies: pd.DataFrame, patterns, references,

@@ -28,6 +28,17 @@ def item_disjoint_cv(cfg, warm):
     return CVData(warm.table.assign(fold=fold), warm.user, warm.item, warm.movie_ids, warm.n_users, warm.n_items)
 
 
+def setting_split(data, n: int, seed: int):
+    """split(k) -> (training ratings, test rows) of `data`'s item-disjoint fold k in which each
+    test movie keeps n of its ratings for training (few_ratings_split; n = 0: fully cold)."""
+    movie_ids, fold = data.table.movieId.to_numpy(), data.table.fold.to_numpy()
+
+    def split(k):
+        train, test = few_ratings_split(movie_ids, fold, k, n, seed)
+        return data.ratings(train), test
+    return split
+
+
 def item_disjoint_folds(movie_ids: np.ndarray, n_folds: int, seed: int) -> np.ndarray:
     """Fold id per rating such that each movie's ratings are all in one fold (GroupKFold-style).
 
@@ -122,3 +133,21 @@ def fm_side_feature_sets(cfg, item_movie_ids: np.ndarray, movies: pd.DataFrame) 
     blocks = {"genres": {"genres": genres}, "trailer": {"trailer": trailer},
               "genres+trailer": {"genres": genres, "trailer": trailer}, "genres+frozen": {"genres": genres, "frozen": frozen}}
     return {name: side_features(item_movie_ids, b, cfg.side_pca_dim, cfg.seed) for name, b in blocks.items()}
+
+
+def cold_start_families(methods: dict, cold_rmse: dict[str, float]) -> dict[str, str]:
+    """The cold-start figure's lines, label -> method name: FM on ids, FM + genres + trailer, each
+    kind of content row (genres; trained embeddings of the leak-free and of the paper's model;
+    frozen features) at its variant with the lowest `cold_rmse` (the fully cold median: a figure
+    to read at a glance; every variant is in the tables), and the user mean."""
+    def kind(m):
+        v = m.vectors
+        return None if v is None else {"metadata": "content, genres", "genome": "content, tag genome",
+                            "frozen_mean": "content, frozen features"}.get(
+            v.kind, "content, trained (paper's model, leaky)" if v.leaky else "content, trained (leak-free)")
+    out = {"FM, ids": "fm_ids", "FM + genres + trailer": "fm_genres_trailer"}
+    for name, m in methods.items():
+        k = kind(m)
+        if k and (k not in out or cold_rmse[name] < cold_rmse[out[k]]):
+            out[k] = name
+    return out | {"user mean": "user_mean"}

@@ -223,6 +223,12 @@ def paired_test(a: pd.Series, b: pd.Series, n_folds: int) -> dict:
     """Paired comparison across folds: mean difference, Wilcoxon signed-rank and paired t-test p,
     and the Nadeau-Bengio corrected resampled t-test.
 
+    Why the corrected test (the notebooks' paired-test tables point here): the folds share most
+    of their training data, so their RMSEs are correlated, and the plain tests' p-values are too
+    small. The Nadeau-Bengio test inflates the variance of the mean difference by n_test/n_train
+    to account for that: read `corrected_p`. With few folds the Wilcoxon p cannot go below
+    2 / 2^folds.
+
     `n_folds`: how many folds the data was split into. Each fold trains on (n_folds - 1) parts
     and tests on one, so n_test/n_train = 1/(n_folds - 1) however many of the folds were
     evaluated (`evaluate_folds`: scale predicts 2 of 10, ratio 1/9). With fewer than two
@@ -237,3 +243,20 @@ def paired_test(a: pd.Series, b: pd.Series, n_folds: int) -> dict:
     out["ttest_p"] = float(stats.ttest_rel(a, b).pvalue) if np.std(d) > 0 else 1.0
     out["corrected_t"], out["corrected_p"] = corrected_resampled_ttest(d, 1 / (n_folds - 1))
     return out
+
+
+def paired_table(rmse: dict, pairs: dict[str, tuple], n_folds: int, stats: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """One row per named pair (a, b) of keys of `rmse` (per-fold Series): paired_test of rmse[a]
+    against rmse[b], all of its statistics or `stats` only."""
+    rows = {}
+    for name, (a, b) in pairs.items():
+        t = paired_test(rmse[a], rmse[b], n_folds)
+        rows[name] = t if stats is None else {s: t[s] for s in stats}
+    return pd.DataFrame(rows).T
+
+
+def table1_cv(cfg: Profile) -> CVData:
+    """Table 1's CV data: the evaluation ratings with their folds (made once, by the first notebook
+    that asks; 05, 06, 07, 09 and 10 share them)."""
+    from vt2lib.data.cleaning import load_evaluation_ratings
+    return CVData.from_folds(ensure_folds(cfg, load_evaluation_ratings(cfg)))
