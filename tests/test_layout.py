@@ -96,3 +96,11 @@ def test_notebook_cells_read_like_steps(path):
         assert len(source.splitlines()) <= 15, f"{path.name}, cell {k}: {len(source.splitlines())} lines"
         defs = [n.name for n in ast.walk(ast.parse(source)) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
         assert not defs, f"{path.name}, cell {k} defines {defs}: move them into vt2lib"
+
+
+def test_the_package_index_names_every_module():
+    import re
+    index = (ROOT / "__init__.py").read_text().split('"""')[1]
+    named = set(re.findall(r"[a-z_0-9]+", index))
+    missing = [module_name(p) for p in MODULES if p.stem != "__init__" and p.stem not in named]
+    assert not missing, f"vt2lib/__init__.py's index lacks {missing}"

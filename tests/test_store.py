@@ -12,7 +12,7 @@ import pytest
 from vt2lib.profiles import load_profile
 from vt2lib.io import DataError
 from vt2lib.results import load_metrics
-from vt2lib.runner import run_in_process
+from in_process import run_in_process
 from vt2lib.store import Store, load_artifact_log
 
 

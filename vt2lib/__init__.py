@@ -1,19 +1,29 @@
 """vt2lib: the helper library behind the VT2 reproduction notebooks, laid out as the pipeline.
 
-- bottom: config (profiles; profile_checks: the allowed values), io (atomic writes, validated loaders), store (every artifact one
-  stage leaves for another, keyed by what produced it), paper (published numbers), results
-  (figures, tables, recorded numbers), provenance
-- data/: download (ML20M files), youtube (availability, metadata, trailers), synthetic (+
-  synthetic_video: the demo dataset), raw (a profile's raw inputs), cleaning (paper 3.1), genres
-- video/: keyframes (paper 2.3), features (frozen MobileNetV2 cache)
-- embedding/: model, training, validation, embeddings (sequence and trailer embeddings, PCA)
-- rating/: predictors (baselines, Eq. 1), evaluation (CV, metrics), fm (Bayesian FM: myfm, or
-  fm_gibbs + fm_data, the JAX sampler), item_vectors, methods (the registry), cold_start
+- bottom: config (`Profile`, the names stages share), profiles (the named profiles and
+  `load_profile`), profile_checks (the allowed values), io (atomic writes, validated loaders),
+  store (every artifact one stage leaves for another, keyed by what produced it), paper
+  (published numbers), results (figures, tables, recorded numbers), provenance, progress (tqdm
+  that stays quiet under papermill), keras_backend (which Keras backend a process uses),
+  jax_cache (JAX's persistent compilation cache)
+- data/: download (ML20M files), youtube (availability, metadata, trailers), synthetic,
+  synthetic_scale, synthetic_common and synthetic_video (the demo and scale datasets), raw (a
+  profile's raw inputs), cleaning (paper 3.1), genres, titles (movies picked by title)
+- video/: keyframes (paper 2.3), features (frozen MobileNetV2), stream (02's one pass:
+  decode, features, kept keyframes)
+- embedding/: model, training, epochs (batches and per-epoch state), towers (networks trained
+  as towers of one model), side_by_side (networks in processes side by side), validation,
+  embeddings (sequence, trailer and frozen-feature means, PCA figures)
+- rating/: predictors (baselines, Eq. 1), evaluation (CV, metrics, paired tests), fm (Bayesian
+  FM: myfm, or fm_gibbs + fm_data + fm_state, the JAX sampler), item_vectors, frozen_mean (the
+  untrained baseline), methods (the registry), cold_start, ranking + ranking_scores +
+  ranking_runs (top-N evaluation)
 - analysis/: table1, fusion, correlation, plotting, outputs (the declaration of every item and
   number), report
 - runner: runs the notebooks (papermill)
 
 Imports point down this list; the rating side reads embeddings as stored artifacts and never
-imports video or embedding code (tests/test_layout.py).
+imports video or embedding code (tests/test_layout.py, which also checks that this index names
+every module).
 """
 __version__ = "0.1.0"

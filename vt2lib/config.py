@@ -211,3 +211,11 @@ def model_heads(cfg: Profile, model: str) -> tuple[str, ...]:
     if diagnostic_split(model) is not None:
         return ("genre",)
     raise ValueError(f"unknown embedding model {model!r}; valid: {', '.join(MODELS)}, {DIAGNOSTIC}<split>")
+
+
+ML20M_FOLDER = "ml-20m"  # the folder of ML20M's zip (GroupLens), under data_path when downloaded
+
+
+def movielens_folder(cfg: Profile) -> Path:
+    """The MovieLens folder a profile reads: movielens_dir, or the download folder under data_path."""
+    return Path(cfg.movielens_dir) if cfg.movielens_dir else cfg.data_path / ML20M_FOLDER

@@ -1,8 +1,8 @@
 """XLA's persistent compilation cache, for every stage that runs JAX (Keras on JAX, the FM sampler).
 
 On a CPU much of a small run is compiling: JAX compiles each model's train, test and predict
-steps, and each weight initialiser, on first use. Smoke's notebook 03 took 75 s from scratch and
-39 s with its programs cached (2 CPU cores). JAX keys a cached program by the program itself, the
+steps, and each weight initialiser, on first use; with its programs cached, smoke's notebook 03
+takes about half the time (RESULTS.md). JAX keys a cached program by the program itself, the
 JAX version, the device and the compiler flags, so a cached program is the one a fresh compile
 gives, and a changed model is compiled anew.
 

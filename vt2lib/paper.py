@@ -41,7 +41,7 @@ def paper_settings() -> dict[str, dict]:
     return tomllib.loads((PAPER_DIR / "settings.toml").read_text())
 
 
-def side_by_side(reproduced: pd.DataFrame, published: pd.DataFrame, suffixes=("ours", "paper"),
+def beside_published(reproduced: pd.DataFrame, published: pd.DataFrame, suffixes=("ours", "paper"),
                  pairs: dict[str, str] | None = None) -> pd.DataFrame:
     """Interleave the columns of two tables: col (ours), col (paper), ... `pairs` maps a column of
     ours to the published column it reproduces (default: the columns both tables have)."""

@@ -68,13 +68,13 @@ _DEMO = Profile(
     backbone_alpha=0.35,
     allow_random_backbone_fallback=True,
     # 64 of the paper's 256 per direction: the first BiLSTM's input projection is most of an epoch's
-    # work; 128 -> 64 took 03 from 394 to 231 s with the same genre and identity signal (RESULTS.md)
+    # work; 64 keeps the same genre and identity signal at well under the time (RESULTS.md)
     lstm_units=64,
     learning_rate=1e-3,  # 100x fewer sequences than ML20M: larger steps, weaker L2, or nothing is learnt
     l2=1e-4,
     max_epochs=10,  # a laptop run trains five networks in 03 (paper + leak-free per S, one diagnostic)
-    # train_workers stays 1: five networks side by side took 204 s, one after the other 210 s (2 CPU cores)
-    keras_backend="jax",  # a demo epoch: 7 s on JAX vs 21 s on TensorFlow (2 CPU cores, RESULTS.md)
+    # train_workers stays 1: side by side saved nothing on 2 CPU cores (RESULTS.md)
+    keras_backend="jax",  # a demo epoch is ~3x faster on JAX than on TensorFlow (2 CPU cores, RESULTS.md)
     # feature_backend stays tensorflow: XLA's CPU depthwise convolutions make MobileNetV2 slow on JAX
     n_folds=5,
     fm_rank=8,
@@ -101,8 +101,8 @@ _SMOKE = dataclasses.replace(
     feature_batch_size=128,
     lstm_units=16,
     max_epochs=3,
-    # training stays on the demo's JAX: a smoke epoch (3 batches) took 3.5 s on TensorFlow, < 0.1 s on
-    # JAX after a ~7 s compile; 03 took 142 s on TensorFlow, 77 s on JAX (2 CPU cores, RESULTS.md)
+    # training stays on the demo's JAX: after one compile, a smoke epoch costs almost nothing there, and
+    # 03 takes about half TensorFlow's time (2 CPU cores, RESULTS.md)
     n_folds=3,
     fm_rank=4,
     fm_iters=20,
@@ -143,7 +143,7 @@ _SCALE = dataclasses.replace(
     fm_iters=2,
     fm_backend="jax",  # faster than myfm per rank-32 sweep at ML20M size on 2 CPU cores (RESULTS.md)
     fm_flavour="libfm",  # as ml20m
-    cold_n_ratings=(),  # 09: fully cold and warm; each side-feature column adds ~2 s to a 14.5 s sweep here
+    cold_n_ratings=(),  # 09: fully cold and warm; every side-feature column adds to each sweep (RESULTS.md)
     unseen_trailer_splits=1,  # as ml20m
     ranking_users=5_000,  # as ml20m
 )

@@ -1,6 +1,6 @@
 """Provenance of a run: input checksums, code version, environment, device, timings.
 
-    record_inputs(cfg, raw.files)          # runs/<profile>/inputs.json (sha256 per input file)
+    record_inputs(cfg, raw.files)          # provenance.json's "inputs" (sha256 per input file)
     record_provenance(cfg, "backbone_weights", "imagenet")
     write_run_provenance(cfg, timings)     # runs/<profile>/provenance.json
 """
@@ -100,7 +100,6 @@ def write_run_provenance(cfg: Profile, timings: dict[str, dict]) -> dict:
     artifacts (key, computed or reused, bytes) of the run and the bytes each notebook wrote."""
     from vt2lib.store import load_artifact_log
     prov = load_provenance(cfg)
-    prov.pop("notebook_seconds", None)  # older runs: seconds only
     artifacts = load_artifact_log(cfg)
     prov.update(git_commit=git_commit(), profile=cfg.as_dict(), environment=environment(),
                 notebooks={**prov.get("notebooks", {}), **timings}, artifacts=artifacts,

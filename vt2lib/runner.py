@@ -111,35 +111,6 @@ def run_notebooks(profile: str, only: set[str] | None = None, log=print) -> dict
     return timings
 
 
-def run_in_process(profile: str, only: set[str] | None = None) -> dict[str, float]:
-    """Execute the notebooks' code cells in this process, in order (no kernel, no outputs kept).
-
-    The same cells as `run_notebooks`, without a kernel start and the imports per notebook:
-    the store tests rerun the pipeline many times with it. Returns seconds per notebook."""
-    import json
-
-    import matplotlib.pyplot as plt
-
-    from vt2lib.store import start_run_log
-    start_run_log(load_profile(profile))
-    seconds = {}
-    for nb in numbered_notebooks(only):
-        cells = [c for c in json.loads(nb.read_text())["cells"] if c["cell_type"] == "code"]
-        namespace = {"__name__": "__main__"}
-        os.environ["VT2_NOTEBOOK"] = nb.stem
-        start = time.time()
-        try:
-            for k, cell in enumerate(cells):
-                code = "".join(cell["source"])
-                if "parameters" in cell.get("metadata", {}).get("tags", []):
-                    code += f"\nPROFILE = {profile!r}"
-                exec(compile(code, f"{nb.name}[cell {k}]", "exec"), namespace)
-        finally:
-            os.environ.pop("VT2_NOTEBOOK", None)
-            plt.close("all")
-        seconds[nb.stem] = round(time.time() - start, 1)
-    return seconds
-
 
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -43,7 +43,7 @@ from typing import Callable, Iterator
 import numpy as np
 import pandas as pd
 
-from vt2lib.config import Profile, diagnostic_split, model_heads
+from vt2lib.config import Profile, diagnostic_split, model_heads, movielens_folder
 from vt2lib.io import DataError, folder_bytes, folder_digest, read_json, update_json, write_json_atomic, write_parquet_atomic
 
 MANIFEST = ".artifact.json"
@@ -154,8 +154,7 @@ def input_files(cfg: Profile) -> dict[str, Path]:
     """The real input files a profile reads (none for synthetic data: its settings define it)."""
     files = {}
     if cfg.ratings_source == "movielens":
-        folder = Path(cfg.movielens_dir) if cfg.movielens_dir else cfg.data_path / "ml-20m"
-        files |= {n: folder / f"{n}.csv" for n in ("ratings", "movies", "genome-scores")}
+        files |= {n: movielens_folder(cfg) / f"{n}.csv" for n in ("ratings", "movies", "genome-scores")}
     if cfg.trailer_source == "youtube":
         files["youtube_mapping"] = Path(cfg.youtube_mapping) if cfg.youtube_mapping else cfg.data_path / "ml-youtube.csv"
         for name in ("availability_file", "metadata_file"):

@@ -78,11 +78,12 @@ def honest_k_fusion(cfg, data, fm: pd.DataFrame, method) -> pd.DataFrame:
     inner validation part and then applied to the fold's test predictions (`fm`: 06's, and
     `method`'s own from 05). Per fold: the chosen k, the FM alone and the fused RMSE."""
     from vt2lib.rating import methods as M
-    from vt2lib.rating.evaluation import cache_key, fold_metrics, load_predictions
+    from vt2lib.rating.evaluation import fold_metrics, load_predictions
+    from vt2lib.store import digest
 
     def inner(k):
         return data.inner_split(k, cfg.fusion_val_share, cfg.seed)
-    inner_key = cache_key(cfg.seed, cfg.fusion_val_share)
+    inner_key = digest(cfg.seed, cfg.fusion_val_share)
     M.run(cfg, data, M.fm(cfg), name="fm_inner", split=inner, split_key=inner_key)
     M.run(cfg, data, method, name=f"{method.name}_inner", split=inner, split_key=inner_key)
     inner_sweep = fusion_sweep(load_predictions(cfg, "fm_inner"), load_predictions(cfg, f"{method.name}_inner"),

@@ -1,7 +1,7 @@
 """The one declaration of what a run produces: paper items, their files, and every recorded number.
 
-The report (vt2lib.analysis.report), figures/README.md (`python -m vt2lib.analysis.outputs` writes it), the
-notebook smoke test and `results.record` (which refuses undeclared names) all read it.
+The report (vt2lib.analysis.report), figures/README.md (`python -m vt2lib.analysis.outputs` writes it) and
+the notebook test (tests/test_notebooks.py: it fails on a recorded name that is not declared here) read it.
 
 >>> from vt2lib.profiles import load_profile
 >>> cfg = load_profile("smoke")
@@ -181,10 +181,6 @@ def all_numbers(cfg: Profile) -> list[tuple[Item, Number]]:
 def numbers_of(cfg: Profile, notebook: str) -> list[Number]:
     """The numbers `notebook` records."""
     return [n for item, n in all_numbers(cfg) if (n.recorded_by or item.notebook) == notebook]
-
-
-def declared_metrics(cfg: Profile) -> set[str]:
-    return {n.metric for _, n in all_numbers(cfg)}
 
 
 def figures_readme() -> str:

@@ -17,6 +17,7 @@ import urllib.request
 import zipfile
 from pathlib import Path
 
+from vt2lib.config import ML20M_FOLDER
 from vt2lib.io import DataError
 from vt2lib.progress import tqdm
 
@@ -112,7 +113,7 @@ def _extract_verified(zip_path: Path, out_dir: Path, expected: dict[str, int]) -
 
 def ensure_ml20m(data_dir: Path, base_url: str = GROUPLENS_URL, expected: dict | None = None) -> Path:
     """Return the folder with ML20M's CSVs, downloading and verifying `ml-20m.zip` if needed."""
-    out = Path(data_dir) / "ml-20m"
+    out = Path(data_dir) / ML20M_FOLDER
     if (out / "ratings.csv").is_file() and (out / "movies.csv").is_file():
         return out
     zip_path = download_file(base_url + "ml-20m.zip", Path(data_dir) / "ml-20m.zip",

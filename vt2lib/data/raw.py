@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from vt2lib.config import Profile
+from vt2lib.config import Profile, movielens_folder
 from vt2lib.data.download import ensure_ml20m, ensure_ml20m_youtube
 from vt2lib.data.synthetic import generate_demo_dataset
 from vt2lib.data.synthetic_scale import generate_scale_dataset
@@ -36,8 +36,9 @@ class RawData:
 
 
 def _movielens_folder(cfg: Profile) -> Path:
+    """config.movielens_folder, downloaded first where it is ML20M's default folder."""
     if cfg.movielens_dir:
-        return Path(cfg.movielens_dir)
+        return movielens_folder(cfg)
     if cfg.download_ml20m:
         return ensure_ml20m(cfg.data_path)
     raise DataError(f"profile {cfg.name!r}: ratings_source='movielens' needs movielens_dir or download_ml20m")

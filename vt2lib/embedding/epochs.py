@@ -29,8 +29,8 @@ def sequence_batches(keras):
             super().__init__()
             self.data, self.heads, self.batch_size = data, heads, batch_size
             if order_seed is not None:  # a training epoch: shuffled, full batches only
-                # A last, smaller batch has another shape, which JAX compiles a second time (~8 s
-                # per model on the demo's CPU); the < batch_size sequences left out are another
+                # A last, smaller batch has another shape, which JAX compiles a second time (seconds
+                # per model on a CPU); the < batch_size sequences left out are another
                 # random few every epoch.
                 idx = np.random.default_rng(order_seed).permutation(idx)
                 idx = idx[: len(idx) // batch_size * batch_size or len(idx)]

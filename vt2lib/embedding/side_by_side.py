@@ -4,9 +4,8 @@ A batch-32 BiLSTM leaves most of a GPU idle. The paper and the leak-free network
 the same batches, so `train_towers` trains them as two towers of one model in one step
 (vt2lib.embedding.towers; each tower's weights equal those of training it alone); the ml20m
 profile does. Other networks can run `cfg.train_workers` processes at once; separate processes
-time-slice one GPU unless CUDA MPS runs, and on a 2-core CPU it does not pay either (the demo's
-five networks took 204 s side by side and 210 s one after the other): every profile trains them
-one at a time.
+time-slice one GPU unless CUDA MPS runs, and on a 2-core CPU it does not pay either (RESULTS.md):
+every profile trains them one at a time.
 
 Each worker process trains one network with `train_model`, as the notebook's own process would:
 it reseeds itself, so its weights are those of training the networks one after the other (the

@@ -1,6 +1,6 @@
 """Training the embedding network on sequences of cached keyframe features (paper 3.2).
 
-    data = SequenceData.build(cache, trailers, genres, mean_rating, seq_len=10, shift=5)
+    data = SequenceData.build(cache, trailers, seq_len=10, shift=5)   # trailers: youtube_id, movieId, genres, mean_rating
     split = data.split(val_share=0.15)
     result = train_model(cfg, data, split, "leakfree")   # resumable, in the store's model/s10_leakfree
     # validation numbers per head, genre AUC on unseen trailers: vt2lib.embedding.validation

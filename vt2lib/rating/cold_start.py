@@ -1,7 +1,7 @@
 """Beyond the paper: new-item cold start and trailer embeddings as FM side features.
 
     fold = item_disjoint_folds(movie_ids_per_rating, n_folds=10, seed=42)   # every test movie unseen
-    train_rows, test_rows = few_ratings_split(table, fold, k, n=3, seed)    # test movies keep 3 ratings
+    train_rows, test_rows = few_ratings_split(movie_ids_per_rating, fold, k, 3, seed)   # test movies keep 3
     side = side_features(data.movie_ids, {"genres": (ids, X), "trailer": (ids, E)})
     sets = fm_side_feature_sets(cfg, data.movie_ids, movies)   # 09's and 10's: genres, trailer, ...
 

@@ -1,4 +1,4 @@
-"""Cross-validation shared by notebooks 05-07: folds, per-fold predictions, metrics, Table 1.
+"""Cross-validation shared by notebooks 05-10: folds, per-fold predictions, metrics, paired tests.
 
     folds = ensure_folds(cfg, ratings)                 # fold id per rating: the store's `folds` artifact
     run_cv(cfg, data, "user_mean", fn, key)            # fn(train, test_u, test_i, fold) -> Prediction
@@ -31,14 +31,13 @@ from vt2lib.config import Profile
 from vt2lib.io import write_json_atomic, write_parquet_atomic
 from vt2lib.progress import tqdm
 from vt2lib.rating.predictors import Prediction, Ratings
-from vt2lib.store import Store
-from vt2lib.store import digest as cache_key
+from vt2lib.store import Store, digest
 
 
 def assign_folds(n: int, n_folds: int, seed: int) -> np.ndarray:
     """Fold id per row: KFold(n_folds, shuffle=True, random_state=seed), as the authors' content-based
     script (their libFM splits used an unseeded shuffle; we score every method on these folds)."""
-    from sklearn.model_selection import KFold  # imported here: scikit-learn takes 1.3 s to import
+    from sklearn.model_selection import KFold  # imported here: scikit-learn is slow to import
     fold = np.empty(n, np.int8)
     for k, (_, test) in enumerate(KFold(n_folds, shuffle=True, random_state=seed).split(np.zeros(n))):
         fold[test] = k
@@ -104,7 +103,7 @@ def content_method(data: CVData, ids: np.ndarray, vectors: np.ndarray, similarit
     rows, usable = vector_rows(data.movie_ids, ids, vectors)
     sim = similarity_matrix(usable, similarity)
     fn = lambda tr, u, i, k: content_based(tr, u, i, sim, rows, top_k)  # noqa: E731
-    return fn, cache_key(ids, vectors, similarity, top_k)
+    return fn, digest(ids, vectors, similarity, top_k)
 
 
 def run_cv(cfg: Profile, data: CVData, method: str,
@@ -125,10 +124,10 @@ def run_cv(cfg: Profile, data: CVData, method: str,
     n_folds = min(data.n_folds, cfg.evaluate_folds or data.n_folds, max_folds or data.n_folds)
     # the CV table is in the key as well as the folds artifact: cold-start tables re-assign folds
     inputs = (data.user, data.item, data.table.fold, data.table.rating, key)
-    if n_folds < data.n_folds and Store(cfg).current(f"predictions/{method}", cache_key(*inputs)):
+    if n_folds < data.n_folds and Store(cfg).current(f"predictions/{method}", digest(*inputs)):
         preds = load_predictions(cfg, method)
         return preds[preds.fold < n_folds].reset_index(drop=True)
-    fingerprint = cache_key(*inputs, *([n_folds] if n_folds < data.n_folds else []))
+    fingerprint = digest(*inputs, *([n_folds] if n_folds < data.n_folds else []))
     with Store(cfg).produce(f"predictions/{method}", extra=fingerprint) as art:
         if not art.reused:
             _predict_folds(art.path, (data, method, fn, split), progress, n_folds, workers)

@@ -152,7 +152,7 @@ def fm_method(cfg, side=None, backend: str | None = None):
     Every notebook that fits an FM (06, 07, 09) builds it here, so settings, backend and key
     cannot drift apart. `side`: cold_start.SideFeatures or None (ids only).
     """
-    from vt2lib.rating.evaluation import cache_key
+    from vt2lib.store import digest
     backend = resolve_backend(backend or cfg.fm_backend, cfg.fm_flavour)
     matrix, groups = (None, None) if side is None else (side.matrix, side.groups)
 
@@ -160,7 +160,7 @@ def fm_method(cfg, side=None, backend: str | None = None):
         return fm_predict(train, test_u, test_i, cfg.fm_rank, cfg.fm_iters, cfg.fm_init_stdev, seed=cfg.seed + fold,
                           item_side=matrix, side_groups=groups, backend=backend, flavour=cfg.fm_flavour)
     side_digest = () if side is None else (side.matrix.toarray(), side.groups)
-    return fn, cache_key(cfg.fm_rank, cfg.fm_iters, cfg.fm_init_stdev, cfg.seed, backend, cfg.fm_flavour, *side_digest)
+    return fn, digest(cfg.fm_rank, cfg.fm_iters, cfg.fm_init_stdev, cfg.seed, backend, cfg.fm_flavour, *side_digest)
 
 
 def fm_description(cfg) -> str:

@@ -44,11 +44,11 @@ def training_vector_rows(rows: np.ndarray, train_items: np.ndarray) -> np.ndarra
 
 def frozen_mean_predictor(cfg: Profile, data, ids: np.ndarray, vectors: np.ndarray, dim: int):
     """Eq. 1 with per-fold PCA vectors, as a run_cv predictor, and the cache key of its inputs."""
-    from vt2lib.rating.evaluation import cache_key
+    from vt2lib.store import digest
     rows, usable = P.vector_rows(data.movie_ids, ids, vectors)
 
     def predict(train, test_u, test_i, k):
         Z = fold_pca(usable, training_vector_rows(rows, train.item), dim, cfg.seed)
         return P.content_based(train, test_u, test_i, P.similarity_matrix(Z, cfg.similarity), rows, cfg.top_k)
-    return predict, cache_key(ids, vectors, dim, "pca on each fold's training movies", cfg.similarity, cfg.top_k,
+    return predict, digest(ids, vectors, dim, "pca on each fold's training movies", cfg.similarity, cfg.top_k,
                               cfg.seed)

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from vt2lib.config import GENRES, MODELS, Profile, model_name
+from vt2lib.config import GENRES, MODELS, Profile, model_name, movielens_folder
 from vt2lib.profiles import load_profile  # noqa: F401 - the doctest
 from vt2lib.data.genres import genre_matrix
 from vt2lib.io import DataError
@@ -60,8 +60,7 @@ def frozen_mean_sources(cfg: Profile) -> list[VectorSource]:
 
 
 def genome_path(cfg: Profile) -> Path | None:
-    folder = Path(cfg.movielens_dir) if cfg.movielens_dir else cfg.data_path / "ml-20m"
-    p = folder / "genome-scores.csv"
+    p = movielens_folder(cfg) / "genome-scores.csv"
     return p if p.is_file() else None
 
 

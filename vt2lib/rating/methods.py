@@ -63,9 +63,10 @@ def run(cfg: Profile, data, method: Method, name: str | None = None, split=None,
     """run_cv for a registered method: its predictions stored under `name` (default: its own) and
     its cache key; `split` replaces the CV folds (inner or cold-start splits), `split_key` says
     what defines that split (it joins the key); `max_folds`: the first folds only."""
-    from vt2lib.rating.evaluation import cache_key, run_cv
+    from vt2lib.rating.evaluation import run_cv
+    from vt2lib.store import digest
     fn, key = method.predictor(cfg, data)
-    return run_cv(cfg, data, name or method.name, fn, key=cache_key(key, split_key) if split_key else key,
+    return run_cv(cfg, data, name or method.name, fn, key=digest(key, split_key) if split_key else key,
                   split=split, progress=progress, workers=cfg.n_workers if method.parallel_folds else 1,
                   max_folds=max_folds)
 
@@ -85,11 +86,11 @@ BASELINES = (
 def _random_similarity(cfg: Profile, data):
     import numpy as np
 
-    from vt2lib.rating.evaluation import cache_key
+    from vt2lib.store import digest
     rows = np.arange(data.n_items)
     fn = lambda tr, u, i, k: P.content_based(tr, u, i, P.random_similarity(data.n_items, cfg.seed + k),  # noqa: E731
                                              rows, cfg.top_k)
-    return fn, cache_key(cfg.seed, cfg.top_k)
+    return fn, digest(cfg.seed, cfg.top_k)
 
 
 RANDOM_SIMILARITY = Method("random_similarity", "Random similarities (authors' control)", CONTENT,

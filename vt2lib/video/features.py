@@ -144,7 +144,7 @@ class FeatureCache:
 def predict_full_batches(encoder, images: np.ndarray, batch_size: int) -> np.ndarray:
     """The encoder on zero-padded full batches (the padding rows are dropped): one input shape,
     so the backend compiles once. One predict_on_batch call per batch: predict() sets up a
-    dataset and retraces on every call, which took 2.4x as long on the demo (2 CPU cores)."""
+    dataset and retraces on every call, which took more than twice as long on the demo (RESULTS.md)."""
     pad = -len(images) % batch_size
     if pad:
         images = np.concatenate([images, np.zeros((pad, *images.shape[1:]), images.dtype)])
