@@ -161,7 +161,7 @@ class Profile:
 
     @property
     def run_dir(self) -> Path:
-        return self.output_root / "runs" / self.name
+        return runs_root(self.output_root) / self.name
 
     @property
     def figures_dir(self) -> Path:
@@ -219,3 +219,8 @@ ML20M_FOLDER = "ml-20m"  # the folder of ML20M's zip (GroupLens), under data_pat
 def movielens_folder(cfg: Profile) -> Path:
     """The MovieLens folder a profile reads: movielens_dir, or the download folder under data_path."""
     return Path(cfg.movielens_dir) if cfg.movielens_dir else cfg.data_path / ML20M_FOLDER
+
+
+def runs_root(root: Path | None = None) -> Path:
+    """The folder of every profile's run folder (and of what the profiles share, e.g. JAX's cache)."""
+    return (root or output_root()) / "runs"

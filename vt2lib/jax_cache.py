@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from vt2lib.config import output_root
+from vt2lib.config import runs_root
 
 # JAX caches only compiles longer than 1 s by default; a model's initialisers take ~0.2 s each,
 # and a notebook that loads four trained models compiles dozens of them.
@@ -29,7 +29,7 @@ MIN_COMPILE_SECONDS = 0.05
 def use_jax_compilation_cache() -> Path:
     """Point JAX at the cache folder (before the first compile; later calls change nothing)."""
     import jax
-    folder = Path(os.environ.get("JAX_COMPILATION_CACHE_DIR") or output_root() / "runs" / "jax_compilation_cache")
+    folder = Path(os.environ.get("JAX_COMPILATION_CACHE_DIR") or runs_root() / "jax_compilation_cache")
     jax.config.update("jax_compilation_cache_dir", str(folder))
     if "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS" not in os.environ:
         jax.config.update("jax_persistent_cache_min_compile_time_secs", MIN_COMPILE_SECONDS)

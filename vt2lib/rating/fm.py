@@ -163,6 +163,6 @@ def fm_method(cfg, side=None, backend: str | None = None):
     return fn, digest(cfg.fm_rank, cfg.fm_iters, cfg.fm_init_stdev, cfg.seed, backend, cfg.fm_flavour, *side_digest)
 
 
-def fm_description(cfg) -> str:
+def fm_description(cfg, backend: str) -> str:
     """Table 1's description of the collaborative row: which sampler ran it."""
-    return f"libFM (Bayesian FM, {cfg.fm_flavour} flavour, {resolve_backend(cfg.fm_backend, cfg.fm_flavour)})"
+    return f"libFM (Bayesian FM, {cfg.fm_flavour} flavour, {backend})"

@@ -118,9 +118,9 @@ def frozen_mean_methods(cfg: Profile) -> list[Method]:
 def fm(cfg: Profile, side=None, name: str = "fm") -> Method:
     """libFM's Bayesian FM on user and item ids (+ item side features, notebook 09)."""
     from vt2lib.rating.fm import fm_description, fm_method, resolve_backend
-    return Method(name, fm_description(cfg), COLLABORATIVE, build=lambda c, data: fm_method(c, side),
-                  # JAX is threaded: never forked
-                  parallel_folds=resolve_backend(cfg.fm_backend, cfg.fm_flavour) == "myfm")
+    backend = resolve_backend(cfg.fm_backend, cfg.fm_flavour)  # once: the description, predictor and forking agree
+    return Method(name, fm_description(cfg, backend), COLLABORATIVE, build=lambda c, data: fm_method(c, side, backend),
+                  parallel_folds=backend == "myfm")  # JAX is threaded: never forked
 
 
 def table1_methods(cfg: Profile) -> list[Method]:
