@@ -105,7 +105,24 @@ def generate_demo_dataset(cfg: Profile, progress: bool = True) -> dict[str, Path
     paths = dataset_paths(cfg.data_path)
     if start_dataset(cfg):
         return paths
-    rng = np.random.default_rng(cfg.seed)
+    rng = np.random.default_rng(cfg.seed)  # one stream, drawn in this order: movies, ratings, defects, YouTube
+    movies = _movies(rng, cfg)
+    ratings = _rating_table(rng, cfg, movies)
+    defects = _planted_defects(rng, movies)
+    youtube = _youtube(rng, cfg, movies, defects)
+    specs = _videos(cfg, paths["trailers"], movies, youtube, progress)
+    broken = _break_files(specs, defects, youtube["yt_ids"])
+    write_csv_atomic(movies["table"], paths["movies"])
+    write_csv_atomic(ratings, paths["ratings"])
+    for name in ("youtube_mapping", "availability", "metadata"):
+        write_csv_atomic(youtube[name], paths[name])
+    write_json_atomic(paths["truth"], _truth(movies, defects, youtube, broken))
+    finish_dataset(cfg, {"n_movies": movies["n"], "n_ratings": int(len(ratings)), "n_videos": len(specs)})
+    return paths
+
+
+def _movies(rng: np.random.Generator, cfg: Profile) -> dict:
+    """Titles, genres, scattered movieIds, and the latent factors, bias and popularity ratings follow."""
     rows = _titles_and_genres(rng, cfg.synth_n_movies)
     n = len(rows)
     order = rng.permutation(n)  # franchise movies get scattered movieIds, as in ML20M
@@ -116,14 +133,20 @@ def generate_demo_dataset(cfg: Profile, progress: bool = True) -> dict[str, Path
         + rng.normal(0, 0.25, (n, FACTOR_DIM))
     item_bias = rng.normal(0, 0.35, n)
     popularity = rng.zipf(1.6, n).clip(1, 200).astype(float)
-    users, items, rating, ts = _ratings(rng, cfg, item_factors, item_bias, popularity)
+    table = pd.DataFrame({"movieId": movie_ids, "title": [r[0] for r in rows], "genres": [r[1] for r in rows]})
+    return {"rows": rows, "n": n, "movie_ids": movie_ids, "genre_mat": genre_mat, "item_factors": item_factors,
+            "item_bias": item_bias, "popularity": popularity, "table": table.sort_values("movieId")}
 
-    movies = pd.DataFrame({"movieId": movie_ids, "title": [r[0] for r in rows], "genres": [r[1] for r in rows]})
-    movies = movies.sort_values("movieId")
-    ratings = pd.DataFrame({"userId": users + 1, "movieId": movie_ids[items], "rating": rating,
-                            "timestamp": ts}).sort_values(["userId", "movieId"])
 
-    # --- ML20M-YT mapping, availability and YouTube metadata with the real world's defects
+def _rating_table(rng: np.random.Generator, cfg: Profile, movies: dict) -> pd.DataFrame:
+    users, items, rating, ts = _ratings(rng, cfg, movies["item_factors"], movies["item_bias"], movies["popularity"])
+    return pd.DataFrame({"userId": users + 1, "movieId": movies["movie_ids"][items], "rating": rating,
+                         "timestamp": ts}).sort_values(["userId", "movieId"])
+
+
+def _planted_defects(rng: np.random.Generator, movies: dict) -> dict:
+    """Which movies carry the real world's defects (never a franchise or reference movie)."""
+    rows, n = movies["rows"], movies["n"]
     protected = np.array([bool(r[2]) or r[0].startswith(tuple(s for s, _, _ in REFERENCES)) for r in rows])
     free = np.flatnonzero(~protected)
     rng.shuffle(free)
@@ -131,80 +154,82 @@ def generate_demo_dataset(cfg: Profile, progress: bool = True) -> dict[str, Path
 
     def pick(k):
         return [next(take) for _ in range(k)]
+    d = {"unmapped": set(pick(max(1, int(0.06 * n)))), "unavailable": pick(max(3, int(0.18 * n))),
+         "part_titles": pick(max(1, n // 40)), "full_movie": pick(1), "too_long": pick(max(1, n // 40)),
+         "three_d": pick(1), "empty_file": pick(1), "truncated": pick(1), "too_short": pick(1),
+         "part_trailer": pick(1)}  # "Part 2 ... Trailer": must be kept
+    d["end_screen"] = set(pick(max(1, n // 12))) | {i for i, r in enumerate(rows) if r[0].startswith("Wand Academy III")}
+    d["zero_dislikes"] = pick(1)  # a zero-dislike trailer: the like/dislike ratio is infinite
+    return d
 
-    n_unmapped = max(1, int(0.06 * n))
-    n_unavail = max(3, int(0.18 * n))
-    unmapped = set(pick(n_unmapped))
-    unavailable = pick(n_unavail)
-    part_titles, full_movie, too_long = pick(max(1, n // 40)), pick(1), pick(max(1, n // 40))
-    three_d, empty_file, truncated, too_short = pick(1), pick(1), pick(1), pick(1)
-    part_trailer = pick(1)  # "Part 2 ... Trailer": must be kept
-    end_screen = set(pick(max(1, n // 12))) | {i for i, r in enumerate(rows) if r[0].startswith("Wand Academy III")}
 
+def _video_titles(rows, d: dict) -> list[str]:
+    titles = [f"{r[0].rsplit(' (', 1)[0]} Official Trailer" for r in rows]
+    for key, form in (("part_titles", "{} Part 2 of 3"), ("full_movie", "{} Full Movie HD"),
+                      ("part_trailer", "{} Part 2 - Official Trailer")):
+        for i in d[key]:
+            titles[i] = form.format(rows[i][0].rsplit(' (', 1)[0])
+    return titles
+
+
+def _youtube(rng: np.random.Generator, cfg: Profile, movies: dict, d: dict) -> dict:
+    """ML20M-YT mapping, availability and YouTube metadata with the planted defects."""
+    rows, n, movie_ids = movies["rows"], movies["n"], movies["movie_ids"]
     yt_ids = _youtube_ids(rng, n)
     status = np.full(n, 200)
-    status[unavailable] = rng.choice([404, 403, 401], size=len(unavailable), p=[0.7, 0.15, 0.15])
-    video_titles = [f"{r[0].rsplit(' (', 1)[0]} Official Trailer" for r in rows]
-    for i in part_titles:
-        video_titles[i] = f"{rows[i][0].rsplit(' (', 1)[0]} Part 2 of 3"
-    for i in full_movie:
-        video_titles[i] = f"{rows[i][0].rsplit(' (', 1)[0]} Full Movie HD"
-    for i in part_trailer:
-        video_titles[i] = f"{rows[i][0].rsplit(' (', 1)[0]} Part 2 - Official Trailer"
+    status[d["unavailable"]] = rng.choice([404, 403, 401], size=len(d["unavailable"]), p=[0.7, 0.15, 0.15])
     lo, hi = cfg.synth_trailer_seconds
     seconds = rng.uniform(lo, hi, n).round(1)
-    seconds[too_long] = rng.uniform(700, 5400, len(too_long)).round(0)
-    seconds[too_short] = 3.0
-    end_secs = np.array([5.0 if i in end_screen else 0.0 for i in range(n)])
-    views, likes, dislikes = youtube_counts(rng, item_bias, popularity)
-    dislikes[pick(1)] = 0  # a zero-dislike trailer: the like/dislike ratio is infinite
+    seconds[d["too_long"]] = rng.uniform(700, 5400, len(d["too_long"])).round(0)
+    seconds[d["too_short"]] = 3.0
+    end_secs = np.array([5.0 if i in d["end_screen"] else 0.0 for i in range(n)])
+    views, likes, dislikes = youtube_counts(rng, movies["item_bias"], movies["popularity"])
+    dislikes[d["zero_dislikes"]] = 0
     fps = rng.choice([24, 25, 30], size=n, p=[0.2, 0.6, 0.2])
     codec = np.where(rng.random(n) < 0.8, "mp4v", "MJPG")
-
-    mapped = np.array([i not in unmapped for i in range(n)])
+    mapped = np.array([i not in d["unmapped"] for i in range(n)])
     trailers = pd.DataFrame({"youtubeId": yt_ids, "movieId": movie_ids, "title": [r[0] for r in rows],
                              "status_code": status})[mapped].sort_values("movieId")
-    mapping = trailers[["youtubeId", "movieId", "title"]]
-    availability = trailers.rename(columns={"youtubeId": "youtube_id", "movieId": "movielens_id"})
     ok = mapped & (status == 200)
     metadata = metadata_table(yt_ids, views, likes, dislikes, seconds, seconds + end_secs,
-                              np.isin(np.arange(n), three_d), video_titles, movie_ids, [r[0] for r in rows],
-                              status)[ok]
+                              np.isin(np.arange(n), d["three_d"]), _video_titles(rows, d), movie_ids,
+                              [r[0] for r in rows], status)[ok]
+    return {"yt_ids": yt_ids, "ok": ok, "seconds": seconds, "end_secs": end_secs, "fps": fps, "codec": codec,
+            "youtube_mapping": trailers[["youtubeId", "movieId", "title"]],
+            "availability": trailers.rename(columns={"youtubeId": "youtube_id", "movieId": "movielens_id"}),
+            "metadata": metadata, "downloadable": [i for i in np.flatnonzero(ok)
+                                                   if i not in d["too_long"] and i not in d["three_d"]]}
 
-    # --- videos: only for ids a user could download (available, <= 10 min, 2D)
-    trailer_dir = paths["trailers"]
-    trailer_dir.mkdir(parents=True, exist_ok=True)
-    specs = []
-    for i in np.flatnonzero(ok):
-        if i in too_long or i in three_d:
-            continue
-        ext = ".mp4" if codec[i] == "mp4v" else ".avi"
-        specs.append(video_spec(cfg, trailer_dir / f"{yt_ids[i]}{ext}", int(i), rows[i][2], int(fps[i]),
-                                float(seconds[i]), float(end_secs[i]), str(codec[i]), genre_mat[i], item_bias[i]))
-    render_videos(cfg, specs, progress)
+
+def _videos(cfg: Profile, folder: Path, movies: dict, yt: dict, progress: bool) -> dict[str, dict]:
+    """Render a video for every id a user could download (available, <= 10 min, 2D): youtube id -> spec."""
+    folder.mkdir(parents=True, exist_ok=True)
+    specs = {}
+    for i in yt["downloadable"]:
+        ext = ".mp4" if yt["codec"][i] == "mp4v" else ".avi"
+        specs[yt["yt_ids"][i]] = video_spec(cfg, folder / f"{yt['yt_ids'][i]}{ext}", int(i), movies["rows"][i][2],
+                                            int(yt["fps"][i]), float(yt["seconds"][i]), float(yt["end_secs"][i]),
+                                            str(yt["codec"][i]), movies["genre_mat"][i], movies["item_bias"][i])
+    render_videos(cfg, list(specs.values()), progress)
+    return specs
+
+
+def _break_files(specs: dict[str, dict], d: dict, yt_ids) -> dict[str, str]:
+    """Empty one video file and cut another to a third: the loaders must report both."""
     broken = {}
-    for i in empty_file:
-        f = next(Path(s["path"]) for s in specs if yt_ids[i] in s["path"])
-        f.write_bytes(b"")
-        broken[yt_ids[i]] = "empty file"
-    for i in truncated:
-        f = next(Path(s["path"]) for s in specs if yt_ids[i] in s["path"])
-        data = f.read_bytes()
-        f.write_bytes(data[: len(data) // 3])
-        broken[yt_ids[i]] = "truncated file"
+    for key, why in (("empty_file", "empty file"), ("truncated", "truncated file")):
+        for youtube_id in (yt_ids[i] for i in d[key]):
+            f = Path(specs[youtube_id]["path"])
+            data = f.read_bytes()
+            f.write_bytes(b"" if key == "empty_file" else data[: len(data) // 3])
+            broken[youtube_id] = why
+    return broken
 
-    write_csv_atomic(movies, paths["movies"])
-    write_csv_atomic(ratings, paths["ratings"])
-    write_csv_atomic(mapping, paths["youtube_mapping"])
-    write_csv_atomic(availability, paths["availability"])
-    write_csv_atomic(metadata, paths["metadata"])
-    truth = {
-        "franchise": {int(movie_ids[i]): r[2] for i, r in enumerate(rows) if r[2]},
-        "end_screen_youtube_ids": sorted(yt_ids[i] for i in end_screen if ok[i]),
-        "broken_files": broken,
-        "too_short_youtube_ids": [yt_ids[i] for i in too_short],
-        "item_bias": {int(movie_ids[i]): float(item_bias[i]) for i in range(n)},
-    }
-    write_json_atomic(paths["truth"], truth)
-    finish_dataset(cfg, {"n_movies": n, "n_ratings": int(len(ratings)), "n_videos": len(specs)})
-    return paths
+
+def _truth(movies: dict, d: dict, yt: dict, broken: dict) -> dict:
+    rows, movie_ids, yt_ids = movies["rows"], movies["movie_ids"], yt["yt_ids"]
+    return {"franchise": {int(movie_ids[i]): r[2] for i, r in enumerate(rows) if r[2]},
+            "end_screen_youtube_ids": sorted(yt_ids[i] for i in d["end_screen"] if yt["ok"][i]),
+            "broken_files": broken,
+            "too_short_youtube_ids": [yt_ids[i] for i in d["too_short"]],
+            "item_bias": {int(movie_ids[i]): float(movies["item_bias"][i]) for i in range(movies["n"])}}
