@@ -80,7 +80,7 @@ def test_synthetic_is_deterministic_across_processes(tmp_path):
     import os
     import subprocess
     import sys
-    code = ("import hashlib; from vt2lib.config import load_profile; from vt2lib.data.synthetic import generate_demo_dataset;"
+    code = ("import hashlib; from vt2lib.profiles import load_profile; from vt2lib.data.synthetic import generate_demo_dataset;"
             "p = generate_demo_dataset(load_profile('smoke'), progress=False);"
             "print(''.join(hashlib.sha256(p[k].read_bytes()).hexdigest() for k in ('ratings', 'youtube_mapping', 'metadata')))")
     digests = []

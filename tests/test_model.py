@@ -205,7 +205,7 @@ def test_a_jax_process_never_imports_tensorflow(tmp_path):
     import subprocess
     import sys
     code = ("import sys, keras\n"
-            "from vt2lib.config import load_profile\n"
+            "from vt2lib.profiles import load_profile\n"
             "from vt2lib.embedding.model import build_models\n"
             "model, _ = build_models(load_profile('smoke'), 8, 4, 3)\n"
             "model.save(sys.argv[1]); keras.saving.load_model(sys.argv[1]); keras.utils.set_random_seed(1)\n"

@@ -11,11 +11,17 @@ trained as towers of one model (towers.train_towers): batches, seeds, early-stop
 """
 from __future__ import annotations
 
+import json
 import math
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from vt2lib.config import Profile
+from vt2lib.io import atomic_path, write_json_atomic, write_parquet_atomic
 
 # Validation windows per evaluate batch: the demo's whole validation set is one batch, so the
 # test step compiles for one shape, not two (a last, smaller batch); the metrics are the same.
@@ -101,3 +107,46 @@ def end_of_epoch(state: dict, row: dict, cfg: Profile, name: str | None = None) 
               f"val_loss {row.get('val_loss', float('nan')):.4f} ({row['seconds']:.1f} s; "
               f"ETA <= {left * row['seconds'] / 60:.1f} min)", flush=True)
     return improved
+
+
+@dataclass(frozen=True)
+class NetworkFolder:
+    """A network's training folder: last.keras (the model with its optimizer), best.weights.h5,
+    state.json (written last: the epoch is complete) and, once finished, history.parquet."""
+    path: Path
+
+    @property
+    def state_file(self) -> Path:
+        return self.path / "state.json"
+
+    @property
+    def last(self) -> Path:
+        return self.path / "last.keras"
+
+    @property
+    def best(self) -> Path:
+        return self.path / "best.weights.h5"
+
+    def open(self, key: str) -> dict | None:
+        """The folder's state if it was made under `key` (None: nothing to resume); a folder made
+        under another key (other heads, settings or data) is removed, never resumed."""
+        state = json.loads(self.state_file.read_text()) if self.state_file.is_file() else None
+        if state is not None and state.get("key") != key:
+            shutil.rmtree(self.path)
+            state = None
+        self.path.mkdir(parents=True, exist_ok=True)
+        return state if state is not None and self.last.is_file() else None
+
+    def save_best(self, model) -> None:
+        with atomic_path(self.best) as tmp:
+            model.save_weights(tmp)
+
+    def save_epoch(self, model, state: dict) -> None:
+        with atomic_path(self.last) as tmp:
+            model.save(tmp)
+        write_json_atomic(self.state_file, state)
+
+    def save_history(self, state: dict) -> pd.DataFrame:
+        history = pd.DataFrame(state["history"])
+        write_parquet_atomic(history, self.path / "history.parquet")
+        return history

@@ -39,14 +39,12 @@ import time
 import warnings
 from pathlib import Path
 
-import pandas as pd
-
 from vt2lib.config import Profile
-from vt2lib.embedding.epochs import (end_of_epoch, fresh_state, reseed, sequence_batches, set_determinism,
-                                     validation_batches)
+from vt2lib.embedding.epochs import (NetworkFolder, end_of_epoch, fresh_state, reseed, sequence_batches,
+                                     set_determinism, validation_batches)
 from vt2lib.embedding.model import HEAD_LOSSES, HEAD_NAMES, build_models, compile_training
 from vt2lib.embedding.training import SequenceData, TrainResult, training_key
-from vt2lib.io import atomic_path, read_json, write_json_atomic, write_parquet_atomic
+from vt2lib.io import atomic_path, read_json, write_json_atomic
 from vt2lib.keras_backend import use_keras_backend
 from vt2lib.store import TRAINING_FIELDS
 
@@ -116,10 +114,9 @@ def train_towers(cfgs: dict[str, Profile], data: SequenceData, split, out_dirs: 
     out_dirs = {n: Path(d) for n, d in out_dirs.items()}
     keys = {n: training_key(c, data, split) for n, c in cfgs.items()}
     ckpt = out_dirs[next(iter(cfgs))] / CHECKPOINT
-    for name, folder in out_dirs.items():
-        if (folder / "state.json").is_file() and read_json(folder / "state.json").get("key") != keys[name]:
-            shutil.rmtree(folder)  # made under other settings: stale
-        folder.mkdir(parents=True, exist_ok=True)
+    folders = {n: NetworkFolder(d) for n, d in out_dirs.items()}
+    for name, folder in folders.items():
+        folder.open(keys[name])  # made under other settings: removed
     saved = read_json(ckpt / "state.json")
     if saved.get("keys") == keys and (ckpt / "last.keras").is_file():
         with warnings.catch_warnings():  # the towers' own optimizers are never stepped (they only evaluate)
@@ -152,8 +149,7 @@ def train_towers(cfgs: dict[str, Profile], data: SequenceData, split, out_dirs: 
                 row.update({f"val_{k}": float(v) for k, v in
                             towers[name].evaluate(val[name], verbose=0, return_dict=True).items()})
             if end_of_epoch(states[name], row, cfg, out_dirs[name].name if progress else None):
-                with atomic_path(out_dirs[name] / "best.weights.h5") as tmp:
-                    towers[name].save_weights(tmp)
+                folders[name].save_best(towers[name])
         _checkpoint(joint, states, keys, ckpt)
         if stop_after_epoch is not None and epoch + 1 >= stop_after_epoch:
             break
@@ -162,10 +158,10 @@ def train_towers(cfgs: dict[str, Profile], data: SequenceData, split, out_dirs: 
         state = states[name]
         if not (state["done"] or state["epoch"] >= cfg.max_epochs):
             continue  # an interrupted call (stop_after_epoch): nothing final yet
-        tower.load_weights(out_dirs[name] / "best.weights.h5")
-        _finish(tower, state, out_dirs[name])
-        results[name] = TrainResult(tower, pd.DataFrame(state["history"]), state["best_epoch"],
-                                    float(pd.DataFrame(state["history"]).seconds.mean()))
+        tower.load_weights(folders[name].best)
+        folders[name].save_epoch(tower, state)  # what `train` leaves: train_model opens it as any network
+        history = folders[name].save_history(state)
+        results[name] = TrainResult(tower, history, state["best_epoch"], float(history.seconds.mean()))
     if len(results) == len(cfgs):
         shutil.rmtree(ckpt, ignore_errors=True)
     return results
@@ -177,12 +173,3 @@ def _checkpoint(joint, states: dict, keys: dict, ckpt: Path) -> None:
     with atomic_path(ckpt / "last.keras") as tmp:
         joint.save(tmp)
     write_json_atomic(ckpt / "state.json", {"keys": keys, "states": states})
-
-
-def _finish(tower, state: dict, out_dir: Path) -> None:
-    """What `train` leaves in a finished network's folder, so `train_model` opens it (and writes
-    final.keras from the best weights, as for any finished network)."""
-    with atomic_path(out_dir / "last.keras") as tmp:
-        tower.save(tmp)
-    write_parquet_atomic(pd.DataFrame(state["history"]), out_dir / "history.parquet")
-    write_json_atomic(out_dir / "state.json", state)

@@ -30,9 +30,7 @@ reseeds from (seed, epoch), so a resumed run matches an uninterrupted one.
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
-import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,9 +40,9 @@ import pandas as pd
 
 from vt2lib.config import Profile, model_heads, model_name
 from vt2lib.data.genres import genre_matrix
-from vt2lib.embedding.epochs import (end_of_epoch, fresh_state, reseed, sequence_batches, set_determinism,
-                                     validation_batches)
-from vt2lib.io import atomic_path, write_json_atomic, write_parquet_atomic
+from vt2lib.embedding.epochs import (NetworkFolder, end_of_epoch, fresh_state, reseed, sequence_batches,
+                                     set_determinism, validation_batches)
+from vt2lib.io import atomic_path
 from vt2lib.keras_backend import use_keras_backend
 from vt2lib.store import TRAINING_FIELDS, Store, digest
 from vt2lib.video.features import FeatureCache, load_features
@@ -192,22 +190,29 @@ def train(cfg: Profile, data: SequenceData, split, out_dir: Path, stop_after_epo
     import keras
 
     from vt2lib.embedding.model import build_models
-    out_dir = Path(out_dir)
-    state_path, ckpt, best_path = out_dir / "state.json", out_dir / "last.keras", out_dir / "best.weights.h5"
+    folder = NetworkFolder(Path(out_dir))
     key = training_key(cfg, data, split)
-    if state_path.is_file() and json.loads(state_path.read_text()).get("key") != key:
-        shutil.rmtree(out_dir)  # made under other settings: stale
-    out_dir.mkdir(parents=True, exist_ok=True)
-    train_idx, val_idx = split
-    Batches = sequence_batches(keras)
+    state = folder.open(key)
     set_determinism(cfg.seed)
-    if state_path.is_file() and ckpt.is_file():
-        state = json.loads(state_path.read_text())
-        # a finished network is only opened (best weights restored): no optimizer to restore
-        model = keras.saving.load_model(ckpt, compile=not (state["done"] or state["epoch"] >= cfg.max_epochs))
+    if state is not None:  # a finished network is only opened (best weights restored): no optimizer to restore
+        model = keras.saving.load_model(folder.last, compile=not (state["done"] or state["epoch"] >= cfg.max_epochs))
     else:
         state = fresh_state(key)
         model, _ = build_models(cfg, data.features.shape[1], data.seq_len, data.n_trailers)
+    _epochs(keras, cfg, model, state, data, split, folder, stop_after_epoch, progress)
+    model.load_weights(folder.best)  # early stopping restores the best epoch's weights
+    history = folder.save_history(state)
+    if state["done"] or state["epoch"] >= cfg.max_epochs:
+        with atomic_path(folder.path / "final.keras") as tmp:
+            model.save(tmp)
+    return TrainResult(model, history, state["best_epoch"], float(history.seconds.mean()))
+
+
+def _epochs(keras, cfg: Profile, model, state: dict, data: SequenceData, split, folder: NetworkFolder,
+            stop_after_epoch: int | None, progress: bool) -> None:
+    """Epochs until early stopping or max_epochs (or stop_after_epoch), each one checkpointed."""
+    train_idx, val_idx = split
+    Batches = sequence_batches(keras)
     val_ds = validation_batches(Batches, data, val_idx, cfg)
     while not state["done"] and state["epoch"] < cfg.max_epochs:
         epoch = state["epoch"]
@@ -220,18 +225,8 @@ def train(cfg: Profile, data: SequenceData, split, out_dir: Path, stop_after_epo
         if len(val_idx):
             row.update({f"val_{k}": float(v) for k, v in
                         model.evaluate(val_ds, verbose=0, return_dict=True).items()})
-        if end_of_epoch(state, row, cfg, out_dir.name if progress else None):
-            with atomic_path(best_path) as tmp:
-                model.save_weights(tmp)
-        with atomic_path(ckpt) as tmp:
-            model.save(tmp)
-        write_json_atomic(state_path, state)  # written last: it marks the epoch complete
+        if end_of_epoch(state, row, cfg, folder.path.name if progress else None):
+            folder.save_best(model)
+        folder.save_epoch(model, state)
         if stop_after_epoch is not None and state["epoch"] >= stop_after_epoch:
             break
-    model.load_weights(best_path)  # early stopping restores the best epoch's weights
-    history = pd.DataFrame(state["history"])
-    write_parquet_atomic(history, out_dir / "history.parquet")
-    if state["done"] or state["epoch"] >= cfg.max_epochs:
-        with atomic_path(out_dir / "final.keras") as tmp:
-            model.save(tmp)
-    return TrainResult(model, history, state["best_epoch"], float(history.seconds.mean()))
