@@ -1,7 +1,7 @@
 """Test-only reference implementations (never imported by vt2lib)."""
 import numpy as np
 
-from vt2lib.rating.predictors import Ratings
+from vt2lib.rating.predictors import RATING_MAX, RATING_MIN, Ratings
 
 
 def content_based_dense_reference(train: Ratings, test_u, test_i, sim: np.ndarray, vec_row: np.ndarray) -> np.ndarray:

@@ -116,12 +116,12 @@ def _paper_emb(name):
     return _pred(name) and "emb" in name and "leakfree" not in name
 
 
-def _any_emb(name):  # content on trailer embeddings, or the FM with trailer side features
-    return _pred(name) and ("emb" in name or "trailer" in name)
+def _any_emb(name):  # content on trailer embeddings or frozen features, or the FM with either as side features
+    return _pred(name) and ("emb" in name or "trailer" in name or "frozen" in name)
 
 
 VIDEO = {"keyframes", "keyframe_status", "features", "model/s10", "model/s10_leakfree", "model/s10_genre_unseen0",
-         "model/s10_genre_unseen1", "embeddings/s10", "embeddings/s10_leakfree"}
+         "model/s10_genre_unseen1", "embeddings/s10", "embeddings/s10_leakfree", "frozen_means"}
 # field, new value, which artifacts must be computed (the rest reused), metrics that must change / stay
 STEPS = [
     ("heads", ["rating", "genre"], lambda n: n in {"model/s10", "embeddings/s10"} or _paper_emb(n),
@@ -136,7 +136,7 @@ STEPS = [
      ["rmse_median_user_mean", "rmse_median_fm"], ["n_ratings_filtered"]),
     ("fm_rank", 3, lambda n: _pred(n) and "fm" in n,
      ["rmse_median_fm"], ["rmse_median_user_mean", "rmse_median_emb512_s10"]),
-    ("similarity", "cosine", lambda n: _pred(n) and ("emb" in n or "metadata" in n),
+    ("similarity", "cosine", lambda n: _pred(n) and ("emb" in n or "metadata" in n or "frozen_mean" in n),
      ["rmse_median_metadata"], ["rmse_median_fm", "rmse_median_user_mean"]),
 ]
 
