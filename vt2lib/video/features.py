@@ -17,6 +17,7 @@ not kept, except for a sample.
 """
 from __future__ import annotations
 
+import functools
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -178,9 +179,19 @@ def consolidate_features(per_trailer: Path, youtube_ids, cache_dir: Path) -> Fea
 
 
 def load_feature_cache(cache_dir: Path) -> FeatureCache:
-    cache_dir = Path(cache_dir)
-    return FeatureCache(np.load(cache_dir / "features.npy", mmap_mode="r"),
-                        pd.read_parquet(cache_dir / "features_index.parquet"))
+    """The consolidated features, memory-mapped once per process and file version: every caller
+    (both sequence lengths, the frozen means) shares one mapping. A file mapped twice counts
+    twice towards the resident memory: scale's 04 peaked at 23 GiB with three mappings."""
+    path = Path(cache_dir) / "features.npy"
+    stat = path.stat()
+    return FeatureCache(_mapped(str(path.resolve()), stat.st_size, stat.st_mtime_ns),
+                        pd.read_parquet(Path(cache_dir) / "features_index.parquet"))
+
+
+@functools.lru_cache(maxsize=2)
+def _mapped(path: str, size: int, mtime_ns: int) -> np.ndarray:
+    """One read-only mapping per (file, size, mtime): a rewritten file (atomic replace) is mapped anew."""
+    return np.load(path, mmap_mode="r")
 
 
 def load_features(cfg: Profile) -> FeatureCache:
