@@ -194,10 +194,14 @@ def diagnostic_models(cfg: Profile) -> tuple[str, ...]:
     return tuple(f"{DIAGNOSTIC}{j}" for j in range(cfg.unseen_trailer_splits))
 
 
-def diagnostic_split(model: str) -> int | None:
-    """Which held-out split a diagnostic network leaves out (None: not a diagnostic)."""
-    rest = model.removeprefix(DIAGNOSTIC)
-    return int(rest) if rest != model and rest.isdigit() else None
+def diagnostic_split(cfg: Profile, model: str) -> int | None:
+    """Which held-out split a diagnostic network leaves out (None: not one of the profile's diagnostics)."""
+    return {m: j for j, m in enumerate(diagnostic_models(cfg))}.get(model)
+
+
+def networks(cfg: Profile) -> dict[str, tuple[int, str]]:
+    """Every network a profile may train, by name (model/<name>, embeddings/<name>): (S, model)."""
+    return {model_name(S, m): (S, m) for S in cfg.sequence_lengths for m in (*MODELS, *diagnostic_models(cfg))}
 
 
 def model_heads(cfg: Profile, model: str) -> tuple[str, ...]:
@@ -208,7 +212,7 @@ def model_heads(cfg: Profile, model: str) -> tuple[str, ...]:
         if "rating" in cfg.leakfree_heads:
             raise ValueError(f"leakfree_heads {cfg.leakfree_heads} must not contain the rating head")
         return tuple(cfg.leakfree_heads)
-    if diagnostic_split(model) is not None:
+    if diagnostic_split(cfg, model) is not None:
         return ("genre",)
     raise ValueError(f"unknown embedding model {model!r}; valid: {', '.join(MODELS)}, {DIAGNOSTIC}<split>")
 
@@ -224,3 +228,8 @@ def movielens_folder(cfg: Profile) -> Path:
 def runs_root(root: Path | None = None) -> Path:
     """The folder of every profile's run folder (and of what the profiles share, e.g. JAX's cache)."""
     return (root or output_root()) / "runs"
+
+
+# Figs 9-11: the paper's group of each PCA figure (a group a user adds is titled by its output name)
+PCA_GROUP_TITLES = {"fig09_pca_harry_potter": "Harry Potter", "fig10_pca_lord_of_the_rings": "Lord of the Rings",
+                    "fig11_pca_star_wars": "Star Wars"}

@@ -43,7 +43,7 @@ from typing import Callable, Iterator
 import numpy as np
 import pandas as pd
 
-from vt2lib.config import Profile, diagnostic_split, model_heads, movielens_folder
+from vt2lib.config import Profile, diagnostic_split, model_heads, movielens_folder, networks
 from vt2lib.io import DataError, folder_bytes, folder_digest, read_json, update_json, write_json_atomic, write_parquet_atomic
 
 MANIFEST = ".artifact.json"
@@ -108,22 +108,16 @@ def _kept_keyframe_fields(cfg: Profile, param: str) -> dict:
 
 
 def _model_fields(cfg: Profile, param: str) -> dict:
-    seq_len, model = _model_param(param)
+    seq_len, model = networks(cfg)[param]  # looked up among the profile's networks, never parsed
     out = _pick(*TRAINING_FIELDS)(cfg, param) | {"heads": model_heads(cfg, model), "seq_len": seq_len}
-    if diagnostic_split(model) is not None:  # its split: the share held out, drawn from the seed
+    if diagnostic_split(cfg, model) is not None:  # its split: the share held out, drawn from the seed
         out["unseen_trailer_share"] = cfg.unseen_trailer_share
     return out
 
 
 def _model_inputs(cfg: Profile, param: str) -> tuple:
-    _, model = _model_param(param)
     base = ("features", "keyframe_status", "clean")
-    return base + (("evaluation_ratings",) if "rating" in model_heads(cfg, model) else ())
-
-
-def _model_param(param: str) -> tuple[int, str]:
-    seq, _, model = param.partition("_")
-    return int(seq[1:]), model or "paper"
+    return base + (("evaluation_ratings",) if "rating" in model_heads(cfg, networks(cfg)[param][1]) else ())
 
 
 SPECS: dict[str, Spec] = {

@@ -12,7 +12,7 @@ through vt2lib.rating.item_vectors.
 >>> trailer_means(np.array([0, 0, 1]), np.array([[1.0], [3.0], [5.0]]), 2).ravel().tolist()
 [2.0, 5.0]
 >>> pca_group_label("fig10_pca_lord_of_the_rings")
-'Lord Of The Rings'
+'Lord of the Rings'
 >>> keyframe_means(np.array([[1.0], [3.0], [5.0]]), np.array([0, 2]), np.array([2, 1])).ravel().tolist()
 [2.0, 5.0]
 
@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from vt2lib.config import Profile, model_name
+from vt2lib.config import PCA_GROUP_TITLES, Profile, model_name
 from vt2lib.data.titles import select_titles
 from vt2lib.embedding.training import SequenceData, load_trained_model
 from vt2lib.io import write_npz_atomic
@@ -108,8 +108,8 @@ def embeddings_for(cfg: Profile, data: SequenceData, model: str = "paper") -> di
 
 
 def pca_group_label(name: str) -> str:
-    """A PCA group's title from its output name: fig09_pca_harry_potter -> Harry Potter."""
-    return name.split("_", 2)[2].replace("_", " ").title()
+    """A PCA figure's group, for its title: the paper's for Figs 9-11, else the output name itself."""
+    return PCA_GROUP_TITLES.get(name, name)
 
 
 def pca_figure(seq_emb: np.ndarray, data: SequenceData, movies: pd.DataFrame, patterns, references,

@@ -37,7 +37,7 @@ from vt2lib.store import Store
 
 def training_inputs(cfg: Profile, data: SequenceData, model: str) -> tuple[SequenceData, tuple]:
     """What a network trains on: its sequences and their (train, validation) window indices."""
-    part = diagnostic_split(model)
+    part = diagnostic_split(cfg, model)
     if part is not None:
         seen, split, _ = unseen_trailer_inputs(cfg, data, part)
         return seen, split
@@ -71,7 +71,7 @@ def train_networks(cfg: Profile, data: dict[int, SequenceData], jobs, progress: 
             todo = [job for job in todo if job not in pair]
     if cfg.train_workers > 1 and len(todo) > 1:
         # longest first (S = 20, then S = 10, the diagnostic last): no worker is left with a long tail
-        todo.sort(key=lambda job: (-job[1], diagnostic_split(job[0]) is not None))
+        todo.sort(key=lambda job: (-job[1], diagnostic_split(cfg, job[0]) is not None))
         spawn = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(min(cfg.train_workers, len(todo)), mp_context=spawn) as pool:
             running = {pool.submit(_train_in_worker, cfg, m, s, progress): (m, s) for m, s in todo}

@@ -134,6 +134,7 @@ def run_cv(cfg: Profile, data: CVData, method: str,
     return load_predictions(cfg, method)
 
 
+FALLBACKS_FILE = "fold{}.fallbacks.json"  # per fold: how often each fallback fired
 _FORKED_TASK: tuple | None = None  # what forked fold workers inherit: closures are never pickled
 
 
@@ -167,7 +168,7 @@ def _predict_fold(out: Path, data: CVData, method: str, fn, split, k: int) -> No
         raise ValueError(f"{method}, fold {k}: {int((~np.isfinite(values)).sum())} predictions are NaN/inf "
                          f"or the shape {values.shape} != ({len(test)},)")
     frame = data.table.iloc[test].assign(fold=np.int8(k), prediction=values)  # inner splits: k, not the row's own fold
-    write_json_atomic(out / f"fold{k}.fallbacks.json", pred.fallbacks)
+    write_json_atomic(out / FALLBACKS_FILE.format(k), pred.fallbacks)
     write_parquet_atomic(frame, out / f"fold{k}.parquet")  # written last: marks the fold as done
 
 
@@ -178,9 +179,11 @@ def load_predictions(cfg: Profile, method: str) -> pd.DataFrame:
 
 
 def load_fallbacks(cfg: Profile, method: str) -> pd.DataFrame:
-    files = sorted(Store(cfg).require(f"predictions/{method}").glob("fold*.fallbacks.json"))
-    return pd.DataFrame([json.loads(f.read_text()) for f in files],
-                        index=[int(f.name[4:].split(".")[0]) for f in files]).rename_axis("fold")
+    """How often each fallback fired, one row per stored fold (its file named by _predict_fold, not parsed)."""
+    folder = Store(cfg).require(f"predictions/{method}")
+    folds = [k for k in range(cfg.n_folds) if (folder / FALLBACKS_FILE.format(k)).is_file()]
+    return pd.DataFrame([json.loads((folder / FALLBACKS_FILE.format(k)).read_text()) for k in folds],
+                        index=pd.Index(folds, name="fold"))
 
 
 def fold_metrics(preds: pd.DataFrame) -> pd.DataFrame:
