@@ -119,40 +119,8 @@ def _sweep(s: State, d: Draws, user, item, y, mask, n_real, side, group, n_g,
             q = None if q is None else q + delta
 
         if side.shape[1]:  # static: no side block, no loop to trace
-            theta, r = side_columns(theta, lam, lm, z, q, r)
+            theta, r = _side_columns(theta, lam, lm, z, q, r, user, item, mask, side, U, I, conditional)
         return theta, r
-
-    def side_columns(theta, lam, lm, z, q, r):
-        """Side columns one by one, on per-item sums (myFM's relation blocks). A rating's side
-        features are its item's, so with h = x_i (vu + a_i) per rating (vu: its user's factor,
-        a_i: the item's part of q without this column) every sum a conditional needs is a sum
-        over items of per-item sums: O(items) per column instead of O(ratings)."""
-        n_i, R = seg_i(mask), seg_i(r)
-        vu = None if q is None else theta[:U][user] * mask
-        S1, S2, UR = (None, None, None) if q is None else (seg_i(vu), seg_i(vu * vu), seg_i(vu * r))
-        m = None if q is None else theta[U:U + I] + side @ theta[U + I:]      # item part of q
-
-        def column(c, carry):
-            theta, m, R, UR, A, B = carry
-            j, x = U + I + c, side[:, c]
-            if q is None:                    # linear terms: h = x_i
-                hh, hr = jnp.sum(x * x * n_i), jnp.sum(x * R)
-            else:
-                a = m - theta[j] * x
-                hh = jnp.sum(x * x * (S2 + 2 * a * S1 + n_i * a * a))   # sum over ratings of h^2
-                hr = jnp.sum(x * (UR + a * R))                          # sum over ratings of h r
-            new = conditional(lam[j], lm[j], z[j], theta[j], hh, hr)
-            dx = (new - theta[j]) * x
-            if q is None:
-                R, B = R - dx * n_i, B + dx
-            else:   # r -= delta * h on every rating, kept as per-item sums; applied once below
-                R, UR = R - dx * (S1 + a * n_i), UR - dx * (S2 + a * S1)
-                A, B, m = A + dx, B + dx * a, m + dx
-            return theta.at[j].set(new), m, R, UR, A, B
-        zeros = jnp.zeros(I, r.dtype)
-        theta, _, _, _, A, B = jax.lax.fori_loop(0, side.shape[1], column,
-                                                 (theta, m, R, UR, None if q is None else zeros, zeros))
-        return theta, r - (B[item] * mask if q is None else vu * A[item] + B[item] * mask)
 
     w, r = blocks(s.w, lambda_w[group], (lambda_w * mu_w)[group], d.z_w, None, r)
 
@@ -168,6 +136,41 @@ def _sweep(s: State, d: Draws, user, item, y, mask, n_real, side, group, n_g,
 
     r = (y - _predict(w0, w, V, user, item, side, U, I)) * mask   # exact residual: no float32 drift
     return State(w0, w, V, alpha, mu_w, lambda_w, mu_V, lambda_V, r)
+
+
+def _side_columns(theta, lam, lm, z, q, r, user, item, mask, side, U: int, I: int, conditional):
+    """Side columns one by one, on per-item sums (myFM's relation blocks). A rating's side
+    features are its item's, so with h = x_i (vu + a_i) per rating (vu: its user's factor,
+    a_i: the item's part of q without this column) every sum a conditional needs is a sum
+    over items of per-item sums: O(items) per column instead of O(ratings)."""
+    jax, jnp = _jax()
+    seg_i = lambda x: jax.ops.segment_sum(x, item, I)  # noqa: E731
+    n_i, R = seg_i(mask), seg_i(r)
+    vu = None if q is None else theta[:U][user] * mask
+    S1, S2, UR = (None, None, None) if q is None else (seg_i(vu), seg_i(vu * vu), seg_i(vu * r))
+    m = None if q is None else theta[U:U + I] + side @ theta[U + I:]      # item part of q
+
+    def column(c, carry):
+        theta, m, R, UR, A, B = carry
+        j, x = U + I + c, side[:, c]
+        if q is None:                    # linear terms: h = x_i
+            hh, hr = jnp.sum(x * x * n_i), jnp.sum(x * R)
+        else:
+            a = m - theta[j] * x
+            hh = jnp.sum(x * x * (S2 + 2 * a * S1 + n_i * a * a))   # sum over ratings of h^2
+            hr = jnp.sum(x * (UR + a * R))                          # sum over ratings of h r
+        new = conditional(lam[j], lm[j], z[j], theta[j], hh, hr)
+        dx = (new - theta[j]) * x
+        if q is None:
+            R, B = R - dx * n_i, B + dx
+        else:   # r -= delta * h on every rating, kept as per-item sums; applied once below
+            R, UR = R - dx * (S1 + a * n_i), UR - dx * (S2 + a * S1)
+            A, B, m = A + dx, B + dx * a, m + dx
+        return theta.at[j].set(new), m, R, UR, A, B
+    zeros = jnp.zeros(I, r.dtype)
+    theta, _, _, _, A, B = jax.lax.fori_loop(0, side.shape[1], column,
+                                             (theta, m, R, UR, None if q is None else zeros, zeros))
+    return theta, r - (B[item] * mask if q is None else vu * A[item] + B[item] * mask)
 
 
 def _step(state, key, gammas, user, item, y, mask, n_real, side, group, n_g, *, n_users, n_items, G, flavour):
