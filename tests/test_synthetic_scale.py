@@ -10,7 +10,8 @@ import pytest
 
 from vt2lib.profiles import load_profile
 from vt2lib.data import cleaning
-from vt2lib.data.synthetic_scale import STATUS_COUNTS, generate_scale_dataset, sample_user_items
+from vt2lib.data.synthetic_ratings import sample_user_items
+from vt2lib.data.synthetic_scale import STATUS_COUNTS, generate_scale_dataset
 
 
 @pytest.fixture(scope="module")

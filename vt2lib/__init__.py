@@ -7,7 +7,7 @@
   that stays quiet under papermill), keras_backend (which Keras backend a process uses),
   jax_cache (JAX's persistent compilation cache)
 - data/: download (ML20M files), youtube (availability, metadata, trailers), synthetic,
-  synthetic_scale, synthetic_common and synthetic_video (the demo and scale datasets), raw (a
+  synthetic_scale, synthetic_ratings, synthetic_common and synthetic_video (the demo and scale datasets), raw (a
   profile's raw inputs), cleaning (paper 3.1), genres, titles (movies picked by title)
 - video/: keyframes (paper 2.3), features (frozen MobileNetV2), stream (02's one pass:
   decode, features, kept keyframes)

@@ -17,11 +17,10 @@ What it writes (the formats of synthetic.py, read by the real loaders):
 - videos: only `synth_n_videos` movies get a real file (the sagas first, then random movies that
   pass the cleaning); the other trailers have none, and notebook 02 reports them `missing_file`.
 
-Each user's movies, drawn by popularity without repeats (sorted by user, then movie):
+The ratings are drawn by vt2lib.data.synthetic_ratings.
 
->>> users, items, missing = sample_user_items(np.random.default_rng(0), np.array([2, 3]), np.ones(10))
->>> users.tolist(), len(set(zip(users.tolist(), items.tolist()))), missing
-([0, 0, 1, 1, 1], 5, 0)
+>>> _youtube_ids(np.random.default_rng(0), 2).shape
+(2,)
 """
 from __future__ import annotations
 
@@ -38,13 +37,13 @@ from vt2lib.data.synthetic_common import (
     franchise_rows,
     metadata_table,
     multi_hot,
-    quantise_ratings,
     render_videos,
     start_dataset,
     video_spec,
     youtube_counts,
 )
-from vt2lib.io import atomic_path, write_csv_atomic, write_json_atomic
+from vt2lib.data.synthetic_ratings import sample_user_items, star_ratings, user_activity, write_ratings_csv
+from vt2lib.io import write_csv_atomic, write_json_atomic
 
 # ML20M movies.csv: movies per genre label (of 27,278).
 GENRE_COUNTS = {"Drama": 13344, "Comedy": 8374, "Thriller": 4178, "Romance": 4127, "Action": 3520, "Crime": 2939,
@@ -57,7 +56,7 @@ STATUS_COUNTS = {200: 19112, 404: 5738, 403: 434, 401: 338, 400: 1}
 ML20M_YT_SHARE = 25623 / 27278
 # Shares of the available trailers with a defect the cleaning removes (the rest are fine trailers).
 DEFECTS = {"no_metadata": 0.01, "3d": 0.005, "too_long": 0.03, "part": 0.02, "full_movie": 0.01}
-POPULARITY_SIGMA, POPULARITY_TILT, MIN_USER_RATINGS, MAX_USER_SHARE = 2.7, 0.15, 20, 0.35
+POPULARITY_SIGMA, POPULARITY_TILT = 2.7, 0.15
 
 
 def _genre_matrix(rng, n: int) -> np.ndarray:
@@ -75,66 +74,12 @@ def _genre_matrix(rng, n: int) -> np.ndarray:
     return mat
 
 
-def _user_activity(rng, n_users: int, mean: float, n_movies: int) -> np.ndarray:
-    """Log-normal ratings per user in [20, 35 % of the movies], its location solved for `mean`."""
-    z = rng.standard_normal(n_users)
-    hi = max(MIN_USER_RATINGS, int(MAX_USER_SHARE * n_movies))
-    lo, up = 0.0, np.log(hi)
-    for _ in range(50):  # bisection: the clipped mean grows with the location
-        mu = (lo + up) / 2
-        lo, up = (mu, up) if np.clip(np.exp(mu + 1.2 * z), MIN_USER_RATINGS, hi).mean() < mean else (lo, mu)
-    return np.clip(np.exp(mu + 1.2 * z), MIN_USER_RATINGS, hi).astype(np.int64)
-
-
-def sample_user_items(rng, activity: np.ndarray, popularity: np.ndarray, rounds: int = 8):
-    """Distinct (user, item) pairs, `activity[u]` per user drawn by popularity; sorted by user, then item.
-
-    Returns (users, items, shortfall): the pairs still missing after `rounds` redraws."""
-    n_users, n_items = len(activity), len(popularity)
-    cdf = np.cumsum(popularity) / popularity.sum()
-    keys, need = np.empty(0, np.int64), activity.copy()
-    for _ in range(rounds):
-        users = np.repeat(np.arange(n_users, dtype=np.int64), need)
-        items = np.minimum(np.searchsorted(cdf, rng.random(users.size), side="right"), n_items - 1)
-        keys = np.sort(np.concatenate([keys, users * n_items + items]))  # np.unique is ~70x slower here
-        keys = keys[np.r_[True, keys[1:] != keys[:-1]]]
-        need = activity - np.bincount(keys // n_items, minlength=n_users)
-        if not need.any():
-            break
-    return (keys // n_items).astype(np.int32), (keys % n_items).astype(np.int32), int(need.sum())
-
-
-def _star_ratings(rng, n_users: int, users, items, item_factors, item_bias, chunk: int = 2_000_000) -> np.ndarray:
-    user_factors = rng.normal(0, 0.45, (n_users, FACTOR_DIM)).astype(np.float32)
-    user_bias = rng.normal(0, 0.35, n_users)
-    out = np.empty(users.size, np.float32)
-    for a in range(0, users.size, chunk):  # chunks: the factor gathers of 20M ratings would take ~2 GB
-        u, i = users[a:a + chunk], items[a:a + chunk]
-        raw = (3.6 + user_bias[u] + item_bias[i] + np.einsum("ij,ij->i", user_factors[u], item_factors[i])
-               + rng.normal(0, 0.45, u.size))
-        out[a:a + chunk] = quantise_ratings(rng, raw)
-    return out
-
-
 def _youtube_ids(rng, n: int) -> np.ndarray:
     chars = np.array(list(ID_CHARS))
     ids = chars[rng.integers(0, len(chars), (n, 11))].view("<U11").ravel()
     if len(np.unique(ids)) != n:  # 64^11 ids: a collision means a broken generator, not bad luck
         raise RuntimeError("synthetic YouTube ids collide")
     return ids
-
-
-def _write_ratings_csv(path, users, movie_ids, stars, timestamps) -> None:
-    """ML20M's ratings.csv byte format (userId,movieId,rating,timestamp; '4.0'), fast: 20M rows in ~5 s."""
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-    labels = pa.array([f"{k / 2:.1f}" for k in range(11)])
-    table = pa.table({"userId": users, "movieId": movie_ids,
-                      "rating": pa.DictionaryArray.from_arrays(pa.array((stars * 2).astype(np.int8)), labels),
-                      "timestamp": timestamps})
-    with atomic_path(path) as tmp, open(tmp, "wb") as f:
-        f.write(b"userId,movieId,rating,timestamp\n")  # pyarrow would quote the header's names
-        pacsv.write_csv(table, f, pacsv.WriteOptions(include_header=False, quoting_style="none"))
 
 
 def _movies(rng, n: int):
@@ -187,7 +132,23 @@ def generate_scale_dataset(cfg: Profile, progress: bool = True) -> dict:
     paths = dataset_paths(cfg.data_path)
     if start_dataset(cfg):
         return paths
-    rng = np.random.default_rng(cfg.seed)
+    rng = np.random.default_rng(cfg.seed)  # one stream, drawn in this order: movies, ratings, trailers, videos
+    movies = _catalogue(rng, cfg, paths["movies"])
+    n_ratings, shortfall = _rating_file(rng, cfg, movies, paths["ratings"])
+    trailers = _trailer_files(rng, movies, paths)
+    videos = _video_files(rng, cfg, movies, trailers, paths, progress)
+    m = movies["movie_ids"]
+    write_json_atomic(paths["truth"], {
+        "franchise": {int(m[i]): movies["saga"][i] for i in np.flatnonzero(movies["saga"] != "")},
+        "video_movie_ids": m[videos].tolist(),
+        "item_bias": dict(zip(m.tolist(), movies["item_bias"].round(4).tolist()))})
+    finish_dataset(cfg, {"n_movies": movies["n"], "n_ratings": n_ratings, "ratings_shortfall": shortfall,
+                         "n_videos": int(len(videos)), "n_trailers_mapped": int(len(trailers["mapped"]))})
+    return paths
+
+
+def _catalogue(rng: np.random.Generator, cfg: Profile, movies_csv) -> dict:
+    """Movies (titles, genres, sagas, movieIds; movies.csv) and what ratings are drawn from."""
     n = cfg.synth_n_movies
     titles, genre_mat, saga = _movies(rng, n)
     movie_ids = np.sort(rng.choice(np.arange(1, max(131_263, 5 * n)), n, replace=False)).astype(np.int32)
@@ -197,25 +158,42 @@ def generate_scale_dataset(cfg: Profile, progress: bool = True) -> dict:
     item_bias = rng.normal(0, 0.35, n)
     popularity = rng.lognormal(0, POPULARITY_SIGMA, n)
     popularity = np.minimum(popularity, np.quantile(popularity, 0.999))
-
-    activity = _user_activity(rng, cfg.synth_n_users, cfg.synth_ratings_per_user, n)
-    users, items, shortfall = sample_user_items(rng, activity, popularity)
-    stars = _star_ratings(rng, cfg.synth_n_users, users, items, item_factors, item_bias)
-    timestamps = rng.integers(789_652_009, 1_427_784_002, users.size)
-    _write_ratings_csv(paths["ratings"], users + 1, movie_ids[items], stars, timestamps)
     genre_names = np.array(GENRES, dtype=object)
     genres = ["|".join(genre_names[row > 0]) for row in genre_mat]
-    write_csv_atomic(pd.DataFrame({"movieId": movie_ids, "title": titles, "genres": genres}), paths["movies"])
+    write_csv_atomic(pd.DataFrame({"movieId": movie_ids, "title": titles, "genres": genres}), movies_csv)
+    return {"n": n, "titles": titles, "genre_mat": genre_mat, "saga": saga, "movie_ids": movie_ids,
+            "item_factors": item_factors, "item_bias": item_bias, "popularity": popularity}
 
-    mapped, status, defect = _trailers(rng, n, saga, popularity)
+
+def _rating_file(rng: np.random.Generator, cfg: Profile, movies: dict, ratings_csv) -> tuple[int, int]:
+    """ratings.csv; returns (ratings written, the sampler's shortfall)."""
+    activity = user_activity(rng, cfg.synth_n_users, cfg.synth_ratings_per_user, movies["n"])
+    users, items, shortfall = sample_user_items(rng, activity, movies["popularity"])
+    stars = star_ratings(rng, cfg.synth_n_users, users, items, movies["item_factors"], movies["item_bias"])
+    timestamps = rng.integers(789_652_009, 1_427_784_002, users.size)
+    write_ratings_csv(ratings_csv, users + 1, movies["movie_ids"][items], stars, timestamps)
+    return int(users.size), shortfall
+
+
+def _trailer_files(rng: np.random.Generator, movies: dict, paths: dict) -> dict:
+    """The ML20M-YT mapping and the availability file, with the planted defects."""
+    n, titles, movie_ids = movies["n"], movies["titles"], movies["movie_ids"]
+    mapped, status, defect = _trailers(rng, n, movies["saga"], movies["popularity"])
     yt_ids = np.full(n, "", dtype=object)
     yt_ids[mapped] = _youtube_ids(rng, len(mapped))
     write_csv_atomic(pd.DataFrame({"youtubeId": yt_ids, "movieId": movie_ids, "title": titles}).iloc[mapped],
                      paths["youtube_mapping"])
     write_csv_atomic(pd.DataFrame({"youtube_id": yt_ids, "movielens_id": movie_ids, "title": titles,
                                    "status_code": status}).iloc[mapped], paths["availability"])
+    return {"mapped": mapped, "status": status, "defect": defect, "yt_ids": yt_ids}
 
-    # Videos: the sagas, then random movies with a fine trailer, up to synth_n_videos.
+
+def _video_files(rng: np.random.Generator, cfg: Profile, movies: dict, tr: dict, paths: dict,
+                 progress: bool) -> np.ndarray:
+    """YouTube metadata for every trailer and real videos for the sagas, then random movies with
+    a fine trailer, up to synth_n_videos; returns the movies (indices) with a video."""
+    n, saga, titles, status, defect, yt_ids = (movies["n"], movies["saga"], movies["titles"], tr["status"],
+                                               tr["defect"], tr["yt_ids"])
     fine = np.flatnonzero((status == 200) & (defect == ""))
     sagas = fine[saga[fine] != ""]
     extra = max(0, cfg.synth_n_videos - len(sagas))
@@ -224,24 +202,16 @@ def generate_scale_dataset(cfg: Profile, progress: bool = True) -> dict:
     seconds = np.clip(rng.lognormal(np.log(140), 0.35, n), 30, 590).round(1)
     seconds[videos] = rng.uniform(*cfg.synth_trailer_seconds, len(videos)).round(1)
     seconds[defect == "too_long"] = rng.uniform(700, 7200, int((defect == "too_long").sum())).round(0)
-    stems = [t.rsplit(" (", 1)[0] for t in titles]
     suffix = {"": " Official Trailer", "part": " Part 2 of 3", "full_movie": " Full Movie HD"}
-    video_titles = [s + suffix.get(d, " Official Trailer") for s, d in zip(stems, defect)]
-    views, likes, dislikes = youtube_counts(rng, item_bias, popularity)
+    video_titles = [t.rsplit(" (", 1)[0] + suffix.get(d, " Official Trailer") for t, d in zip(titles, defect)]
+    views, likes, dislikes = youtube_counts(rng, movies["item_bias"], movies["popularity"])
     with_metadata = (status == 200) & (defect != "no_metadata")
     write_csv_atomic(metadata_table(yt_ids, views, likes, dislikes, seconds, seconds, defect == "3d", video_titles,
-                                    movie_ids, titles, status)[with_metadata], paths["metadata"])
-
+                                    movies["movie_ids"], titles, status)[with_metadata], paths["metadata"])
     fps = rng.choice([24, 25, 30], size=n, p=[0.2, 0.6, 0.2])
     codec = np.where(rng.random(n) < 0.8, "mp4v", "MJPG")
     paths["trailers"].mkdir(parents=True, exist_ok=True)
     render_videos(cfg, [video_spec(cfg, paths["trailers"] / f"{yt_ids[i]}{'.mp4' if codec[i] == 'mp4v' else '.avi'}",
-                                   int(i), saga[i], int(fps[i]), float(seconds[i]), 0.0, str(codec[i]), genre_mat[i],
-                                   item_bias[i]) for i in videos], progress)
-    write_json_atomic(paths["truth"], {
-        "franchise": {int(movie_ids[i]): saga[i] for i in np.flatnonzero(saga != "")},
-        "video_movie_ids": movie_ids[videos].tolist(),
-        "item_bias": dict(zip(movie_ids.tolist(), item_bias.round(4).tolist()))})
-    finish_dataset(cfg, {"n_movies": n, "n_ratings": int(users.size), "ratings_shortfall": shortfall,
-                         "n_videos": int(len(videos)), "n_trailers_mapped": int(len(mapped))})
-    return paths
+                                   int(i), saga[i], int(fps[i]), float(seconds[i]), 0.0, str(codec[i]),
+                                   movies["genre_mat"][i], movies["item_bias"][i]) for i in videos], progress)
+    return videos
