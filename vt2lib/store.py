@@ -43,7 +43,7 @@ from typing import Callable, Iterator
 import numpy as np
 import pandas as pd
 
-from vt2lib.config import Profile, diagnostic_split, model_heads, movielens_folder, networks
+from vt2lib.config import Profile, diagnostic_split, model_heads, model_name, movielens_folder, networks
 from vt2lib.io import DataError, folder_bytes, folder_digest, read_json, update_json, write_json_atomic, write_parquet_atomic
 
 MANIFEST = ".artifact.json"
@@ -62,7 +62,7 @@ def digest(*parts) -> str:
     return h.hexdigest()[:16]
 
 
-FROZEN_MEANS_FILE = "frozen_means.npz"  # in frozen_means: youtube_id, mean (written by 04, read by the rating side)
+FROZEN_MEANS_FILE, EMBEDDINGS_FILE = "frozen_means.npz", "embeddings.npz"  # written by 04, read by the rating side
 # ------------------------------------------------------------------ what each artifact depends on
 TRAINING_FIELDS = ("loss_weights", "lstm_units", "embedding_sizes", "learning_rate", "l2", "batch_size",
                    "max_epochs", "patience", "seed", "sequence_shift", "val_share", "keras_backend",
@@ -89,11 +89,8 @@ def _pick(*names):
 
 def _keyframe_fields(cfg: Profile, param: str) -> dict:
     out = _pick("keyframe_rule", "image_size", "resize_mode")(cfg, param)
-    if cfg.keyframe_rule == "every_nth":
-        out["keyframe_every_n"] = cfg.keyframe_every_n
-    if cfg.trailer_source == "youtube":
-        out["download_format"] = cfg.download_format
-    return out
+    out |= {"keyframe_every_n": cfg.keyframe_every_n} if cfg.keyframe_rule == "every_nth" else {}
+    return out | ({"download_format": cfg.download_format} if cfg.trailer_source == "youtube" else {})
 
 
 def _feature_fields(cfg: Profile, param: str) -> dict:
@@ -160,6 +157,15 @@ def input_files(cfg: Profile) -> dict[str, Path]:
 def trailer_dir(cfg: Profile) -> Path:
     """Where the trailer videos are (downloaded, or written by the generator)."""
     return cfg.data_path / "trailers"
+
+
+def model_artifact(seq_len: int, model: str = "paper") -> str:  # 03's network: model/s10, model/s10_leakfree, ...
+    model_heads(Profile("check"), model)  # an unknown model fails here
+    return f"model/{model_name(seq_len, model)}"
+
+
+def embeddings_artifact(seq_len: int, model: str = "paper") -> str:  # 04's embeddings of that network
+    return f"embeddings/{model_name(seq_len, model)}"
 
 
 def _source_key(cfg: Profile) -> str:

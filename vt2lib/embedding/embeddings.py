@@ -25,13 +25,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from vt2lib.config import PCA_GROUP_TITLES, Profile, model_name
+from vt2lib.config import PCA_GROUP_TITLES, Profile
 from vt2lib.data.titles import select_titles
 from vt2lib.embedding.training import SequenceData, load_trained_model
 from vt2lib.io import write_npz_atomic
-from vt2lib.store import FROZEN_MEANS_FILE, Store
+from vt2lib.store import EMBEDDINGS_FILE, FROZEN_MEANS_FILE, Store, embeddings_artifact
 
-EMBEDDINGS_FILE = "embeddings.npz"
 
 
 def sequence_embeddings(embed_model, data: SequenceData, batch_size: int = 256) -> dict[str, np.ndarray]:
@@ -83,10 +82,6 @@ def frozen_means(cfg: Profile) -> dict[str, np.ndarray]:
                              mean=keyframe_means(cache.features, ix.offset.to_numpy(), ix.n_keyframes.to_numpy()))
         z = np.load(path)
         return {"youtube_id": z["youtube_id"], "mean": z["mean"]}
-
-
-def embeddings_artifact(seq_len: int, model: str = "paper") -> str:
-    return f"embeddings/{model_name(seq_len, model)}"
 
 
 def embeddings_for(cfg: Profile, data: SequenceData, model: str = "paper") -> dict[str, np.ndarray]:

@@ -28,11 +28,11 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 
 from vt2lib.config import MODELS, Profile, diagnostic_split, model_name
 from vt2lib.embedding.towers import train_towers
-from vt2lib.embedding.training import (SequenceData, TrainResult, model_artifact, model_config, sequence_data_for,
+from vt2lib.embedding.training import (SequenceData, TrainResult, model_config, sequence_data_for,
                                        train_model)
 from vt2lib.embedding.validation import unseen_trailer_inputs
 from vt2lib.progress import tqdm
-from vt2lib.store import Store
+from vt2lib.store import Store, model_artifact
 
 
 def training_inputs(cfg: Profile, data: SequenceData, model: str) -> tuple[SequenceData, tuple]:

@@ -38,13 +38,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from vt2lib.config import Profile, model_heads, model_name
+from vt2lib.config import Profile, model_heads
 from vt2lib.data.genres import genre_matrix
 from vt2lib.embedding.epochs import (NetworkFolder, end_of_epoch, fresh_state, reseed, sequence_batches,
                                      set_determinism, validation_batches)
 from vt2lib.io import atomic_path
 from vt2lib.keras_backend import use_keras_backend
-from vt2lib.store import TRAINING_FIELDS, Store, digest
+from vt2lib.store import TRAINING_FIELDS, Store, digest, model_artifact
 from vt2lib.video.features import FeatureCache, load_features
 from vt2lib.video.keyframes import load_keyframe_status, sequence_starts
 
@@ -138,12 +138,6 @@ def model_config(cfg: Profile, model: str) -> Profile:
     """The profile a model is trained with: the paper's heads, the leak-free heads, or genre only."""
     heads = model_heads(cfg, model)
     return cfg if heads == tuple(cfg.heads) else dataclasses.replace(cfg, heads=heads)
-
-
-def model_artifact(seq_len: int, model: str = "paper") -> str:
-    """The store's name of a trained model: model/s10, model/s10_leakfree, ..."""
-    model_heads(Profile("check"), model)  # an unknown model fails here, with the valid ones
-    return f"model/{model_name(seq_len, model)}"
 
 
 def train_model(cfg: Profile, data: "SequenceData", split, model: str = "paper", progress: bool = True):

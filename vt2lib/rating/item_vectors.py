@@ -26,7 +26,7 @@ from vt2lib.config import GENRES, MODELS, Profile, model_name, movielens_folder
 from vt2lib.profiles import load_profile  # noqa: F401 - the doctest
 from vt2lib.data.genres import genre_matrix
 from vt2lib.io import DataError
-from vt2lib.store import FROZEN_MEANS_FILE, Store
+from vt2lib.store import EMBEDDINGS_FILE, FROZEN_MEANS_FILE, Store, embeddings_artifact
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,7 @@ def genome_vectors(path: Path) -> tuple[np.ndarray, np.ndarray]:
 def trailer_embeddings(cfg: Profile, source: VectorSource) -> tuple[np.ndarray, np.ndarray]:
     """(movie ids, trailer embeddings) from notebook 04's stored embeddings."""
     store = Store(cfg)
-    z = np.load(store.require(f"embeddings/{model_name(source.seq_len, source.model)}") / "embeddings.npz")
+    z = np.load(store.require(embeddings_artifact(source.seq_len, source.model)) / EMBEDDINGS_FILE)
     key = "trailer_big" if source.dim == cfg.embedding_sizes[0] else "trailer_small"
     if z[key].shape[1] != source.dim:
         raise DataError(f"{source.name}: stored {key} has {z[key].shape[1]} dimensions, expected {source.dim}")
