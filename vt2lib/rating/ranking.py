@@ -68,15 +68,14 @@ def evaluate_ranking(score_rows: Callable[[np.ndarray], np.ndarray], train: Rati
     n_items = train.n_items
     pos = np.full(train.n_users, -1)
     pos[users] = np.arange(len(users))
+    rows, trows = pos[train.user], np.where(test_r >= HIT_RATING, pos[test_u], -1)  # -1: not ranked, or no hit
     frames = []
     for start in range(0, len(users), chunk):
         block = users[start:start + chunk]
-        rows = pos[train.user]
         mine = (rows >= start) & (rows < start + len(block))
         candidates = np.ones((len(block), n_items), bool)
         candidates[rows[mine] - start, train.item[mine]] = False
-        trows = pos[test_u]
-        is_hit = (trows >= start) & (trows < start + len(block)) & (test_r >= HIT_RATING)
+        is_hit = (trows >= start) & (trows < start + len(block))
         hits = np.zeros((len(block), n_items), bool)
         hits[trows[is_hit] - start, test_i[is_hit]] = True
         m = ranking_metrics(score_rows(block), hits, candidates, ks)
