@@ -4,9 +4,12 @@
     table = rank_setting(cfg, warm, ranked, "warm")          # one row per method and fold
     table = rank_setting(cfg, cold, ranked, "new movies")    # 09's item-disjoint folds
 
+>>> import dataclasses
 >>> from vt2lib.profiles import load_profile
 >>> [r.name for r in ranking_methods(load_profile("smoke"), side=None)]
 ['popularity', 'bias', 'fm_ids', 'content_metadata', 'content_emb256_s10_leakfree', 'content_frozen_mean']
+>>> ranked_names(dataclasses.replace(load_profile("smoke"), trailer_source="none"))   # ratings only
+['popularity', 'bias', 'fm_ids', 'content_metadata']
 """
 from __future__ import annotations
 
@@ -38,7 +41,8 @@ def ranking_methods(cfg: Profile, side) -> list[Ranked]:
     out = [Ranked(RS.POPULARITY, None), Ranked("bias", M.get(cfg, "bias")), Ranked("fm_ids", M.fm(cfg))]
     if side is not None:
         out.append(Ranked("fm_genres_trailer", M.fm(cfg, side, name="fm_genres_trailer")))
-    content = M.metadata_methods(cfg)[:1] + [M.analysis_method(cfg, cfg.side_embedding_variant)]
+    trained = [M.analysis_method(cfg, cfg.side_embedding_variant)] if M.content_methods(cfg) else []  # trailers
+    content = M.metadata_methods(cfg)[:1] + trained
     return out + [Ranked(f"content_{m.name}", m) for m in content + M.frozen_mean_methods(cfg)]
 
 
