@@ -42,13 +42,19 @@ def training_vector_rows(rows: np.ndarray, train_items: np.ndarray) -> np.ndarra
     return np.unique(rows[trained & (rows >= 0)])
 
 
+def fold_similarity(cfg: Profile, rows: np.ndarray, usable: np.ndarray, train, dim: int) -> np.ndarray:
+    """Eq. 1's similarities on one fold: the usable vectors (vector_rows) projected by a PCA fitted
+    on that fold's training movies."""
+    Z = fold_pca(usable, training_vector_rows(rows, train.item), dim, cfg.seed)
+    return P.similarity_matrix(Z, cfg.similarity)
+
+
 def frozen_mean_predictor(cfg: Profile, data, ids: np.ndarray, vectors: np.ndarray, dim: int):
     """Eq. 1 with per-fold PCA vectors, as a run_cv predictor, and the cache key of its inputs."""
     from vt2lib.store import digest
     rows, usable = P.vector_rows(data.movie_ids, ids, vectors)
 
     def predict(train, test_u, test_i, k):
-        Z = fold_pca(usable, training_vector_rows(rows, train.item), dim, cfg.seed)
-        return P.content_based(train, test_u, test_i, P.similarity_matrix(Z, cfg.similarity), rows, cfg.top_k)
+        return P.content_based(train, test_u, test_i, fold_similarity(cfg, rows, usable, train, dim), rows, cfg.top_k)
     return predict, digest(ids, vectors, dim, "pca on each fold's training movies", cfg.similarity, cfg.top_k,
                               cfg.seed)

@@ -56,11 +56,11 @@ def ranking_folds(cfg: Profile, n_folds: int) -> range:
     return range(min(n_folds, cfg.evaluate_folds or n_folds, cfg.ranking_folds or n_folds))
 
 
-def _scorer(cfg: Profile, data, r: Ranked, train, users, fold: int, vectors: dict):
+def _scorer(cfg: Profile, data, r: Ranked, train, users, fold: int, eq1: dict):
     if r.method is None:
         return RS.popularity_rows(train)
-    if r.method.vectors is not None:
-        return RS.vector_scorer(cfg, data, r.method.vectors, *vectors[r.name], train)
+    if r.name in eq1:
+        return eq1[r.name](train)
     if r.method.name == "bias":
         return RS.bias_rows(train)
     return RS.pair_rows(r.method.predictor(cfg, data)[0], train, users, fold)
@@ -70,7 +70,8 @@ def rank_setting(cfg: Profile, data, ranked: list[Ranked], setting: str, progres
     """Every method on the first ranking folds of `data`: one row per (method, fold) with the mean
     metrics over its ranked users, their count, and the seconds the method took on that fold."""
     from tqdm.auto import tqdm
-    vectors = {r.name: load_vectors(cfg, r.method.vectors) for r in ranked if r.method and r.method.vectors}
+    eq1 = {r.name: RS.vector_scorer(cfg, data, r.method.vectors, *load_vectors(cfg, r.method.vectors))
+           for r in ranked if r.method and r.method.vectors}  # a similarity matrix built once per method
     rating = data.table.rating.to_numpy(np.float32)
     rows = []
     folds = ranking_folds(cfg, data.n_folds)
@@ -81,7 +82,7 @@ def rank_setting(cfg: Profile, data, ranked: list[Ranked], setting: str, progres
             users = ranked_users(u, r_, cfg.ranking_users, cfg.seed + k)
             for r in ranked:
                 t0 = time.perf_counter()
-                score_rows = _scorer(cfg, data, r, train, users, k, vectors)
+                score_rows = _scorer(cfg, data, r, train, users, k, eq1)
                 per_user = evaluate_ranking(score_rows, train, u, i, r_, users, KS)
                 rows.append({"setting": setting, "method": r.name, "fold": k, **summarise(per_user),
                              "seconds": time.perf_counter() - t0})

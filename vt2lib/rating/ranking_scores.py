@@ -8,7 +8,7 @@ Each ranked method becomes `score_rows(users) -> (len(users), n_items)`:
 - any run_cv predictor (the FM): one call over every ranked user x every movie, so a fitted
   model is fitted once per fold, not per chunk.
 
-    score_rows = ranking_scorer(cfg, data, method, train, users, fold)
+    score_rows = vector_scorer(cfg, data, source, ids, vectors)(train)   # Eq. 1 of an item-vector source
 
 >>> train = Ratings(np.array([0, 0, 1]), np.array([0, 1, 1]), np.array([5.0, 2.0, 4.0], np.float32), 2, 3)
 >>> popularity_rows(train)(np.array([0, 1])).tolist()
@@ -73,10 +73,14 @@ def pair_rows(predict, train: Ratings, users: np.ndarray, fold: int):
     return lambda block: values[[where[int(u)] for u in block]]
 
 
-def vector_scorer(cfg: Profile, data, source, ids: np.ndarray, vectors: np.ndarray, train: Ratings):
-    """Eq. 1 of an item-vector source on one fold (frozen_mean: its PCA fitted on the fold's training movies)."""
-    from vt2lib.rating.frozen_mean import fold_pca, training_vector_rows
+def vector_scorer(cfg: Profile, data, source, ids: np.ndarray, vectors: np.ndarray):
+    """fold's training ratings -> score_rows: Eq. 1 of an item-vector source. Its similarity matrix
+    is built once, or per fold for frozen_mean (its PCA fitted on the fold's training movies)."""
+    from vt2lib.rating.frozen_mean import fold_similarity
     rows, usable = P.vector_rows(data.movie_ids, ids, vectors)
-    if source.kind == "frozen_mean":
-        usable = fold_pca(usable, training_vector_rows(rows, train.item), source.dim, cfg.seed)
-    return eq1_rows(train, P.similarity_matrix(usable, cfg.similarity), rows, cfg.top_k)
+    fixed = None if source.kind == "frozen_mean" else P.similarity_matrix(usable, cfg.similarity)
+
+    def for_fold(train: Ratings):
+        sim = fixed if fixed is not None else fold_similarity(cfg, rows, usable, train, source.dim)
+        return eq1_rows(train, sim, rows, cfg.top_k)
+    return for_fold
