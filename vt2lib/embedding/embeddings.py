@@ -33,10 +33,15 @@ from vt2lib.store import EMBEDDINGS_FILE, FROZEN_MEANS_FILE, Store, embeddings_a
 
 
 
-def sequence_embeddings(embed_model, data: SequenceData, batch_size: int = 256) -> dict[str, np.ndarray]:
+def sequence_embeddings(embed_model, data: SequenceData, batch_size: int = 256, desc: str | None = None
+                        ) -> dict[str, np.ndarray]:
+    """Both embeddings of every window, `batch_size` at a time; a progress bar when `desc` is given
+    (at ML20M's size each network takes minutes)."""
+    from vt2lib.progress import tqdm
     big, small = [], []
-    for start in range(0, len(data.seq_offset), batch_size):
-        idx = np.arange(start, min(start + batch_size, len(data.seq_offset)))
+    n = len(data.seq_offset)
+    for start in tqdm(range(0, n, batch_size), desc=desc, unit="batch", disable=desc is None):
+        idx = np.arange(start, min(start + batch_size, n))
         b, s = embed_model.predict_on_batch(data.windows(idx))
         big.append(np.asarray(b))
         small.append(np.asarray(s))
@@ -92,7 +97,8 @@ def embeddings_for(cfg: Profile, data: SequenceData, model: str = "paper") -> di
         if art.reused:
             z = np.load(path)
             return {"big": z["seq_big"], "small": z["seq_small"]}
-        seq = sequence_embeddings(embedding_model_of(load_trained_model(cfg, data.seq_len, model)), data)
+        seq = sequence_embeddings(embedding_model_of(load_trained_model(cfg, data.seq_len, model)), data,
+                                  desc=embeddings_artifact(data.seq_len, model))
         t = data.trailers
         write_npz_atomic(path, youtube_id=t.youtube_id.to_numpy(str), movie_id=t.movieId.to_numpy(np.int64),
                          seq_trailer=data.seq_trailer, seq_pos=data.seq_pos,

@@ -46,10 +46,14 @@ def ranking_methods(cfg: Profile, side) -> list[Ranked]:
     return out + [Ranked(f"content_{m.name}", m) for m in content + M.frozen_mean_methods(cfg)]
 
 
+_NAMES_ONLY = object()  # stands in for the side features: an FM reads them only when it is built
+
+
 def ranked_names(cfg: Profile) -> list[str]:
-    """The names ranking_methods gives with side features (outputs.py declares their numbers)."""
-    names = [r.name for r in ranking_methods(cfg, None)]
-    return names[:3] + ["fm_genres_trailer"] + names[3:] if M.frozen_mean_methods(cfg) else names
+    """The names ranking_methods gives notebook 10's methods (outputs.py declares their numbers): with
+    the FM on side features wherever the profile has trailers to draw them from."""
+    side = _NAMES_ONLY if M.frozen_mean_methods(cfg) else None
+    return [r.name for r in ranking_methods(cfg, side)]
 
 
 def ranking_folds(cfg: Profile, n_folds: int) -> range:
