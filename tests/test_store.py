@@ -94,6 +94,19 @@ def test_artifact_log_names_status_and_notebook(cfg, monkeypatch):
         Store(cfg).path("models")
 
 
+
+def test_a_network_is_known_by_the_profile_it_runs_under(cfg):
+    """model/ and embeddings/ names are looked up among the profile's own networks: a diagnostic
+    beyond its splits, or an unknown model, fails naming them; a profile with more splits has more."""
+    store = Store(cfg)
+    beyond = f"model/s10_genre_unseen{cfg.unseen_trailer_splits}"
+    for name in (beyond, "model/s10_nope", "embeddings/s99"):
+        with pytest.raises(ValueError, match=r"unknown network .*its networks: s10, s10_leakfree"):
+            store.key(name)
+    _chain(cfg)
+    more = Store(dataclasses.replace(cfg, unseen_trailer_splits=cfg.unseen_trailer_splits + 1))
+    assert more.key(beyond) != more.key("model/s10_genre_unseen0")
+
 # ------------------------------------------------------------------ the whole pipeline, one field at a time
 TINY = """base = "smoke"
 sequence_lengths = [10]

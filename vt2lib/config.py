@@ -199,9 +199,13 @@ def diagnostic_split(cfg: Profile, model: str) -> int | None:
     return {m: j for j, m in enumerate(diagnostic_models(cfg))}.get(model)
 
 
-def networks(cfg: Profile) -> dict[str, tuple[int, str]]:
-    """Every network a profile may train, by name (model/<name>, embeddings/<name>): (S, model)."""
-    return {model_name(S, m): (S, m) for S in cfg.sequence_lengths for m in (*MODELS, *diagnostic_models(cfg))}
+def network(cfg: Profile, name: str) -> tuple[int, str]:
+    """(S, model) of a network the profile trains, by its name (model/<name>, embeddings/<name>): looked
+    up among the profile's networks, never parsed."""
+    known = {model_name(S, m): (S, m) for S in cfg.sequence_lengths for m in (*MODELS, *diagnostic_models(cfg))}
+    if name not in known:
+        raise ValueError(f"unknown network {name!r} for profile {cfg.name!r}; its networks: {', '.join(known)}")
+    return known[name]
 
 
 def model_heads(cfg: Profile, model: str) -> tuple[str, ...]:

@@ -43,7 +43,7 @@ from typing import Callable, Iterator
 import numpy as np
 import pandas as pd
 
-from vt2lib.config import Profile, diagnostic_split, model_heads, model_name, movielens_folder, networks
+from vt2lib.config import Profile, diagnostic_split, model_heads, model_name, movielens_folder, network
 from vt2lib.io import DataError, folder_bytes, folder_digest, read_json, update_json, write_json_atomic, write_parquet_atomic
 
 MANIFEST = ".artifact.json"
@@ -105,7 +105,7 @@ def _kept_keyframe_fields(cfg: Profile, param: str) -> dict:
 
 
 def _model_fields(cfg: Profile, param: str) -> dict:
-    seq_len, model = networks(cfg)[param]  # looked up among the profile's networks, never parsed
+    seq_len, model = network(cfg, param)
     out = _pick(*TRAINING_FIELDS)(cfg, param) | {"heads": model_heads(cfg, model), "seq_len": seq_len}
     if diagnostic_split(cfg, model) is not None:  # its split: the share held out, drawn from the seed
         out["unseen_trailer_share"] = cfg.unseen_trailer_share
@@ -114,7 +114,7 @@ def _model_fields(cfg: Profile, param: str) -> dict:
 
 def _model_inputs(cfg: Profile, param: str) -> tuple:
     base = ("features", "keyframe_status", "clean")
-    return base + (("evaluation_ratings",) if "rating" in model_heads(cfg, networks(cfg)[param][1]) else ())
+    return base + (("evaluation_ratings",) if "rating" in model_heads(cfg, network(cfg, param)[1]) else ())
 
 
 SPECS: dict[str, Spec] = {
@@ -160,7 +160,6 @@ def trailer_dir(cfg: Profile) -> Path:
 
 
 def model_artifact(seq_len: int, model: str = "paper") -> str:  # 03's network: model/s10, model/s10_leakfree, ...
-    model_heads(Profile("check"), model)  # an unknown model fails here
     return f"model/{model_name(seq_len, model)}"
 
 
