@@ -80,7 +80,7 @@ BAD_VALUES = [
     ("similarity", "dot"), ("analysis_embeddings", "both"), ("keep_keyframes", "some"), ("max_steps_per_epoch", 0),
     ("synth_n_movies", 0), ("synth_n_users", 0), ("synth_trailer_seconds", [0, 10]), ("synth_frame_size", [64, 0]),
     ("min_user_ratings", 0), ("keyframe_every_n", 0), ("image_size", 16), ("sequence_lengths", [0]),
-    ("sequence_shift", 0), ("n_workers", 0), ("feature_batch_size", 0), ("lstm_units", 0),
+    ("sequence_shift", 0), ("n_workers", 0), ("download_threads", 0), ("video_window", 0), ("feature_batch_size", 0), ("lstm_units", 0),
     ("embedding_sizes", [512, 0]), ("batch_size", 0), ("max_epochs", 0), ("patience", 0), ("train_workers", 0),
     ("unseen_trailer_splits", 0), ("evaluate_folds", 0), ("cold_start_folds", 0), ("ranking_users", 0), ("ranking_folds", 0), ("top_k", 0), ("fm_rank", -3), ("fm_iters", 0),
     ("cold_n_ratings", [1, 0]), ("side_pca_dim", 0), ("pca_sequence_length", 0),

@@ -7,9 +7,11 @@ import pandas as pd
 import pytest
 
 from vt2lib.data.download import download_file, ensure_ml20m, ensure_ml20m_youtube
+from vt2lib.config import Profile
 from vt2lib.data.youtube import (
+    TrailerDownloadError,
+    YoutubeFetcher,
     check_availability,
-    download_trailers,
     fetch_metadata_ytdlp,
     iso8601_seconds,
     load_trailer_metadata,
@@ -93,12 +95,73 @@ def test_ytdlp_metadata_without_dislikes(tmp_path):
     assert again.youtube_id.tolist() == ["aaaaaaaaaaa"]
 
 
-def test_ytdlp_download_records_failures(tmp_path):
+def test_fetcher_returns_the_finished_video_or_the_reason(tmp_path):
+    """One YoutubeDL per thread (an instance is not thread-safe); a finished file is returned,
+    a DownloadError becomes TrailerDownloadError with yt-dlp's first line, and a `.part` left by
+    a killed download is not taken for the video."""
+    import threading
+
     import yt_dlp
-    fake = mock.MagicMock()
-    fake.__enter__.return_value.download.side_effect = [0, yt_dlp.utils.DownloadError("Video unavailable")]
-    with mock.patch("yt_dlp.YoutubeDL", return_value=fake) as cls:
-        failures = download_trailers(["aaaaaaaaaaa", "bbbbbbbbbbb"], tmp_path, "worst[height>=240]/worst")
+    made = []
+
+    def make(opts):
+        ydl = mock.MagicMock()
+        made.append(threading.get_ident())
+
+        def download(urls):
+            yid = urls[0].rsplit("=", 1)[1]
+            if yid == "bbbbbbbbbbb":
+                raise yt_dlp.utils.DownloadError("ERROR: [youtube] bbbbbbbbbbb: Video unavailable\nmore")
+            if yid != "ccccccccccc":  # ccc: yt-dlp says done but only a part file is there
+                (tmp_path / f"{yid}.mp4").write_bytes(b"video")
+        ydl.download.side_effect = download
+        return ydl
+    (tmp_path / "ccccccccccc.mp4.part").write_bytes(b"half")
+    with mock.patch("yt_dlp.YoutubeDL", side_effect=make) as cls:
+        fetch = YoutubeFetcher(tmp_path, "wv*")
+        assert fetch("aaaaaaaaaaa") == tmp_path / "aaaaaaaaaaa.mp4"
+        with pytest.raises(TrailerDownloadError, match="^ERROR: \\[youtube\\] bbbbbbbbbbb: Video unavailable$"):
+            fetch("bbbbbbbbbbb")
+        with pytest.raises(TrailerDownloadError, match="no video file"):
+            fetch("ccccccccccc")
+        other = threading.Thread(target=fetch, args=("ddddddddddd",))
+        other.start()
+        other.join()
+    assert len(made) == 2 and made[0] != made[1]  # one instance for this thread, one for the other
     opts = cls.call_args.args[0]
-    assert opts["download_archive"].endswith("archive.txt") and opts["format"].startswith("worst")
-    assert failures.youtube_id.tolist() == ["bbbbbbbbbbb"] and "unavailable" in failures.reason[0]
+    assert opts["format"] == "wv*" and opts["outtmpl"].endswith("%(id)s.%(ext)s")
+
+
+def _format(fid, height, vcodec, acodec="none", ext="mp4", tbr=300):
+    return {"format_id": fid, "ext": ext, "height": height, "width": height and height * 16 // 9, "vcodec": vcodec,
+            "acodec": acodec, "tbr": tbr, "url": f"https://example.invalid/{fid}", "protocol": "https"}
+
+
+AUDIO = _format("140", None, "none", "mp4a.40.2", "m4a", 128)
+
+
+@pytest.mark.parametrize("formats,expected", [
+    # a trailer today: 144p-1080p video-only streams in H.264 and VP9, the 360p file with audio, audio alone
+    ([_format("160", 144, "avc1.4d400c", tbr=100), _format("133", 240, "avc1.4d4015", tbr=250),
+      _format("242", 240, "vp9", ext="webm", tbr=200), _format("134", 360, "avc1.4d401e", tbr=500),
+      _format("18", 360, "avc1.42001E", "mp4a.40.2", tbr=600), _format("137", 1080, "avc1.640028", tbr=4000),
+      AUDIO], "133"),
+    # no H.264 video-only stream that covers 224: the 360p H.264 file with audio
+    ([_format("160", 144, "avc1.4d400c"), _format("242", 240, "vp9", ext="webm"),
+      _format("18", 360, "avc1.42001E", "mp4a.40.2"), AUDIO], "18"),
+    # no H.264 at all above 224: the smallest other stream that covers it
+    ([_format("160", 144, "avc1.4d400c"), _format("243", 360, "vp9", ext="webm", tbr=400),
+      _format("242", 240, "vp9", ext="webm", tbr=200), AUDIO], "242"),
+    # nothing covers 224 (an old upload): the smallest thing with video, upscaled by 02
+    ([_format("17", 144, "mp4v.20.3", "mp4a.40.2", "3gp", 80), _format("160", 144, "avc1.4d400c", tbr=100),
+      AUDIO], "17"),
+])
+def test_download_format_chain_takes_the_smallest_stream_that_covers_224(formats, expected):
+    """The profiles' download_format, through yt-dlp's own format selector, on YouTube-like
+    format lists (no network): the 240p H.264 video-only stream where it exists (decoded ~1.7x
+    faster than the 360p file, tests/benchmarks/RESULTS.md), then the fallbacks in order."""
+    import yt_dlp
+    ydl = yt_dlp.YoutubeDL({"quiet": True, "simulate": True, "format": Profile(name="t").download_format})
+    info = {"id": "aaaaaaaaaaa", "title": "A Trailer", "formats": formats[::-1], "extractor": "youtube",
+            "extractor_key": "Youtube", "webpage_url": "https://www.youtube.com/watch?v=aaaaaaaaaaa"}
+    assert ydl.process_ie_result(info, download=False)["format_id"] == expected  # sorted as yt-dlp sorts

@@ -1,7 +1,6 @@
 """Keyframe sampling, windows, extraction on real encoded files (bad videos and resume: test_stream.py)."""
 import cv2
 import numpy as np
-import pandas as pd
 import pytest
 
 from vt2lib.video.keyframes import extract_keyframes, keyframe_indices, sequence_starts
@@ -68,17 +67,6 @@ def test_center_crop_keeps_the_middle(tmp_path):
     crop, _ = extract_keyframes(path, size=16, resize_mode="center_crop")
     stretch, _ = extract_keyframes(path, size=16, resize_mode="stretch")
     assert crop.mean() > 240 and 60 < stretch.mean() < 120
-
-
-def test_download_failures_feed_the_status_table():
-    from vt2lib.video.keyframes import merge_download_failures
-    status = pd.DataFrame({"youtube_id": ["a", "b", "c"], "movieId": [1, 2, 3],
-                           "status": ["ok", "missing_file", "missing_file"], "reason": ["", "no file", "no file"]})
-    failures = pd.DataFrame({"youtube_id": ["b"], "reason": ["ERROR: Video unavailable"]})
-    out = merge_download_failures(status, failures)
-    assert out.status.tolist() == ["ok", "download_failed", "missing_file"]
-    assert out.reason[1] == "ERROR: Video unavailable"
-    assert merge_download_failures(status, None) is status
 
 
 def test_early_stop_decodes_only_what_it_returns(tmp_path):

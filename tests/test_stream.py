@@ -1,9 +1,12 @@
-"""Notebook 02's one pass per trailer: decode -> features, with only a sample of raw keyframes.
+"""Notebook 02's one pass per trailer: fetch -> decode -> features, with only a sample of raw
+keyframes and at most `video_window` videos on disk.
 
-The feature model here is a stand-in (per-channel means): what is tested is the streaming,
-storing and resuming, not MobileNetV2 (tests/test_model.py)."""
+The feature model here is a stand-in (per-channel means) and the downloader copies local files
+with a delay: what is tested is the streaming, storing, bounding and resuming, not MobileNetV2
+(tests/test_model.py) or yt-dlp (tests/test_download_youtube.py)."""
 import dataclasses
 import multiprocessing as mp
+import threading
 import time
 
 import numpy as np
@@ -12,9 +15,10 @@ import pytest
 
 from test_keyframes import write_video
 from vt2lib.profiles import load_profile
-from vt2lib.data.youtube import prune_archive
+from vt2lib.data.youtube import TrailerDownloadError
 from vt2lib.store import Store
 from vt2lib.video.keyframes import extract_keyframes, keyframe_path
+import vt2lib.video.stream as stream
 from vt2lib.video.stream import DecodeJob, calibration_sample, decode_jobs, kept_trailers, stream_trailers
 
 
@@ -42,9 +46,15 @@ def _jobs(cfg, folder, ids):
     return [DecodeJob.of(cfg, y, k, folder) for k, y in enumerate(ids)]
 
 
-def _stream(cfg, folder, ids, out, keep=()):
-    return stream_trailers(_jobs(cfg, folder, ids), out / "features", out / "keyframes", set(keep), cfg,
-                           progress=False, encoder=ChannelMeans())
+def _stream(cfg, folder, ids, out, keep=(), fetch=None):
+    """(status, weights used) of stream_trailers with the stand-in feature model."""
+    status, used, _ = stream_trailers(_jobs(cfg, folder, ids), out / "features", out / "keyframes", set(keep), cfg,
+                                      progress=False, encoder=ChannelMeans(), fetch=fetch)
+    return status, used
+
+
+def _features(folder):
+    return {p.name: np.load(p) for p in sorted(folder.glob("*.npy"))}
 
 
 def test_bad_videos_become_status_rows(tmp_path, cfg):
@@ -68,7 +78,7 @@ def test_stores_features_and_the_kept_sample_only(tmp_path, cfg):
     ids = _videos(tmp_path / "t", 4)
     status, used = _stream(cfg, tmp_path / "t", ids, tmp_path / "out", keep={ids[1]})
     assert used == "given" and (status.status == "ok").all()
-    assert sorted(p.name for p in (tmp_path / "out" / "features").iterdir()) == [f"{y}.npy" for y in ids]
+    assert sorted(p.name for p in (tmp_path / "out" / "features").glob("*.npy")) == [f"{y}.npy" for y in ids]
     assert [p.name for p in (tmp_path / "out" / "keyframes").iterdir()] == [f"{ids[1]}.npy"]
     for y, n in zip(ids, status.n_keyframes):
         frames, _ = extract_keyframes(tmp_path / "t" / f"{y}.mp4", cfg.image_size)
@@ -100,7 +110,9 @@ def _run_stream(cfg, folder, ids, out):
     _stream(cfg, folder, ids, out, keep={ids[0], ids[5]})
 
 
-def test_killed_run_resumes_to_identical_features(tmp_path, cfg):
+def test_killed_run_resumes_to_identical_features(tmp_path, cfg, monkeypatch):
+    """Killed (SIGKILL) halfway: the rerun decodes each unfinished trailer once and no finished
+    one, and its status rows, fps and frames decoded included, equal a clean run's."""
     ids = _videos(tmp_path / "t", 12)
     clean, _ = _stream(cfg, tmp_path / "t", ids, tmp_path / "clean", keep={ids[0], ids[5]})
     out = tmp_path / "killed"
@@ -111,17 +123,19 @@ def test_killed_run_resumes_to_identical_features(tmp_path, cfg):
         time.sleep(0.01)
     p.kill()
     p.join()
-    assert len(list((out / "features").glob("vid*.npy"))) < len(ids), "the kill came too late to test a resume"
+    kept = {f.stem for f in (out / "keyframes").glob("*.npy")}
+    finished = {f.stem for f in (out / "features").glob("vid*.npy") if f.stem not in {ids[0], ids[5]} - kept}
+    assert len(finished) < len(ids), "the kill came too late to test a resume"
     (out / "features" / ".vid00000011.fake.part.npy").write_bytes(b"half a file")  # what a kill mid-write leaves
+    decoded = _count_decodes(monkeypatch)
     resumed, _ = _stream(cfg, tmp_path / "t", ids, out, keep={ids[0], ids[5]})
+    assert sorted(decoded) == sorted(set(ids) - finished)
     assert not list(out.rglob(".*part*"))
-    pd.testing.assert_frame_equal(resumed[["youtube_id", "status", "n_keyframes"]],
-                                  clean[["youtube_id", "status", "n_keyframes"]])
+    pd.testing.assert_frame_equal(resumed, clean)
     for kind in ("features", "keyframes"):
-        names = sorted(p.name for p in (tmp_path / "clean" / kind).iterdir())
-        assert names == sorted(p.name for p in (out / kind).iterdir())
-        for name in names:
-            assert np.array_equal(np.load(out / kind / name), np.load(tmp_path / "clean" / kind / name))
+        assert _features(out / kind).keys() == _features(tmp_path / "clean" / kind).keys()
+        for name, array in _features(tmp_path / "clean" / kind).items():
+            assert np.array_equal(_features(out / kind)[name], array)
 
 
 def test_parallel_decoding_gives_the_same_features(tmp_path, cfg):
@@ -169,14 +183,6 @@ def test_what_recomputes_the_features_and_the_kept_keyframes(cfg, tmp_path, monk
         assert (not other.current("features"), not other.current("keyframes")) == (features, keyframes), field
 
 
-def test_pruned_archive_downloads_deleted_videos_again(tmp_path):
-    archive = tmp_path / "archive.txt"
-    archive.write_text("youtube aaa\nyoutube bbb\nyoutube ccc\n")
-    assert prune_archive(archive, {"aaa", "ccc"}) == 1
-    assert archive.read_text() == "youtube aaa\nyoutube ccc\n"
-    assert prune_archive(tmp_path / "none.txt", set()) == 0
-
-
 def test_scale_generates_features_for_trailers_without_a_video(tmp_path, cfg, monkeypatch):
     """The scale rehearsal's path at a reduced size: a trailer with a video is decoded, one without
     gets ceil(duration) generated keyframe features (the same for the same id); without
@@ -187,15 +193,124 @@ def test_scale_generates_features_for_trailers_without_a_video(tmp_path, cfg, mo
     write_video(scale.data_path / "trailers" / "video000001.mp4", 25 * 12, 25)
     trailers = pd.DataFrame({"youtube_id": ["video000001", "novideo0001", "novideo0002"], "movieId": [1, 2, 3],
                              "duration_s": [12.0, 148.3, 31.0]})
-    status, _ = stream_trailers(decode_jobs(scale, trailers), tmp_path / "f", tmp_path / "k", set(), scale,
-                                progress=False, encoder=ChannelMeans())
+    status, _, _ = stream_trailers(decode_jobs(scale, trailers), tmp_path / "f", tmp_path / "k", set(), scale,
+                                   progress=False, encoder=ChannelMeans())
     assert status.source.tolist() == ["video", "generated", "generated"] and (status.status == "ok").all()
     assert status.n_keyframes.tolist() == [12, 149, 31]
     feats = np.load(tmp_path / "f" / "novideo0001.npy")
     assert feats.shape == (149, 1280) and feats.dtype == np.float16 and 0 <= feats.min() and feats.max() <= 6
-    status2, _ = stream_trailers(decode_jobs(scale, trailers), tmp_path / "f2", tmp_path / "k2", set(), scale,
-                                 progress=False, encoder=ChannelMeans())
+    stream_trailers(decode_jobs(scale, trailers), tmp_path / "f2", tmp_path / "k2", set(), scale,
+                    progress=False, encoder=ChannelMeans())
     assert np.array_equal(np.load(tmp_path / "f2" / "novideo0001.npy"), feats)
-    plain, _ = stream_trailers(decode_jobs(cfg, trailers), tmp_path / "f3", tmp_path / "k3", set(), cfg,
-                               progress=False, encoder=ChannelMeans())
+    plain, _, _ = stream_trailers(decode_jobs(cfg, trailers), tmp_path / "f3", tmp_path / "k3", set(), cfg,
+                                  progress=False, encoder=ChannelMeans())
     assert plain.status.tolist() == ["ok", "missing_file", "missing_file"]
+
+
+# ------------------------------------------------------------------ fetching, bounded by video_window
+def _count_decodes(monkeypatch) -> list[str]:
+    """The ids stream_trailers decodes from now on (n_workers 1: decoding runs in this process)."""
+    decoded, real = [], stream.decode_job
+
+    def counting(job):
+        decoded.append(job.youtube_id)
+        return real(job)
+    monkeypatch.setattr(stream, "decode_job", counting)
+    return decoded
+
+
+class LocalFetcher:
+    """A stand-in for yt-dlp: copies `<id>.mp4` from `source` into `out` in two halves with a delay
+    between, as `<id>.mp4.part` renamed when complete. Counts the videos in `out` (parts included)
+    each time one appears: the most ever on disk at once. `fail`: ids whose fetch fails;
+    `crash_at`: the fetch that raises a non-download error after writing half its part (a kill)."""
+
+    def __init__(self, source, out, delay=0.02, fail=(), crash_at=None):
+        self.source, self.out, self.delay, self.fail, self.crash_at = source, out, delay, set(fail), crash_at
+        self.out.mkdir(exist_ok=True)
+        self.lock, self.fetched, self.most_on_disk = threading.Lock(), [], 0
+
+    def on_disk(self) -> int:
+        return sum(1 for p in self.out.iterdir() if p.name.endswith((".mp4", ".mp4.part")))
+
+    def __call__(self, youtube_id):
+        if youtube_id in self.fail:
+            raise TrailerDownloadError("ERROR: [youtube] Video unavailable")
+        data, part = (self.source / f"{youtube_id}.mp4").read_bytes(), self.out / f"{youtube_id}.mp4.part"
+        part.write_bytes(data[: len(data) // 2])
+        with self.lock:
+            self.fetched.append(youtube_id)
+            self.most_on_disk = max(self.most_on_disk, self.on_disk())
+            if len(self.fetched) == self.crash_at:
+                raise RuntimeError("killed mid-download")
+        time.sleep(self.delay)
+        with open(part, "ab") as f:
+            f.write(data[len(data) // 2:])
+        return part.rename(self.out / f"{youtube_id}.mp4")
+
+
+def test_at_most_video_window_videos_on_disk_and_the_same_features(tmp_path, cfg):
+    """video_window 3, 4 fetch threads, 2 decoding processes: never more than 3 videos on disk,
+    every video deleted once its features are stored (keep_videos false), and every trailer's
+    features and status row as when every video was there before (download everything first)."""
+    ids = _videos(tmp_path / "source", 10)
+    first, _ = _stream(cfg, tmp_path / "source", ids, tmp_path / "all_first", keep={ids[3]})
+    bounded = dataclasses.replace(cfg, video_window=3, download_threads=4, n_workers=2, keep_videos=False,
+                                  feature_batch_size=2)
+    fetch = LocalFetcher(tmp_path / "source", tmp_path / "videos")
+    status, _ = _stream(bounded, tmp_path / "videos", ids, tmp_path / "bounded", keep={ids[3]}, fetch=fetch)
+    assert sorted(fetch.fetched) == ids and fetch.most_on_disk == 3  # the window was reached, never passed
+    assert list((tmp_path / "videos").iterdir()) == []
+    pd.testing.assert_frame_equal(status, first)
+    for kind in ("features", "keyframes"):
+        expected = _features(tmp_path / "all_first" / kind)
+        assert expected.keys() == _features(tmp_path / "bounded" / kind).keys()
+        assert all(np.array_equal(a, _features(tmp_path / "bounded" / kind)[n]) for n, a in expected.items())
+
+
+def test_a_window_full_of_undecoded_work_flushes_instead_of_stalling(tmp_path, cfg):
+    """video_window 2 and a feature batch larger than two trailers: the writer would wait for
+    more keyframes while both slots hold its trailers; the pipeline makes it store them."""
+    ids = _videos(tmp_path / "source", 5)
+    small = dataclasses.replace(cfg, video_window=2, download_threads=2, keep_videos=False, feature_batch_size=64)
+    fetch = LocalFetcher(tmp_path / "source", tmp_path / "videos", delay=0)
+    status, _ = _stream(small, tmp_path / "videos", ids, tmp_path / "out", fetch=fetch)
+    assert (status.status == "ok").all() and fetch.most_on_disk <= 2
+
+
+def test_failed_fetch_is_a_status_row_and_a_rerun_tries_it_again(tmp_path, cfg, monkeypatch):
+    ids = _videos(tmp_path / "source", 4)
+    small = dataclasses.replace(cfg, video_window=2, keep_videos=False)
+    fetch = LocalFetcher(tmp_path / "source", tmp_path / "videos", fail={ids[1]})
+    status, _ = _stream(small, tmp_path / "videos", ids, tmp_path / "out", fetch=fetch)
+    row = status.set_index("youtube_id").loc[ids[1]]
+    assert row.status == "download_failed" and "Video unavailable" in row.reason
+    assert (status.status == "ok").sum() == 3
+    decoded = _count_decodes(monkeypatch)
+    again = LocalFetcher(tmp_path / "source", tmp_path / "videos")
+    status, _ = _stream(small, tmp_path / "videos", ids, tmp_path / "out", fetch=again)
+    assert again.fetched == decoded == [ids[1]] and (status.status == "ok").all()
+
+
+def test_a_crash_mid_download_resumes_without_trusting_the_half_video(tmp_path, cfg, monkeypatch):
+    """The 4th fetch dies after writing half its video: the run stops. The rerun fetches that
+    trailer again (its `.part` is no video), decodes only the unfinished trailers, once each,
+    and ends with the features and status rows of an uninterrupted run."""
+    ids = _videos(tmp_path / "source", 6)
+    small = dataclasses.replace(cfg, video_window=2, download_threads=1, keep_videos=False, feature_batch_size=2)
+    clean, _ = _stream(cfg, tmp_path / "source", ids, tmp_path / "clean")  # keep_videos: the source stays
+    crashing = LocalFetcher(tmp_path / "source", tmp_path / "videos", crash_at=4)
+    with pytest.raises(RuntimeError, match="killed mid-download"):
+        _stream(small, tmp_path / "videos", ids, tmp_path / "out", fetch=crashing)
+    half = crashing.fetched[3]
+    assert (tmp_path / "videos" / f"{half}.mp4.part").is_file()
+    finished = {f.stem for f in (tmp_path / "out" / "features").glob("*.npy")}
+    assert 0 < len(finished) < len(ids) and half not in finished
+    decoded = _count_decodes(monkeypatch)
+    again = LocalFetcher(tmp_path / "source", tmp_path / "videos")
+    status, _ = _stream(small, tmp_path / "videos", ids, tmp_path / "out", fetch=again)
+    assert sorted(decoded) == sorted(set(ids) - finished) and half in again.fetched
+    pd.testing.assert_frame_equal(status, clean)
+    assert _features(tmp_path / "out" / "features").keys() == _features(tmp_path / "clean" / "features").keys()
+    for name, array in _features(tmp_path / "clean" / "features").items():
+        assert np.array_equal(_features(tmp_path / "out" / "features")[name], array)

@@ -118,6 +118,15 @@ def write_csv_atomic(df: pd.DataFrame, path, **kwargs) -> None:
 VIDEO_EXTENSIONS = (".mp4", ".avi", ".webm", ".mkv", ".mov", ".flv", ".3gp")  # trailer files, downloaded or generated
 
 
+def find_video(folder: Path, youtube_id: str) -> Path | None:
+    """The finished video file of a trailer (any of VIDEO_EXTENSIONS; a download's `.part` is not one), or None."""
+    for ext in VIDEO_EXTENSIONS:
+        p = Path(folder) / f"{youtube_id}{ext}"
+        if p.exists():
+            return p
+    return None
+
+
 def folder_bytes(folder) -> int:
     """Bytes of the files under `folder` (what a stage leaves on disk)."""
     return sum(p.stat().st_size for p in Path(folder).rglob("*") if p.is_file())

@@ -36,6 +36,7 @@ HEADS = ("rating", "genre", "trailer_id")
 AT_LEAST: dict[str, int] = {
     **dict.fromkeys(("synth_n_movies", "synth_n_users", "synth_trailer_seconds", "synth_frame_size", "min_user_ratings",
                      "keyframe_every_n", "image_size", "sequence_lengths", "sequence_shift", "n_workers",
+                     "download_threads", "video_window",
                      "feature_batch_size", "lstm_units", "embedding_sizes", "batch_size", "max_epochs", "patience",
                      "train_workers", "unseen_trailer_splits", "evaluate_folds", "top_k", "fm_rank", "fm_iters",
                      "cold_n_ratings", "side_pca_dim", "pca_sequence_length", "max_steps_per_epoch",

@@ -40,11 +40,16 @@ _ML20M = Profile(
     check_availability=True,
     backbone_weights="imagenet",
     feature_batch_size=256,
-    n_workers=16,  # the GPU box has 16 cores: keyframe decoding is the third-largest stage (RESULTS.md)
+    # the GPU box has 16 cores: 15 decode (the longest CPU stage, RESULTS.md), the 16th feeds the GPU
+    n_workers=15,
+    # the box has 64 GiB of disk and ML20M's trailers are ~110 GB: 02 deletes each video once its features are
+    # stored, and holds at most video_window (64) at once (~0.4 GB at 240p); `true` needs the ~110 GB
+    keep_videos=False,
     keras_backend="jax",  # a GPU box gets jax[cuda12] from run_all.sh; TensorFlow's GPU build is not installed
     feature_backend="jax",
     # 03: the paper and leak-free network of one S as two towers of one model: a batch-32 step is bound by
-    # its latency on a GPU, so two towers cost about one (tests/test_towers.py: weights equal to training alone)
+    # its latency on a GPU, so two towers cost 1.52 steps unrolled, not 2 (rates_h200.json; tests/test_towers.py:
+    # weights equal to training alone)
     train_towers=True,
     # a batch-32 step is bound by latency on the GPU: the LSTMs' S steps unrolled cost half the loop's
     # (tests/benchmarks/rates_h200.json); on a CPU they cost more, so the other profiles loop

@@ -20,7 +20,8 @@ import numpy as np
 
 from vt2lib.profiles import load_profile
 from vt2lib.data.raw import load_raw_data
-from vt2lib.video.keyframes import VIDEO_EXTENSIONS, extract_keyframes
+from vt2lib.io import VIDEO_EXTENSIONS
+from vt2lib.video.keyframes import extract_keyframes
 
 
 def decode_only(path):

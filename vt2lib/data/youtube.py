@@ -4,11 +4,12 @@ network: they point `base_url` / yt-dlp at local fixtures.
 
     status = check_availability(mapping, cache_csv)        # youtube_id,movielens_id,title,status_code
     meta = load_trailer_metadata(path)                     # normalised columns, see METADATA_COLUMNS
-    failures = download_trailers(ids, out_dir, fmt)        # resumable via a download archive
+    fetch = YoutubeFetcher(out_dir, fmt); fetch(youtube_id)  # -> the video's path (notebook 02's pipeline)
 """
 from __future__ import annotations
 
 import re
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -18,8 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from vt2lib.io import (VIDEO_EXTENSIONS, DataError, load_availability, read_csv_checked, write_csv_atomic,
-                       write_text_atomic)
+from vt2lib.io import DataError, find_video, load_availability, read_csv_checked, write_csv_atomic
 from vt2lib.progress import tqdm
 
 OEMBED_URL = "https://www.youtube.com/oembed"
@@ -144,43 +144,37 @@ def fetch_metadata_ytdlp(youtube_ids, out_csv: Path, ydl_opts: dict | None = Non
 
 
 # ------------------------------------------------------------------ trailer download
-def prune_archive(archive: Path, present: set[str]) -> int:
-    """Drop the ids without a file from yt-dlp's download archive ("youtube <id>" lines); returns how many."""
-    if not archive.is_file():
-        return 0
-    lines = archive.read_text().splitlines()
-    kept = [line for line in lines if line.split(" ")[-1] in present]
-    if len(kept) < len(lines):
-        write_text_atomic(archive, "".join(f"{line}\n" for line in kept))
-    return len(lines) - len(kept)
+class TrailerDownloadError(Exception):
+    """yt-dlp could not fetch a trailer; the message is its reason (recorded as status download_failed)."""
 
 
-def download_trailers(youtube_ids, out_dir: Path, fmt: str, max_retries: int = 3,
-                      sleep_interval_s: float = 2.0, ydl_opts: dict | None = None,
-                      url_template: str = "https://www.youtube.com/watch?v={}") -> pd.DataFrame:
-    """Download trailers with yt-dlp; returns the failures table (youtube_id, reason).
+class YoutubeFetcher:
+    """`fetch(youtube_id) -> Path`: one trailer downloaded with yt-dlp into `out_dir`, callable
+    from several threads at once (one YoutubeDL per thread: an instance is not thread-safe).
 
-    Resumable: yt-dlp's download archive (`out_dir/archive.txt`) lists finished ids and a
-    rerun skips them; yt-dlp writes `.part` files and renames on completion. An id whose
-    file is gone (02 with keep_videos = false deletes videos) leaves the archive first, so
-    it is downloaded again. `fmt` should be the smallest format that still covers 224x224
-    (see Profile.download_format).
-    """
-    import yt_dlp
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    prune_archive(out_dir / "archive.txt", {p.stem for p in out_dir.iterdir() if p.suffix in VIDEO_EXTENSIONS})
-    opts = {
-        "format": fmt, "outtmpl": str(out_dir / "%(id)s.%(ext)s"),
-        "download_archive": str(out_dir / "archive.txt"), "retries": max_retries,
-        "fragment_retries": max_retries, "sleep_interval": sleep_interval_s, "quiet": True,
-        "no_warnings": True, "noprogress": True, **(ydl_opts or {}),
-    }
-    failures = []
-    with yt_dlp.YoutubeDL(opts) as ydl:
-        for yid in tqdm(list(youtube_ids), desc="trailers"):
-            try:
-                ydl.download([url_template.format(yid)])
-            except yt_dlp.utils.DownloadError as e:
-                failures.append({"youtube_id": yid, "reason": str(e).splitlines()[0][:200]})
-    return pd.DataFrame(failures, columns=["youtube_id", "reason"])
+    yt-dlp writes `<id>.<ext>.part` and renames it when complete, so a killed download is never
+    taken for a video (find_video looks for finished files only); a rerun resumes the part.
+    `fmt` is the profile's download_format chain (see Profile.download_format)."""
+
+    def __init__(self, out_dir: Path, fmt: str, max_retries: int = 3, sleep_interval_s: float = 2.0,
+                 ydl_opts: dict | None = None, url_template: str = "https://www.youtube.com/watch?v={}"):
+        self.out_dir, self.url_template = Path(out_dir), url_template
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        self.opts = {"format": fmt, "outtmpl": str(self.out_dir / "%(id)s.%(ext)s"), "retries": max_retries,
+                     "fragment_retries": max_retries, "sleep_interval": sleep_interval_s, "quiet": True,
+                     "no_warnings": True, "noprogress": True, **(ydl_opts or {})}
+        self._local = threading.local()
+
+    def __call__(self, youtube_id: str) -> Path:
+        import yt_dlp
+        if not hasattr(self._local, "ydl"):
+            self._local.ydl = yt_dlp.YoutubeDL(self.opts)
+        try:
+            self._local.ydl.download([self.url_template.format(youtube_id)])
+        except yt_dlp.utils.DownloadError as e:
+            raise TrailerDownloadError(str(e).splitlines()[0][:200]) from None
+        path = find_video(self.out_dir, youtube_id)
+        if path is None:
+            raise TrailerDownloadError(f"yt-dlp reported success but wrote no video file for {youtube_id}")
+        return path
+

@@ -24,12 +24,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
 import numpy as np
 import pandas as pd
 
 from vt2lib.config import Profile
-from vt2lib.io import VIDEO_EXTENSIONS
 
 # source: "video" (decoded), or "generated" (the scale rehearsal's features without a video)
 STATUS_COLUMNS = ("youtube_id", "movieId", "status", "reason", "fps", "n_frames_decoded", "n_keyframes", "source")
@@ -64,6 +62,7 @@ def _resize(frame_bgr: np.ndarray, size: int, mode: str) -> np.ndarray:
         frame_bgr = frame_bgr[y:y + s, x:x + s]
     elif mode != "stretch":
         raise ValueError(f"unknown resize_mode {mode!r}; valid: stretch, center_crop")
+    import cv2  # here, not at the top: training imports this module, and a GPU box may lack OpenCV
     small = cv2.resize(frame_bgr, (size, size), interpolation=cv2.INTER_AREA)
     return cv2.cvtColor(small, cv2.COLOR_BGR2RGB)
 
@@ -86,6 +85,7 @@ def extract_keyframes(path, size: int = 224, resize_mode: str = "stretch", rule:
         raise VideoError("missing_file", f"{path}: file does not exist")
     if path.stat().st_size == 0:
         raise VideoError("empty_file", f"{path}: file is empty")
+    import cv2
     cap = cv2.VideoCapture(str(path))
     try:
         if not cap.isOpened():
@@ -129,28 +129,8 @@ def sequence_starts(n_keyframes: int, length: int, shift: int) -> np.ndarray:
     return np.arange(0, n_keyframes - length + 1, shift, dtype=np.int64)
 
 
-def find_video(trailer_dir: Path, youtube_id: str) -> Path | None:
-    for ext in VIDEO_EXTENSIONS:
-        p = Path(trailer_dir) / f"{youtube_id}{ext}"
-        if p.exists():
-            return p
-    return None
-
-
 def keyframe_path(out_dir: Path, youtube_id: str) -> Path:
     return Path(out_dir) / f"{youtube_id}.npy"
-
-
-def merge_download_failures(status: pd.DataFrame, failures: pd.DataFrame | None) -> pd.DataFrame:
-    """Trailers missing because yt-dlp failed get status 'download_failed' and yt-dlp's reason."""
-    if failures is None or failures.empty:
-        return status
-    reasons = failures.drop_duplicates("youtube_id").set_index("youtube_id").reason
-    failed = status.youtube_id.isin(reasons.index) & (status.status == "missing_file")
-    status = status.copy()
-    status.loc[failed, "status"] = "download_failed"
-    status.loc[failed, "reason"] = status.youtube_id[failed].map(reasons)
-    return status
 
 
 # ------------------------------------------------------------------ through the store (notebook 02)

@@ -1,16 +1,18 @@
-"""Notebook 02 in one pass per trailer: decode -> keyframes -> frozen MobileNetV2 features.
+"""Notebook 02 in one pass per trailer: fetch -> decode -> keyframes -> frozen MobileNetV2 features.
 
-Decoding workers (processes) feed the feature model through a bounded queue, so the cores
-decode while the model (an accelerator, or the main process's threads) computes features.
-What is stored per trailer:
+Videos are fetched ahead (yt-dlp, threads) and decoded by workers (processes) that feed the
+feature model, at most `video_window` videos on disk at once (vt2lib.video.pipeline), so the
+cores decode while the model (an accelerator, or the main process's threads) computes features
+and ML20M's ~110 GB of video never has to fit on the disk. What is stored per trailer:
 
-- `features/per_trailer/<id>.npy`: its keyframes' features, float16 (always);
+- `features/per_trailer/<id>.npy`: its keyframes' features, float16 (always), and beside it
+  `<id>.decoding.json` (fps, frames decoded: a rerun's status row keeps them);
 - `keyframes/<id>.npy`: its raw uint8 keyframes, only for the trailers a figure or a user
   needs (`keep_keyframes`): "sample" = the keyframe strip's candidates and the PCA groups'
   movies (Figs 9-11); "all" = every trailer (~150 KB per keyframe at 224x224: ~300 GB at ML20M).
 
-    status, used = stream_trailers(jobs, features_dir, keyframes_dir, keep, cfg)   # resumable
-    status, cache, used = extract_features(cfg, trailers, failures)  # the same through the store
+    status, used, videos = stream_trailers(jobs, features_dir, keyframes_dir, keep, cfg, fetch=fetch)
+    status, cache, used, counts = extract_features(cfg, trailers)  # the same through the store
 
 The scale rehearsal (`synth_direct_features`) has videos for a few hundred trailers only; the
 others get features generated directly for their length (`generated_features`, status column
@@ -21,35 +23,38 @@ others get features generated directly for their length (`generated_features`, s
 
 A trailer is done when its feature file (and its keyframes, if kept) exist; files appear
 only by atomic rename, so a killed run resumes where it stopped and a key change (image
-size, keyframe rule, backbone) starts from the videos again. With `keep_videos = false` a
-trailer's video is deleted once its files are stored. Failed videos are retried by a rerun.
+size, keyframe rule, backbone) starts from the videos again (fetching them again where
+`keep_videos = false` deleted them once their files were stored). A failed download is a status
+row `download_failed` with yt-dlp's reason; it and every other unfinished trailer are tried
+again by a rerun.
 """
 from __future__ import annotations
 
-import itertools
 import zlib
-from collections import deque
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 
 import numpy as np
 import pandas as pd
 
 from vt2lib.config import Profile
 from vt2lib.data.titles import select_titles
-from vt2lib.io import write_npy_atomic
+from vt2lib.data.youtube import YoutubeFetcher
+from vt2lib.io import find_video, read_json, write_json_atomic, write_npy_atomic
 from vt2lib.progress import tqdm
 from vt2lib.video.features import (FEATURE_DTYPE, FeatureCache, build_frame_encoder, consolidate_features,
                                    predict_full_batches)
-from vt2lib.video.keyframes import (STATUS_COLUMNS, VideoError, extract_keyframes, find_video, keyframe_path,
-                                    merge_download_failures)
+from vt2lib.video.keyframes import STATUS_COLUMNS, VideoError, extract_keyframes, keyframe_path
+from vt2lib.video.pipeline import VideoPipeline
 
 GENERATED_FEATURE_DIM = 1280  # MobileNetV2's pooled features at width <= 1.0 (scale: generated directly)
 STRIP_CANDIDATES = 8   # trailers whose keyframes are kept for 02's strip (it shows the first 4 usable ones)
 CALIBRATION_SIZE = 256  # keyframes that set a random-init backbone's BatchNorm statistics
-IN_FLIGHT_PER_WORKER = 2  # decoded trailers waiting for the feature model: the queue's bound
+
+
+ROW_SUFFIX = ".decoding.json"  # beside each trailer's features: its DECODING_FACTS, for a rerun's status row
+DECODING_FACTS = ("fps", "n_frames_decoded")
 
 
 @dataclass(frozen=True)
@@ -89,7 +94,7 @@ class DecodeJob:
         return row, frames
 
 
-def _decode(job: DecodeJob) -> tuple[dict, np.ndarray | None, np.ndarray | None]:
+def decode_job(job: DecodeJob) -> tuple[dict, np.ndarray | None, np.ndarray | None]:
     """(row, keyframes, features generated directly) of one job, in a decoding worker."""
     row, frames = job.decode()
     generated = generated_features(job.youtube_id, row["n_keyframes"]) if row["source"] == "generated" else None
@@ -104,22 +109,6 @@ def generated_features(youtube_id: str, n_keyframes: int, dim: int = GENERATED_F
     return np.clip(base + rng.normal(0, 0.15, (n_keyframes, dim)), 0, 6).astype(FEATURE_DTYPE)
 
 
-def decoded(jobs: list[DecodeJob], n_workers: int) -> Iterator[tuple[dict, np.ndarray | None, np.ndarray | None]]:
-    """Each job's (row, keyframes), in job order; at most IN_FLIGHT_PER_WORKER per worker wait
-    decoded in memory, so a slow consumer bounds the decoders instead of filling the RAM."""
-    if n_workers <= 1:
-        yield from map(_decode, jobs)
-        return
-    todo = iter(jobs)
-    with ProcessPoolExecutor(n_workers) as pool:
-        pending = deque(pool.submit(_decode, j) for j in itertools.islice(todo, IN_FLIGHT_PER_WORKER * n_workers))
-        while pending:
-            done = pending.popleft().result()
-            for j in itertools.islice(todo, 1):  # refill before handing the result on: decoding never waits
-                pending.append(pool.submit(_decode, j))
-            yield done
-
-
 def calibration_sample(jobs: list[DecodeJob], min_keyframes: int, n_workers: int = 1,
                        n: int = CALIBRATION_SIZE) -> np.ndarray:
     """Up to `n` keyframes spread evenly over the usable trailers (they decode to at least
@@ -128,8 +117,9 @@ def calibration_sample(jobs: list[DecodeJob], min_keyframes: int, n_workers: int
     Only a random-init backbone needs it (offline demo and smoke). Counting the usable trailers
     takes a decoding pass of its own; then one frame each is decoded where one is taken."""
     ordered = sorted((j for j in jobs if j.generated_seconds is None), key=lambda j: j.youtube_id)
-    counts = [row["n_keyframes"] if frames is not None else 0 for row, frames, _ in decoded(ordered, n_workers)]
-    usable = [j for j, c in zip(ordered, counts) if c >= min_keyframes]
+    counts = {row["youtube_id"]: row["n_keyframes"] if frames is not None else 0 for row, frames, _ in
+              VideoPipeline(ordered, decode_job, None, len(ordered) or 1, 1, n_workers, keep_videos=True).decoded()}
+    usable = [j for j in ordered if counts[j.youtube_id] >= min_keyframes]
     per = max(1, n // max(1, len(usable)))
     frames = []
     for job in usable:
@@ -140,6 +130,24 @@ def calibration_sample(jobs: list[DecodeJob], min_keyframes: int, n_workers: int
     return np.stack(frames[:n]) if frames else np.zeros((0, jobs[0].size, jobs[0].size, 3), np.uint8)
 
 
+def store_trailer(features_dir: Path, row: dict, features: np.ndarray) -> None:
+    """A trailer's features and its decoding facts (fps, frames decoded), the facts first: the
+    feature file, which appears last and atomically, is what marks the trailer done."""
+    y = row["youtube_id"]
+    write_json_atomic(features_dir / f"{y}{ROW_SUFFIX}", {k: row[k] for k in DECODING_FACTS})
+    write_npy_atomic(features_dir / f"{y}.npy", np.asarray(features, FEATURE_DTYPE))
+
+
+def stored_row(features_dir: Path, job: DecodeJob) -> dict:
+    """The status row of a trailer whose features a run stored (a rerun's, without decoding)."""
+    y = job.youtube_id
+    facts = features_dir / f"{y}{ROW_SUFFIX}"
+    return {"youtube_id": y, "status": "ok", "reason": "", "fps": np.nan, "n_frames_decoded": 0,
+            **(read_json(facts) if facts.is_file() else {}),
+            "n_keyframes": int(np.load(features_dir / f"{y}.npy", mmap_mode="r").shape[0]),
+            "source": "video" if job.generated_seconds is None else "generated"}
+
+
 class FeatureWriter:
     """Collects decoded trailers and runs the feature model on full batches of ~4 x batch keyframes."""
 
@@ -147,8 +155,8 @@ class FeatureWriter:
         self.make_encoder, self.batch_size, self.out_dir, self.on_stored = make_encoder, batch_size, out_dir, on_stored
         self.encoder, self.used, self.waiting = None, "cached", []
 
-    def add(self, youtube_id: str, frames: np.ndarray) -> None:
-        self.waiting.append((youtube_id, frames))
+    def add(self, row: dict, frames: np.ndarray) -> None:
+        self.waiting.append((row, frames))
         if sum(len(f) for _, f in self.waiting) >= 4 * self.batch_size:
             self.flush()
 
@@ -159,10 +167,10 @@ class FeatureWriter:
             self.encoder, self.used = self.make_encoder()
         frames = [f for _, f in self.waiting]
         feats = predict_full_batches(self.encoder, np.concatenate(frames), self.batch_size)
-        for (y, _), part in zip(self.waiting, np.split(feats, np.cumsum([len(f) for f in frames])[:-1])):
-            write_npy_atomic(self.out_dir / f"{y}.npy", part.astype(FEATURE_DTYPE))
-            self.on_stored(y)
-        self.waiting = []
+        waiting, self.waiting = self.waiting, []
+        for (row, _), part in zip(waiting, np.split(feats, np.cumsum([len(f) for f in frames])[:-1])):
+            store_trailer(self.out_dir, row, part)
+            self.on_stored(row["youtube_id"])
 
 
 def _remove_stale_parts(*folders: Path) -> None:
@@ -173,9 +181,12 @@ def _remove_stale_parts(*folders: Path) -> None:
 
 
 def stream_trailers(jobs: list[DecodeJob], features_dir: Path, keyframes_dir: Path, keep: set[str],
-                    cfg: Profile, progress: bool = True, encoder=None) -> tuple[pd.DataFrame, str]:
-    """Features of every job's trailer (and raw keyframes of those in `keep`); returns the status
-    table (one row per job) and which backbone weights were used ("cached": nothing computed)."""
+                    cfg: Profile, progress: bool = True, encoder=None,
+                    fetch: Callable[[str], Path] | None = None) -> tuple[pd.DataFrame, str, VideoPipeline]:
+    """Features of every job's trailer (and raw keyframes of those in `keep`), fetching missing
+    videos with `fetch` (at most cfg.video_window on disk); returns the status table (one row per
+    job), which backbone weights were used ("cached": nothing computed) and the pipeline (its
+    most_on_disk, fetch_failures)."""
     features_dir, keyframes_dir = Path(features_dir), Path(keyframes_dir)
     _remove_stale_parts(features_dir, keyframes_dir)
     has_features = {j.youtube_id for j in jobs if (features_dir / f"{j.youtube_id}.npy").is_file()}
@@ -188,36 +199,31 @@ def stream_trailers(jobs: list[DecodeJob], features_dir: Path, keyframes_dir: Pa
         return build_frame_encoder(cfg, calibration_images=lambda: calibration_sample(jobs, min_keyframes,
                                                                                       cfg.n_workers))
 
-    videos = {j.youtube_id: j.video for j in jobs}
-    generated_seconds = {j.youtube_id: j.generated_seconds for j in jobs}
-
-    def stored(youtube_id: str) -> None:
-        if not cfg.keep_videos and videos[youtube_id] is not None:
-            videos[youtube_id].unlink(missing_ok=True)
-
-    def stored_row(youtube_id: str) -> dict:
-        return {"youtube_id": youtube_id, "status": "ok", "reason": "", "fps": np.nan, "n_frames_decoded": 0,
-                "n_keyframes": int(np.load(features_dir / f"{youtube_id}.npy", mmap_mode="r").shape[0]),
-                "source": "video" if generated_seconds[youtube_id] is None else "generated"}
-    writer = FeatureWriter(make_encoder, cfg.feature_batch_size, features_dir, stored)
-    rows, todo = [stored_row(y) for y in sorted(done)], [j for j in jobs if j.youtube_id not in done]
-    with tqdm(total=len(todo), unit="trailer", desc="keyframes + features", disable=not progress) as bar:
-        for row, frames, generated in decoded(todo, cfg.n_workers):
+    by_id = {j.youtube_id: j for j in jobs}
+    todo = [j for j in jobs if j.youtube_id not in done]
+    videos = VideoPipeline(todo, decode_job, fetch, cfg.video_window, cfg.download_threads, cfg.n_workers,
+                           cfg.keep_videos)
+    writer = FeatureWriter(make_encoder, cfg.feature_batch_size, features_dir, videos.done_with)
+    rows = [stored_row(features_dir, by_id[y]) for y in sorted(done)]
+    with tqdm(total=len(todo), unit="trailer", desc="videos -> keyframes -> features", disable=not progress) as bar:
+        for row, frames, generated in videos.decoded(flush=writer.flush):
             bar.update()
             y = row["youtube_id"]
             if y in has_features:  # decoded again for its raw keyframes only: its features stand either way
-                rows.append(stored_row(y))
+                rows.append(stored_row(features_dir, by_id[y]))
                 if frames is not None:
                     write_npy_atomic(keyframe_path(keyframes_dir, y), frames)
-                    stored(y)
+                videos.done_with(y)
                 continue
             rows.append(row)
             if generated is not None:
-                write_npy_atomic(features_dir / f"{y}.npy", generated)
-            if frames is not None:
-                if y in keep:
-                    write_npy_atomic(keyframe_path(keyframes_dir, y), frames)
-                writer.add(y, frames)
+                store_trailer(features_dir, row, generated)
+            if frames is None:
+                videos.done_with(y, stored=False)
+                continue
+            if y in keep:
+                write_npy_atomic(keyframe_path(keyframes_dir, y), frames)
+            writer.add(row, frames)
         writer.flush()
     status = pd.DataFrame(rows).drop(columns="movieId", errors="ignore")
     short = status.n_keyframes.lt(min_keyframes) & status.status.eq("ok")
@@ -227,7 +233,7 @@ def stream_trailers(jobs: list[DecodeJob], features_dir: Path, keyframes_dir: Pa
     order = {j.youtube_id: k for k, j in enumerate(jobs)}
     status = status.sort_values("youtube_id", key=lambda s: s.map(order)).reset_index(drop=True)
     status.insert(1, "movieId", [jobs[order[y]].movie_id for y in status.youtube_id])
-    return status[list(STATUS_COLUMNS)], writer.used
+    return status[list(STATUS_COLUMNS)], writer.used, videos
 
 
 # ------------------------------------------------------------------ through the store (notebook 02)
@@ -261,30 +267,29 @@ def decode_jobs(cfg: Profile, trailers: pd.DataFrame) -> list[DecodeJob]:
             for y, m, s in zip(unique.youtube_id, unique.movieId, seconds)]
 
 
-def trailers_to_decode(cfg: Profile, trailers: pd.DataFrame) -> list[str]:
-    """Trailers whose stored files under today's keys are incomplete: those 02 needs videos for."""
-    from vt2lib.store import Store
-    store, keep = Store(cfg), kept_trailers(cfg, trailers)
-    features = store.path("features") / "per_trailer" if store.holds("features") else None
-    keyframes = store.path("keyframes") if store.holds("keyframes") else None
-    return [y for y in trailers.youtube_id.unique()
-            if features is None or not (features / f"{y}.npy").is_file()
-            or (y in keep and (keyframes is None or not keyframe_path(keyframes, y).is_file()))]
+def trailer_fetcher(cfg: Profile) -> Callable[[str], Path] | None:
+    """yt-dlp into the profile's trailer folder (trailer_source youtube); None: the videos are there."""
+    from vt2lib.store import trailer_dir
+    return YoutubeFetcher(trailer_dir(cfg), cfg.download_format) if cfg.trailer_source == "youtube" else None
 
 
-def extract_features(cfg: Profile, trailers: pd.DataFrame, failures: pd.DataFrame | None = None,
-                     progress: bool = True) -> tuple[pd.DataFrame, FeatureCache, str]:
+def extract_features(cfg: Profile, trailers: pd.DataFrame, progress: bool = True,
+                     fetch: Callable[[str], Path] | None = None) -> tuple[pd.DataFrame, FeatureCache, str, dict]:
     """stream_trailers into the `features` and `keyframes` artifacts, the status table into
-    `keyframe_status`; returns (status, the usable trailers' FeatureCache, weights used)."""
+    `keyframe_status`; returns (status, the usable trailers' FeatureCache, weights used, the
+    pipeline's counts: videos fetched, failed, most on disk at once). `fetch` defaults to
+    trailer_fetcher(cfg)."""
     from vt2lib.store import Store
     store = Store(cfg)
+    fetch = fetch or trailer_fetcher(cfg)
     with store.produce("features") as feats, store.produce("keyframes") as kf:
-        per_movie, used = stream_trailers(decode_jobs(cfg, trailers), feats.path / "per_trailer", kf.path,
-                                          kept_trailers(cfg, trailers), cfg, progress)
+        per_movie, used, videos = stream_trailers(decode_jobs(cfg, trailers), feats.path / "per_trailer", kf.path,
+                                                  kept_trailers(cfg, trailers), cfg, progress, fetch=fetch)
         cache = consolidate_features(feats.path / "per_trailer", per_movie.youtube_id[per_movie.status == "ok"],
                                      feats.path)
     # movies sharing one YouTube id share its keyframes and status
     status = trailers[["movieId", "youtube_id"]].merge(per_movie.drop(columns="movieId"), on="youtube_id", how="left")
-    status = merge_download_failures(status, failures)
     store.save_tables("keyframe_status", {"status": status})
-    return status, cache, used
+    counts = {"videos_fetched": videos.n_fetched, "videos_failed_to_fetch": len(videos.fetch_failures),
+              "most_videos_on_disk": videos.most_on_disk}
+    return status, cache, used, counts

@@ -1,0 +1,147 @@
+"""Notebook 02's videos as one bounded pipeline: fetch ahead in threads, decode in processes,
+never more than `window` videos on disk.
+
+ML20M's ~13.5k trailers are ~110 GB of video at 360p; the GPU box has 64 GiB of disk. So a
+trailer is fetched (yt-dlp waits on the network, not the CPU: threads) only when one of the
+`window` slots is free; a slot is taken by a video being fetched or on disk, and freed when
+the consumer is `done_with` the trailer (its features stored, or nothing to store). With
+`keep_videos = false` the video is deleted then; with true it stays and the window bounds only
+how far fetching runs ahead.
+
+    videos = VideoPipeline(jobs, decode_job, fetch, window=64, n_fetchers=4, n_workers=15, keep_videos=False)
+    for row, frames, generated in videos.decoded(flush=writer.flush):   # in completion order
+        ...                                 # store the features, then:
+        videos.done_with(row["youtube_id"])
+
+A failed fetch is a row with status `download_failed` and yt-dlp's reason (a rerun tries it
+again); a video already on disk (a killed run's) is decoded without fetching; a trailer with
+stored features is not a job at all (the caller's resume), so nothing is decoded twice.
+
+>>> from vt2lib.video.stream import DecodeJob, decode_job
+>>> jobs = [DecodeJob(y, k, None, 32, "stretch", "per_second", 25) for k, y in enumerate(["a" * 11, "b" * 11])]
+>>> def unavailable(youtube_id):
+...     raise TrailerDownloadError("ERROR: Video unavailable")
+>>> videos = VideoPipeline(jobs, decode_job, unavailable, window=1, n_fetchers=1, n_workers=1, keep_videos=False)
+>>> [(row["youtube_id"], row["status"]) for row, _, _ in videos.decoded()], videos.most_on_disk
+([('aaaaaaaaaaa', 'download_failed'), ('bbbbbbbbbbb', 'download_failed')], 1)
+"""
+from __future__ import annotations
+
+import dataclasses
+import multiprocessing
+from collections import deque
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
+from pathlib import Path
+from typing import Callable, Iterator
+
+import numpy as np
+
+from vt2lib.data.youtube import TrailerDownloadError
+
+IN_FLIGHT_PER_WORKER = 2  # decoded trailers waiting for the consumer, per decoding worker: the queue's bound
+
+
+class _Inline:
+    """An executor that runs each call at once, in this thread (n_workers <= 1: no processes)."""
+
+    def submit(self, fn, *args) -> Future:
+        future = Future()
+        try:
+            future.set_result(fn(*args))
+        except BaseException as e:  # noqa: BLE001 - handed to whoever reads the future, as an executor does
+            future.set_exception(e)
+        return future
+
+    def shutdown(self, wait: bool = True, cancel_futures: bool = False) -> None:
+        pass
+
+
+def failed_fetch_row(job, reason: str) -> dict:
+    return {"youtube_id": job.youtube_id, "movieId": job.movie_id, "status": "download_failed", "reason": reason,
+            "fps": np.nan, "n_frames_decoded": 0, "n_keyframes": 0, "source": "video"}
+
+
+class VideoPipeline:
+    """Run `decode` (a picklable function of one vt2lib.video.stream.DecodeJob) on every job,
+    fetching the videos they lack with `fetch` (youtube_id -> Path, raising TrailerDownloadError;
+    None: nothing is fetched), at most `window` videos on disk at once."""
+
+    def __init__(self, jobs: list, decode: Callable, fetch: Callable[[str], Path] | None, window: int,
+                 n_fetchers: int, n_workers: int, keep_videos: bool):
+        self.jobs, self.decode, self.fetch, self.window, self.n_fetchers = list(jobs), decode, fetch, window, n_fetchers
+        self.n_workers, self.keep_videos = n_workers, keep_videos
+        self.on_disk: dict[str, tuple[Path | None, bool]] = {}  # youtube_id -> (its video, fetched by us)
+        self.fetch_failures: list[dict] = []
+        self.n_fetched = self.most_on_disk = 0
+
+    def _fetches(self, job) -> bool:
+        return job.video is None and job.generated_seconds is None and self.fetch is not None
+
+    def _needs_slot(self, job) -> bool:
+        return job.video is not None or self._fetches(job)
+
+    def done_with(self, youtube_id: str, stored: bool = True) -> None:
+        """The trailer's video is no longer needed: free its slot; with keep_videos false, delete it
+        if its features are stored, or if it can be fetched again (a bad download: a rerun retries)."""
+        if youtube_id not in self.on_disk:
+            return
+        video, fetched = self.on_disk.pop(youtube_id)
+        if not self.keep_videos and video is not None and (stored or fetched):
+            video.unlink(missing_ok=True)
+
+    def decoded(self, flush: Callable[[], None] = lambda: None) -> Iterator[tuple[dict, np.ndarray | None,
+                                                                                   np.ndarray | None]]:
+        """(status row, keyframes or None, generated features or None) per job, in the order they
+        finish. `flush` makes the consumer store what it holds (and call done_with): it is called
+        when every slot is held by a trailer decoded but not yet stored, which would stall fetching."""
+        todo, ready = deque(self.jobs), deque()
+        fetching: dict[Future, object] = {}
+        decoding: set[Future] = set()
+        max_decoding = max(1, IN_FLIGHT_PER_WORKER * self.n_workers)
+        fetchers = ThreadPoolExecutor(self.n_fetchers, thread_name_prefix="fetch") if self.fetch else None
+        # workers come from a clean fork server: a process forked while fetch threads or JAX's threads run
+        # can inherit a lock one of them holds
+        forkserver = multiprocessing.get_context("forkserver")
+        decoders = ProcessPoolExecutor(self.n_workers, mp_context=forkserver) if self.n_workers > 1 else _Inline()
+        try:
+            while todo or ready or fetching or decoding:
+                while todo and (not self._needs_slot(todo[0]) or len(self.on_disk) < self.window):
+                    job = todo.popleft()
+                    if self._fetches(job):
+                        self.on_disk[job.youtube_id] = (None, True)
+                        fetching[fetchers.submit(self.fetch, job.youtube_id)] = job
+                    else:
+                        if job.video is not None:
+                            self.on_disk[job.youtube_id] = (job.video, False)
+                        ready.append(job)
+                    self.most_on_disk = max(self.most_on_disk, len(self.on_disk))
+                while ready and len(decoding) < max_decoding:
+                    decoding.add(decoders.submit(self.decode, ready.popleft()))
+                if not (fetching or decoding):
+                    if todo:  # every slot is held by a decoded trailer the consumer has not stored yet
+                        flush()
+                        if len(self.on_disk) >= self.window:
+                            raise RuntimeError(f"{len(self.on_disk)} videos held after a flush; window {self.window}")
+                    continue
+                done, _ = wait([*fetching, *decoding], return_when=FIRST_COMPLETED)
+                for future in done:
+                    if future in fetching:
+                        job = fetching.pop(future)
+                        try:
+                            video = future.result()
+                        except TrailerDownloadError as e:
+                            del self.on_disk[job.youtube_id]
+                            self.fetch_failures.append({"youtube_id": job.youtube_id, "reason": str(e)})
+                            yield failed_fetch_row(job, str(e)), None, None
+                            continue
+                        self.on_disk[job.youtube_id] = (video, True)
+                        self.n_fetched += 1
+                        ready.append(dataclasses.replace(job, video=video))
+                    else:
+                        decoding.discard(future)
+                        yield future.result()
+        finally:
+            for pool in (fetchers, decoders):
+                if pool is not None:
+                    pool.shutdown(wait=True, cancel_futures=True)
+
