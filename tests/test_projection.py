@@ -1,4 +1,5 @@
-"""The ml20m projection's arithmetic (tests/benchmarks/project_ml20m.py): windows, towers, rates."""
+"""The ml20m projection's arithmetic (tests/benchmarks/project_ml20m.py): windows, towers, rates,
+the assumed rates' shares and the peak disk with the video window."""
 import dataclasses
 import json
 import sys
@@ -11,6 +12,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "benchmarks"))
 import project_ml20m as P
 
 from vt2lib.profiles import load_profile
+
+
+@pytest.fixture(autouse=True)
+def committed_rates(monkeypatch):
+    """The rates the projection reads by default: the box's and this machine's committed files."""
+    monkeypatch.setattr(P, "RATES", dict(P.RATES))
+    monkeypatch.setattr(P, "THREADS", dict(P.THREADS))
+    for path in (P.MEASURED_ON_THE_BOX, P.MEASURED_HERE):
+        P.read_rates(path)
 
 
 def _seconds(cfg, stage):
@@ -27,7 +37,14 @@ def test_only_training_windows_are_counted():
     assert 0.7 < full[10]["train"] / full[10]["all"] < 0.9 and full[20]["train"] < full[10]["train"]
 
 
+def _without_step_rates(monkeypatch):
+    """As before the box measured any step time: the S = 10 rate times the tower ratio stands in."""
+    for name in [n for n in P.RATES if n.startswith("step_")]:
+        monkeypatch.delitem(P.RATES, name)
+
+
 def test_towers_cost_their_measured_step_ratio(monkeypatch):
+    _without_step_rates(monkeypatch)
     cfg = load_profile("ml20m")
     assert cfg.train_towers
     apart = _seconds(dataclasses.replace(cfg, train_towers=False), "03")
@@ -45,7 +62,8 @@ def test_rates_json_replaces_the_defaults_with_their_label(tmp_path, monkeypatch
     P.read_rates(path)
     assert P.RATES["fm"] == (0.5, "s/sweep", "measured: NVIDIA H200, bench_gpu_box.py: rank 32")
     cfg = load_profile("ml20m")
-    assert _seconds(cfg, "06") == pytest.approx(cfg.n_folds * cfg.fm_iters * 0.5)
+    fit = cfg.fm_iters * 0.5 * P.TRAIN_RATINGS / P.FM_MEASURED_RATINGS  # the sweep, linear in training ratings
+    assert _seconds(cfg, "06") == pytest.approx(cfg.n_folds * fit + P.RATES["fm_compile"][0])
 
 
 def test_02_streams_decoding_and_features(monkeypatch):
@@ -59,6 +77,7 @@ def test_02_streams_decoding_and_features(monkeypatch):
 def test_measured_step_times_replace_the_training_rate_per_s_and_setting(monkeypatch):
     """A step_s<S>_<one|towers>[_unrolled] rate (bench_gpu_box.py) is used for its S, tower setting
     and lstm_unroll; without one, the S = 10 rate stands in, linear in S."""
+    _without_step_rates(monkeypatch)
     cfg = load_profile("ml20m")
     assert cfg.lstm_unroll and P.step_seconds(cfg, 20, True)[1] == "training x tower_step_ratio, linear in S"
     monkeypatch.setitem(P.RATES, "step_s20_towers_unrolled", (0.5, "s/step", "test"))
@@ -69,17 +88,82 @@ def test_measured_step_times_replace_the_training_rate_per_s_and_setting(monkeyp
     fast = _seconds(cfg, "03")
     monkeypatch.setitem(P.RATES, "step_s20_towers_unrolled", (1.0, "s/step", "test"))
     win = P.windows(cfg, P.trailer_seconds())
-    assert _seconds(cfg, "03") - fast == pytest.approx(min(P.EPOCHS, cfg.max_epochs) * win[20]["train"] / 32 * 0.5)
+    assert _seconds(cfg, "03") - fast == pytest.approx(cfg.max_epochs * win[20]["train"] / 32 * 0.5)
 
 
 def test_cold_start_folds_bound_notebook_09():
-    """Half the folds: half the FM fits and Eq. 1 runs; the similarity matrices are per setting."""
+    """09's time is linear in its folds (FM fits, Eq. 1 runs, frozen_mean's per-fold PCA) plus
+    what is paid once per setting (similarity matrices, compiles)."""
     cfg = load_profile("ml20m")
-    every = _seconds(dataclasses.replace(cfg, cold_start_folds=None), "09")
-    assert every / 2 < _seconds(dataclasses.replace(cfg, cold_start_folds=5), "09") < every * 0.52
+    t = {k: _seconds(dataclasses.replace(cfg, cold_start_folds=k), "09") for k in (1, 2, 4)}
+    per_fold = t[2] - t[1]
+    assert per_fold > 0 and t[4] - t[2] == pytest.approx(2 * per_fold)
+    assert _seconds(dataclasses.replace(cfg, cold_start_folds=None), "09") == pytest.approx(t[1] + 9 * per_fold)
 
 
-def test_committed_box_rates_are_measured_on_the_box():
+def test_02_decodes_the_paper_s_frames_at_the_download_format_s_measured_rate(monkeypatch):
+    """~5,000 frames a trailer (paper 3.2) on 15 workers, at the rate measured for the format
+    download_format picks first (240p): 02 takes the decoding time, the features being faster."""
+    cfg = load_profile("ml20m")
+    seconds = P.trailer_seconds()
+    assert seconds.mean() == pytest.approx(200) and 2.6e6 < np.ceil(seconds).sum() < 2.8e6
+    assert cfg.download_format.startswith("wv[vcodec^=avc1][height>=224]")
+    rate = P.RATES[P.DECODE_RATE][0]
+    assert P.RATES[P.DECODE_RATE][2].startswith("measured")
+    frames = np.ceil(seconds).sum() * P.FPS
+    assert _seconds(cfg, "02") == pytest.approx(frames / (rate * cfg.n_workers) + P.RATES["features_compile"][0])
+
+
+def test_05_runs_twelve_eq1_methods_and_two_matrices_per_fold(monkeypatch):
+    """Table 1's Eq. 1 rows on ML20M (genome included); frozen_mean's PCA matrix and the random
+    similarities are made once per fold, every other method's matrix once."""
+    cfg = load_profile("ml20m")
+    base = _seconds(cfg, "05")
+    monkeypatch.setitem(P.RATES, "frozen_mean_fold", (P.RATES["frozen_mean_fold"][0] + 1, "s/fold", "test"))
+    assert _seconds(cfg, "05") - base == pytest.approx(cfg.n_folds)
+    monkeypatch.setitem(P.RATES, "content", (P.RATES["content"][0] + 1, "s/fold", "test"))
+    grown = _seconds(cfg, "05") - base - cfg.n_folds
+    assert grown / cfg.n_folds / P.content_core_ratio(cfg) == pytest.approx(12)
+
+
+def test_assumed_rates_report_the_share_of_the_total_they_carry(monkeypatch):
+    """A rate labelled assumed carries the time that would go if its work were free; a measured one
+    is not listed. Marking the FM sweep assumed makes it carry 06, 07, 09 and 10's fits."""
+    cfg = load_profile("ml20m")
+    shares = P.assumed_shares(cfg, {})
+    assert set(shares) == {n for n in P.RATES if P.is_assumed(n)} and "fm" not in shares
+    assert all(0 <= v < 1 for v in shares.values())
+    monkeypatch.setitem(P.RATES, "fm", (P.RATES["fm"][0], "s/sweep", "assumed: test"))
+    fm_work = sum(_seconds(cfg, st) for st in ("06", "07", "09", "10"))
+    total = sum(r[2] for r in P.stages(cfg, {}))
+    assert 0.1 < P.assumed_shares(cfg, {})["fm"] < fm_work / total
+
+
+def test_peak_disk_counts_the_video_window():
+    cfg = load_profile("ml20m")
+    assert not cfg.keep_videos and cfg.video_window == 64
+    assert P.video_window_bytes(cfg) == 64 * cfg.max_trailer_seconds * P.VIDEO_BYTES_PER_SECOND
+    every = P.video_window_bytes(dataclasses.replace(cfg, keep_videos=True))
+    assert every > 50 * P.video_window_bytes(cfg)  # keeping every video: ~40 GB at the 1 Mbit/s bound
+
+
+def test_committed_rates_are_measured_where_they_say():
     rates = json.loads(P.MEASURED_ON_THE_BOX.read_text())
     assert all(r["where"].startswith("measured: NVIDIA H200") for r in rates.values())
     assert {"fm", "content", "similarity", "step_s10_towers_unrolled", "step_s20_towers_unrolled"} <= set(rates)
+    here = json.loads(P.MEASURED_HERE.read_text())
+    assert all(r["where"].startswith("measured") for r in here.values())
+    assert {"decode_240p", "decode_360p", "frozen_mean_fold", "random_similarity_fold"} <= set(here)
+
+
+def test_03_is_its_network_jobs_and_side_by_side_is_a_measured_lever(monkeypatch):
+    """03 = the towers of each S + the genre diagnostic, one after the other; once the box measures
+    their slowdown side by side, the projection prints at most that times the longest job."""
+    cfg = load_profile("ml20m")
+    jobs = P.training_jobs(cfg, P.windows(cfg, P.trailer_seconds()))
+    assert set(jobs) == {"S = 10", "S = 20", "genre diagnostic"}
+    assert sum(jobs.values()) == pytest.approx(_seconds(cfg, "03"))
+    assert "not measured" in P.side_by_side_lever(cfg)
+    monkeypatch.setitem(P.RATES, "side_by_side_slowdown", (1.5, "x", "measured: test"))
+    assert f"at most {1.5 * max(jobs.values()) / 60:.0f} min instead of {sum(jobs.values()) / 60:.0f}" \
+        in P.side_by_side_lever(cfg)

@@ -2,15 +2,18 @@
 
     .venv/bin/python tests/benchmarks/project_ml20m.py [--rates rates.json] [--scale runs/scale/provenance.json]
 
-The work of each stage comes from ML20M's sizes and the `ml20m` profile (folds, sweeps,
-sequence lengths, models, towers, notebook 09's settings), so a changed profile changes the
-projection. Every rate is labelled where it comes from:
-- "measured: <machine>, <script>": `--rates` takes the rates.json that device_check.sh (or
-  bench_gpu_box.py with VT2_RATES_JSON) writes and replaces the defaults below;
+The work of each stage comes from ML20M's sizes, the paper's trailer length ("around 5,000
+frames", section 3.2: 200 keyframes a trailer at 25 fps) and the `ml20m` profile (folds,
+sweeps, epoch bound, sequence lengths, models, towers, notebook 09's settings), so a changed
+profile changes the projection. Every rate is labelled where it comes from:
+- "measured: <machine>, <script>": `--rates` takes rates.json files (device_check.sh's on the
+  box, bench_decoding.py's and bench_fold_matrices.py's here) that replace the defaults below;
 - "measured on the GPU box (issue 22)": the numbers issue 22 reports from an H200 box;
-- "assumed: <why>": not measured anywhere yet.
+- "assumed: <why>": not measured anywhere yet. Each assumed rate's share of the total (the
+  time that goes if its work were free) is printed; none may carry more than 5 %.
 `--scale` takes the seconds and bytes of the notebooks that a `./run_all.sh scale` run measured
-at ML20M's sizes (01, 08; the bytes of 05-09's predictions). Prints Markdown tables.
+at ML20M's sizes (01, 08; the bytes of 05-09's predictions). Prints Markdown tables: the rates,
+the stages (time, disk written) and the peak disk with the video window.
 """
 from __future__ import annotations
 
@@ -30,19 +33,25 @@ from vt2lib.video.features import FeatureCache  # noqa: E402
 
 TRAILERS = 13_571      # usable trailers after cleaning (Table 2)
 FPS = 25
+PAPER_MEAN_FRAMES = 5_000  # "the videos have around 5,000 frames" (paper, section 3.2): 200 s at 25 fps
+TRAIN_RATINGS = 15.1e6   # ratings in the training part of one of ML20M's 10 folds (16.77M x 0.9)
 FEATURE_DIM, FEATURE_BYTES = 1280, 2  # MobileNetV2's pooled features, stored as float16
 KEYFRAME_BYTES = 224 * 224 * 3
 KEPT_TRAILERS = 40     # raw keyframes kept: the strip's 8 candidates and the PCA groups' ~30 movies
 
 # name: (value, unit, where). --rates replaces entries of the same name.
 RATES = {
-    "decode": (4_000, "frames/s per core", "assumed: 1,018-1,128 frames/s per core measured here on 720p "
-               "(bench_keyframes.py); yt-dlp fetches >= 240p, ~9x fewer pixels, and decoding is not all pixels"),
-    "features": (35_000, "keyframes/s", "measured on the GPU box (issue 22): MobileNetV2 224x224, mixed precision"),
+    "features": (35_000, "keyframes/s", "assumed: issue 22's figure for MobileNetV2 224x224 in mixed precision; "
+                 "ml20m runs it in float32 (device_check.sh's features stage measures that)"),
     "training": (3_677, "sequences/s", "measured on the GPU box (issue 22): S = 10, batch 32"),
     "tower_step_ratio": (1.17, "x", "assumed: a 2-tower step as one step at batch 64, interpolated between "
                          "the box's batch-32 (3,677/s) and batch-256 (13,238/s) rates (issue 22); CPU here: 2.15"),
     "fm": (0.064, "s/sweep", "measured on the GPU box (issue 22): exact parallel Gibbs sweep, rank 32, 15.7M ratings"),
+    "fm_compile": (8.7, "s/shape", "measured: NVIDIA H200, bench_gpu_box.py fm (compile + first sweep)"),
+    "features_compile": (60.0, "s", "assumed: MobileNetV2's XLA compile at batch 256 exceeded the 35 s stage limit "
+                         "on the box (issue 22); once per run of 02"),
+    "forward_speedup": (3.0, "x", "assumed: a forward pass (validation, 04) costs a third of a training step"),
+    "ranking_fm_factor": (2.0, "x a fit", "assumed: a ranking FM sweep also predicts 5,000 users x 13,600 movies"),
     "content": (8.18, "s/fold", "measured here: 2 cores, bench_gpu_box.py content (Eq. 1 on an ML20M-sized fold, "
                 "1.57M test pairs, 256-d vectors)"),
     "content_core_scaling": (1.43, "x per doubling of cores", "measured here: 11.71 s on 1 core, 8.18 s on 2 "
@@ -58,8 +67,12 @@ USERS_WITH_A_HIT = 120_000  # assumed: ML20M's users with a test rating >= 4 in 
 RANKED, RANKED_EQ1 = 7, ("metadata", "trained embedding", "frozen_mean")   # notebook 10's methods
 THREADS = {"content": 2, "similarity": 2}  # the threads a CPU rate above ran on (a rates.json may say others)
 MEASURED_ON_THE_BOX = Path(__file__).with_name("rates_h200.json")  # device_check.sh's rates, merged (RESULTS.md)
-EPOCHS = 11  # the paper: convergence after 8-9 epochs, then patience 2 -> 10-11 epochs (max_epochs 16 caps it)
-FORWARD_SPEEDUP = 3.0  # assumed: a forward pass (validation, 04) costs a third of a training step per window
+MEASURED_HERE = Path(__file__).with_name("rates_cpu.json")  # bench_decoding.py, bench_fold_matrices.py
+DECODE_RATE = "decode_240p"  # download_format's first choice: YouTube's 240p H.264 video-only stream
+# 02's video window on disk, at most: 64 videos of the longest a trailer may be (max_trailer_seconds) at
+# 1 Mbit/s, above YouTube's 240p and 360p H.264 rates
+VIDEO_BYTES_PER_SECOND = 1e6 / 8
+DATA_BYTES = 1.2e9  # ml-20m.zip and its extracted CSVs (ratings.csv 533 MB, genome-scores.csv 324 MB)
 
 
 def read_rates(path: Path) -> None:
@@ -67,6 +80,15 @@ def read_rates(path: Path) -> None:
         RATES[name] = (float(r["value"]), r["unit"], f"{r['where']}: {r.get('note', '')}".rstrip(": "))
         if "threads" in r:
             THREADS[name] = int(r["threads"])
+
+
+def content_core_ratio(cfg) -> float:
+    """Eq. 1's per-fold time on the profile's cores over its time on the cores it was measured on."""
+    return on_cores("content", cfg.n_workers) / RATES["content"][0]
+
+
+def is_assumed(name: str) -> bool:
+    return RATES[name][2].startswith("assumed")
 
 
 def on_cores(name: str, cores: int) -> float:
@@ -89,8 +111,11 @@ def step_seconds(cfg, seq_len: int, towers: bool) -> tuple[float, str]:
 
 
 def trailer_seconds(n: int = TRAILERS, seed: int = 0) -> np.ndarray:
-    """Trailer lengths as the scale generator draws them (log-normal around 140 s, 30-590 s): ~2.0M keyframes."""
-    return np.clip(np.random.default_rng(seed).lognormal(np.log(140), 0.35, n), 30, 590)
+    """Trailer lengths with the paper's mean (5,000 frames at 25 fps: 200 s; ~2.7M keyframes), log-normal
+    as the scale generator draws them (sd 0.35 in log), within 30-600 s."""
+    mean = PAPER_MEAN_FRAMES / FPS
+    x = np.clip(np.random.default_rng(seed).lognormal(np.log(mean) - 0.35 ** 2 / 2, 0.35, n), 30, 600)
+    return x * mean / x.mean()
 
 
 def windows(cfg, seconds: np.ndarray) -> dict[int, dict[str, int]]:
@@ -117,72 +142,142 @@ def network_bytes(cfg, heads, n_trailers: int) -> int:
     return 4 * params * 5  # last.keras (weights + 2 Adam moments), best.weights.h5, final.keras
 
 
+def training_jobs(cfg, win: dict) -> dict[str, float]:
+    """Notebook 03's seconds per network job: per S, the paper + leak-free networks (as towers, or one
+    after the other), validated each epoch (each model forward only); the genre diagnostic(s)."""
+    steps = lambda n: n / cfg.batch_size  # noqa: E731
+    forward, epochs = RATES["forward_speedup"][0], cfg.max_epochs
+    one = {S: step_seconds(cfg, S, False)[0] for S in cfg.sequence_lengths}
+    pair = {S: step_seconds(cfg, S, True)[0] if cfg.train_towers else 2 * one[S] for S in cfg.sequence_lengths}
+    jobs = {f"S = {S}": epochs * (steps(win[S]["train"]) * pair[S] + 2 * steps(win[S]["val"]) * one[S] / forward)
+            for S in cfg.sequence_lengths}
+    S0 = cfg.sequence_lengths[0]  # one network per split, on (1 - share) of the trailers
+    jobs["genre diagnostic"] = cfg.unseen_trailer_splits * epochs * one[S0] * (1 - cfg.unseen_trailer_share) * (
+        steps(win[S0]["train"]) + steps(win[S0]["val"]) / forward)
+    return jobs
+
+
+def side_by_side_lever(cfg) -> str:
+    """03's networks side by side on one GPU, if the box measured their slowdown (bench_gpu_box.py
+    side_by_side): at most the slowdown times the longest job, against today's sum."""
+    if "side_by_side_slowdown" not in RATES:
+        return ("Lever not measured yet: 03's networks side by side on one GPU "
+                "(`device_check.sh side_by_side`, then project again).")
+    jobs = training_jobs(cfg, windows(cfg, trailer_seconds()))
+    slowdown = RATES["side_by_side_slowdown"][0]
+    return (f"Lever, measured: 03's {len(jobs)} networks side by side (slowdown {slowdown:.2f}x) would take at most "
+            f"{slowdown * max(jobs.values()) / 60:.0f} min instead of {sum(jobs.values()) / 60:.0f} "
+            "(not yet in the code: 03 trains the tower pairs in the notebook's process).")
+
+
+FM_MEASURED_RATINGS = 14_092_052  # the training ratings of the fold the box's fm rate was timed on
+
+
+def fm_fit_seconds(cfg) -> float:
+    """One FM fit of the profile's sweeps at ML20M's training size: the measured sweep, linear in ratings."""
+    return cfg.fm_iters * RATES["fm"][0] * TRAIN_RATINGS / FM_MEASURED_RATINGS
+
+
 def stages(cfg, scale: dict) -> list[tuple[str, str, float, float]]:
     """(stage, how the time is made up, seconds, bytes written)."""
     seconds = trailer_seconds()
     keyframes = int(np.ceil(seconds).sum())
     win = windows(cfg, seconds)
-    decode = RATES["decode"][0] * cfg.n_workers
+    decode = RATES[DECODE_RATE][0] * cfg.n_workers
     steps = lambda n: n / cfg.batch_size  # noqa: E731
-    epochs = min(EPOCHS, cfg.max_epochs)
+    forward = RATES["forward_speedup"][0]
+    epochs = cfg.max_epochs  # the bound: the two towers of a step train until the later one stops
     one = {S: step_seconds(cfg, S, False) for S in cfg.sequence_lengths}
     pair = {S: step_seconds(cfg, S, True) if cfg.train_towers else (2 * one[S][0], "2 x " + one[S][1])
             for S in cfg.sequence_lengths}
-    # per S: paper + leak-free (as towers, or one after the other); validation: each model forward only
-    train = sum(epochs * (steps(win[S]["train"]) * pair[S][0] + 2 * steps(win[S]["val"]) * one[S][0] / FORWARD_SPEEDUP)
-                for S in cfg.sequence_lengths)
-    S0 = cfg.sequence_lengths[0]  # the genre diagnostic: one network per split, on (1 - share) of the trailers
-    train += cfg.unseen_trailer_splits * epochs * one[S0][0] * (1 - cfg.unseen_trailer_share) * (
-        steps(win[S0]["train"]) + steps(win[S0]["val"]) / FORWARD_SPEEDUP)
+    train = sum(training_jobs(cfg, win).values())
     models = sum(2 * network_bytes(cfg, cfg.heads if m == "paper" else cfg.leakfree_heads, TRAILERS)
                  for S in cfg.sequence_lengths for m in ("paper", "leakfree"))
     models += cfg.unseen_trailer_splits * network_bytes(cfg, ("genre",), TRAILERS) // 2
-    embed = sum(2 * steps(win[S]["all"]) * one[S][0] / FORWARD_SPEEDUP for S in cfg.sequence_lengths)
+    embed = sum(2 * steps(win[S]["all"]) * one[S][0] / forward for S in cfg.sequence_lengths)
     embed_bytes = sum(2 * win[S]["all"] * sum(cfg.embedding_sizes) * 4 for S in cfg.sequence_lengths)
     content_16, similarity = on_cores("content", cfg.n_workers), on_cores("similarity", cfg.n_workers)
-    n_content = 2 * 2 * len(cfg.sequence_lengths) + 3   # embedding variants x 2 models + metadata, frozen, random
-    fm_fit = cfg.fm_iters * RATES["fm"][0]
+    per_fold_matrices = RATES["frozen_mean_fold"][0] + RATES["random_similarity_fold"][0]
+    # Table 1's Eq. 1 rows: 2 models x 2 sizes per S, genres and the tag genome (ML20M ships
+    # genome-scores.csv), frozen_mean (its PCA and matrix per fold) and random similarities (a matrix per fold)
+    n_trained = 2 * 2 * len(cfg.sequence_lengths)
+    n_content = n_trained + 2 + 2
+    fm_fit, compile_fm = fm_fit_seconds(cfg), RATES["fm_compile"][0]
     settings_09 = len(cfg.cold_n_ratings) + 2            # fully cold, each cold_n_ratings, warm
     # ids-only fits: FM ids in each cold setting, and 4 side-feature sets (genres, trailer, genres + trailer,
-    # genres + frozen) in every setting, warm included; a side-feature fit costs 1.5 (RESULTS.md)
+    # genres + frozen) in every setting, warm included; a side-feature fit costs 1.5 (RESULTS.md); one
+    # compile per FM shape at most: (ids + 4 side sets) per setting
     fits_09 = (settings_09 - 1) + 4 * 1.5 * settings_09
+    shapes_09 = (settings_09 - 1) + 4 * settings_09
     folds_09 = min(cfg.n_folds, cfg.cold_start_folds or cfg.n_folds)
     folds_10 = min(cfg.n_folds, cfg.ranking_folds or cfg.n_folds)
     users_10 = min(cfg.ranking_users or USERS_WITH_A_HIT, USERS_WITH_A_HIT)
+    ranking_fm = RATES["ranking_fm_factor"][0] * (1 + 1.5) * fm_fit  # FM on ids and FM + genres + trailer
     pred_scale = scale.get("bytes", {})
     fold_factor = cfg.n_folds / max(1, scale.get("evaluated_folds", 2))
     return [
         ("01 clean", "measured at ML20M size (scale run, 2 cores)", scale.get("01_clean_dataset", 120),
          pred_scale.get("01_clean_dataset", 0)),
         ("02 keyframes + features", f"{keyframes / 1e6:.2f}M keyframes: the slower of decoding {keyframes * FPS / 1e6:.0f}M "
-         f"frames ({cfg.n_workers} workers) and the features; streamed, so not their sum",
-         max(keyframes * FPS / decode, keyframes / RATES["features"][0]),
+         f"frames ({cfg.n_workers} workers at {DECODE_RATE}) and the features, streamed; MobileNetV2's compile",
+         max(keyframes * FPS / decode, keyframes / RATES["features"][0]) + RATES["features_compile"][0],
          keyframes * FEATURE_DIM * FEATURE_BYTES * 2 + KEPT_TRAILERS * np.mean(seconds) * KEYFRAME_BYTES),
-        ("03 training", f"{epochs} epochs of " + ", ".join(f"{win[S]['train'] / 1e3:.0f}k training windows at S={S}"
-                                                           for S in cfg.sequence_lengths)
+        ("03 training", f"{epochs} epochs (max_epochs) of " + ", ".join(
+            f"{win[S]['train'] / 1e3:.0f}k training windows at S={S}" for S in cfg.sequence_lengths)
          + "; s/step " + ", ".join(f"S={S}: {pair[S][0] * 1e3:.1f} ms ({pair[S][1]})" for S in cfg.sequence_lengths)
          + f"; {cfg.unseen_trailer_splits} genre diagnostic(s); validation each epoch", train, models),
         ("04 embeddings", "2 models x every window, forward only", embed, embed_bytes),
         ("05 content-based", f"{n_content} Eq. 1 methods x {cfg.n_folds} folds x {content_16:.1f} s "
-         f"({cfg.n_workers} cores), one similarity matrix per method ({similarity:.1f} s)",
-         n_content * (cfg.n_folds * content_16 + similarity),
+         f"({cfg.n_workers} cores); a similarity matrix per trained-embedding and metadata method "
+         f"({similarity:.1f} s), per fold for frozen_mean (PCA) and random similarities ({per_fold_matrices:.0f} s)",
+         n_content * cfg.n_folds * content_16 + (n_trained + 2) * similarity + cfg.n_folds * per_fold_matrices,
          pred_scale.get("05_content_based", 0) * fold_factor),
-        ("06 FM", f"{cfg.n_folds} folds x {cfg.fm_iters} sweeps x {RATES['fm'][0]:g} s", cfg.n_folds * fm_fit,
-         pred_scale.get("06_libfm", 0) * fold_factor),
-        ("07 fusion", "FM on each fold's inner split + one content method",
-         cfg.n_folds * (fm_fit + content_16) + similarity,
+        ("06 FM", f"{cfg.n_folds} folds x {cfg.fm_iters} sweeps x {RATES['fm'][0]:g} s at {TRAIN_RATINGS / 1e6:.1f}M "
+         "ratings; a compile", cfg.n_folds * fm_fit + compile_fm, pred_scale.get("06_libfm", 0) * fold_factor),
+        ("07 fusion", "FM on each fold's inner split; the paper's and the leak-free content method there",
+         cfg.n_folds * (fm_fit + 2 * content_16) + 2 * similarity + compile_fm,
          pred_scale.get("07_fusion", 0) * fold_factor),
         ("08 correlation", "measured at ML20M size (scale run)", scale.get("08_correlation", 30), 0),
         ("09 cold start + side features", f"{fits_09:.1f} ids-only FM fits per fold x {folds_09} of {cfg.n_folds} "
-         f"folds; {n_content - 1} content methods x {settings_09 - 1} cold settings (a similarity matrix each)",
-         fits_09 * folds_09 * fm_fit + (n_content - 1) * (settings_09 - 1) * (folds_09 * content_16 + similarity),
+         f"folds, <= {shapes_09} compiles; {n_content - 1} content methods x {settings_09 - 1} cold settings "
+         "(a similarity matrix each; frozen_mean's per fold)",
+         fits_09 * folds_09 * fm_fit + shapes_09 * compile_fm + (n_content - 1) * (settings_09 - 1) * (
+             folds_09 * content_16 + similarity) + (settings_09 - 1) * folds_09 * RATES["frozen_mean_fold"][0],
          pred_scale.get("09_cold_start_and_side_features", 0) * fold_factor * folds_09 / cfg.n_folds),
         ("10 ranking", f"2 settings x {folds_10} folds x {users_10:,} users x every movie: {len(RANKED_EQ1)} Eq. 1 "
-         f"methods, 2 FM fits (each sweep also predicts the users x movies: assumed to double it), "
-         f"{RANKED} methods' top-K", 2 * folds_10 * (
+         f"methods (frozen_mean's PCA per fold), FM on ids and FM + genres + trailer (1.5x), scoring every pair, "
+         f"{RANKED} methods' top-K; 2 compiles per setting", 2 * folds_10 * (
              users_10 / 1e3 * (len(RANKED_EQ1) * RATES["ranking_eq1"][0] + RANKED * RATES["ranking_metrics"][0])
-             + 2 * 2 * fm_fit + len(RANKED_EQ1) * similarity), 0),
+             + ranking_fm + len(RANKED_EQ1) * similarity + RATES["frozen_mean_fold"][0]) + 4 * compile_fm, 0),
     ]
+
+
+def video_window_bytes(cfg) -> float:
+    """The videos on disk at once, at most: the window of the longest trailers (keep_videos false), else all."""
+    if cfg.keep_videos:
+        return TRAILERS * PAPER_MEAN_FRAMES / FPS * VIDEO_BYTES_PER_SECOND
+    return cfg.video_window * cfg.max_trailer_seconds * VIDEO_BYTES_PER_SECOND
+
+
+def free_value(unit: str) -> float:
+    """The value of a rate in `unit` at which its work costs nothing."""
+    if unit == "s" or unit.startswith("s/") or unit == "x a fit":  # seconds per thing; a factor on a cost
+        return 0.0
+    return np.inf  # things per second; a speed-up ("x")
+
+
+def assumed_shares(cfg, scale: dict) -> dict[str, float]:
+    """Per assumed rate: the share of the total that goes if its work were free."""
+    total = sum(r[2] for r in stages(cfg, scale))
+    out = {}
+    for name in [n for n in RATES if is_assumed(n)]:
+        kept = RATES[name]
+        RATES[name] = (free_value(kept[1]), kept[1], kept[2])
+        try:
+            out[name] = 1 - sum(r[2] for r in stages(cfg, scale)) / total
+        finally:
+            RATES[name] = kept
+    return out
 
 
 def read_scale(path: Path) -> dict:
@@ -197,28 +292,38 @@ def read_scale(path: Path) -> dict:
 
 def main(argv=None):
     ap = argparse.ArgumentParser()
-    ap.add_argument("--rates", type=Path, nargs="*", default=[MEASURED_ON_THE_BOX],
-                    help="rates.json files of device_check.sh / bench_gpu_box.py, later ones win "
-                         f"(default: {MEASURED_ON_THE_BOX.name}, measured on the box)")
+    ap.add_argument("--rates", type=Path, nargs="*", default=[MEASURED_ON_THE_BOX, MEASURED_HERE],
+                    help="rates.json files (device_check.sh, bench_gpu_box.py, bench_decoding.py, "
+                         f"bench_fold_matrices.py), later ones win (default: {MEASURED_ON_THE_BOX.name}, measured "
+                         f"on the box, and {MEASURED_HERE.name}, measured here)")
     ap.add_argument("--scale", type=Path, default=Path(__file__).with_name("scale_run.json"),
                     help="provenance.json of a scale run (default: the one RESULTS.md reports)")
     args = ap.parse_args(argv)
     for path in args.rates:
         read_rates(path)
-    cfg = load_profile("ml20m")
-    print("| rate | value | where |\n|---|---|---|")
+    cfg, scale = load_profile("ml20m"), read_scale(args.scale)
+    shares = assumed_shares(cfg, scale)
+    print("| rate | value | where | share of the total if assumed |\n|---|---|---|---|")
     for name, (value, unit, where) in RATES.items():
-        print(f"| {name} | {value:,.4g} {unit} | {where} |")
-    print(f"| epochs | {min(EPOCHS, cfg.max_epochs)} | assumed: the paper's 8-9 to convergence + patience 2 |")
-    rows = stages(cfg, read_scale(args.scale))
+        share = f"{shares[name]:.1%}{' (over 5 %)' if shares[name] > 0.05 else ''}" if name in shares else ""
+        print(f"| {name} | {value:,.4g} {unit} | {where} | {share} |")
+    print(f"| epochs | {cfg.max_epochs} | the profile's bound (max_epochs): early stopping only shortens it | |")
+    rows = stages(cfg, scale)
     print("\n| stage | work | time | disk written |\n|---|---|---|---|")
     for stage, work, seconds, written in rows:
         print(f"| {stage} | {work} | {seconds / 60:.0f} min | {written / 2**30:.1f} GiB |")
-    total, disk = sum(r[2] for r in rows), sum(r[3] for r in rows)
-    print(f"| **01-10** | | **{total / 3600:.2f} h** (target <= 2 h: {'met' if total <= 7200 else 'NOT met'}) "
-          f"| **{disk / 2**30:.0f} GiB** (target <= 64 GiB: {'met' if disk <= 64 * 2**30 else 'NOT met'}) |")
-    print(f"\nNot counted: the trailer download (yt-dlp) and the videos on disk, ~{TRAILERS * 8 / 1e3:.0f} GB at "
-          "~8 MB each (`keep_videos = false` deletes each once its features are stored).")
+    total, written = sum(r[2] for r in rows), sum(r[3] for r in rows)
+    videos = video_window_bytes(cfg)
+    peak = written + videos + DATA_BYTES
+    print(f"| **01-10** | | **{total / 3600:.2f} h** (target <= 1.7 h: {'met' if total <= 1.7 * 3600 else 'NOT met'}) "
+          f"| **{written / 2**30:.0f} GiB** |")
+    print(f"\nPeak disk: {written / 2**30:.1f} GiB written + {videos / 2**30:.1f} GiB of videos "
+          f"({'video_window ' + str(cfg.video_window) + ' x ' + f'{cfg.max_trailer_seconds:.0f}' + ' s' if not cfg.keep_videos else 'every video kept'}"
+          f" at <= {VIDEO_BYTES_PER_SECOND * 8 / 1e6:g} Mbit/s) + {DATA_BYTES / 1e9:.1f} GB of ML20M = "
+          f"**{peak / 2**30:.0f} GiB** (target <= 64 GiB: {'met' if peak <= 64 * 2**30 else 'NOT met'}).")
+    over = [n for n, share in shares.items() if share > 0.05]
+    print(f"Assumed rates carrying more than 5 % of the total: {', '.join(over) if over else 'none'}.")
+    print(side_by_side_lever(cfg))
 
 
 if __name__ == "__main__":

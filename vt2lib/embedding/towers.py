@@ -2,8 +2,9 @@
 
 The paper model and the leak-free model of one S train on the same windows in the same
 order; only their heads differ. At the paper's batch 32 a GPU step is bound by its latency,
-not its arithmetic, so two towers in one step cost about as much as one. Each tower keeps
-what it has when trained alone:
+not its arithmetic, so two towers in one step cost less than two steps: 1.52x one network's
+step with unrolled LSTMs, 1.84x looped (H200, tests/benchmarks/rates_h200.json). Each tower
+keeps what it has when trained alone:
 
 - its initial weights (each tower is built after reseeding, as `train` builds it);
 - its losses: the joint loss is the sum of the towers' losses, and no weight is shared, so
