@@ -18,9 +18,9 @@ j without a vector are skipped in the sums. All predictions are clipped to 0.5..
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
-import numba
 import numpy as np
 
 RATING_MIN, RATING_MAX = 0.5, 5.0
@@ -135,7 +135,15 @@ def vector_rows(item_movie_ids: np.ndarray, vector_movie_ids: np.ndarray, vector
 
 
 # ------------------------------------------------------------------ content-based (Eq. 1)
-@numba.njit(parallel=True, cache=True)
+@functools.cache
+def _compiled_content_kernel():
+    """_content_kernel through numba (compiled, or loaded from numba's cache, on first use): numba is
+    imported by Eq. 1's callers only, so the FM and the baselines run where numba is not installed."""
+    global numba  # the kernel's numba.prange is looked up in this module's globals when numba compiles it
+    import numba
+    return numba.njit(parallel=True, cache=True)(_content_kernel)
+
+
 def _content_kernel(indptr, items, ratings, user_means, global_mean, test_u, test_i, vec_row, sim, top_k):
     n = test_u.shape[0]
     out = np.empty(n, np.float32)
@@ -191,9 +199,9 @@ def content_based(train: Ratings, test_u, test_i, sim: np.ndarray, vec_row: np.n
     indptr, items, ratings = train.csr()
     mu = float(train.rating.mean())
     means, _ = _group_mean(train.user, train.rating, train.n_users, mu)
-    values, code = _content_kernel(indptr, items, ratings, means.astype(np.float32), np.float32(mu),
-                                   np.asarray(test_u, np.int64), np.asarray(test_i, np.int64),
-                                   np.asarray(vec_row, np.int64), np.ascontiguousarray(sim, np.float32),
-                                   int(top_k or 0))
+    kernel = _compiled_content_kernel()
+    values, code = kernel(indptr, items, ratings, means.astype(np.float32), np.float32(mu),
+                          np.asarray(test_u, np.int64), np.asarray(test_i, np.int64),
+                          np.asarray(vec_row, np.int64), np.ascontiguousarray(sim, np.float32), int(top_k or 0))
     counts = np.bincount(code, minlength=4)
     return Prediction(_clip(values), {name: int(counts[c]) for c, name in FALLBACK_CODES.items()})
