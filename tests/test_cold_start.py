@@ -66,3 +66,16 @@ def test_real_valued_blocks_are_standardised_and_reduced():
     assert np.linalg.norm(t, axis=1).mean() == pytest.approx(1.0)
     const = side_features(ids, {"trailer": (ids, np.c_[E[:, :1], np.full(50, 3.0) + 1e-12 * E[:, 1]])}).matrix.toarray()
     assert np.abs(const[:, 1]).max() < 1e-6  # a near-constant column stays near zero, not blown up
+
+
+def test_what_needs_the_data_fails_where_09_first_sees_it_naming_the_field():
+    """More folds than movies, or a side PCA wider than the movies with vectors: one line naming
+    the profile field, not a numpy or scikit-learn error."""
+    from vt2lib.io import DataError
+    from vt2lib.rating.cold_start import item_disjoint_folds, side_features
+    with pytest.raises(DataError, match="n_folds = 4: only 3 movies"):
+        item_disjoint_folds(np.array([10, 10, 20, 30]), n_folds=4, seed=0)
+    vectors = np.random.default_rng(0).normal(size=(5, 40))
+    with pytest.raises(DataError, match="side_pca_dim = 8: side block 'trailer' has vectors for only 5 movies"):
+        side_features(np.arange(6), {"trailer": (np.arange(5), vectors)}, pca_dim=8)
+    assert side_features(np.arange(6), {"trailer": (np.arange(5), vectors)}, pca_dim=4).groups == [4]

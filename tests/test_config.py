@@ -23,7 +23,7 @@ def test_profile_file_overrides_base(tmp_path):
     (tmp_path / "ml").mkdir()
     f = tmp_path / "mine.toml"
     f.write_text('base = "ml20m"\nmovielens_dir = "ml"\ntrailer_source = "none"\nn_folds = 3\n'
-                 'sequence_lengths = [10]\n')
+                 'sequence_lengths = [10]\npca_sequence_length = 10\n')
     cfg = load_profile(f)
     assert cfg.name == "mine" and cfg.n_folds == 3 and cfg.sequence_lengths == (10,)
     assert cfg.movielens_dir == str((tmp_path / "ml").resolve())
@@ -80,7 +80,8 @@ BAD_VALUES = [
     ("similarity", "dot"), ("analysis_embeddings", "both"), ("keep_keyframes", "some"), ("max_steps_per_epoch", 0),
     ("synth_n_movies", 0), ("synth_n_users", 0), ("synth_trailer_seconds", [0, 10]), ("synth_frame_size", [64, 0]),
     ("min_user_ratings", 0), ("keyframe_every_n", 0), ("image_size", 16), ("sequence_lengths", [0]),
-    ("sequence_shift", 0), ("n_workers", 0), ("download_threads", 0), ("video_window", 0), ("feature_batch_size", 0), ("lstm_units", 0),
+    ("sequence_shift", 0), ("n_workers", 0), ("download_threads", 0), ("video_window", 0),
+    ("feature_batch_size", 0), ("lstm_units", 0),
     ("embedding_sizes", [512, 0]), ("batch_size", 0), ("max_epochs", 0), ("patience", 0), ("train_workers", 0),
     ("unseen_trailer_splits", 0), ("evaluate_folds", 0), ("cold_start_folds", 0), ("ranking_users", 0), ("ranking_folds", 0), ("top_k", 0), ("fm_rank", -3), ("fm_iters", 0),
     ("cold_n_ratings", [1, 0]), ("side_pca_dim", 0), ("pca_sequence_length", 0),
@@ -119,13 +120,45 @@ def test_the_bad_value_table_covers_every_checked_field():
 
 @pytest.mark.parametrize("field, value", [("sequence_lengths", []), ("evaluate_folds", 11),
                                           ("unseen_trailer_splits", 6), ("synth_trailer_seconds", [40, 20]),
-                                          ("fm_backend", "myfm")])   # ml20m's fm_flavour is libfm: jax only
+                                          ("fm_backend", "myfm"),  # ml20m's fm_flavour is libfm: jax only
+                                          # what failed hours later, in 03, 04, 07-09 or the folds' int8 ids
+                                          ("pca_sequence_length", 30), ("fusion_variant", "emb999_s10"),
+                                          ("side_embedding_variant", "emb256_s30"),
+                                          ("correlation_variant", "metadata"), ("embedding_sizes", [512]),
+                                          ("embedding_sizes", [512, 256, 128]), ("loss_weights", [1.0, 1.0]),
+                                          ("n_folds", 200)])
 def test_combinations_are_checked_too(tmp_path, field, value):
     import json
     f = tmp_path / "bad.toml"
     f.write_text(f'base = "ml20m"\n{field} = {json.dumps(value)}\n')
     with pytest.raises(ValueError, match=field):
         load_profile(f)
+
+
+def test_every_field_that_names_another_field_s_values_is_checked():
+    """A string field holding an embedding variant (emb<size>_s<S>), or an int field holding one of
+    the sequence lengths in every named profile, names values of other fields: each is in
+    reference_choices, accepts what the profile makes and refuses a name it does not make."""
+    import re
+
+    from vt2lib.profile_checks import embedding_variant_names, reference_choices
+    from vt2lib.profiles import PROFILES
+    from vt2lib.rating.item_vectors import embedding_sources
+    demo = load_profile("demo")
+    assert embedding_variant_names(demo) == [v.name for v in embedding_sources(demo)]
+
+    def names_a_variant_or_length(field, p):
+        v = getattr(p, field)
+        return (isinstance(v, str) and re.fullmatch(r"emb\d+_s\d+", v)) or (type(v) is int and v in p.sequence_lengths)
+    naming = {f.name for f in dataclasses.fields(demo)
+              if all(names_a_variant_or_length(f.name, p) for p in PROFILES.values())}
+    assert naming and naming <= set(reference_choices(demo)), naming - set(reference_choices(demo))
+    for field, allowed in reference_choices(demo).items():
+        assert getattr(demo, field) in allowed
+        for value in allowed:
+            dataclasses.replace(demo, **{field: value})
+        with pytest.raises(ValueError, match=field):
+            dataclasses.replace(demo, **{field: 99 if isinstance(getattr(demo, field), int) else "emb99_s99"})
 
 
 def test_the_runner_reports_a_bad_profile_in_one_line_without_traceback(tmp_path):

@@ -263,6 +263,24 @@ def test_paired_test_at_partial_folds_uses_the_split_ratio():
     assert out["corrected_p"] == pytest.approx(2 * stats.t.sf(1.8091, 1), rel=1e-3)
 
 
+def test_paired_test_pairs_by_fold_and_answers_a_constant_difference_once():
+    """The folds pair by index, in any order (the differences and every test alike); a difference
+    that is the same non-zero number in every fold has no variance: both t-tests say NaN with a
+    note (before: the plain t-test's p was 1 and the corrected one's 0), the Wilcoxon p stands."""
+    from vt2lib.rating.evaluation import paired_test
+    a = pd.Series([1.01, 1.04, 1.02, 1.00], index=[0, 1, 2, 3])
+    b = pd.Series([1.00, 1.00, 1.01, 1.00], index=[0, 1, 2, 3])
+    shuffled = paired_test(a, b.iloc[[2, 0, 3, 1]], n_folds=4)
+    assert shuffled == paired_test(a, b, n_folds=4) and shuffled["mean_diff"] == pytest.approx(0.015)
+    with pytest.raises(ValueError, match="pairs folds"):
+        paired_test(a, b.iloc[:3], n_folds=4)
+    same = paired_test(b + 0.02, b, n_folds=4)
+    assert np.isnan(same["ttest_p"]) and np.isnan(same["corrected_p"]) and np.isnan(same["corrected_t"])
+    assert "no variance" in same["note"] and same["wilcoxon_p"] == pytest.approx(2 / 2 ** 4)
+    equal = paired_test(b, b, n_folds=4)
+    assert equal["ttest_p"] == equal["corrected_p"] == equal["wilcoxon_p"] == 1.0 and "note" not in equal
+
+
 def test_paired_test_with_one_fold_is_no_test():
     """One evaluated fold has no variance: every p is NaN with a reason, never p = 0."""
     from vt2lib.rating.evaluation import corrected_resampled_ttest, paired_test

@@ -314,3 +314,12 @@ def test_a_crash_mid_download_resumes_without_trusting_the_half_video(tmp_path, 
     assert _features(tmp_path / "out" / "features").keys() == _features(tmp_path / "clean" / "features").keys()
     for name, array in _features(tmp_path / "clean" / "features").items():
         assert np.array_equal(_features(tmp_path / "out" / "features")[name], array)
+
+
+def test_a_sequence_length_no_trailer_reaches_fails_at_02_naming_the_field(cfg):
+    from vt2lib.io import DataError
+    from vt2lib.video.stream import check_sequence_lengths
+    status = pd.DataFrame({"status": ["ok", "ok", "unreadable"], "n_keyframes": [25, 31, 0]})
+    check_sequence_lengths(dataclasses.replace(cfg, sequence_lengths=(10, 30), pca_sequence_length=10), status)
+    with pytest.raises(DataError, match=r"sequence_lengths = \[10, 40\]: S = \[40\] .* longest has 31 keyframes"):
+        check_sequence_lengths(dataclasses.replace(cfg, sequence_lengths=(10, 40), pca_sequence_length=10), status)

@@ -52,6 +52,24 @@ NON_NEGATIVE = ("l2", "loss_weights")
 OPEN_UNIT = ("unseen_trailer_share", "val_share", "fusion_val_share")  # shares: strictly between 0 and 1
 
 
+MAX_FOLDS = 127  # fold ids are stored as int8 (vt2lib.rating.evaluation, cold_start)
+METADATA_VARIANTS = ("metadata", "genome")  # Eq. 1 on genres, on the tag genome (where ML20M's file is)
+
+
+def embedding_variant_names(p) -> list[str]:
+    """The paper model's embedding variants a profile's networks make, emb{size}_s{S}, in Table 1's
+    order (vt2lib.rating.item_vectors.embedding_sources names them so)."""
+    return [f"emb{d}_s{S}" for S in p.sequence_lengths for d in sorted(p.embedding_sizes)]
+
+
+# Fields whose value names values of other fields, and what they may name: checked at load, and
+# tests/test_config.py walks every field that looks like one of these to find one left unchecked.
+def reference_choices(p) -> dict[str, tuple]:
+    variants = tuple(embedding_variant_names(p))
+    return {"pca_sequence_length": tuple(p.sequence_lengths), "side_embedding_variant": variants,
+            "correlation_variant": variants, "fusion_variant": variants + METADATA_VARIANTS}
+
+
 def _values(value) -> tuple:
     return tuple(value) if isinstance(value, (tuple, list)) else (value,)
 
@@ -81,6 +99,15 @@ def profile_problems(p) -> list[str]:
     for name in ("sequence_lengths", "heads", "leakfree_heads"):
         if not getattr(p, name):
             problems.append(f"{name} is empty; allowed: at least one value")
+    if len(p.embedding_sizes) != 2:
+        problems.append(f"embedding_sizes = {p.embedding_sizes!r}; allowed: two sizes (the Dense 512 and 256 layers)")
+    if len(p.loss_weights) != len(HEADS):
+        problems.append(f"loss_weights = {p.loss_weights!r}; allowed: one weight per head of {', '.join(HEADS)}")
+    if p.n_folds > MAX_FOLDS:
+        problems.append(f"n_folds = {p.n_folds}; allowed: 2..{MAX_FOLDS} (fold ids are stored as int8)")
+    if not problems:  # the names below are made of sizes and lengths that are valid by now
+        for name, allowed in reference_choices(p).items():
+            check(name, lambda v, a=allowed: v in a, "one of " + ", ".join(map(repr, allowed)))
     if p.evaluate_folds is not None and p.evaluate_folds > p.n_folds:
         problems.append(f"evaluate_folds = {p.evaluate_folds}; allowed: 1..n_folds ({p.n_folds}) or none")
     if p.unseen_trailer_share * p.unseen_trailer_splits > 1:

@@ -20,6 +20,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from vt2lib.io import DataError
+
 
 def item_disjoint_cv(cfg, warm):
     """Table 1's CV data with 09's item-disjoint folds (the fold seed and count of the profile)."""
@@ -46,6 +48,9 @@ def item_disjoint_folds(movie_ids: np.ndarray, n_folds: int, seed: int) -> np.nd
     first, to the fold with fewest ratings), so folds hold similar numbers of ratings.
     """
     movies, inverse, counts = np.unique(movie_ids, return_inverse=True, return_counts=True)
+    if n_folds > len(movies):
+        raise DataError(f"n_folds = {n_folds}: only {len(movies)} movies to deal into item-disjoint folds "
+                        "(notebook 09's new-movie settings); lower n_folds")
     order = np.random.default_rng(seed).permutation(len(movies))
     order = order[np.argsort(-counts[order], kind="stable")]
     load = np.zeros(n_folds, np.int64)
@@ -108,6 +113,9 @@ def side_features(item_movie_ids: np.ndarray, blocks: dict[str, tuple[np.ndarray
         binary = np.isin(X, (0.0, 1.0)).all()
         if not binary:
             if pca_dim and X.shape[1] > pca_dim:
+                if len(X) < pca_dim:
+                    raise DataError(f"side_pca_dim = {pca_dim}: side block {name!r} has vectors for only "
+                                    f"{len(X)} movies, too few for {pca_dim} principal axes; lower side_pca_dim")
                 from sklearn.decomposition import PCA
                 X = PCA(pca_dim, random_state=seed).fit_transform(X)
             X = X - X.mean(0)

@@ -234,15 +234,25 @@ def paired_test(a: pd.Series, b: pd.Series, n_folds: int) -> dict:
     `n_folds`: how many folds the data was split into. Each fold trains on (n_folds - 1) parts
     and tests on one, so n_test/n_train = 1/(n_folds - 1) however many of the folds were
     evaluated (`evaluate_folds`: scale predicts 2 of 10, ratio 1/9). With fewer than two
-    evaluated folds there is no test: every p is NaN and `note` says why."""
+    evaluated folds there is no test: every p is NaN and `note` says why.
+
+    `a` and `b` are paired by their index (the fold), whatever their order; both must hold the
+    same folds. Where every fold differs by the same non-zero amount there is no variance for a
+    t-test: both t-tests' p are NaN, and `note` says so (the Wilcoxon p stands)."""
     from scipy import stats
-    d = (a - b).to_numpy()
+    if set(a.index) != set(b.index):
+        raise ValueError(f"paired_test pairs folds: {sorted(a.index)} against {sorted(b.index)}")
+    a, b = a.sort_index(), b.reindex(a.sort_index().index)
+    d = (a - b).to_numpy(np.float64)
     out = {"mean_diff": float(d.mean()) if len(d) else np.nan, "n_folds": int(len(d))}
     if len(d) < 2:
         nan = {k: np.nan for k in ("wilcoxon_p", "ttest_p", "corrected_t", "corrected_p")}
         return out | nan | {"note": f"{len(d)} evaluated fold(s): a paired test needs at least 2"}
-    out["wilcoxon_p"] = float(stats.wilcoxon(a, b).pvalue) if np.any(d != 0) else 1.0
-    out["ttest_p"] = float(stats.ttest_rel(a, b).pvalue) if np.std(d) > 0 else 1.0
+    out["wilcoxon_p"] = float(stats.wilcoxon(d).pvalue) if np.any(d != 0) else 1.0
+    if np.all(d == d[0]) and d[0] != 0:
+        return out | {"ttest_p": np.nan, "corrected_t": np.nan, "corrected_p": np.nan,
+                      "note": f"every fold differs by {d[0]:+.4g}: no variance, so no t-test"}
+    out["ttest_p"] = float(stats.ttest_1samp(d, 0.0).pvalue) if np.std(d) > 0 else 1.0
     out["corrected_t"], out["corrected_p"] = corrected_resampled_ttest(d, 1 / (n_folds - 1))
     return out
 

@@ -163,6 +163,9 @@ def fm_method(cfg, side=None, backend: str | None = None):
     return fn, digest(cfg.fm_rank, cfg.fm_iters, cfg.fm_init_stdev, cfg.seed, backend, cfg.fm_flavour, *side_digest)
 
 
-def fm_description(cfg, backend: str) -> str:
-    """Table 1's description of the collaborative row: which sampler ran it."""
-    return f"libFM (Bayesian FM, {cfg.fm_flavour} flavour, {backend})"
+def fm_description(cfg, backend: str, side=None) -> str:
+    """A table's description of an FM row: which sampler ran it, and which prior grouping (prior_groups):
+    ids only, one group for every feature (the paper's command line); with side features, a group
+    each for users, items and every side block (libFM's -meta grouping)."""
+    grouping = "one prior group" if side is None else "prior groups: users, items, each side block (libFM's -meta)"
+    return f"libFM (Bayesian FM, {cfg.fm_flavour} flavour, {backend}; {grouping})"

@@ -119,7 +119,8 @@ def fm(cfg: Profile, side=None, name: str = "fm") -> Method:
     """libFM's Bayesian FM on user and item ids (+ item side features, notebook 09)."""
     from vt2lib.rating.fm import fm_description, fm_method, resolve_backend
     backend = resolve_backend(cfg.fm_backend, cfg.fm_flavour)  # once: the description, predictor and forking agree
-    return Method(name, fm_description(cfg, backend), COLLABORATIVE, build=lambda c, data: fm_method(c, side, backend),
+    return Method(name, fm_description(cfg, backend, side), COLLABORATIVE,
+                  build=lambda c, data: fm_method(c, side, backend),
                   parallel_folds=backend == "myfm")  # JAX is threaded: never forked
 
 

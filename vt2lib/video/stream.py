@@ -41,7 +41,7 @@ import pandas as pd
 from vt2lib.config import Profile
 from vt2lib.data.titles import select_titles
 from vt2lib.data.youtube import YoutubeFetcher
-from vt2lib.io import find_video, read_json, write_json_atomic, write_npy_atomic
+from vt2lib.io import DataError, find_video, read_json, write_json_atomic, write_npy_atomic
 from vt2lib.progress import tqdm
 from vt2lib.video.features import (FEATURE_DTYPE, FeatureCache, build_frame_encoder, consolidate_features,
                                    predict_full_batches)
@@ -267,6 +267,17 @@ def decode_jobs(cfg: Profile, trailers: pd.DataFrame) -> list[DecodeJob]:
             for y, m, s in zip(unique.youtube_id, unique.movieId, seconds)]
 
 
+def check_sequence_lengths(cfg: Profile, status: pd.DataFrame) -> None:
+    """A sequence length no usable trailer reaches makes no window, and 03 would fail an hour later
+    on ml20m: say so here, naming the field (the features stay stored: only 03 onwards use S)."""
+    usable = status.n_keyframes[status.status == "ok"]
+    longest = int(usable.max()) if len(usable) else 0
+    too_long = [S for S in cfg.sequence_lengths if S > longest]
+    if too_long:
+        raise DataError(f"sequence_lengths = {list(cfg.sequence_lengths)}: S = {too_long} is longer than every "
+                        f"usable trailer (the longest has {longest} keyframes); lower sequence_lengths")
+
+
 def trailer_fetcher(cfg: Profile) -> Callable[[str], Path] | None:
     """yt-dlp into the profile's trailer folder (trailer_source youtube); None: the videos are there."""
     from vt2lib.store import trailer_dir
@@ -290,6 +301,7 @@ def extract_features(cfg: Profile, trailers: pd.DataFrame, progress: bool = True
     # movies sharing one YouTube id share its keyframes and status
     status = trailers[["movieId", "youtube_id"]].merge(per_movie.drop(columns="movieId"), on="youtube_id", how="left")
     store.save_tables("keyframe_status", {"status": status})
+    check_sequence_lengths(cfg, per_movie)
     counts = {"videos_fetched": videos.n_fetched, "videos_failed_to_fetch": len(videos.fetch_failures),
               "most_videos_on_disk": videos.most_on_disk}
     return status, cache, used, counts
