@@ -126,7 +126,7 @@ def test_the_bad_value_table_covers_every_checked_field():
                                           ("side_embedding_variant", "emb256_s30"),
                                           ("correlation_variant", "metadata"), ("embedding_sizes", [512]),
                                           ("embedding_sizes", [512, 256, 128]), ("loss_weights", [1.0, 1.0]),
-                                          ("n_folds", 200)])
+                                          ("n_folds", 200), ("trailer_source", "synthetic")])  # keep_videos
 def test_combinations_are_checked_too(tmp_path, field, value):
     import json
     f = tmp_path / "bad.toml"

@@ -158,7 +158,7 @@ AUDIO = _format("140", None, "none", "mp4a.40.2", "m4a", 128)
 ])
 def test_download_format_chain_takes_the_smallest_stream_that_covers_224(formats, expected):
     """The profiles' download_format, through yt-dlp's own format selector, on YouTube-like
-    format lists (no network): the 240p H.264 video-only stream where it exists (decoded ~1.7x
+    format lists (no network): the 240p H.264 video-only stream where it exists (decoded ~2x
     faster than the 360p file, tests/benchmarks/RESULTS.md), then the fallbacks in order."""
     import yt_dlp
     ydl = yt_dlp.YoutubeDL({"quiet": True, "simulate": True, "format": Profile(name="t").download_format})

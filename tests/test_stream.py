@@ -16,6 +16,7 @@ import pytest
 from test_keyframes import write_video
 from vt2lib.profiles import load_profile
 from vt2lib.data.youtube import TrailerDownloadError
+from vt2lib.config import trailer_dir
 from vt2lib.store import Store
 from vt2lib.video.keyframes import extract_keyframes, keyframe_path
 import vt2lib.video.stream as stream
@@ -51,6 +52,11 @@ def _stream(cfg, folder, ids, out, keep=(), fetch=None):
     status, used, _ = stream_trailers(_jobs(cfg, folder, ids), out / "features", out / "keyframes", set(keep), cfg,
                                       progress=False, encoder=ChannelMeans(), fetch=fetch)
     return status, used
+
+
+def _fetching(cfg, **fields):
+    """The profile as for YouTube's trailers: only videos that can be fetched again may be deleted."""
+    return dataclasses.replace(cfg, trailer_source="youtube", **fields)
 
 
 def _features(folder):
@@ -94,16 +100,18 @@ def test_a_new_sample_decodes_only_for_keyframes_and_keep_videos_false_deletes(t
     ids = _videos(tmp_path / "t", 3)
     first, _ = _stream(cfg, tmp_path / "t", ids, tmp_path / "out")
     before = {y: (tmp_path / "out" / "features" / f"{y}.npy").stat().st_mtime_ns for y in ids}
-    no_videos = dataclasses.replace(cfg, keep_videos=False)
+    no_videos = _fetching(cfg, keep_videos=False)
     again, _ = _stream(no_videos, tmp_path / "t", ids, tmp_path / "out", keep={ids[2]})
     assert keyframe_path(tmp_path / "out" / "keyframes", ids[2]).is_file()
     assert before == {y: (tmp_path / "out" / "features" / f"{y}.npy").stat().st_mtime_ns for y in ids}
     assert [p.name for p in (tmp_path / "t").iterdir()] == [f"{y}.mp4" for y in ids[:2]]  # the decoded one went
     pd.testing.assert_frame_equal(again[["youtube_id", "status", "n_keyframes"]],
                                   first[["youtube_id", "status", "n_keyframes"]])
-    # its features stand without the video; a new sample that needs the video says it is missing
+    # its features stand without the video; a new sample whose video is gone without a fetcher keeps
+    # the features' row, and its raw keyframes are not made up
     third, _ = _stream(no_videos, tmp_path / "t", ids, tmp_path / "out", keep={ids[2], ids[0]})
     assert (third.status == "ok").all() and [p.name for p in (tmp_path / "t").iterdir()] == [f"{ids[1]}.mp4"]
+    assert sorted(p.stem for p in (tmp_path / "out" / "keyframes").iterdir()) == [ids[0], ids[2]]
 
 
 def _run_stream(cfg, folder, ids, out):
@@ -177,10 +185,13 @@ def test_what_recomputes_the_features_and_the_kept_keyframes(cfg, tmp_path, monk
             (art.path / "a.npy").write_bytes(b"x")
     changes = {"image_size": (64, True, True), "keyframe_rule": ("every_nth", True, True),
                "backbone_alpha": (0.5, True, False), "feature_backend": ("jax", True, False),
-               "keep_keyframes": ("all", False, True), "keep_videos": (False, False, False)}
+               "keep_keyframes": ("all", False, True)}
     for field, (value, features, keyframes) in changes.items():
         other = Store(dataclasses.replace(cfg, **{field: value}))
         assert (not other.current("features"), not other.current("keyframes")) == (features, keyframes), field
+    from vt2lib.store import SPECS  # keep_videos (false only with trailers that can be fetched again) keys nothing
+    for name in ("features", "keyframes"):
+        assert SPECS[name].fields(_fetching(cfg), "") == SPECS[name].fields(_fetching(cfg, keep_videos=False), "")
 
 
 def test_scale_generates_features_for_trailers_without_a_video(tmp_path, cfg, monkeypatch):
@@ -227,7 +238,7 @@ class LocalFetcher:
 
     def __init__(self, source, out, delay=0.02, fail=(), crash_at=None):
         self.source, self.out, self.delay, self.fail, self.crash_at = source, out, delay, set(fail), crash_at
-        self.out.mkdir(exist_ok=True)
+        self.out.mkdir(parents=True, exist_ok=True)
         self.lock, self.fetched, self.most_on_disk = threading.Lock(), [], 0
 
     def on_disk(self) -> int:
@@ -255,8 +266,7 @@ def test_at_most_video_window_videos_on_disk_and_the_same_features(tmp_path, cfg
     features and status row as when every video was there before (download everything first)."""
     ids = _videos(tmp_path / "source", 10)
     first, _ = _stream(cfg, tmp_path / "source", ids, tmp_path / "all_first", keep={ids[3]})
-    bounded = dataclasses.replace(cfg, video_window=3, download_threads=4, n_workers=2, keep_videos=False,
-                                  feature_batch_size=2)
+    bounded = _fetching(cfg, video_window=3, download_threads=4, n_workers=2, keep_videos=False, feature_batch_size=2)
     fetch = LocalFetcher(tmp_path / "source", tmp_path / "videos")
     status, _ = _stream(bounded, tmp_path / "videos", ids, tmp_path / "bounded", keep={ids[3]}, fetch=fetch)
     assert sorted(fetch.fetched) == ids and fetch.most_on_disk == 3  # the window was reached, never passed
@@ -272,7 +282,7 @@ def test_a_window_full_of_undecoded_work_flushes_instead_of_stalling(tmp_path, c
     """video_window 2 and a feature batch larger than two trailers: the writer would wait for
     more keyframes while both slots hold its trailers; the pipeline makes it store them."""
     ids = _videos(tmp_path / "source", 5)
-    small = dataclasses.replace(cfg, video_window=2, download_threads=2, keep_videos=False, feature_batch_size=64)
+    small = _fetching(cfg, video_window=2, download_threads=2, keep_videos=False, feature_batch_size=64)
     fetch = LocalFetcher(tmp_path / "source", tmp_path / "videos", delay=0)
     status, _ = _stream(small, tmp_path / "videos", ids, tmp_path / "out", fetch=fetch)
     assert (status.status == "ok").all() and fetch.most_on_disk <= 2
@@ -280,7 +290,7 @@ def test_a_window_full_of_undecoded_work_flushes_instead_of_stalling(tmp_path, c
 
 def test_failed_fetch_is_a_status_row_and_a_rerun_tries_it_again(tmp_path, cfg, monkeypatch):
     ids = _videos(tmp_path / "source", 4)
-    small = dataclasses.replace(cfg, video_window=2, keep_videos=False)
+    small = _fetching(cfg, video_window=2, keep_videos=False)
     fetch = LocalFetcher(tmp_path / "source", tmp_path / "videos", fail={ids[1]})
     status, _ = _stream(small, tmp_path / "videos", ids, tmp_path / "out", fetch=fetch)
     row = status.set_index("youtube_id").loc[ids[1]]
@@ -297,7 +307,7 @@ def test_a_crash_mid_download_resumes_without_trusting_the_half_video(tmp_path, 
     trailer again (its `.part` is no video), decodes only the unfinished trailers, once each,
     and ends with the features and status rows of an uninterrupted run."""
     ids = _videos(tmp_path / "source", 6)
-    small = dataclasses.replace(cfg, video_window=2, download_threads=1, keep_videos=False, feature_batch_size=2)
+    small = _fetching(cfg, video_window=2, download_threads=1, keep_videos=False, feature_batch_size=2)
     clean, _ = _stream(cfg, tmp_path / "source", ids, tmp_path / "clean")  # keep_videos: the source stays
     crashing = LocalFetcher(tmp_path / "source", tmp_path / "videos", crash_at=4)
     with pytest.raises(RuntimeError, match="killed mid-download"):
@@ -323,3 +333,42 @@ def test_a_sequence_length_no_trailer_reaches_fails_at_02_naming_the_field(cfg):
     check_sequence_lengths(dataclasses.replace(cfg, sequence_lengths=(10, 30), pca_sequence_length=10), status)
     with pytest.raises(DataError, match=r"sequence_lengths = \[10, 40\]: S = \[40\] .* longest has 31 keyframes"):
         check_sequence_lengths(dataclasses.replace(cfg, sequence_lengths=(10, 40), pca_sequence_length=10), status)
+
+
+def test_a_retried_download_reaches_the_status_table_and_what_follows(tmp_path, cfg, monkeypatch):
+    """Through the store (notebook 02): a download that failed is a download_failed row; the rerun
+    that fetches it stores its features, gives the features a new content digest and so rewrites
+    keyframe_status (and makes every later artifact stale), instead of reusing the old table."""
+    monkeypatch.setenv("VT2_OUTPUT_ROOT", str(tmp_path / "out"))
+    monkeypatch.setattr(stream, "build_frame_encoder", lambda cfg, calibration_images=None: (ChannelMeans(), "given"))
+    youtube = _fetching(cfg, keep_videos=False, video_window=2)
+    ids = _videos(tmp_path / "source", 3, seconds=21)  # every trailer long enough for S = 20
+    trailers = pd.DataFrame({"movieId": [1, 2, 3], "youtube_id": ids, "title": ["A (1990)", "B (1991)", "C (1992)"]})
+    store = Store(youtube)
+    store.save_tables("clean", {"movies": pd.DataFrame({"movieId": [1, 2, 3]})})
+    failing = LocalFetcher(tmp_path / "source", trailer_dir(youtube), fail={ids[1]})
+    status, _, _, counts = stream.extract_features(youtube, trailers, progress=False, fetch=failing)
+    assert status.status.tolist() == ["ok", "download_failed", "ok"] and counts["videos_failed_to_fetch"] == 1
+    before = store.digest_of("features")
+    again = LocalFetcher(tmp_path / "source", trailer_dir(youtube))
+    status, cache, _, counts = stream.extract_features(youtube, trailers, progress=False, fetch=again)
+    assert again.fetched == [ids[1]] and counts["videos_fetched"] == 1 and (status.status == "ok").all()
+    assert store.digest_of("features") != before and len(cache.index) == 3
+    assert (store.load_table("keyframe_status", "status").status == "ok").all()
+
+
+def test_a_random_init_backbone_is_calibrated_on_the_same_keyframes_in_every_run(tmp_path):
+    """The sample is decoded once and kept beside the features: a rerun whose videos are gone
+    (keep_videos false, a killed run) builds the same backbone; with no video at all, one line says why."""
+    from vt2lib.io import DataError
+    from vt2lib.video.stream import kept_calibration
+    calls = []
+
+    def sample():
+        calls.append(1)
+        return np.arange(2 * 4 * 4 * 3, dtype=np.uint8).reshape(2, 4, 4, 3)
+    first = kept_calibration(tmp_path / "calibration.npy", sample)
+    assert np.array_equal(kept_calibration(tmp_path / "calibration.npy", lambda: np.zeros((0, 4, 4, 3))), first)
+    assert len(calls) == 1
+    with pytest.raises(DataError, match="calibrated on keyframes of the trailer videos on disk, and there is none"):
+        kept_calibration(tmp_path / "none.npy", lambda: np.zeros((0, 4, 4, 3), np.uint8))

@@ -233,6 +233,25 @@ def movielens_folder(cfg: Profile) -> Path:
     return Path(cfg.movielens_dir) if cfg.movielens_dir else cfg.data_path / ML20M_FOLDER
 
 
+def input_files(cfg: Profile) -> dict[str, Path]:
+    """The real input files a profile reads (none for synthetic data: its settings define it)."""
+    files = {}
+    if cfg.ratings_source == "movielens":
+        files |= {n: movielens_folder(cfg) / f"{n}.csv" for n in ("ratings", "movies", "genome-scores")}
+    if cfg.trailer_source == "youtube":
+        mapping = cfg.youtube_mapping or cfg.data_path / "ml-youtube.csv"
+        files["youtube_mapping"] = Path(mapping)
+        for name in ("availability_file", "metadata_file"):
+            if getattr(cfg, name):
+                files[name] = Path(getattr(cfg, name))
+    return files
+
+
+def trailer_dir(cfg: Profile) -> Path:
+    """Where the trailer videos are (downloaded, or written by the generator)."""
+    return cfg.data_path / "trailers"
+
+
 def runs_root(root: Path | None = None) -> Path:
     """The folder of every profile's run folder (and of what the profiles share, e.g. JAX's cache)."""
     return (root or output_root()) / "runs"

@@ -43,7 +43,7 @@ from typing import Callable, Iterator
 import numpy as np
 import pandas as pd
 
-from vt2lib.config import Profile, diagnostic_split, model_heads, model_name, movielens_folder, network
+from vt2lib.config import Profile, diagnostic_split, input_files, model_heads, model_name, network
 from vt2lib.io import DataError, folder_bytes, folder_digest, read_json, update_json, write_json_atomic, write_parquet_atomic
 
 MANIFEST = ".artifact.json"
@@ -121,7 +121,8 @@ SPECS: dict[str, Spec] = {
     "clean": Spec("data/clean", _pick("max_trailer_seconds", "min_user_ratings"), lambda c, p: ("raw",),
                   "01_clean_dataset", content=True),
     # 02's one pass per trailer: features always, raw keyframes of a sample (or all: keep_keyframes)
-    "features": Spec("cache/features", _feature_fields, lambda c, p: ("raw", "clean"), "02_keyframes"),
+    # content: the digest 02 gives of the trailers it holds features for (a rerun that adds one changes it)
+    "features": Spec("cache/features", _feature_fields, lambda c, p: ("raw", "clean"), "02_keyframes", content=True),
     "keyframes": Spec("cache/keyframes", _kept_keyframe_fields, lambda c, p: ("raw", "clean"), "02_keyframes"),
     "keyframe_status": Spec("data/keyframe_status", _pick("sequence_lengths"), lambda c, p: ("clean", "features"),
                             "02_keyframes", content=True),
@@ -139,24 +140,6 @@ SPECS: dict[str, Spec] = {
     # keyed by run_cv's digest of the CV table it was given (the folds, or a cold-start split of them)
     "predictions": Spec("predictions/{}", lambda c, p: {}, lambda c, p: (), "05-09 (the notebook of that method)"),
 }
-
-
-def input_files(cfg: Profile) -> dict[str, Path]:
-    """The real input files a profile reads (none for synthetic data: its settings define it)."""
-    files = {}
-    if cfg.ratings_source == "movielens":
-        files |= {n: movielens_folder(cfg) / f"{n}.csv" for n in ("ratings", "movies", "genome-scores")}
-    if cfg.trailer_source == "youtube":
-        files["youtube_mapping"] = Path(cfg.youtube_mapping) if cfg.youtube_mapping else cfg.data_path / "ml-youtube.csv"
-        for name in ("availability_file", "metadata_file"):
-            if getattr(cfg, name):
-                files[name] = Path(getattr(cfg, name))
-    return files
-
-
-def trailer_dir(cfg: Profile) -> Path:
-    """Where the trailer videos are (downloaded, or written by the generator)."""
-    return cfg.data_path / "trailers"
 
 
 def model_artifact(seq_len: int, model: str = "paper") -> str:  # 03's network: model/s10, model/s10_leakfree, ...
@@ -181,6 +164,7 @@ def _source_key(cfg: Profile) -> str:
 class Artifact:
     path: Path
     reused: bool
+    content: str | None = None  # a content digest the producer knows (else the folder's files are digested)
 
 
 class Store:
@@ -230,12 +214,17 @@ class Store:
         inputs are checked, not a method's own settings, which only its maker knows)."""
         m = self._manifest(name)
         extra = m.get("extra", "") if extra is None else extra
-        return bool(m.get("complete")) and m.get("key") == self.key(name, extra)
+        try:
+            return bool(m.get("complete")) and m.get("key") == self.key(name, extra)
+        except DataError:  # an input kept by its content is missing or stale: so is this
+            return False
 
     def require(self, name: str, extra: str | None = None) -> Path:
-        """The folder of a complete artifact made under today's key, or a DataError saying what to run."""
+        """The folder of a complete artifact made under today's key, or a DataError saying what to run
+        (the first input that is missing or stale, where that is the reason)."""
         if not self.current(name, extra):
             m = self._manifest(name)
+            self.key(name, m.get("extra", "") if extra is None else extra)  # an input's own error, if it has one
             why = ("missing" if not m else "unfinished (an interrupted run)" if not m.get("complete")
                    else "stale (made under other settings or inputs)")
             raise DataError(f"{name} ({self.path(name)}) is {why}: run notebook {self._split(name)[0].maker} "
@@ -258,13 +247,17 @@ class Store:
         folder.mkdir(parents=True, exist_ok=True)
         if not reused:
             write_json_atomic(folder / MANIFEST, {"key": key, "complete": False, "extra": extra})
-        yield Artifact(folder, reused)
-        if not reused:
-            content = folder_digest(folder, skip=MANIFEST) if self._split(name)[0].content else None
+        art = Artifact(folder, reused)
+        yield art
+        # a resumable stage can add to a complete artifact (02 retrying failed trailers): a new content
+        # digest from it makes it computed again, and everything made from it is then stale
+        grown = reused and art.content is not None and art.content != m.get("content")
+        if not reused or grown:
+            content = art.content or (folder_digest(folder, skip=MANIFEST) if self._split(name)[0].content else None)
             write_json_atomic(folder / MANIFEST, {"key": key, "complete": True, "extra": extra, "content": content,
                                                   "notebook": self.notebook, "bytes": folder_bytes(folder)})
         # a model trained side by side was logged "computed" by its worker; the parent's reuse keeps that
-        self._log(name, "reused" if reused else "computed", only_if_new=reused)
+        self._log(name, "reused" if reused and not grown else "computed", only_if_new=reused and not grown)
 
     def save_tables(self, name: str, tables: dict[str, pd.DataFrame], extra: str = "") -> str:
         """Write small tables as one artifact (unless they are current); returns computed/reused."""

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from vt2lib.data.youtube import SLEEP_BEFORE_DOWNLOAD_S  # noqa: E402
 from vt2lib.profiles import load_profile
 from vt2lib.embedding.training import SequenceData  # noqa: E402
 from vt2lib.video.features import FeatureCache  # noqa: E402
@@ -184,6 +185,7 @@ def stages(cfg, scale: dict) -> list[tuple[str, str, float, float]]:
     keyframes = int(np.ceil(seconds).sum())
     win = windows(cfg, seconds)
     decode = RATES[DECODE_RATE][0] * cfg.n_workers
+    fetch = TRAILERS * SLEEP_BEFORE_DOWNLOAD_S / cfg.download_threads  # a lower bound: the pauses alone
     steps = lambda n: n / cfg.batch_size  # noqa: E731
     forward = RATES["forward_speedup"][0]
     epochs = cfg.max_epochs  # the bound: the two towers of a step train until the later one stops
@@ -218,9 +220,11 @@ def stages(cfg, scale: dict) -> list[tuple[str, str, float, float]]:
     return [
         ("01 clean", "measured at ML20M size (scale run, 2 cores)", scale.get("01_clean_dataset", 120),
          pred_scale.get("01_clean_dataset", 0)),
-        ("02 keyframes + features", f"{keyframes / 1e6:.2f}M keyframes: the slower of decoding {keyframes * FPS / 1e6:.0f}M "
-         f"frames ({cfg.n_workers} workers at {DECODE_RATE}) and the features, streamed; MobileNetV2's compile",
-         max(keyframes * FPS / decode, keyframes / RATES["features"][0]) + RATES["features_compile"][0],
+        ("02 keyframes + features", f"{keyframes / 1e6:.2f}M keyframes: the slowest of decoding "
+         f"{keyframes * FPS / 1e6:.0f}M frames ({cfg.n_workers} workers at {DECODE_RATE}), the features and fetching "
+         f"(>= {fetch / 60:.0f} min: yt-dlp's {SLEEP_BEFORE_DOWNLOAD_S:g} s pause per download on "
+         f"{cfg.download_threads} threads; the network's own time comes on top), streamed; MobileNetV2's compile",
+         max(keyframes * FPS / decode, keyframes / RATES["features"][0], fetch) + RATES["features_compile"][0],
          keyframes * FEATURE_DIM * FEATURE_BYTES * 2 + KEPT_TRAILERS * np.mean(seconds) * KEYFRAME_BYTES),
         ("03 training", f"{epochs} epochs (max_epochs) of " + ", ".join(
             f"{win[S]['train'] / 1e3:.0f}k training windows at S={S}" for S in cfg.sequence_lengths)
@@ -317,9 +321,9 @@ def main(argv=None):
     peak = written + videos + DATA_BYTES
     print(f"| **01-10** | | **{total / 3600:.2f} h** (target <= 1.7 h: {'met' if total <= 1.7 * 3600 else 'NOT met'}) "
           f"| **{written / 2**30:.0f} GiB** |")
-    print(f"\nPeak disk: {written / 2**30:.1f} GiB written + {videos / 2**30:.1f} GiB of videos "
-          f"({'video_window ' + str(cfg.video_window) + ' x ' + f'{cfg.max_trailer_seconds:.0f}' + ' s' if not cfg.keep_videos else 'every video kept'}"
-          f" at <= {VIDEO_BYTES_PER_SECOND * 8 / 1e6:g} Mbit/s) + {DATA_BYTES / 1e9:.1f} GB of ML20M = "
+    held = "every video kept" if cfg.keep_videos else f"video_window {cfg.video_window} x {cfg.max_trailer_seconds:.0f} s"
+    print(f"\nPeak disk: {written / 2**30:.1f} GiB written + {videos / 2**30:.1f} GiB of videos ({held}"
+          f" at <= {VIDEO_BYTES_PER_SECOND * 8 / 1e6:g} Mbit/s) + {DATA_BYTES / 2**30:.1f} GiB of ML20M = "
           f"**{peak / 2**30:.0f} GiB** (target <= 64 GiB: {'met' if peak <= 64 * 2**30 else 'NOT met'}).")
     over = [n for n, share in shares.items() if share > 0.05]
     print(f"Assumed rates carrying more than 5 % of the total: {', '.join(over) if over else 'none'}.")

@@ -15,13 +15,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from vt2lib.config import Profile, movielens_folder
+from vt2lib.config import Profile, movielens_folder, trailer_dir
 from vt2lib.data.download import ensure_ml20m, ensure_ml20m_youtube
 from vt2lib.data.synthetic import generate_demo_dataset
 from vt2lib.data.synthetic_scale import generate_scale_dataset
 from vt2lib.data.youtube import check_availability, fetch_metadata_ytdlp, load_trailer_metadata
 from vt2lib.io import DataError, load_availability, load_movies, load_ratings, load_youtube_mapping
-from vt2lib.store import trailer_dir
 
 
 @dataclass

@@ -144,6 +144,9 @@ def fetch_metadata_ytdlp(youtube_ids, out_csv: Path, ydl_opts: dict | None = Non
 
 
 # ------------------------------------------------------------------ trailer download
+SLEEP_BEFORE_DOWNLOAD_S = 2.0  # yt-dlp's pause before each download, per thread: a polite rate for YouTube
+
+
 class TrailerDownloadError(Exception):
     """yt-dlp could not fetch a trailer; the message is its reason (recorded as status download_failed)."""
 
@@ -153,28 +156,53 @@ class YoutubeFetcher:
     from several threads at once (one YoutubeDL per thread: an instance is not thread-safe).
 
     yt-dlp writes `<id>.<ext>.part` and renames it when complete, so a killed download is never
-    taken for a video (find_video looks for finished files only); a rerun resumes the part.
-    `fmt` is the profile's download_format chain (see Profile.download_format)."""
+    taken for a video (find_video looks for finished files only); a rerun resumes the part. A
+    download that fails leaves no part behind: 02's video window counts only what it holds.
+    `fmt` is the profile's download_format chain (see Profile.download_format).
 
-    def __init__(self, out_dir: Path, fmt: str, max_retries: int = 3, sleep_interval_s: float = 2.0,
+        with YoutubeFetcher(out_dir, cfg.download_format) as fetch:
+            path = fetch(youtube_id)
+    """
+
+    def __init__(self, out_dir: Path, fmt: str, max_retries: int = 3, sleep_interval_s: float = SLEEP_BEFORE_DOWNLOAD_S,
                  ydl_opts: dict | None = None, url_template: str = "https://www.youtube.com/watch?v={}"):
         self.out_dir, self.url_template = Path(out_dir), url_template
         self.out_dir.mkdir(parents=True, exist_ok=True)
         self.opts = {"format": fmt, "outtmpl": str(self.out_dir / "%(id)s.%(ext)s"), "retries": max_retries,
                      "fragment_retries": max_retries, "sleep_interval": sleep_interval_s, "quiet": True,
                      "no_warnings": True, "noprogress": True, **(ydl_opts or {})}
-        self._local = threading.local()
+        self._local, self._lock, self._made = threading.local(), threading.Lock(), []
+
+    def _ydl(self):
+        if not hasattr(self._local, "ydl"):
+            import yt_dlp
+            self._local.ydl = yt_dlp.YoutubeDL(self.opts)
+            with self._lock:
+                self._made.append(self._local.ydl)
+        return self._local.ydl
 
     def __call__(self, youtube_id: str) -> Path:
         import yt_dlp
-        if not hasattr(self._local, "ydl"):
-            self._local.ydl = yt_dlp.YoutubeDL(self.opts)
         try:
-            self._local.ydl.download([self.url_template.format(youtube_id)])
+            self._ydl().download([self.url_template.format(youtube_id)])
         except yt_dlp.utils.DownloadError as e:
+            for part in self.out_dir.glob(f"{youtube_id}.*.part"):
+                part.unlink(missing_ok=True)
             raise TrailerDownloadError(str(e).splitlines()[0][:200]) from None
         path = find_video(self.out_dir, youtube_id)
         if path is None:
             raise TrailerDownloadError(f"yt-dlp reported success but wrote no video file for {youtube_id}")
         return path
 
+    def close(self) -> None:
+        """Close every thread's YoutubeDL (its cookie jar and network sessions)."""
+        with self._lock:
+            made, self._made = self._made, []
+        for ydl in made:
+            ydl.close()
+
+    def __enter__(self) -> YoutubeFetcher:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

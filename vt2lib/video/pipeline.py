@@ -1,12 +1,14 @@
 """Notebook 02's videos as one bounded pipeline: fetch ahead in threads, decode in processes,
-never more than `window` videos on disk.
+never more than `window` videos held at once.
 
 ML20M's ~13.5k trailers are ~110 GB of video at 360p; the GPU box has 64 GiB of disk. So a
 trailer is fetched (yt-dlp waits on the network, not the CPU: threads) only when one of the
-`window` slots is free; a slot is taken by a video being fetched or on disk, and freed when
-the consumer is `done_with` the trailer (its features stored, or nothing to store). With
-`keep_videos = false` the video is deleted then; with true it stays and the window bounds only
-how far fetching runs ahead.
+`window` slots is free; a slot is held by a video being fetched, or on disk waiting to be
+decoded and stored, and freed when the consumer is `done_with` the trailer (its features
+stored, or nothing to store). With `keep_videos = false` a video whose features are stored is
+deleted then; a video that fails to decode stays (a rerun decodes it again, without fetching).
+With `keep_videos = true` every video stays and the window bounds only how far fetching runs
+ahead.
 
     videos = VideoPipeline(jobs, decode_job, fetch, window=64, n_fetchers=4, n_workers=15, keep_videos=False)
     for row, frames, generated in videos.decoded(flush=writer.flush):   # in completion order
@@ -22,8 +24,8 @@ stored features is not a job at all (the caller's resume), so nothing is decoded
 >>> def unavailable(youtube_id):
 ...     raise TrailerDownloadError("ERROR: Video unavailable")
 >>> videos = VideoPipeline(jobs, decode_job, unavailable, window=1, n_fetchers=1, n_workers=1, keep_videos=False)
->>> [(row["youtube_id"], row["status"]) for row, _, _ in videos.decoded()], videos.most_on_disk
-([('aaaaaaaaaaa', 'download_failed'), ('bbbbbbbbbbb', 'download_failed')], 1)
+>>> [(row["youtube_id"], row["status"]) for row, _, _ in videos.decoded()], videos.n_fetched, videos.most_held
+([('aaaaaaaaaaa', 'download_failed'), ('bbbbbbbbbbb', 'download_failed')], 0, 1)
 """
 from __future__ import annotations
 
@@ -64,15 +66,18 @@ def failed_fetch_row(job, reason: str) -> dict:
 class VideoPipeline:
     """Run `decode` (a picklable function of one vt2lib.video.stream.DecodeJob) on every job,
     fetching the videos they lack with `fetch` (youtube_id -> Path, raising TrailerDownloadError;
-    None: nothing is fetched), at most `window` videos on disk at once."""
+    None: nothing is fetched), at most `window` videos held at once.
+
+    `start_method` of the decoding processes: "fork" is cheapest, but a process forked while
+    other threads run (fetching, JAX) can inherit a lock one of them holds: "forkserver" then."""
 
     def __init__(self, jobs: list, decode: Callable, fetch: Callable[[str], Path] | None, window: int,
-                 n_fetchers: int, n_workers: int, keep_videos: bool):
+                 n_fetchers: int, n_workers: int, keep_videos: bool, start_method: str = "fork"):
         self.jobs, self.decode, self.fetch, self.window, self.n_fetchers = list(jobs), decode, fetch, window, n_fetchers
-        self.n_workers, self.keep_videos = n_workers, keep_videos
-        self.on_disk: dict[str, tuple[Path | None, bool]] = {}  # youtube_id -> (its video, fetched by us)
+        self.n_workers, self.keep_videos, self.start_method = n_workers, keep_videos, start_method
+        self.held: dict[str, Path | None] = {}  # youtube_id -> its video (None: being fetched)
         self.fetch_failures: list[dict] = []
-        self.n_fetched = self.most_on_disk = 0
+        self.n_fetched = self.most_held = 0
 
     def _fetches(self, job) -> bool:
         return job.video is None and job.generated_seconds is None and self.fetch is not None
@@ -81,13 +86,15 @@ class VideoPipeline:
         return job.video is not None or self._fetches(job)
 
     def done_with(self, youtube_id: str, stored: bool = True) -> None:
-        """The trailer's video is no longer needed: free its slot; with keep_videos false, delete it
-        if its features are stored, or if it can be fetched again (a bad download: a rerun retries)."""
-        if youtube_id not in self.on_disk:
-            return
-        video, fetched = self.on_disk.pop(youtube_id)
-        if not self.keep_videos and video is not None and (stored or fetched):
+        """The trailer's video is no longer needed: free its slot; with keep_videos false, delete
+        it if its features are stored."""
+        video = self.held.pop(youtube_id, None)
+        if video is not None and stored and not self.keep_videos:
             video.unlink(missing_ok=True)
+
+    def _hold(self, youtube_id: str, video: Path | None) -> None:
+        self.held[youtube_id] = video
+        self.most_held = max(self.most_held, len(self.held))
 
     def decoded(self, flush: Callable[[], None] = lambda: None) -> Iterator[tuple[dict, np.ndarray | None,
                                                                                    np.ndarray | None]]:
@@ -99,29 +106,26 @@ class VideoPipeline:
         decoding: set[Future] = set()
         max_decoding = max(1, IN_FLIGHT_PER_WORKER * self.n_workers)
         fetchers = ThreadPoolExecutor(self.n_fetchers, thread_name_prefix="fetch") if self.fetch else None
-        # workers come from a clean fork server: a process forked while fetch threads or JAX's threads run
-        # can inherit a lock one of them holds
-        forkserver = multiprocessing.get_context("forkserver")
-        decoders = ProcessPoolExecutor(self.n_workers, mp_context=forkserver) if self.n_workers > 1 else _Inline()
+        context = multiprocessing.get_context(self.start_method)
+        decoders = ProcessPoolExecutor(self.n_workers, mp_context=context) if self.n_workers > 1 else _Inline()
         try:
             while todo or ready or fetching or decoding:
-                while todo and (not self._needs_slot(todo[0]) or len(self.on_disk) < self.window):
+                while todo and (not self._needs_slot(todo[0]) or len(self.held) < self.window):
                     job = todo.popleft()
                     if self._fetches(job):
-                        self.on_disk[job.youtube_id] = (None, True)
+                        self._hold(job.youtube_id, None)
                         fetching[fetchers.submit(self.fetch, job.youtube_id)] = job
                     else:
                         if job.video is not None:
-                            self.on_disk[job.youtube_id] = (job.video, False)
+                            self._hold(job.youtube_id, job.video)
                         ready.append(job)
-                    self.most_on_disk = max(self.most_on_disk, len(self.on_disk))
                 while ready and len(decoding) < max_decoding:
                     decoding.add(decoders.submit(self.decode, ready.popleft()))
                 if not (fetching or decoding):
                     if todo:  # every slot is held by a decoded trailer the consumer has not stored yet
                         flush()
-                        if len(self.on_disk) >= self.window:
-                            raise RuntimeError(f"{len(self.on_disk)} videos held after a flush; window {self.window}")
+                        if len(self.held) >= self.window:
+                            raise RuntimeError(f"{len(self.held)} videos held after a flush; window {self.window}")
                     continue
                 done, _ = wait([*fetching, *decoding], return_when=FIRST_COMPLETED)
                 for future in done:
@@ -130,11 +134,11 @@ class VideoPipeline:
                         try:
                             video = future.result()
                         except TrailerDownloadError as e:
-                            del self.on_disk[job.youtube_id]
+                            self.held.pop(job.youtube_id)
                             self.fetch_failures.append({"youtube_id": job.youtube_id, "reason": str(e)})
                             yield failed_fetch_row(job, str(e)), None, None
                             continue
-                        self.on_disk[job.youtube_id] = (video, True)
+                        self._hold(job.youtube_id, video)
                         self.n_fetched += 1
                         ready.append(dataclasses.replace(job, video=video))
                     else:
@@ -144,4 +148,3 @@ class VideoPipeline:
             for pool in (fetchers, decoders):
                 if pool is not None:
                     pool.shutdown(wait=True, cancel_futures=True)
-

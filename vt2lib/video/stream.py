@@ -30,6 +30,7 @@ again by a rerun.
 """
 from __future__ import annotations
 
+import contextlib
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,23 +39,20 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from vt2lib.config import Profile
+from vt2lib.config import Profile, trailer_dir
 from vt2lib.data.titles import select_titles
 from vt2lib.data.youtube import YoutubeFetcher
-from vt2lib.io import DataError, find_video, read_json, write_json_atomic, write_npy_atomic
+from vt2lib.io import DataError, find_video, write_npy_atomic
 from vt2lib.progress import tqdm
-from vt2lib.video.features import (FEATURE_DTYPE, FeatureCache, build_frame_encoder, consolidate_features,
-                                   predict_full_batches)
+from vt2lib.video.features import FEATURE_DTYPE, FeatureCache, build_frame_encoder, consolidate_features
 from vt2lib.video.keyframes import STATUS_COLUMNS, VideoError, extract_keyframes, keyframe_path
 from vt2lib.video.pipeline import VideoPipeline
+from vt2lib.video.trailer_files import (CALIBRATION_FILE, FeatureWriter, kept_calibration, remove_stale_parts,
+                                         store_trailer, stored_row)
 
 GENERATED_FEATURE_DIM = 1280  # MobileNetV2's pooled features at width <= 1.0 (scale: generated directly)
 STRIP_CANDIDATES = 8   # trailers whose keyframes are kept for 02's strip (it shows the first 4 usable ones)
 CALIBRATION_SIZE = 256  # keyframes that set a random-init backbone's BatchNorm statistics
-
-
-ROW_SUFFIX = ".decoding.json"  # beside each trailer's features: its DECODING_FACTS, for a rerun's status row
-DECODING_FACTS = ("fps", "n_frames_decoded")
 
 
 @dataclass(frozen=True)
@@ -109,8 +107,14 @@ def generated_features(youtube_id: str, n_keyframes: int, dim: int = GENERATED_F
     return np.clip(base + rng.normal(0, 0.15, (n_keyframes, dim)), 0, 6).astype(FEATURE_DTYPE)
 
 
+def start_method(cfg: Profile, fetching: bool) -> str:
+    """How 02's decoding processes start: forked, unless threads run that a fork could catch
+    holding a lock (the fetch threads; JAX's, once the feature model is built on it)."""
+    return "forkserver" if fetching or cfg.feature_backend == "jax" else "fork"
+
+
 def calibration_sample(jobs: list[DecodeJob], min_keyframes: int, n_workers: int = 1,
-                       n: int = CALIBRATION_SIZE) -> np.ndarray:
+                       n: int = CALIBRATION_SIZE, start: str = "fork") -> np.ndarray:
     """Up to `n` keyframes spread evenly over the usable trailers (they decode to at least
     `min_keyframes`), in sorted-id order: n // usable trailers each, at least one.
 
@@ -118,7 +122,7 @@ def calibration_sample(jobs: list[DecodeJob], min_keyframes: int, n_workers: int
     takes a decoding pass of its own; then one frame each is decoded where one is taken."""
     ordered = sorted((j for j in jobs if j.generated_seconds is None), key=lambda j: j.youtube_id)
     counts = {row["youtube_id"]: row["n_keyframes"] if frames is not None else 0 for row, frames, _ in
-              VideoPipeline(ordered, decode_job, None, len(ordered) or 1, 1, n_workers, keep_videos=True).decoded()}
+              VideoPipeline(ordered, decode_job, None, len(ordered) or 1, 1, n_workers, True, start).decoded()}
     usable = [j for j in ordered if counts[j.youtube_id] >= min_keyframes]
     per = max(1, n // max(1, len(usable)))
     frames = []
@@ -130,79 +134,32 @@ def calibration_sample(jobs: list[DecodeJob], min_keyframes: int, n_workers: int
     return np.stack(frames[:n]) if frames else np.zeros((0, jobs[0].size, jobs[0].size, 3), np.uint8)
 
 
-def store_trailer(features_dir: Path, row: dict, features: np.ndarray) -> None:
-    """A trailer's features and its decoding facts (fps, frames decoded), the facts first: the
-    feature file, which appears last and atomically, is what marks the trailer done."""
-    y = row["youtube_id"]
-    write_json_atomic(features_dir / f"{y}{ROW_SUFFIX}", {k: row[k] for k in DECODING_FACTS})
-    write_npy_atomic(features_dir / f"{y}.npy", np.asarray(features, FEATURE_DTYPE))
-
-
-def stored_row(features_dir: Path, job: DecodeJob) -> dict:
-    """The status row of a trailer whose features a run stored (a rerun's, without decoding)."""
-    y = job.youtube_id
-    facts = features_dir / f"{y}{ROW_SUFFIX}"
-    return {"youtube_id": y, "status": "ok", "reason": "", "fps": np.nan, "n_frames_decoded": 0,
-            **(read_json(facts) if facts.is_file() else {}),
-            "n_keyframes": int(np.load(features_dir / f"{y}.npy", mmap_mode="r").shape[0]),
-            "source": "video" if job.generated_seconds is None else "generated"}
-
-
-class FeatureWriter:
-    """Collects decoded trailers and runs the feature model on full batches of ~4 x batch keyframes."""
-
-    def __init__(self, make_encoder: Callable, batch_size: int, out_dir: Path, on_stored: Callable[[str], None]):
-        self.make_encoder, self.batch_size, self.out_dir, self.on_stored = make_encoder, batch_size, out_dir, on_stored
-        self.encoder, self.used, self.waiting = None, "cached", []
-
-    def add(self, row: dict, frames: np.ndarray) -> None:
-        self.waiting.append((row, frames))
-        if sum(len(f) for _, f in self.waiting) >= 4 * self.batch_size:
-            self.flush()
-
-    def flush(self) -> None:
-        if not self.waiting:
-            return
-        if self.encoder is None:
-            self.encoder, self.used = self.make_encoder()
-        frames = [f for _, f in self.waiting]
-        feats = predict_full_batches(self.encoder, np.concatenate(frames), self.batch_size)
-        waiting, self.waiting = self.waiting, []
-        for (row, _), part in zip(waiting, np.split(feats, np.cumsum([len(f) for f in frames])[:-1])):
-            store_trailer(self.out_dir, row, part)
-            self.on_stored(row["youtube_id"])
-
-
-def _remove_stale_parts(*folders: Path) -> None:
-    for folder in folders:
-        folder.mkdir(parents=True, exist_ok=True)
-        for stale in folder.glob(".*.part*"):  # what a kill mid-write leaves
-            stale.unlink()
-
-
 def stream_trailers(jobs: list[DecodeJob], features_dir: Path, keyframes_dir: Path, keep: set[str],
                     cfg: Profile, progress: bool = True, encoder=None,
                     fetch: Callable[[str], Path] | None = None) -> tuple[pd.DataFrame, str, VideoPipeline]:
     """Features of every job's trailer (and raw keyframes of those in `keep`), fetching missing
     videos with `fetch` (at most cfg.video_window on disk); returns the status table (one row per
     job), which backbone weights were used ("cached": nothing computed) and the pipeline (its
-    most_on_disk, fetch_failures)."""
+    most_held, fetch_failures)."""
     features_dir, keyframes_dir = Path(features_dir), Path(keyframes_dir)
-    _remove_stale_parts(features_dir, keyframes_dir)
+    remove_stale_parts(features_dir, keyframes_dir)
     has_features = {j.youtube_id for j in jobs if (features_dir / f"{j.youtube_id}.npy").is_file()}
     done = {y for y in has_features if y not in keep or keyframe_path(keyframes_dir, y).is_file()}
     min_keyframes = min(cfg.sequence_lengths)
 
+    start = start_method(cfg, fetch is not None)
+
     def make_encoder():
         if encoder is not None:
             return encoder, "given"
-        return build_frame_encoder(cfg, calibration_images=lambda: calibration_sample(jobs, min_keyframes,
-                                                                                      cfg.n_workers))
+        return build_frame_encoder(cfg, calibration_images=lambda: kept_calibration(
+            features_dir.parent / CALIBRATION_FILE, lambda: calibration_sample(jobs, min_keyframes, cfg.n_workers,
+                                                                               start=start)))
 
     by_id = {j.youtube_id: j for j in jobs}
     todo = [j for j in jobs if j.youtube_id not in done]
     videos = VideoPipeline(todo, decode_job, fetch, cfg.video_window, cfg.download_threads, cfg.n_workers,
-                           cfg.keep_videos)
+                           cfg.keep_videos, start)
     writer = FeatureWriter(make_encoder, cfg.feature_batch_size, features_dir, videos.done_with)
     rows = [stored_row(features_dir, by_id[y]) for y in sorted(done)]
     with tqdm(total=len(todo), unit="trailer", desc="videos -> keyframes -> features", disable=not progress) as bar:
@@ -260,7 +217,6 @@ def strip_trailers(cfg: Profile, trailers: pd.DataFrame, status: pd.DataFrame, n
 def decode_jobs(cfg: Profile, trailers: pd.DataFrame) -> list[DecodeJob]:
     """One job per trailer; with synth_direct_features, a trailer without a video file gets
     features generated for its (metadata) length instead of the status missing_file."""
-    from vt2lib.store import trailer_dir
     unique = trailers.drop_duplicates("youtube_id")
     seconds = unique.duration_s if cfg.synth_direct_features else pd.Series(np.nan, unique.index)
     return [DecodeJob.of(cfg, y, m, trailer_dir(cfg), None if np.isnan(s) else float(s))
@@ -278,30 +234,37 @@ def check_sequence_lengths(cfg: Profile, status: pd.DataFrame) -> None:
                         f"usable trailer (the longest has {longest} keyframes); lower sequence_lengths")
 
 
-def trailer_fetcher(cfg: Profile) -> Callable[[str], Path] | None:
-    """yt-dlp into the profile's trailer folder (trailer_source youtube); None: the videos are there."""
-    from vt2lib.store import trailer_dir
-    return YoutubeFetcher(trailer_dir(cfg), cfg.download_format) if cfg.trailer_source == "youtube" else None
-
-
 def extract_features(cfg: Profile, trailers: pd.DataFrame, progress: bool = True,
                      fetch: Callable[[str], Path] | None = None) -> tuple[pd.DataFrame, FeatureCache, str, dict]:
     """stream_trailers into the `features` and `keyframes` artifacts, the status table into
     `keyframe_status`; returns (status, the usable trailers' FeatureCache, weights used, the
-    pipeline's counts: videos fetched, failed, most on disk at once). `fetch` defaults to
-    trailer_fetcher(cfg)."""
+    pipeline's counts: videos fetched, failed, most held at once). `fetch` defaults to yt-dlp into
+    the profile's trailer folder where trailer_source is youtube (else the videos are there)."""
     from vt2lib.store import Store
     store = Store(cfg)
-    fetch = fetch or trailer_fetcher(cfg)
-    with store.produce("features") as feats, store.produce("keyframes") as kf:
-        per_movie, used, videos = stream_trailers(decode_jobs(cfg, trailers), feats.path / "per_trailer", kf.path,
-                                                  kept_trailers(cfg, trailers), cfg, progress, fetch=fetch)
-        cache = consolidate_features(feats.path / "per_trailer", per_movie.youtube_id[per_movie.status == "ok"],
-                                     feats.path)
+    with contextlib.ExitStack() as stack:
+        if fetch is None and cfg.trailer_source == "youtube":
+            fetch = stack.enter_context(YoutubeFetcher(trailer_dir(cfg), cfg.download_format))
+        per_movie, used, videos, cache = _features_through_store(cfg, store, trailers, fetch, progress)
     # movies sharing one YouTube id share its keyframes and status
     status = trailers[["movieId", "youtube_id"]].merge(per_movie.drop(columns="movieId"), on="youtube_id", how="left")
     store.save_tables("keyframe_status", {"status": status})
     check_sequence_lengths(cfg, per_movie)
     counts = {"videos_fetched": videos.n_fetched, "videos_failed_to_fetch": len(videos.fetch_failures),
-              "most_videos_on_disk": videos.most_on_disk}
+              "most_videos_held": videos.most_held}
     return status, cache, used, counts
+
+
+def _features_through_store(cfg: Profile, store, trailers: pd.DataFrame, fetch, progress: bool):
+    """stream_trailers into the `features` and `keyframes` artifacts: (status per trailer, weights used,
+    the pipeline, the consolidated FeatureCache). The features' content digest names the trailers
+    they hold, so a rerun that adds one (a retried download) makes everything after 02 stale."""
+    from vt2lib.store import digest
+    with store.produce("features") as feats, store.produce("keyframes") as kf:
+        per_movie, used, videos = stream_trailers(decode_jobs(cfg, trailers), feats.path / "per_trailer", kf.path,
+                                                  kept_trailers(cfg, trailers), cfg, progress, fetch=fetch)
+        cache = consolidate_features(feats.path / "per_trailer", per_movie.youtube_id[per_movie.status == "ok"],
+                                     feats.path)
+        feats.content = digest(store.key("features"), "\n".join(cache.index.youtube_id),
+                               cache.index.n_keyframes.to_numpy())
+    return per_movie, used, videos, cache
