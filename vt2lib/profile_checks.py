@@ -114,8 +114,8 @@ def profile_problems(p) -> list[str]:
         problems.append(f"unseen_trailer_splits = {p.unseen_trailer_splits}; allowed: splits x unseen_trailer_share "
                         f"({p.unseen_trailer_share}) <= 1, so that the held-out sets are disjoint")
     if not p.keep_videos and p.trailer_source == "synthetic":
-        problems.append(f"keep_videos = false with trailer_source = {p.trailer_source!r}; allowed: with 'youtube' only "
-                        "(02 deletes videos it can download again; the synthetic ones are written once by 01)")
+        problems.append("keep_videos = false with trailer_source = 'synthetic'; allowed: true (02 deletes only "
+                        "videos it can download again, and the synthetic ones are written once, by 01)")
     if p.fm_backend == "myfm" and p.fm_flavour != "myfm":
         problems.append(f"fm_flavour = {p.fm_flavour!r}; allowed with fm_backend 'myfm': 'myfm' (libfm runs on jax)")
     if p.synth_trailer_seconds[0] > p.synth_trailer_seconds[-1]:
