@@ -143,17 +143,25 @@ def network_bytes(cfg, heads, n_trailers: int) -> int:
     return 4 * params * 5  # last.keras (weights + 2 Adam moments), best.weights.h5, final.keras
 
 
+def network_steps(cfg) -> tuple[dict, dict]:
+    """Per S, (seconds, where from) of a step of one network and of the paper + leak-free pair (as
+    towers, or one network's step twice)."""
+    one = {S: step_seconds(cfg, S, False) for S in cfg.sequence_lengths}
+    pair = {S: step_seconds(cfg, S, True) if cfg.train_towers else (2 * one[S][0], "2 x " + one[S][1])
+            for S in cfg.sequence_lengths}
+    return one, pair
+
+
 def training_jobs(cfg, win: dict) -> dict[str, float]:
     """Notebook 03's seconds per network job: per S, the paper + leak-free networks (as towers, or one
     after the other), validated each epoch (each model forward only); the genre diagnostic(s)."""
     steps = lambda n: n / cfg.batch_size  # noqa: E731
     forward, epochs = RATES["forward_speedup"][0], cfg.max_epochs
-    one = {S: step_seconds(cfg, S, False)[0] for S in cfg.sequence_lengths}
-    pair = {S: step_seconds(cfg, S, True)[0] if cfg.train_towers else 2 * one[S] for S in cfg.sequence_lengths}
-    jobs = {f"S = {S}": epochs * (steps(win[S]["train"]) * pair[S] + 2 * steps(win[S]["val"]) * one[S] / forward)
+    one, pair = network_steps(cfg)
+    jobs = {f"S = {S}": epochs * (steps(win[S]["train"]) * pair[S][0] + 2 * steps(win[S]["val"]) * one[S][0] / forward)
             for S in cfg.sequence_lengths}
     S0 = cfg.sequence_lengths[0]  # one network per split, on (1 - share) of the trailers
-    jobs["genre diagnostic"] = cfg.unseen_trailer_splits * epochs * one[S0] * (1 - cfg.unseen_trailer_share) * (
+    jobs["genre diagnostic"] = cfg.unseen_trailer_splits * epochs * one[S0][0] * (1 - cfg.unseen_trailer_share) * (
         steps(win[S0]["train"]) + steps(win[S0]["val"]) / forward)
     return jobs
 
@@ -189,9 +197,7 @@ def stages(cfg, scale: dict) -> list[tuple[str, str, float, float]]:
     steps = lambda n: n / cfg.batch_size  # noqa: E731
     forward = RATES["forward_speedup"][0]
     epochs = cfg.max_epochs  # the bound: the two towers of a step train until the later one stops
-    one = {S: step_seconds(cfg, S, False) for S in cfg.sequence_lengths}
-    pair = {S: step_seconds(cfg, S, True) if cfg.train_towers else (2 * one[S][0], "2 x " + one[S][1])
-            for S in cfg.sequence_lengths}
+    one, pair = network_steps(cfg)
     train = sum(training_jobs(cfg, win).values())
     models = sum(2 * network_bytes(cfg, cfg.heads if m == "paper" else cfg.leakfree_heads, TRAILERS)
                  for S in cfg.sequence_lengths for m in ("paper", "leakfree"))
@@ -321,7 +327,8 @@ def main(argv=None):
     peak = written + videos + DATA_BYTES
     print(f"| **01-10** | | **{total / 3600:.2f} h** (target <= 1.7 h: {'met' if total <= 1.7 * 3600 else 'NOT met'}) "
           f"| **{written / 2**30:.0f} GiB** |")
-    held = "every video kept" if cfg.keep_videos else f"video_window {cfg.video_window} x {cfg.max_trailer_seconds:.0f} s"
+    window = f"video_window {cfg.video_window} x {cfg.max_trailer_seconds:.0f} s"
+    held = "every video kept" if cfg.keep_videos else window
     print(f"\nPeak disk: {written / 2**30:.1f} GiB written + {videos / 2**30:.1f} GiB of videos ({held}"
           f" at <= {VIDEO_BYTES_PER_SECOND * 8 / 1e6:g} Mbit/s) + {DATA_BYTES / 2**30:.1f} GiB of ML20M = "
           f"**{peak / 2**30:.0f} GiB** (target <= 64 GiB: {'met' if peak <= 64 * 2**30 else 'NOT met'}).")

@@ -242,7 +242,8 @@ def paired_test(a: pd.Series, b: pd.Series, n_folds: int) -> dict:
     from scipy import stats
     if set(a.index) != set(b.index):
         raise ValueError(f"paired_test pairs folds: {sorted(a.index)} against {sorted(b.index)}")
-    a, b = a.sort_index(), b.reindex(a.sort_index().index)
+    a = a.sort_index()
+    b = b.reindex(a.index)
     d = (a - b).to_numpy(np.float64)
     out = {"mean_diff": float(d.mean()) if len(d) else np.nan, "n_folds": int(len(d))}
     if len(d) < 2:

@@ -33,6 +33,12 @@ from vt2lib.config import Profile
 STATUS_COLUMNS = ("youtube_id", "movieId", "status", "reason", "fps", "n_frames_decoded", "n_keyframes", "source")
 
 
+def status_row(youtube_id: str, movie_id: int, **fields) -> dict:
+    """One row of the status table (STATUS_COLUMNS): a decoded video's defaults, `fields` changed."""
+    return {"youtube_id": youtube_id, "movieId": movie_id, "status": "ok", "reason": "", "fps": np.nan,
+            "n_frames_decoded": 0, "n_keyframes": 0, "source": "video", **fields}
+
+
 class VideoError(ValueError):
     """A trailer file cannot be used; `status` is the short code recorded in the status table."""
 

@@ -39,6 +39,7 @@ from typing import Callable, Iterator
 import numpy as np
 
 from vt2lib.data.youtube import TrailerDownloadError
+from vt2lib.video.keyframes import status_row
 
 IN_FLIGHT_PER_WORKER = 2  # decoded trailers waiting for the consumer, per decoding worker: the queue's bound
 
@@ -58,11 +59,6 @@ class _Inline:
         pass
 
 
-def failed_fetch_row(job, reason: str) -> dict:
-    return {"youtube_id": job.youtube_id, "movieId": job.movie_id, "status": "download_failed", "reason": reason,
-            "fps": np.nan, "n_frames_decoded": 0, "n_keyframes": 0, "source": "video"}
-
-
 class VideoPipeline:
     """Run `decode` (a picklable function of one vt2lib.video.stream.DecodeJob) on every job,
     fetching the videos they lack with `fetch` (youtube_id -> Path, raising TrailerDownloadError;
@@ -76,8 +72,7 @@ class VideoPipeline:
         self.jobs, self.decode, self.fetch, self.window, self.n_fetchers = list(jobs), decode, fetch, window, n_fetchers
         self.n_workers, self.keep_videos, self.start_method = n_workers, keep_videos, start_method
         self.held: dict[str, Path | None] = {}  # youtube_id -> its video (None: being fetched)
-        self.fetch_failures: list[dict] = []
-        self.n_fetched = self.most_held = 0
+        self.n_fetched = self.n_fetch_failed = self.most_held = 0
 
     def _fetches(self, job) -> bool:
         return job.video is None and job.generated_seconds is None and self.fetch is not None
@@ -135,8 +130,9 @@ class VideoPipeline:
                             video = future.result()
                         except TrailerDownloadError as e:
                             self.held.pop(job.youtube_id)
-                            self.fetch_failures.append({"youtube_id": job.youtube_id, "reason": str(e)})
-                            yield failed_fetch_row(job, str(e)), None, None
+                            self.n_fetch_failed += 1
+                            yield status_row(job.youtube_id, job.movie_id, status="download_failed",
+                                             reason=str(e)), None, None
                             continue
                         self._hold(job.youtube_id, video)
                         self.n_fetched += 1

@@ -45,7 +45,7 @@ from vt2lib.data.youtube import YoutubeFetcher
 from vt2lib.io import DataError, find_video, write_npy_atomic
 from vt2lib.progress import tqdm
 from vt2lib.video.features import FEATURE_DTYPE, FeatureCache, build_frame_encoder, consolidate_features
-from vt2lib.video.keyframes import STATUS_COLUMNS, VideoError, extract_keyframes, keyframe_path
+from vt2lib.video.keyframes import STATUS_COLUMNS, VideoError, extract_keyframes, keyframe_path, status_row
 from vt2lib.video.pipeline import VideoPipeline
 from vt2lib.video.trailer_files import (CALIBRATION_FILE, FeatureWriter, kept_calibration, remove_stale_parts,
                                          store_trailer, stored_row)
@@ -75,8 +75,7 @@ class DecodeJob:
 
     def decode(self, max_keyframes: int | None = None) -> tuple[dict, np.ndarray | None]:
         """(status row, keyframes or None): a bad video is a row with its status, never an exception."""
-        row = {"youtube_id": self.youtube_id, "movieId": self.movie_id, "status": "ok", "reason": "",
-               "fps": np.nan, "n_frames_decoded": 0, "n_keyframes": 0, "source": "video"}
+        row = status_row(self.youtube_id, self.movie_id)
         if self.generated_seconds is not None:
             row.update(n_keyframes=int(np.ceil(self.generated_seconds)), source="generated")
             return row, None
@@ -140,7 +139,7 @@ def stream_trailers(jobs: list[DecodeJob], features_dir: Path, keyframes_dir: Pa
     """Features of every job's trailer (and raw keyframes of those in `keep`), fetching missing
     videos with `fetch` (at most cfg.video_window on disk); returns the status table (one row per
     job), which backbone weights were used ("cached": nothing computed) and the pipeline (its
-    most_held, fetch_failures)."""
+    most_held, n_fetch_failed)."""
     features_dir, keyframes_dir = Path(features_dir), Path(keyframes_dir)
     remove_stale_parts(features_dir, keyframes_dir)
     has_features = {j.youtube_id for j in jobs if (features_dir / f"{j.youtube_id}.npy").is_file()}
@@ -250,7 +249,7 @@ def extract_features(cfg: Profile, trailers: pd.DataFrame, progress: bool = True
     status = trailers[["movieId", "youtube_id"]].merge(per_movie.drop(columns="movieId"), on="youtube_id", how="left")
     store.save_tables("keyframe_status", {"status": status})
     check_sequence_lengths(cfg, per_movie)
-    counts = {"videos_fetched": videos.n_fetched, "videos_failed_to_fetch": len(videos.fetch_failures),
+    counts = {"videos_fetched": videos.n_fetched, "videos_failed_to_fetch": videos.n_fetch_failed,
               "most_videos_held": videos.most_held}
     return status, cache, used, counts
 

@@ -12,7 +12,8 @@
 >>> import tempfile
 >>> folder = Path(tempfile.mkdtemp())
 >>> store_trailer(folder, {"youtube_id": "a" * 11, "fps": 25.0, "n_frames_decoded": 750}, np.ones((30, 4)))
->>> row = stored_row(folder, type("Job", (), {"youtube_id": "a" * 11, "generated_seconds": None}))
+>>> job = type("Job", (), {"youtube_id": "a" * 11, "movie_id": 1, "generated_seconds": None})
+>>> row = stored_row(folder, job)
 >>> row["fps"], row["n_frames_decoded"], row["n_keyframes"], row["source"]
 (25.0, 750, 30, 'video')
 """
@@ -25,6 +26,7 @@ import numpy as np
 
 from vt2lib.io import DataError, read_json, write_json_atomic, write_npy_atomic
 from vt2lib.video.features import FEATURE_DTYPE, predict_full_batches
+from vt2lib.video.keyframes import status_row
 
 CALIBRATION_FILE = "calibration_keyframes.npy"  # beside per_trailer/: kept_calibration's sample
 ROW_SUFFIX = ".decoding.json"  # beside each trailer's features: its DECODING_FACTS, for a rerun's status row
@@ -44,10 +46,9 @@ def stored_row(features_dir: Path, job) -> dict:
     a rerun's, without decoding."""
     y = job.youtube_id
     facts = features_dir / f"{y}{ROW_SUFFIX}"
-    return {"youtube_id": y, "status": "ok", "reason": "", "fps": np.nan, "n_frames_decoded": 0,
-            **(read_json(facts) if facts.is_file() else {}),
-            "n_keyframes": int(np.load(features_dir / f"{y}.npy", mmap_mode="r").shape[0]),
-            "source": "video" if job.generated_seconds is None else "generated"}
+    return status_row(y, job.movie_id, **(read_json(facts) if facts.is_file() else {}),
+                      n_keyframes=int(np.load(features_dir / f"{y}.npy", mmap_mode="r").shape[0]),
+                      source="video" if job.generated_seconds is None else "generated")
 
 
 def kept_calibration(path: Path, sample: Callable[[], np.ndarray]) -> np.ndarray:
