@@ -6,24 +6,34 @@
 #   ./run_all.sh my_profile.toml --only 01,05
 #   ./run_all.sh --tests [pytest args] # the test suite
 #
-# On first use it creates .venv (Python 3.11) and installs vt2lib with its dependencies;
-# later runs reuse it (and reinstall only when pyproject.toml changed).
+# On first use it creates .venv (Python 3.11, else 3.12 or 3.13: .ci/find_python.sh; VT2_PYTHON
+# names one) and installs the exact versions of requirements-lock.txt, then vt2lib
+# (VT2_UNLOCKED=1: pyproject.toml's ranges instead); later runs reuse it (and reinstall only when
+# pyproject.toml, the lock or VT2_UNLOCKED changed).
 set -euo pipefail
 cd "$(dirname "$0")"
 
 VENV=${VT2_VENV:-.venv}
 if [ ! -x "$VENV/bin/python" ]; then
-  PY=$(command -v python3.11 || command -v python3.12 || command -v python3)
+  PY=$("$BASH" .ci/find_python.sh) || exit 1  # none: it said in one line what to install
   "$PY" -m venv "$VENV"
 fi
-STAMP="$VENV/.vt2-installed"
-if [ ! -f "$STAMP" ] || [ pyproject.toml -nt "$STAMP" ]; then
-  "$VENV/bin/python" -m pip install -q --upgrade pip "setuptools<82" wheel
+STAMP="$VENV/.vt2-installed" LOCK=requirements-lock.txt
+MODE=lock; if [ "${VT2_UNLOCKED:-0}" = 1 ]; then MODE=ranges; fi
+if [ ! -f "$STAMP" ] || [ pyproject.toml -nt "$STAMP" ] || [ "$LOCK" -nt "$STAMP" ] || [ "$(cat "$STAMP")" != "$MODE" ]; then
   EXTRA=""  # a GPU box gets the CUDA build of JAX (the FM sampler, KERAS_BACKEND=jax)
   if command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1; then EXTRA="[gpu]"; fi
-  "$VENV/bin/python" -m pip install -q -e ".$EXTRA"
+  if [ "$MODE" = ranges ]; then
+    "$VENV/bin/python" -m pip install -q --upgrade pip "setuptools<82" wheel
+    "$VENV/bin/python" -m pip install -q -e ".$EXTRA"
+  else  # the tested versions (setuptools and wheel included); the gpu extra's CUDA plugin follows the locked jax
+    "$VENV/bin/python" -m pip install -q --upgrade pip
+    "$VENV/bin/python" -m pip install -q -r "$LOCK"
+    if [ -n "$EXTRA" ]; then "$VENV/bin/python" -m pip install -q -e ".$EXTRA" -c "$LOCK"
+    else "$VENV/bin/python" -m pip install -q -e . --no-deps; fi
+  fi
   "$VENV/bin/python" -m ipykernel install --sys-prefix --name vt2 --display-name "Python (vt2)" >/dev/null
-  touch "$STAMP"
+  echo "$MODE" > "$STAMP"
 fi
 export PYTHONHASHSEED=0 TF_CPP_MIN_LOG_LEVEL=2 MPLBACKEND=Agg
 

@@ -148,7 +148,7 @@ def test_every_field_that_names_another_field_s_values_is_checked():
     assert embedding_variant_names(demo) == [v.name for v in embedding_sources(demo)]
 
     def names_a_variant_or_length(field, p):
-        v = getattr(p, field)
+        v = p.as_dict()[field]  # as resolved: an `auto` variant by the variant it names
         return (isinstance(v, str) and re.fullmatch(r"emb\d+_s\d+", v)) or (type(v) is int and v in p.sequence_lengths)
     naming = {f.name for f in dataclasses.fields(demo)
               if all(names_a_variant_or_length(f.name, p) for p in PROFILES.values())}
@@ -169,3 +169,31 @@ def test_the_runner_reports_a_bad_profile_in_one_line_without_traceback(tmp_path
     out = subprocess.run([sys.executable, "-m", "vt2lib.runner", str(f)], capture_output=True, text=True, timeout=120)
     assert out.returncode == 1
     assert out.stderr.strip() == "vt2: profile 'bad': fm_rank = -3; allowed: integers >= 1"
+
+
+def test_auto_variants_keep_the_named_profiles_values_and_follow_the_trailers(tmp_path):
+    """`auto` (the default of every variant field) names what the profile has: on the named profiles the
+    variants they named before (so no key or number changes), genres without trailers."""
+    from vt2lib.profile_checks import VARIANT_FIELDS
+    from vt2lib.profiles import PROFILES
+    before = {"fusion_variant": "emb512_s10", "side_embedding_variant": "emb256_s10", "correlation_variant": "emb256_s10"}
+    for name in PROFILES:
+        cfg = load_profile(name)
+        assert {f: getattr(cfg, f) for f in VARIANT_FIELDS} == dict.fromkeys(VARIANT_FIELDS, "auto")
+        assert {f: cfg.variant(f) for f in VARIANT_FIELDS} == before == {f: cfg.as_dict()[f] for f in before}
+    f = tmp_path / "ratings.toml"
+    f.write_text('base = "ml20m"\ntrailer_source = "none"\nfusion_variant = "genome"\n')
+    cfg = load_profile(f)
+    assert [cfg.variant(v) for v in VARIANT_FIELDS] == ["genome", "metadata", None]
+
+
+@pytest.mark.parametrize("field, value", [("fusion_variant", "emb512_s10"), ("side_embedding_variant", "emb256_s10"),
+                                          ("correlation_variant", "emb256_s10"), ("correlation_variant", "metadata")])
+def test_a_variant_a_profile_without_trailers_cannot_have_fails_at_load(tmp_path, field, value):
+    f = tmp_path / "ratings.toml"
+    f.write_text(f'base = "smoke"\ntrailer_source = "none"\n{field} = "{value}"\n')
+    with pytest.raises(ValueError) as err:
+        load_profile(f)
+    message = str(err.value)
+    assert f"{field} = {value!r}; allowed: one of 'auto'" in message and "trailer_source = 'none'" in message, message
+

@@ -132,15 +132,22 @@ def _cv(planted_data, backend, **kwargs):
 
 @pytest.mark.parametrize("setting", ["ids", "grouped", "genres"])
 def test_jax_backend_matches_myfm_on_planted_data(planted_data, setting):
-    """10-fold median RMSE within 0.004 of myfm's; fold 0's predictions r > 0.98; posterior means
+    """10-fold median RMSE within 0.0045 of myfm's; fold 0's predictions r > 0.98; posterior means
     of alpha and of the groups' lambdas within 15% of myfm's (averaged over the folds: which
-    factors a single chain switches on varies from chain to chain, in both samplers)."""
+    factors a single chain switches on varies from chain to chain, in both samplers).
+
+    Spread over 4 chain pairs per setting (seed offsets 0-3000; tests/benchmarks/spreads.json,
+    planted; another machine's rounding makes another chain, so this is its spread too): the
+    median's JAX - myfm difference is -0.0014 / +0.0002 / +0.0002 (ids / grouped / genres) with
+    sd 0.0004 / 0.0013 / 0.0008, never beyond 0.0018: the bound is >= 3.2 sd from each mean.
+    Fold 0's r: 0.993-0.997 (sd <= 0.0014, the bound 10 sd away). Largest relative difference
+    of a lambda: 0.031 / 0.027 / 0.024 (sd <= 0.023), 0.061 at most: 15% is >= 5 sd away."""
     import scipy.sparse as sp
     kwargs = {"ids": {}, "grouped": {"grouping": True},
               "genres": {"item_side": sp.csr_matrix(planted_data[3])}}[setting]
     jax_rmse, jax_pred, a = _cv(planted_data, "jax", **kwargs)
     myfm_rmse, myfm_pred, b = _cv(planted_data, "myfm", **kwargs)
-    assert abs(jax_rmse - myfm_rmse) <= 0.004, (jax_rmse, myfm_rmse)
+    assert abs(jax_rmse - myfm_rmse) <= 0.0045, (jax_rmse, myfm_rmse)
     assert np.corrcoef(jax_pred, myfm_pred)[0, 1] > 0.98
     assert a["alpha"] == pytest.approx(b["alpha"], rel=0.15)
     np.testing.assert_allclose(a["lambda_w"], b["lambda_w"], rtol=0.15)

@@ -53,13 +53,16 @@ def test_ols_matches_numpy_lstsq():
 
 
 def test_cv_r2_recovers_known_signal_and_exposes_overfitting():
+    """Spread over 50 data seeds (tests/benchmarks/spreads.json, correlation): the true-0.8 CV R^2
+    0.8006 sd 0.0050 (bound +-0.02: 4 sd); in-sample OLS R^2 on noise (50 regressors, 60 rows,
+    expected 50/59) 0.856 sd 0.061 (bound 0.65: 3.4 sd); its CV R^2 is -24 sd 19, never above -6."""
     rng = np.random.default_rng(1)
     x = rng.normal(size=5000)
     y = 2 * x + rng.normal(size=5000)  # true R^2 = 4/5
     assert C.cv_r2(x, y, 10) == pytest.approx(0.8, abs=0.02)
     noise = rng.normal(size=(60, 50))
     target = rng.normal(size=60)
-    assert C.ols_fit(noise, target)["r2"] > 0.7 and C.cv_r2(noise, target, 10) < 0
+    assert C.ols_fit(noise, target)["r2"] > 0.65 and C.cv_r2(noise, target, 10) < 0
 
 
 def test_like_ratio_counts_infinite_ratios():
@@ -74,18 +77,29 @@ def test_popularity_filter_counts_and_missing_dislikes():
     assert mask.sum() == 16
 
 
+def planted_embeddings(rng, n_movies=177, n_dims=140):
+    """Embedding-like regressors (4 strong directions under isotropic noise) and a rating that
+    depends on 2 of them (true R^2 ~0.6); 140 dimensions are about a 5-fold training part's rows,
+    where OLS overfits worst."""
+    Z = rng.normal(size=(n_movies, 4))
+    X = Z @ rng.normal(size=(4, n_dims)) + 4 * rng.normal(size=(n_movies, n_dims))
+    return X, Z[:, :2] @ [0.6, 0.4] + rng.normal(0, 0.5, n_movies)
+
+
 def test_regularised_cv_r2_finds_signal_where_ols_cannot():
-    """256 regressors on 177 movies (the demo's Table 3 row a): OLS overfits; PCA and ridge,
-    with their settings chosen inside each training part, recover the planted signal; on pure
-    noise they stay near zero."""
+    """About as many regressors as training movies: OLS overfits; PCA and ridge, with their
+    settings chosen inside each training part, recover the planted signal; on pure noise they
+    stay near zero. Spread over 50 data seeds (tests/benchmarks/spreads.json, correlation): OLS
+    CV R^2 -2400 sd 6500, never above -29 (bound 0); ridge 0.500 sd 0.067 (bound 0.28: 3.3 sd);
+    PCA 0.561 sd 0.064 (bound 0.35: 3.3 sd); on noise PCA -0.019 sd 0.014 (bound 0.03: 3.6 sd)
+    and ridge -0.012 sd 0.007 (5.7 sd)."""
     rng = np.random.default_rng(0)
-    X = rng.normal(size=(177, 256))
-    y = X[:, :3] @ [0.5, 0.3, 0.2] + rng.normal(0, 0.5, 177)
-    assert C.cv_r2(X, y, 5) < 0.05
-    assert C.cv_r2_ridge(X, y, 5) > 0.1 and C.cv_r2_pca(X, y, 5) > 0.05
+    X, y = planted_embeddings(rng)
+    assert C.cv_r2(X, y, 5) < 0
+    assert C.cv_r2_ridge(X, y, 5) > 0.28 and C.cv_r2_pca(X, y, 5) > 0.35
     noise = rng.normal(size=300)
     for f in (C.cv_r2_pca, C.cv_r2_ridge):
-        assert f(rng.normal(size=(300, 50)), noise, 5) < 0.02
+        assert f(rng.normal(size=(300, 50)), noise, 5) < 0.03
 
 
 def _sklearn_cv_r2_pca(X, y, n_folds, seed, grid):

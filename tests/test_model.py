@@ -232,3 +232,18 @@ def test_validation_numbers_in_chunks_equal_one_pass(cfg, monkeypatch):
     truth = data.seq_trailer[idx]
     assert whole["id_top1"] == pytest.approx(np.mean(ranked[:, 0] == truth))
     assert whole["id_top5"] == pytest.approx(np.mean((ranked[:, :5] == truth[:, None]).any(1)))
+
+
+def test_a_network_whose_best_epoch_is_the_last_is_flagged_not_converged():
+    """03 and the report name the networks that ran out of epochs still improving, and the field to raise."""
+    import pandas as pd
+
+    from vt2lib.embedding.training import TrainResult, convergence_table, not_converged_note
+    run = lambda best, epochs: TrainResult(None, pd.DataFrame({"seconds": [1.0] * epochs}), best, 1.0)  # noqa: E731
+    c = dataclasses.replace(load_profile("smoke"), max_epochs=10)
+    table = convergence_table(c, {("paper", 10): run(10, 10), ("leakfree", 10): run(6, 8), ("paper", 20): run(9, 10)})
+    assert table.converged.tolist() == [False, True, True]
+    assert table.loc[("leakfree", 10), "epochs run"] == 8
+    note = not_converged_note(c, table)
+    assert note.startswith("1 of 3 networks had not converged") and "paper S=10" in note and "`max_epochs`" in note
+    assert not_converged_note(c, table[table.converged]) is None

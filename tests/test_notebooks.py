@@ -14,7 +14,7 @@ RANGES = {"rmse_": (0.05, 4.5), "mae_": (0.05, 4.5), "val_genre_auc": (0, 1), "g
           "val_id_": (0, 1), "explained_var": (0, 1), "best_k": (0, 1), "r2_embeddings_noise": (0, 1),
           "r2_": (-50, 1), "mean_rating": (0.5, 5), "median_rating": (0.5, 5), "n_": (0, 1e9),
           "best_epoch": (1, 1000), "seconds_per_epoch": (0, 1e5), "feature_dim": (1, 1e5), "val_rating_rmse": (0, 4.5),
-          "ranking_": (0, 1), "frozen_mean_vs_trained_mean_diff": (-4.5, 4.5), "frozen_mean_vs_trained_corrected_p": (0, 1)}
+          "ranking_": (0, 1), "networks_": (0, 1000), "frozen_mean_vs_trained_mean_diff": (-4.5, 4.5), "frozen_mean_vs_trained_corrected_p": (0, 1)}
 
 
 def _range(metric):
@@ -27,26 +27,61 @@ def smoke_run():
     return cfg, load_metrics(cfg)
 
 
-@pytest.mark.notebooks
-def test_every_notebook_records_its_numbers(smoke_run):
-    """Every number declared in vt2lib.analysis.outputs is recorded by its notebook, finite and in range."""
-    cfg, metrics = smoke_run
-    for nb in numbered_notebooks():
-        for n in numbers_of(cfg, nb.stem):
-            assert n.metric in metrics, f"notebook {nb.stem} did not record {n.metric}"
+def assert_recorded_numbers(cfg, metrics, notebooks):
+    """Every number `notebooks` declare (vt2lib.analysis.outputs) is recorded, finite and in range; nothing else is."""
+    for nb in notebooks:
+        for n in numbers_of(cfg, nb):
+            assert n.metric in metrics, f"notebook {nb} did not record {n.metric}"
             value = metrics[n.metric]
             if value is None and n.optional:
                 continue
             assert isinstance(value, (int, float)) and math.isfinite(value), f"{n.metric} = {value!r}"
             low, high = _range(n.metric)
             assert low <= value <= high, f"{n.metric} = {value} outside [{low}, {high}]"
-    assert {n.metric for _, n in all_numbers(cfg)} == set(metrics)  # nothing recorded beside the declaration
+    assert {n.metric for nb in notebooks for n in numbers_of(cfg, nb)} == set(metrics)  # nothing beside the declaration
+
+
+@pytest.mark.notebooks
+def test_every_notebook_records_its_numbers(smoke_run):
+    """Every number declared in vt2lib.analysis.outputs is recorded by its notebook, finite and in range."""
+    cfg, metrics = smoke_run
+    assert_recorded_numbers(cfg, metrics, [nb.stem for nb in numbered_notebooks()])
+    assert {n.metric for _, n in all_numbers(cfg)} == set(metrics)
     assert (cfg.run_dir / "REPORT.md").is_file()
     prov = json.loads((cfg.run_dir / "provenance.json").read_text())
     assert prov["inputs"]["ratings"]["sha256"] and prov["environment"]["python"]
-    assert set(prov["notebooks"]) == {p.stem for p in numbered_notebooks()}
+    assert set(prov["notebooks"]) == {p.stem for p in numbered_notebooks()} and not prov["skipped"]
     assert all(v["seconds"] > 0 and v["peak_rss_gib"] > 0.05 for v in prov["notebooks"].values())
     assert prov["artifacts"] and all(a["status"] in ("computed", "reused") for a in prov["artifacts"].values())
+
+
+@pytest.mark.notebooks
+def test_every_saved_figure_shows_in_its_executed_notebook(smoke_run):
+    """One inline PNG per saved figure, in the notebook that made it (papermill draws on Agg and
+    shows nothing by itself): the PNG files written equal the images shown, by name."""
+    cfg, _ = smoke_run
+    shown = []
+    for nb in sorted((cfg.run_dir / "notebooks").glob("*.ipynb")):
+        for cell in json.loads(nb.read_text())["cells"]:
+            for out in cell.get("outputs", []):
+                if "image/png" in out.get("data", {}):
+                    shown.append(out.get("metadata", {}).get("vt2_figure"))
+    saved = sorted(p.stem for p in cfg.figures_dir.glob("*.png"))
+    assert saved and sorted(shown) == saved
+
+
+@pytest.mark.notebooks
+def test_every_notebook_opens_with_its_settings_beside_the_papers_and_the_caveats(smoke_run):
+    """The fields a notebook uses (vt2lib.paper.NOTEBOOK_FIELDS) beside the paper's, before its
+    first result; on smoke the caveats "synthetic data" and "random weights" in every notebook."""
+    cfg, _ = smoke_run
+    for nb in sorted((cfg.run_dir / "notebooks").glob("*.ipynb")):
+        code = [c for c in json.loads(nb.read_text())["cells"] if c["cell_type"] == "code"]
+        opening = next(c for c in code if "show_settings(" in "".join(c["source"]))
+        text = "".join("".join(o.get("text", "")) for o in opening["outputs"] if o.get("name") == "stdout")
+        assert "settings this notebook uses differ from the paper's" in text, nb.name
+        assert "Note: Synthetic data" in text and "random weights (no ImageNet weights here)" in text, nb.name
+        assert any("paper's source" in "".join(o.get("data", {}).get("text/plain", "")) for o in opening["outputs"])
 
 
 @pytest.mark.notebooks

@@ -221,6 +221,10 @@ def test_digest_sees_array_changes():
 
 
 def test_fm_beats_baselines_on_synthetic_data(smoke_raw):
+    """Spread over 10 seeds (tests/benchmarks/spreads.json, smoke_fm): the FM's RMSE on this fold
+    is 0.686 sd 0.007 (max 0.697); the user mean's 0.844 is 22 sd above it, the global mean
+    higher still. (The sampler is deterministic for a seed on one machine; another machine's
+    rounding makes another chain, which moves the RMSE as another seed does.)"""
     from vt2lib.rating.fm import fm_predict
     folds = smoke_raw.ratings[["userId", "movieId", "rating"]].copy()
     folds["fold"] = assign_folds(len(folds), 3, 42)

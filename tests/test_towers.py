@@ -14,29 +14,33 @@ def cfgs(cfg):
     return {m: model_config(base, m) for m in ("paper", "leakfree")}
 
 
-def _assert_same_network(alone, tower, atol):
-    assert alone.best_epoch == tower.best_epoch
-    np.testing.assert_allclose(alone.history.val_loss, tower.history.val_loss, rtol=1e-4)
-    a, t = alone.model.get_weights(), tower.model.get_weights()
-    assert len(a) == len(t)
-    for x, y in zip(a, t):
-        np.testing.assert_allclose(x, y, atol=atol)
-
-
-def test_each_tower_equals_its_network_trained_alone(cfgs, tmp_path):
-    """Same initial weights, batches, dropout masks, Adam moments and early stopping: the towers'
-    best weights equal the separately trained networks' to float tolerance (max abs difference
-    measured: 0 on this CPU; XLA may fuse the joint step's sums differently elsewhere)."""
-    from vt2lib.embedding.towers import train_towers
-    from vt2lib.embedding.training import train
-    data = _toy_data()
-    split = data.split(0.2)
-    alone = {m: train(c, data, split, tmp_path / m, progress=False) for m, c in cfgs.items()}
-    towers = train_towers(cfgs, data, split, {m: tmp_path / f"t_{m}" for m in cfgs}, progress=False)
-    assert set(towers) == set(cfgs)
-    for m in cfgs:
-        _assert_same_network(alone[m], towers[m], atol=1e-5)
-    assert not (tmp_path / "t_paper" / "towers").exists()  # the joint checkpoint goes once both are final
+@pytest.mark.parametrize("unroll", [1, 0], ids=["unrolled (ml20m)", "looped (smoke, demo)"])
+def test_each_tower_equals_its_network_trained_alone_on_jax(unroll, tmp_path):
+    """On the JAX backend that trains the profiles' networks (a subprocess: this process's Keras
+    runs on TensorFlow), 5 steps per epoch, patience 1: the leak-free tower stops epochs before
+    the paper tower (whose rating head overfits later), keeps its best weights while the other
+    trains on, and each tower's losses, best epoch and best weights equal the network's trained
+    alone (max abs weight difference measured: 0 on this CPU; XLA may fuse the joint step's sums
+    differently elsewhere, hence atol 1e-5)."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+    here = Path(__file__).parent
+    env = dict(os.environ, KERAS_BACKEND="jax", PYTHONPATH=os.pathsep.join([str(here), str(here.parent)]))
+    run = subprocess.run([sys.executable, str(here / "towers_on_jax.py"), str(tmp_path), "--unroll", str(unroll)],
+                         env=env, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr[-3000:]
+    report = json.loads(run.stdout.strip().splitlines()[-1])
+    assert report["backend"] == "jax" and report["unroll"] == bool(unroll) and report["steps_per_epoch"] >= 4
+    paper, leakfree = report["paper"], report["leakfree"]
+    assert paper["epochs_tower"] - leakfree["epochs_tower"] >= 2, report   # stopped epochs apart
+    assert leakfree["best_epoch_tower"] < leakfree["epochs_tower"] < 8       # early stopping fired
+    for m in (paper, leakfree):
+        assert m["epochs_tower"] == m["epochs_alone"] and m["best_epoch_tower"] == m["best_epoch_alone"]
+        np.testing.assert_allclose(m["val_loss_tower"], m["val_loss_alone"], rtol=1e-4)
+        assert m["n_weights_tower"] == m["n_weights"] and m["max_weight_difference"] <= 1e-5
 
 
 def test_interrupted_towers_resume_and_open_as_finished_networks(cfgs, tmp_path):

@@ -4,6 +4,8 @@
 3
 >>> model_name(20, "leakfree")
 's20_leakfree'
+>>> Profile(name="mine").variant("fusion_variant"), Profile(name="mine", trailer_source="none").variant("fusion_variant")
+('emb512_s10', 'metadata')
 
 The named profiles (smoke, demo, scale, ml20m) and `load_profile`, which also reads a user's
 TOML/YAML file, are in vt2lib.profiles. The outputs of a profile go to `runs/<name>/`
@@ -18,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from vt2lib.profile_checks import ProfileError, profile_problems
+from vt2lib.profile_checks import AUTO, VARIANT_FIELDS, ProfileError, auto_variants, profile_problems
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -124,13 +126,15 @@ class Profile:
     fm_backend: str = "auto"              # myfm (CPU reference) | jax (vt2lib.rating.fm_gibbs) | auto (jax on a GPU or for libfm, else myfm)
     fm_flavour: str = "libfm"             # libfm (libFM's priors and prediction, the paper's; jax only) | myfm (myFM's)
     fusion_k_step: float = 0.05
-    fusion_variant: str = "emb512_s10"    # content model of Figs 7-8 (every variant is swept too)
+    # Variant fields name a content method (Profile.variant resolves them); `auto`: the paper's trailer
+    # variant where the profile has trailers, genres (metadata) without (profile_checks.auto_variants)
+    fusion_variant: str = AUTO            # content model of Figs 7-8 (every variant is swept too); auto: emb512_s10
     fusion_val_share: float = 0.1         # inner validation share of each fold's training part (choosing k)
 
     # --- beyond the paper: cold start and FM side features (notebook 09) ---
     cold_n_ratings: tuple[int, ...] = (1, 3, 5)  # training ratings a "new" test movie keeps
     cold_start_folds: int | None = None   # 09 predicts at most the first k folds of each setting (None = all)
-    side_embedding_variant: str = "emb256_s10"   # trailer embedding used as FM item side features
+    side_embedding_variant: str = AUTO    # trailer embedding used as FM item side features; auto: emb256_s10
     side_pca_dim: int | None = 32                # PCA-reduce it first (None = all dimensions)
     # --- ranking (beyond the paper: notebook 10) ---
     ranking_users: int | None = None      # a seeded sample of the test users with a hit, per fold (None = all)
@@ -138,7 +142,7 @@ class Profile:
 
     # --- correlation (paper 3.5) ---
     popularity_percentile_filter: float = 10.0  # keep trailers above this percentile of views/likes/dislikes
-    correlation_variant: str = "emb256_s10"     # the trailer embedding regressed on (Table 3, row 1)
+    correlation_variant: str = AUTO       # the trailer embedding regressed on (Table 3, row 1); auto: emb256_s10
     cv_folds_r2: int = 10
 
     # --- PCA figures (paper Figs 9-11): group -> title patterns (regex, case-insensitive) ---
@@ -175,8 +179,16 @@ class Profile:
     def cache_dir(self) -> Path:
         return self.run_dir / "cache"
 
+    def variant(self, field: str) -> str | None:
+        """The content method a variant field names, `auto` resolved (None: Table 3 without trailers)."""
+        if field not in VARIANT_FIELDS:
+            raise ValueError(f"{field!r} is not a variant field; variant fields: {', '.join(VARIANT_FIELDS)}")
+        value = getattr(self, field)
+        return auto_variants(self)[field] if value == AUTO else value
+
     def as_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        """The profile as resolved (provenance): variant fields by the method they name."""
+        return dataclasses.asdict(self) | {f: self.variant(f) for f in VARIANT_FIELDS}
 
 
 # The embedding models trained per sequence length (notebook 03): the paper's heads, and the

@@ -51,3 +51,76 @@ def beside_published(reproduced: pd.DataFrame, published: pd.DataFrame, suffixes
         out[f"{ours} ({suffixes[0]})"] = reproduced[ours]
         out[f"{theirs} ({suffixes[1]})"] = published[theirs]
     return out
+
+
+# The result-changing fields (paper/settings.toml) each notebook uses, in the order it uses them:
+# every notebook opens with them beside the paper's values (`settings_beside_paper`).
+NOTEBOOK_FIELDS = {
+    "01_clean_dataset": ("ratings_source", "trailer_source", "max_trailer_seconds", "min_user_ratings"),
+    "02_keyframes": ("trailer_source", "download_format", "keyframe_rule", "keyframe_every_n", "image_size",
+                     "resize_mode", "backbone_weights", "backbone_alpha", "mixed_precision", "synth_direct_features"),
+    "03_train_embedding": ("sequence_lengths", "sequence_shift", "backbone_weights", "lstm_units", "embedding_sizes",
+                           "heads", "loss_weights", "learning_rate", "l2", "batch_size", "max_epochs", "patience",
+                           "max_steps_per_epoch"),
+    "04_extract_embeddings": ("sequence_lengths", "embedding_sizes", "backbone_weights"),
+    "05_content_based": ("ratings_source", "n_folds", "fold_seed", "similarity", "top_k", "backbone_weights"),
+    "06_libfm": ("ratings_source", "n_folds", "fold_seed", "fm_rank", "fm_iters", "fm_init_stdev", "fm_flavour"),
+    "07_fusion": ("ratings_source", "n_folds", "fm_rank", "fm_iters", "fm_flavour", "backbone_weights"),
+    "08_correlation": ("ratings_source", "trailer_source", "popularity_percentile_filter", "correlation_variant",
+                       "analysis_embeddings", "backbone_weights"),
+    "09_cold_start_and_side_features": ("ratings_source", "n_folds", "fm_rank", "fm_iters", "fm_flavour",
+                                        "backbone_weights"),
+    "10_ranking": ("ratings_source", "n_folds", "fm_rank", "fm_iters", "fm_flavour", "backbone_weights"),
+}
+
+
+def plain_value(v):
+    """Profile and TOML values on one footing: tuples as lists, None as 'none'."""
+    if isinstance(v, (tuple, list)):
+        return [plain_value(x) for x in v]
+    return "none" if v is None else v
+
+
+def settings_beside_paper(cfg, notebook: str) -> pd.DataFrame:
+    """The fields `notebook` uses: this profile's value beside the paper's, differences marked.
+
+    >>> from vt2lib.profiles import load_profile
+    >>> t = settings_beside_paper(load_profile("demo"), "06_libfm")
+    >>> t.loc["fm_rank"].tolist()[:3]
+    [8, 32, 'differs']
+    """
+    spec, resolved = paper_settings(), cfg.as_dict()
+    rows = {f: {"this profile": plain_value(resolved[f]), "paper": plain_value(spec[f]["value"])}
+            for f in NOTEBOOK_FIELDS[notebook]}
+    out = pd.DataFrame(rows).T
+    out["differs"] = ["differs" if r["this profile"] != r["paper"] else "" for r in rows.values()]
+    out["paper's source"] = [spec[f]["source"] for f in rows]
+    return out.rename_axis("field")
+
+
+def caveats(cfg) -> list[str]:
+    """What changes how every number of this run reads, for the top of each notebook."""
+    out = []
+    if cfg.ratings_source == "synthetic" or cfg.trailer_source == "synthetic":
+        out.append("Synthetic data (the demo dataset, vt2lib.data.synthetic): the numbers show that the code "
+                   "runs and how methods rank on planted signal, not the paper's values.")
+    from vt2lib.provenance import load_provenance
+    weights = load_provenance(cfg).get("backbone_weights") or cfg.backbone_weights  # what 02 used, once it ran
+    if cfg.trailer_source != "none" and str(weights).startswith("none"):  # 02 records "none, BatchNorm calibrated ..."
+        out.append("MobileNetV2 with random weights (no ImageNet weights here): the trailer features carry no "
+                   "learned image content, only what a random convolution keeps.")
+    elif cfg.trailer_source != "none" and weights != "imagenet":
+        out.append(f"MobileNetV2 with the weights of `{weights}`, not ImageNet's.")
+    return out
+
+
+def show_settings(cfg, notebook: str) -> pd.DataFrame:
+    """A notebook's opening: the caveats that change how its numbers read, then the fields it
+    uses beside the paper's values (returned, so the cell shows it as a table)."""
+    for line in caveats(cfg):
+        print(f"Note: {line}")
+    table = settings_beside_paper(cfg, notebook)
+    n = int((table.differs != "").sum())
+    print(f"Profile `{cfg.name}`: {n} of the {len(table)} settings this notebook uses differ from the paper's"
+          + (" (marked); the text below names the paper's values as the paper's." if n else "."))
+    return table

@@ -54,6 +54,9 @@ OPEN_UNIT = ("unseen_trailer_share", "val_share", "fusion_val_share")  # shares:
 
 MAX_FOLDS = 127  # fold ids are stored as int8 (vt2lib.rating.evaluation, cold_start)
 METADATA_VARIANTS = ("metadata", "genome")  # Eq. 1 on genres, on the tag genome (where ML20M's file is)
+AUTO = "auto"  # a variant field's default: what the profile has (auto_variants)
+VARIANT_FIELDS = ("fusion_variant", "side_embedding_variant", "correlation_variant")
+NO_TRAILERS = "trailer_source = 'none': no trailer embeddings"
 
 
 def embedding_variant_names(p) -> list[str]:
@@ -62,12 +65,34 @@ def embedding_variant_names(p) -> list[str]:
     return [f"emb{d}_s{S}" for S in p.sequence_lengths for d in sorted(p.embedding_sizes)]
 
 
+def auto_variants(p) -> dict[str, str | None]:
+    """What `auto` means for each variant field: with trailers the paper's variants (Figs 7-8 the large
+    embedding, 09's side features and Table 3 the small one, both of the first S); without trailers
+    genres (metadata) for the fusion and as the FM's only side features, and no Table 3 row (a) (None).
+
+    >>> from vt2lib.profiles import load_profile
+    >>> import dataclasses
+    >>> auto_variants(load_profile("smoke"))["fusion_variant"]
+    'emb512_s10'
+    >>> auto_variants(dataclasses.replace(load_profile("smoke"), trailer_source="none"))["fusion_variant"]
+    'metadata'
+    """
+    if p.trailer_source == "none":
+        return {"fusion_variant": "metadata", "side_embedding_variant": "metadata", "correlation_variant": None}
+    big, small = p.embedding_sizes  # as vt2lib.rating.item_vectors names them
+    first = p.sequence_lengths[0]
+    return {"fusion_variant": f"emb{big}_s{first}", "side_embedding_variant": f"emb{small}_s{first}",
+            "correlation_variant": f"emb{small}_s{first}"}
+
+
 # Fields whose value names values of other fields, and what they may name: checked at load, and
 # tests/test_config.py walks every field that looks like one of these to find one left unchecked.
+# Without trailers a variant field may name only what 05 makes then: genres (fusion: the tag genome too).
 def reference_choices(p) -> dict[str, tuple]:
-    variants = tuple(embedding_variant_names(p))
-    return {"pca_sequence_length": tuple(p.sequence_lengths), "side_embedding_variant": variants,
-            "correlation_variant": variants, "fusion_variant": variants + METADATA_VARIANTS}
+    variants = () if p.trailer_source == "none" else tuple(embedding_variant_names(p))
+    return {"pca_sequence_length": tuple(p.sequence_lengths),
+            "side_embedding_variant": (AUTO, *(variants or METADATA_VARIANTS[:1])),
+            "correlation_variant": (AUTO, *variants), "fusion_variant": (AUTO, *variants, *METADATA_VARIANTS)}
 
 
 def _values(value) -> tuple:
@@ -107,7 +132,8 @@ def profile_problems(p) -> list[str]:
         problems.append(f"n_folds = {p.n_folds}; allowed: 2..{MAX_FOLDS} (fold ids are stored as int8)")
     if not problems:  # the names below are made of sizes and lengths that are valid by now
         for name, allowed in reference_choices(p).items():
-            check(name, lambda v, a=allowed: v in a, "one of " + ", ".join(map(repr, allowed)))
+            why = f" ({NO_TRAILERS})" if p.trailer_source == "none" and name in VARIANT_FIELDS else ""
+            check(name, lambda v, a=allowed: v in a, "one of " + ", ".join(map(repr, allowed)) + why)
     if p.evaluate_folds is not None and p.evaluate_folds > p.n_folds:
         problems.append(f"evaluate_folds = {p.evaluate_folds}; allowed: 1..n_folds ({p.n_folds}) or none")
     if p.unseen_trailer_share * p.unseen_trailer_splits > 1:

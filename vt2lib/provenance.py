@@ -3,12 +3,14 @@
     record_inputs(cfg, raw.files)          # provenance.json's "inputs" (sha256 per input file)
     record_provenance(cfg, "backbone_weights", "imagenet")
     write_run_provenance(cfg, timings)     # runs/<profile>/provenance.json
+    lock_summary()                         # "match requirements lock", or which versions differ from it
 """
 from __future__ import annotations
 
 import hashlib
 import os
 import platform
+import re
 import subprocess
 import sys
 from importlib import metadata
@@ -17,6 +19,7 @@ from pathlib import Path
 from vt2lib.config import PROJECT_ROOT, Profile
 from vt2lib.io import read_json, update_json, write_json_atomic
 
+LOCK_FILE = PROJECT_ROOT / "requirements-lock.txt"  # the tested versions run_all.sh installs
 PACKAGES = ("numpy", "pandas", "scipy", "numba", "scikit-learn", "statsmodels", "tensorflow-cpu",
             "tensorflow", "keras", "jax", "myfm", "opencv-python-headless", "yt-dlp", "papermill", "pyarrow")
 
@@ -82,8 +85,51 @@ def environment() -> dict:
     except (OSError, subprocess.TimeoutExpired):
         pass
     return {"python": sys.version.split()[0], "platform": platform.platform(), "packages": versions,
-            "device": device, "cpu_count": os.cpu_count(),
+            "device": device, "cpu_count": os.cpu_count(), "requirements_lock": lock_summary(),
             "keras_backend_env": os.environ.get("KERAS_BACKEND", "(unset: each profile's keras_backend)")}
+
+
+def lock_entries(path: Path = LOCK_FILE) -> list[tuple[str, str, str]]:
+    """(name as PEP 503 normalises it, pinned version, marker or "") for each pin of the lock."""
+    out = []
+    for line in Path(path).read_text().splitlines():
+        req, _, marker = line.split("#", 1)[0].strip().partition(";")
+        if not req or req.startswith("-"):
+            continue
+        name, sep, version = req.partition("==")
+        if not sep:
+            raise ValueError(f"{Path(path).name}: not an exact pin: {line.strip()}")
+        out.append((re.sub(r"[-_.]+", "-", name.split("[")[0].strip()).lower(), version.strip(), marker.strip()))
+    return out
+
+
+def lock_differences(path: Path = LOCK_FILE) -> list[tuple[str, str | None, str]]:
+    """(name, installed version or None, locked version) for each pin whose marker holds in this
+    interpreter and whose installed version differs from it."""
+    from packaging.markers import Marker
+    from packaging.version import Version
+    out = []
+    for name, locked, marker in lock_entries(path):
+        if marker and not Marker(marker).evaluate():
+            continue
+        try:
+            have = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            have = None
+        if have is None or Version(have) != Version(locked):
+            out.append((name, have, locked))
+    return out
+
+
+def lock_summary(path: Path = LOCK_FILE) -> str:
+    """The report's line on package versions against requirements-lock.txt."""
+    if not Path(path).is_file():
+        return f"not compared: no {Path(path).name}"
+    diff = lock_differences(path)
+    if not diff:
+        return "match requirements lock"
+    return "differ from the lock: " + ", ".join(f"{n} installed {have or 'none'}, locked {locked}"
+                                                for n, have, locked in diff)
 
 
 def bytes_per_notebook(artifacts: dict) -> dict[str, int]:
@@ -96,13 +142,17 @@ def bytes_per_notebook(artifacts: dict) -> dict[str, int]:
 
 
 def write_run_provenance(cfg: Profile, timings: dict[str, dict]) -> dict:
-    """Commit, resolved profile, environment, per-notebook wall time and peak RSS, the
-    artifacts (key, computed or reused, bytes) of the run and the bytes each notebook wrote."""
+    """Commit, resolved profile, environment, per-notebook wall time and peak RSS, the notebooks
+    skipped and why (`timings` {notebook: {"skipped": why}}), the artifacts (key, computed or reused,
+    bytes) of the run and the bytes each notebook wrote."""
     from vt2lib.store import load_artifact_log
     prov = load_provenance(cfg)
     artifacts = load_artifact_log(cfg)
+    skipped = {nb: t["skipped"] for nb, t in timings.items() if "skipped" in t}
+    ran = {nb: t for nb, t in timings.items() if nb not in skipped}
     prov.update(git_commit=git_commit(), profile=cfg.as_dict(), environment=environment(),
-                notebooks={**prov.get("notebooks", {}), **timings}, artifacts=artifacts,
-                bytes_written=bytes_per_notebook(artifacts))
+                notebooks={nb: t for nb, t in {**prov.get("notebooks", {}), **ran}.items() if nb not in skipped},
+                skipped={**{nb: why for nb, why in prov.get("skipped", {}).items() if nb not in ran}, **skipped},
+                artifacts=artifacts, bytes_written=bytes_per_notebook(artifacts))
     write_json_atomic(_provenance_file(cfg), prov)
     return prov

@@ -36,7 +36,10 @@ def _check_name(name: str) -> None:
 
 
 def save_figure(cfg: Profile, fig, name: str) -> list[Path]:
-    """Save a matplotlib figure as PNG (for reading) and PDF (for papers)."""
+    """Save a matplotlib figure as PNG (for reading) and PDF (for papers), show the PNG where it
+    is made (in a notebook: JupyterLab and papermill runs alike, which draw on Agg and show
+    nothing themselves), then close the figure so that a long notebook does not pile them up."""
+    import matplotlib.pyplot as plt
     _check_name(name)
     paths = []
     for ext in ("png", "pdf"):
@@ -44,7 +47,36 @@ def save_figure(cfg: Profile, fig, name: str) -> list[Path]:
         with atomic_path(path) as tmp:
             fig.savefig(tmp, format=ext, dpi=150, bbox_inches="tight")
         paths.append(path)
+    show_in_notebook(paths[0], name)
+    plt.close(fig)
     return paths
+
+
+def show_in_notebook(png: Path, name: str) -> bool:
+    """Display a saved PNG as the cell's output when running in a Jupyter kernel; the output's
+    metadata names the figure (tests/test_notebooks.py counts them). False outside a kernel."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    if shell is None or getattr(shell, "kernel", None) is None:
+        return False
+    from IPython.display import Image, display
+    display(Image(data=png.read_bytes(), format="png"), metadata={"vt2_figure": name})
+    return True
+
+
+def readable(df: pd.DataFrame, digits: int = 4):
+    """The frame as a notebook shows it best: counts with thousands separators, other numbers to
+    `digits` significant digits, never pandas' scientific notation for mixed magnitudes (Table 2)."""
+    def fmt(v):
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer, np.floating)):
+            return "" if v is None or v is pd.NA else str(v)
+        if math.isnan(v):
+            return ""
+        return f"{v:,.0f}" if float(v).is_integer() and abs(v) >= 1 else f"{v:.{digits}g}"
+    return df.style.format(fmt)
 
 
 def to_markdown(df: pd.DataFrame, floatfmt: str = ".4f") -> str:

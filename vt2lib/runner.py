@@ -5,7 +5,8 @@
     python -m vt2lib.runner my_profile.toml
 
 Executed copies go to runs/<profile>/notebooks/ (git-ignored); the run stops at the first
-failing notebook and names it. Each notebook's wall time and peak memory (RSS of its kernel,
+failing notebook and names it. A notebook whose input the profile cannot have is skipped, in one
+line saying why (`skip_reason`: without trailers 02-04, and 08 unless YouTube statistics are given). Each notebook's wall time and peak memory (RSS of its kernel,
 sampled) go into the provenance; runs/<profile>/artifacts.json lists every artifact the run
 used, `computed` or `reused` (vt2lib.store). After the run it writes the provenance and the
 reproduction report (runs/<profile>/REPORT.md).
@@ -35,6 +36,32 @@ KERNEL_QUIET = ["--IPKernelApp.log_level=CRITICAL"]
 def numbered_notebooks(only: set[str] | None = None) -> list[Path]:
     nbs = sorted(p for p in NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb"))
     return [p for p in nbs if only is None or p.name[:2] in only]
+
+
+# What a notebook needs that a profile without trailers (trailer_source = "none") lacks
+NO_TRAILERS = "trailer_source = 'none'"
+NEEDS_TRAILERS = {"02_keyframes": "needs trailer videos", "03_train_embedding": "needs 02's keyframe features",
+                  "04_extract_embeddings": "needs 03's networks"}
+
+
+def skip_reason(cfg, notebook: str) -> str | None:
+    """Why `notebook` does not run for this profile, or None: it runs.
+
+    >>> from vt2lib.profiles import load_profile
+    >>> import dataclasses
+    >>> skip_reason(load_profile("smoke"), "02_keyframes") is None
+    True
+    >>> skip_reason(dataclasses.replace(load_profile("smoke"), trailer_source="none"), "02_keyframes")
+    "needs trailer videos (trailer_source = 'none')"
+    """
+    if cfg.trailer_source != "none":
+        return None
+    if notebook in NEEDS_TRAILERS:
+        return f"{NEEDS_TRAILERS[notebook]} ({NO_TRAILERS})"
+    # Table 3 without row (a): the YouTube statistics' rows run where a mapping and its statistics are given
+    if notebook == "08_correlation" and not (cfg.youtube_mapping and cfg.metadata_file):
+        return f"needs trailer embeddings or YouTube statistics ({NO_TRAILERS}, no metadata_file with youtube_mapping)"
+    return None
 
 
 def ensure_kernel() -> None:
@@ -72,7 +99,7 @@ def peak_child_rss(interval: float = 0.2):
 
 
 def run_notebooks(profile: str, only: set[str] | None = None, log=print) -> dict[str, dict]:
-    """Run the notebooks; returns {notebook: {"seconds", "peak_rss_gib"}}."""
+    """Run the notebooks; returns {notebook: {"seconds", "peak_rss_gib"}, or {"skipped": why}}."""
     import papermill as pm
 
     from vt2lib.store import start_run_log
@@ -90,6 +117,10 @@ def run_notebooks(profile: str, only: set[str] | None = None, log=print) -> dict
     os.environ["VT2_TEXT_PROGRESS"] = "1"  # text bars, not widgets: the kernel's stderr reaches the log
     os.environ.setdefault("TQDM_MININTERVAL", "10")  # a bar line every 10 s in the log, not every 0.1 s
     for nb in notebooks:
+        if skip_reason(cfg, nb.stem):
+            timings[nb.stem] = {"skipped": skip_reason(cfg, nb.stem)}
+            log(f"[{cfg.name}] {nb.name} skipped: {timings[nb.stem]['skipped']}")
+            continue
         log(f"[{cfg.name}] {nb.name} ...")
         start = time.time()
         os.environ["VT2_NOTEBOOK"] = nb.stem  # the kernel inherits it: artifacts.json names who asked

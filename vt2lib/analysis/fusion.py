@@ -4,6 +4,7 @@
     bands = percentile_bands(sweep, "rmse")               # per k: mean, median, p0, p10, p90, p100
     fig = fusion_figure(bands, "RMSE")
     honest = honest_k_fusion(cfg, data, fm_preds, method)   # k chosen on inner validation, per fold
+    models = fusion_models(cfg, cfg.variant("fusion_variant"))   # {"": paper's model, "_leakfree": leak-free}
 
 >>> k_grid(0.25).tolist()
 [0.0, 0.25, 0.5, 0.75, 1.0]
@@ -70,6 +71,18 @@ def fusion_figure(bands: pd.DataFrame, metric_label: str, title: str):
     ax.set(xlabel="k  (r = k * r_FM + (1 - k) * r_content)", ylabel=metric_label, title=title)
     ax.legend(fontsize=8)
     return fig
+
+
+def fusion_models(cfg, variant: str) -> dict[str, tuple[str, object]]:
+    """The content models fused with the FM (07), by the suffix of their outputs and numbers:
+    {suffix: (label, registered method)}. A trailer-embedding variant: the paper's model ("", its
+    rating head saw the test folds: leaky) and the leak-free model ("_leakfree"); a metadata variant
+    (genres, tag genome: no network, nothing learnt from ratings): itself alone ("")."""
+    from vt2lib.rating import methods as M
+    method = M.get(cfg, variant)
+    if method.vectors is None or not method.vectors.leaky:
+        return {"": (f"{variant}, no network", method)}
+    return {"": ("paper's model, leaky", method), "_leakfree": ("leak-free model", M.model_variant(cfg, variant, "leakfree"))}
 
 
 def honest_k_fusion(cfg, data, fm: pd.DataFrame, method) -> pd.DataFrame:

@@ -82,6 +82,44 @@ def _ranking(cfg: Profile) -> list[Number]:
                    report=k != "recall@20") for s in ("warm", "new movies") for m in ranked_names(cfg) for k in METRICS]
 
 
+def _frozen_vs_trained(cfg: Profile) -> list[Number]:
+    from vt2lib.rating.methods import frozen_mean_methods  # none without trailers: nothing to test
+    return [Number("frozen_mean minus best trained embedding, mean RMSE difference over folds",
+                   "frozen_mean_vs_trained_mean_diff", optional=True),
+            Number("frozen_mean vs best trained embedding, corrected p", "frozen_mean_vs_trained_corrected_p",
+                   optional=True)] if frozen_mean_methods(cfg) else []
+
+
+def _table3(cfg: Profile) -> list[Number]:
+    none = cfg.variant("correlation_variant") is None  # no trailers: row (a) is n/a
+    return [Number("R^2 embeddings (in-sample)", "r2_embeddings", (3, "embeddings", "r2"), optional=none),
+            Number("adjusted R^2 embeddings", "r2_embeddings_adj", optional=True, report=False),
+            Number("R^2 embeddings (10-fold CV, not in paper)", "r2_embeddings_cv", optional=none),
+            Number("R^2 embeddings, CV, PCA inside (not in paper)", "r2_embeddings_cv_pca", optional=none),
+            Number("R^2 embeddings, CV, ridge inside (not in paper)", "r2_embeddings_cv_ridge", optional=none),
+            Number("R^2 that noise reaches, p/(n-1)", "r2_embeddings_noise", optional=none),
+            Number("R^2 log views/likes/dislikes", "r2_views_likes_dislikes", (3, "views_likes_dislikes", "r2"),
+                   optional=True),
+            Number("R^2 log like/dislike ratio", "r2_like_ratio", (3, "like_ratio", "r2"), optional=True)]
+
+
+def _fusion(cfg: Profile) -> list[Number]:
+    """Fig. 7's numbers: one honest fusion per model of the fusion variant (paper's and leak-free, or genres)."""
+    from vt2lib.analysis.fusion import fusion_models
+    models = fusion_models(cfg, cfg.variant("fusion_variant"))
+    return ([Number("best k by mean RMSE", "best_k_mean_rmse"),
+             Number("FM alone median RMSE", "rmse_fm_alone_median", (1, "fm", "rmse_median"))]
+            + [Number(f"best fusion median RMSE (k chosen on inner validation; {label})", f"rmse_best_fusion_median{s}")
+               for s, (label, _) in models.items()]
+            + [Number("best fusion median RMSE (k chosen on the test folds)", "rmse_best_fusion_in_sample_median",
+                      report=False)])
+
+
+def _cold_start(cfg: Profile) -> list[Number]:
+    from vt2lib.rating.cold_start import cold_start_numbers  # 09's numbers: genres only without trailers
+    return [Number(label, metric) for metric, (label, _, _) in cold_start_numbers(cfg).items()]
+
+
 def _static(*numbers: Number) -> Callable[[Profile], list[Number]]:
     return lambda cfg: list(numbers)
 
@@ -92,27 +130,10 @@ ITEMS: tuple[Item, ...] = (
     Item("Table 2", "dataset statistics (ML20M, ML20M-YT original, filtered)", "01_clean_dataset",
          ("tab02_dataset_statistics", "tab02_filters"), _table2),
     Item("Table 3", "R / R² of mean-rating regressions (+ flag where p is close to n, out-of-fold R² of OLS, "
-         "PCA and ridge)", "08_correlation", ("tab03_correlation",), _static(
-             Number("R^2 embeddings (in-sample)", "r2_embeddings", (3, "embeddings", "r2")),
-             Number("adjusted R^2 embeddings", "r2_embeddings_adj", optional=True, report=False),
-             Number("R^2 embeddings (10-fold CV, not in paper)", "r2_embeddings_cv"),
-             Number("R^2 embeddings, CV, PCA inside (not in paper)", "r2_embeddings_cv_pca"),
-             Number("R^2 embeddings, CV, ridge inside (not in paper)", "r2_embeddings_cv_ridge"),
-             Number("R^2 that noise reaches, p/(n-1)", "r2_embeddings_noise"),
-             Number("R^2 log views/likes/dislikes", "r2_views_likes_dislikes", (3, "views_likes_dislikes", "r2"),
-                    optional=True),
-             Number("R^2 log like/dislike ratio", "r2_like_ratio", (3, "like_ratio", "r2"), optional=True))),
+         "PCA and ridge)", "08_correlation", ("tab03_correlation",), _table3),
     Item("Fig. 5", "trailer duration histogram", "01_clean_dataset", ("fig05_trailer_durations",)),
     Item("Fig. 6", "rating histogram", "01_clean_dataset", ("fig06_rating_histogram",)),
-    Item("Fig. 7", "fusion RMSE vs k", "07_fusion", ("fig07_fusion_rmse",), _static(
-        Number("best k by mean RMSE", "best_k_mean_rmse"),
-        Number("FM alone median RMSE", "rmse_fm_alone_median", (1, "fm", "rmse_median")),
-        Number("best fusion median RMSE (k chosen on inner validation; paper's model, leaky)",
-               "rmse_best_fusion_median"),
-        Number("best fusion median RMSE (k chosen on inner validation; leak-free model)",
-               "rmse_best_fusion_median_leakfree"),
-        Number("best fusion median RMSE (k chosen on the test folds)", "rmse_best_fusion_in_sample_median",
-               report=False))),
+    Item("Fig. 7", "fusion RMSE vs k", "07_fusion", ("fig07_fusion_rmse",), _fusion),
     Item("Fig. 8", "fusion MAE vs k", "07_fusion", ("fig08_fusion_mae",)),
     Item("Fig. 9", "PCA of sequence embeddings, Harry Potter + references", "04_extract_embeddings",
          ("fig09_pca_harry_potter",), _static(
@@ -142,31 +163,19 @@ ITEMS: tuple[Item, ...] = (
                                   ("rating RMSE, validation tails (S={S})", "val_rating_rmse_s{S}", False),
                                   ("genre AUC, leak-free model (S={S})", "val_genre_auc_s{S}_leakfree", False)])
          + [Number(f"genre AUC, unseen trailers (S={cfg.sequence_lengths[0]})",
-                   f"genre_auc_unseen_trailers_s{cfg.sequence_lengths[0]}")]),
+                   f"genre_auc_unseen_trailers_s{cfg.sequence_lengths[0]}"),
+            Number("networks not converged (best epoch = max_epochs)", "networks_not_converged"),
+            Number("networks trained", "networks_trained", report=False)]),
     Item("—", "per-method summary and fallback counts of Eq. 1", "05_content_based",
          ("extra_content_based_summary", "extra_content_based_fallbacks")),
     Item("—", "paired tests 256 vs 512, S=10 vs S=20, paper vs leak-free model, frozen features vs the best "
          "trained embedding (Wilcoxon, t, Nadeau–Bengio corrected t)", "06_libfm", ("extra_table1_paired_tests",),
-         _static(Number("frozen_mean minus best trained embedding, mean RMSE difference over folds",
-                        "frozen_mean_vs_trained_mean_diff", optional=True),
-                 Number("frozen_mean vs best trained embedding, corrected p", "frozen_mean_vs_trained_corrected_p",
-                        optional=True))),
+         _frozen_vs_trained),
     Item("—", "fusion for every variant, k chosen on inner validation (paper's and leak-free model)", "07_fusion",
          ("extra_fusion_mean_rmse_all_variants", "extra_fusion_honest_k", "extra_fusion_honest_k_leakfree")),
     Item("—", "cold start from 0 ratings to warm, FM with side features", "09_cold_start_and_side_features",
          ("extra_cold_start_rmse", "extra_cold_start_rmse_median", "extra_cold_start_table",
-          "extra_fm_side_features_tests"), _static(
-             Number("new movies: FM on ids, median RMSE", "rmse_cold_fm_ids"),
-             Number("new movies: FM + genres + trailer", "rmse_cold_fm_side"),
-             Number("new movies: content-based, genres (metadata)", "rmse_cold_content_metadata"),
-             Number("new movies: content-based, trailer embedding (leak-free model)", "rmse_cold_content_leakfree"),
-             Number("new movies: user mean", "rmse_cold_user_mean"),
-             Number("warm: FM on ids, median RMSE", "rmse_warm_fm"),
-             Number("warm: FM + genres + trailer", "rmse_warm_fm_side"),
-             Number("new movies: content-based, frozen features (no network; not in paper)",
-                    "rmse_cold_content_frozen_mean"),
-             Number("new movies: FM + genres + frozen features", "rmse_cold_fm_side_frozen"),
-             Number("warm: FM + genres + frozen features", "rmse_warm_fm_side_frozen"))),
+          "extra_fm_side_features_tests"), _cold_start),
     Item("—", "top-N ranking (Recall@10/20, NDCG@10) of every method, warm and for new movies", "10_ranking",
          ("extra_ranking", "extra_ranking_table"), _ranking),
 )

@@ -14,8 +14,8 @@ from pathlib import Path
 from vt2lib.analysis.outputs import ITEMS, NOT_REPRODUCED
 from vt2lib.config import Profile
 from vt2lib.io import write_text_atomic
-from vt2lib.paper import paper_settings, published_counts, published_table
-from vt2lib.provenance import load_provenance
+from vt2lib.paper import paper_settings, plain_value, published_counts, published_table
+from vt2lib.provenance import load_provenance, lock_summary
 from vt2lib.results import load_metrics
 
 
@@ -57,13 +57,6 @@ CODE_CHOICES = (
 )
 
 
-def _plain(v):
-    """Profile and TOML values on one footing: tuples as lists, None as 'none'."""
-    if isinstance(v, (tuple, list)):
-        return [_plain(x) for x in v]
-    return "none" if v is None else v
-
-
 def differences(cfg: Profile, prov: dict | None = None) -> list[str]:
     """Every way this run differs from the paper: data, weights actually used, each profile field
     whose value is not the paper's (paper/settings.toml), and the code-level choices."""
@@ -79,8 +72,9 @@ def differences(cfg: Profile, prov: dict | None = None) -> list[str]:
     w = prov.get("backbone_weights")
     if w and w != "imagenet" and w != cfg.backbone_weights:
         out.append(f"The MobileNetV2 backbone used `{w}` weights (profile asked for `{cfg.backbone_weights}`).")
+    resolved = cfg.as_dict()  # `auto` variants by the method they name
     for field, spec in paper_settings().items():
-        ours, paper = _plain(getattr(cfg, field)), _plain(spec["value"])
+        ours, paper = plain_value(resolved[field]), plain_value(spec["value"])
         if ours != paper:
             out.append(f"`{field}` = `{ours}` (paper: `{paper}`; {spec['source']}).")
     return out + list(CODE_CHOICES)
@@ -93,6 +87,7 @@ def _run_tables(prov: dict) -> list[str]:
              "| notebook | wall time (s) | peak RSS (GiB) | written (GB) |", "|---|---|---|---|"]
     lines += [f"| {nb} | {v.get('seconds', 'n/a')} | {v.get('peak_rss_gib', 'n/a')} | {written.get(nb, 0) / 1e9:.3g} |"
               for nb, v in sorted(prov.get("notebooks", {}).items())]
+    lines += [f"| {nb} | skipped: {why} | | |" for nb, why in sorted(prov.get("skipped", {}).items())]
     if prov.get("videos_bytes") is not None:
         lines.append(f"\nTrailer videos on disk after 02: {prov['videos_bytes'] / 1e9:.3g} GB (keep_videos).")
     arts = prov.get("artifacts", {})
@@ -111,14 +106,23 @@ def write_report(cfg: Profile) -> Path:
               f"- device: {env.get('device', 'unknown')}, Python {env.get('python', '?')}, "
               f"Keras backend {prov.get('keras_backend', 'n/a')}",
               f"- backbone weights used: {prov.get('backbone_weights', 'n/a')}",
+              # the run's, from provenance.json; a run recorded before the lock: this interpreter's
+              f"- Package versions: {env.get('requirements_lock') or lock_summary()}",
               # relative to the report: a report is shared, and its reader's folders are not ours
               "- full provenance (profile as resolved, package versions, input checksums): "
               "`provenance.json`, beside this report", ""]
+    skipped = prov.get("skipped", {})  # notebooks whose input the profile cannot have (vt2lib.runner.skip_reason)
+    lines += [f"- **skipped**: {nb}, {why}" for nb, why in sorted(skipped.items())] + ([""] if skipped else [])
+    if metrics.get("networks_not_converged"):  # 03: best epoch = max_epochs, early stopping never fired
+        lines += [f"- **not converged**: {metrics['networks_not_converged']} of {metrics.get('networks_trained', '?')} "
+                  f"embedding networks had their best epoch at the last (max_epochs = {cfg.max_epochs}); raise "
+                  "`max_epochs` (03's table names them).", ""]
     lines += ["## Paper items", "", "| item | notebook | our file | number | ours | paper |", "|---|---|---|---|---|---|"]
     for item in ITEMS:
         files = sorted(p.name for name in item.files for p in cfg.figures_dir.glob(f"{name}.*")) \
             if cfg.figures_dir.is_dir() else []
-        produced = ", ".join(files) if files else "**not produced**"
+        produced = ", ".join(files) if files else (f"**skipped** ({skipped[item.notebook]})"
+                                                   if item.notebook in skipped else "**not produced**")
         rows = [(n.label, _fmt(metrics.get(n.metric)), _fmt(_published(n.published)) if n.published else "")
                 for n in item.numbers(cfg) if n.report] or [("", "", "")]
         for k, row in enumerate(rows):

@@ -22,7 +22,7 @@ def table1(cfg: Profile, methods: list[Method]) -> pd.DataFrame:
     """One row per method, described by the registry."""
     per_fold = per_fold_table(cfg, methods)
     rows = [{"method": m.name, "Description": m.description, "Sequence length": m.sequence,
-             "Recommender type": m.kind, **summary_row(per_fold[m.name])} for m in methods]
+             "Recommender type": m.kind, **summary_row(per_fold[m.name], cfg.n_folds)} for m in methods]
     return pd.DataFrame(rows).set_index("method")
 
 

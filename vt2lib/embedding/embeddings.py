@@ -113,6 +113,9 @@ def pca_group_label(name: str) -> str:
     return PCA_GROUP_TITLES.get(name, name)
 
 
+REFERENCE_COLOURS = ("0.15", "0.55", "0.35", "0.7")  # greys: never a group colour (tab10)
+
+
 def pca_figure(seq_emb: np.ndarray, data: SequenceData, movies: pd.DataFrame, patterns, references,
                title: str):
     """PCA (2 components, fitted on all sequence embeddings) of a group of movies' sequences.
@@ -123,8 +126,14 @@ def pca_figure(seq_emb: np.ndarray, data: SequenceData, movies: pd.DataFrame, pa
     import matplotlib.pyplot as plt
     from sklearn.decomposition import PCA
     pca = PCA(n_components=2, random_state=0).fit(seq_emb)
-    chosen = pd.concat([select_titles(movies, patterns), select_titles(movies, references)])
-    chosen = chosen.drop_duplicates("movieId")
+    group = select_titles(movies, patterns)
+    # the references keep one colour (greys, dashed) in every figure, so Figs 9-11 read alike;
+    # the group's trailers take the palette
+    reference_colour = {}
+    for j, pattern in enumerate(references):
+        for movie_id in select_titles(movies, [pattern]).movieId:
+            reference_colour.setdefault(movie_id, REFERENCE_COLOURS[j % len(REFERENCE_COLOURS)])
+    chosen = pd.concat([group, select_titles(movies, references)]).drop_duplicates("movieId")
     tr = data.trailers.reset_index().merge(chosen[["movieId", "title"]], on="movieId")
     fig, ax = plt.subplots(figsize=(7, 6))
     palette = plt.get_cmap("tab10")
@@ -135,7 +144,10 @@ def pca_figure(seq_emb: np.ndarray, data: SequenceData, movies: pd.DataFrame, pa
             continue  # shorter than one sequence of this length
         drawn += 1
         xy = pca.transform(seq_emb[idx[np.argsort(data.seq_pos[idx])]])
-        ax.plot(xy[:, 0], xy[:, 1], "-o", ms=3, lw=0.8, color=palette(k % 10), label=row.title)
+        is_reference = row.movieId in reference_colour and row.movieId not in set(group.movieId)
+        ax.plot(xy[:, 0], xy[:, 1], "--o" if is_reference else "-o", ms=3, lw=0.8,
+                color=reference_colour[row.movieId] if is_reference else palette(k % 10),
+                label=f"{row.title} (reference)" if is_reference else row.title)
     var = pca.explained_variance_ratio_
     ax.set(xlabel=f"PC1 ({var[0]:.1%} of variance)", ylabel=f"PC2 ({var[1]:.1%} of variance)", title=title)
     if drawn:

@@ -161,6 +161,29 @@ class TrainResult:
     seconds_per_epoch: float
 
 
+def convergence_table(cfg: Profile, trained: dict) -> pd.DataFrame:
+    """Per trained network ((model, S) -> TrainResult): best epoch, epochs run, and whether it
+    converged. One whose best epoch is its last (`max_epochs` reached, validation loss still
+    falling) had not: early stopping never fired, and more epochs would have changed it.
+
+    """
+    return pd.DataFrame({"best epoch": [r.best_epoch for r in trained.values()],
+                         "epochs run": [len(r.history) for r in trained.values()],
+                         "seconds per epoch": [round(r.seconds_per_epoch, 2) for r in trained.values()],
+                         "converged": [not (r.best_epoch == len(r.history) == cfg.max_epochs) for r in trained.values()]},
+                        index=pd.MultiIndex.from_tuples(list(trained)))
+
+
+def not_converged_note(cfg: Profile, table: pd.DataFrame) -> str | None:
+    """One line naming the networks that had not converged and the field to raise, or None."""
+    late = [f"{m} S={S}" for (m, S) in table.index[~table.converged]]
+    if not late:
+        return None
+    return (f"{len(late)} of {len(table)} networks had not converged: their best epoch is the last of "
+            f"max_epochs = {cfg.max_epochs} ({', '.join(late)}); raise `max_epochs` for embeddings that "
+            "finished learning.")
+
+
 def training_key(cfg: Profile, data: SequenceData, split) -> str:
     """A digest of everything that defines a trained model: settings, trailers, targets, split.
 

@@ -4,6 +4,7 @@
     train_rows, test_rows = few_ratings_split(movie_ids_per_rating, fold, k, 3, seed)   # test movies keep 3
     side = side_features(data.movie_ids, {"genres": (ids, X), "trailer": (ids, E)})
     sets = fm_side_feature_sets(cfg, data.movie_ids, movies)   # 09's and 10's: genres, trailer, ...
+    fm = side_fm_name(fm_side_set(cfg))   # the FM with side features 09 records and 10 ranks
 
 >>> fold = item_disjoint_folds(np.array([10, 10, 20, 30, 30, 30]), n_folds=2, seed=0)
 >>> bool(fold[0] == fold[1] and fold[3] == fold[4] == fold[5])    # a movie's ratings share one fold
@@ -132,19 +133,62 @@ def side_features(item_movie_ids: np.ndarray, blocks: dict[str, tuple[np.ndarray
 
 def fm_side_feature_sets(cfg, item_movie_ids: np.ndarray, movies: pd.DataFrame) -> dict[str, SideFeatures]:
     """The FM side-feature sets of notebooks 09 and 10: genres, the analyses' trailer embedding
-    (leak-free by default: no test rating shaped it), both, and genres + the frozen features."""
+    (leak-free by default: no test rating shaped it), both, and genres + the frozen features;
+    genres alone where the profile has no trailers (side_embedding_variant: metadata)."""
     from vt2lib.rating import methods as M
     from vt2lib.rating.item_vectors import genre_vectors, load_vectors
     genres = genre_vectors(movies)
-    trailer = load_vectors(cfg, M.analysis_method(cfg, cfg.side_embedding_variant).vectors)
-    frozen = load_vectors(cfg, M.frozen_mean_methods(cfg)[0].vectors)
-    blocks = {"genres": {"genres": genres}, "trailer": {"trailer": trailer},
-              "genres+trailer": {"genres": genres, "trailer": trailer}, "genres+frozen": {"genres": genres, "frozen": frozen}}
+    blocks = {"genres": {"genres": genres}}
+    if fm_side_set(cfg) == "genres+trailer":
+        trailer = load_vectors(cfg, M.side_method(cfg).vectors)
+        frozen = load_vectors(cfg, M.frozen_mean_methods(cfg)[0].vectors)
+        blocks |= {"trailer": {"trailer": trailer}, "genres+trailer": {"genres": genres, "trailer": trailer},
+                   "genres+frozen": {"genres": genres, "frozen": frozen}}
     return {name: side_features(item_movie_ids, b, cfg.side_pca_dim, cfg.seed) for name, b in blocks.items()}
 
 
-def cold_start_families(methods: dict, cold_rmse: dict[str, float]) -> dict[str, str]:
-    """The cold-start figure's lines, label -> method name: FM on ids, FM + genres + trailer, each
+def fm_side_set(cfg) -> str:
+    """The side features of the FM that 09 records and 10 ranks: genres + the trailer embedding, or
+    genres alone where side_embedding_variant names genres (auto, without trailers)."""
+    from vt2lib.rating import methods as M
+    return "genres" if M.side_method(cfg).vectors.kind == "metadata" else "genres+trailer"
+
+
+def side_fm_name(side_set: str) -> str:
+    """The method name of the FM on a side-feature set: fm_genres, fm_genres_trailer, ..."""
+    return "fm_" + side_set.replace("+", "_")
+
+
+def side_fm_label(side_set: str) -> str:
+    return "FM + " + side_set.replace("+", " + ")  # FM + genres + trailer
+
+
+def cold_start_numbers(cfg) -> dict[str, tuple[str, object, str]]:
+    """09's recorded numbers, fixed in advance by the profile (never picked on the test folds):
+    {metric: (label, setting, method)}, setting 0 = fully cold; the trailer rows where there are trailers."""
+    from vt2lib.rating import methods as M
+    fm, side = side_fm_name(fm_side_set(cfg)), side_fm_label(fm_side_set(cfg))
+    trailers = fm_side_set(cfg) == "genres+trailer"
+    out = {"rmse_cold_fm_ids": ("new movies: FM on ids, median RMSE", 0, "fm_ids"),
+           "rmse_cold_fm_side": (f"new movies: {side}", 0, fm),
+           "rmse_cold_content_metadata": ("new movies: content-based, genres (metadata)", 0, "content_metadata")}
+    if trailers:
+        leakfree = M.model_variant(cfg, cfg.variant("side_embedding_variant"), "leakfree").name
+        out["rmse_cold_content_leakfree"] = ("new movies: content-based, trailer embedding (leak-free model)", 0,
+                                             f"content_{leakfree}")
+    out |= {"rmse_cold_user_mean": ("new movies: user mean", 0, "user_mean"),
+            "rmse_warm_fm": ("warm: FM on ids, median RMSE", "warm", "fm_ids"),
+            "rmse_warm_fm_side": (f"warm: {side}", "warm", fm)}
+    if trailers:
+        frozen = "new movies: content-based, frozen features (no network; not in paper)"
+        out |= {"rmse_cold_content_frozen_mean": (frozen, 0, "content_frozen_mean"),
+                "rmse_cold_fm_side_frozen": ("new movies: FM + genres + frozen features", 0, "fm_genres_frozen"),
+                "rmse_warm_fm_side_frozen": ("warm: FM + genres + frozen features", "warm", "fm_genres_frozen")}
+    return out
+
+
+def cold_start_families(methods: dict, cold_rmse: dict[str, float], side_set: str = "genres+trailer") -> dict[str, str]:
+    """The cold-start figure's lines, label -> method name: FM on ids, FM + `side_set` (fm_side_set), each
     kind of content row (genres; trained embeddings of the leak-free and of the paper's model;
     frozen features) at its variant with the lowest `cold_rmse` (the fully cold median: a figure
     to read at a glance; every variant is in the tables), and the user mean."""
@@ -153,7 +197,7 @@ def cold_start_families(methods: dict, cold_rmse: dict[str, float]) -> dict[str,
         return None if v is None else {"metadata": "content, genres", "genome": "content, tag genome",
                             "frozen_mean": "content, frozen features"}.get(
             v.kind, "content, trained (paper's model, leaky)" if v.leaky else "content, trained (leak-free)")
-    out = {"FM, ids": "fm_ids", "FM + genres + trailer": "fm_genres_trailer"}
+    out = {"FM, ids": "fm_ids", side_fm_label(side_set): side_fm_name(side_set)}
     for name, m in methods.items():
         k = kind(m)
         if k and (k not in out or cold_rmse[name] < cold_rmse[out[k]]):

@@ -18,6 +18,8 @@ method names.
 ('content-based', '20 frames', '512-dim. embeddings, leak-free model (no rating head)')
 >>> analysis_method(cfg, "emb256_s10").name    # the embeddings 08 and 09 use (cfg.analysis_embeddings)
 'emb256_s10_leakfree'
+>>> side_method(cfg).name                      # 09's and 10's: side_embedding_variant (auto) of that model
+'emb256_s10_leakfree'
 """
 from __future__ import annotations
 
@@ -155,3 +157,9 @@ def analysis_method(cfg: Profile, paper_name: str) -> Method:
         raise ValueError(f"{paper_name!r} is not an embedding variant; valid: "
                          f"{', '.join(m.name for m in content_methods(cfg))}")
     return model_variant(cfg, paper_name, cfg.analysis_embeddings)
+
+
+def side_method(cfg: Profile) -> Method:
+    """The content method 09 and 10 add to genres as the FM's side features and rank with Eq. 1:
+    side_embedding_variant from the analyses' model; genres themselves (metadata) without trailers."""
+    return model_variant(cfg, cfg.variant("side_embedding_variant"), cfg.analysis_embeddings)

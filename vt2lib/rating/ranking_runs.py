@@ -9,7 +9,7 @@
 >>> [r.name for r in ranking_methods(load_profile("smoke"), side=None)]
 ['popularity', 'bias', 'fm_ids', 'content_metadata', 'content_emb256_s10_leakfree', 'content_frozen_mean']
 >>> ranked_names(dataclasses.replace(load_profile("smoke"), trailer_source="none"))   # ratings only
-['popularity', 'bias', 'fm_ids', 'content_metadata']
+['popularity', 'bias', 'fm_ids', 'fm_genres', 'content_metadata']
 """
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ import pandas as pd
 from vt2lib.config import Profile
 from vt2lib.rating import methods as M
 from vt2lib.rating import ranking_scores as RS
+from vt2lib.rating.cold_start import fm_side_set, side_fm_name
 from vt2lib.rating.item_vectors import load_vectors
 from vt2lib.rating.ranking import evaluate_ranking, ranked_users, summarise
 
@@ -36,12 +37,14 @@ class Ranked:
 
 
 def ranking_methods(cfg: Profile, side) -> list[Ranked]:
-    """Popularity, the bias baseline, FM on ids, FM + genres + trailer (`side`: its SideFeatures, or
-    None to leave it out), Eq. 1 with genres, with the analyses' trained embedding, and frozen_mean."""
+    """Popularity, the bias baseline, FM on ids, FM + genres + trailer (FM + genres without trailers;
+    `side`: its SideFeatures, or None to leave it out), Eq. 1 with genres, with the analyses' trained
+    embedding, and frozen_mean (these two where the profile has trailers)."""
     out = [Ranked(RS.POPULARITY, None), Ranked("bias", M.get(cfg, "bias")), Ranked("fm_ids", M.fm(cfg))]
     if side is not None:
-        out.append(Ranked("fm_genres_trailer", M.fm(cfg, side, name="fm_genres_trailer")))
-    trained = [M.analysis_method(cfg, cfg.side_embedding_variant)] if M.content_methods(cfg) else []  # trailers
+        name = side_fm_name(fm_side_set(cfg))
+        out.append(Ranked(name, M.fm(cfg, side, name=name)))
+    trained = [M.side_method(cfg)] if M.content_methods(cfg) else []  # trailers
     content = M.metadata_methods(cfg)[:1] + trained
     return out + [Ranked(f"content_{m.name}", m) for m in content + M.frozen_mean_methods(cfg)]
 
@@ -50,10 +53,8 @@ _NAMES_ONLY = object()  # stands in for the side features: an FM reads them only
 
 
 def ranked_names(cfg: Profile) -> list[str]:
-    """The names ranking_methods gives notebook 10's methods (outputs.py declares their numbers): with
-    the FM on side features wherever the profile has trailers to draw them from."""
-    side = _NAMES_ONLY if M.frozen_mean_methods(cfg) else None
-    return [r.name for r in ranking_methods(cfg, side)]
+    """The names ranking_methods gives notebook 10's methods (outputs.py declares their numbers)."""
+    return [r.name for r in ranking_methods(cfg, _NAMES_ONLY)]
 
 
 def ranking_folds(cfg: Profile, n_folds: int) -> range:

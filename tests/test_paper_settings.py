@@ -1,0 +1,31 @@
+"""Every notebook opens with the settings it uses beside the paper's, and the caveats that apply."""
+import dataclasses
+
+from vt2lib.config import Profile
+from vt2lib.paper import NOTEBOOK_FIELDS, caveats, paper_settings, settings_beside_paper
+from vt2lib.profiles import load_profile
+from vt2lib.runner import numbered_notebooks
+
+
+def test_every_notebook_names_its_fields_and_each_is_a_paper_setting():
+    assert set(NOTEBOOK_FIELDS) == {nb.stem for nb in numbered_notebooks()}
+    known = set(paper_settings())
+    for notebook, fields in NOTEBOOK_FIELDS.items():
+        assert fields and set(fields) <= known, (notebook, set(fields) - known)
+        assert set(fields) <= {f.name for f in dataclasses.fields(Profile)}
+
+
+def test_differences_are_marked_and_the_paper_profile_has_none():
+    demo = settings_beside_paper(load_profile("demo"), "06_libfm")
+    assert demo.loc["fm_rank", "differs"] and demo.loc["fm_rank", "this profile"] == 8
+    assert demo.loc["fm_rank", "paper"] == 32 and not demo.loc["fm_init_stdev", "differs"]
+    ml20m = settings_beside_paper(load_profile("ml20m"), "06_libfm")
+    assert not ml20m.differs.any(), ml20m[ml20m.differs != ""]
+
+
+def test_caveats_say_synthetic_and_random_weights(tmp_path, monkeypatch):
+    monkeypatch.setenv("VT2_OUTPUT_ROOT", str(tmp_path))
+    smoke = caveats(load_profile("smoke"))
+    assert any(c.startswith("Synthetic data") for c in smoke)
+    assert any("random weights (no ImageNet weights here)" in c for c in smoke)
+    assert caveats(load_profile("ml20m")) == []
