@@ -16,7 +16,7 @@ def run_in_process(profile: str, only: set[str] | None = None) -> dict[str, floa
     import matplotlib.pyplot as plt
 
     from vt2lib.store import start_run_log
-    start_run_log(load_profile(profile))
+    start_run_log(load_profile(profile), only)
     seconds = {}
     for nb in numbered_notebooks(only):
         cells = [c for c in json.loads(nb.read_text())["cells"] if c["cell_type"] == "code"]

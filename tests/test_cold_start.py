@@ -79,3 +79,53 @@ def test_what_needs_the_data_fails_where_09_first_sees_it_naming_the_field():
     with pytest.raises(DataError, match="side_pca_dim = 8: side block 'trailer' has vectors for only 5 movies"):
         side_features(np.arange(6), {"trailer": (np.arange(5), vectors)}, pca_dim=8)
     assert side_features(np.arange(6), {"trailer": (np.arange(5), vectors)}, pca_dim=4).groups == [4]
+    with pytest.raises(DataError, match="side_pca_dim = 8: side block 'frozen' has vectors for only 5 rated movies"):
+        side_features(np.arange(6), {"frozen": (np.arange(5), vectors)}, pca_dim=8, per_fold=("frozen",))
+    # fitted per fold: a fold with fewer training movies than axes gets as many, the block keeps its width
+    few = side_features(np.arange(6), {"frozen": (np.arange(5), vectors)}, pca_dim=4, per_fold=("frozen",))
+    side = few.for_fold(np.array([0, 1, 2])).toarray()
+    assert side.shape == (6, 4) and np.abs(side[:5, :2]).min() > 0 and not side[:, 3].any() and not side[5].any()
+
+
+def test_fm_side_feature_sets_name_their_blocks_with_rows_aligned_to_the_movie_ids(smoke_cfg, monkeypatch):
+    """09's and 10's side-feature sets (fm_side_feature_sets): each holds the blocks its name says,
+    each row is its movie's vector (centred and scaled), zero where the movie has none; the frozen
+    block is fitted on one fold's training movies (for_fold) and has no fold-free matrix."""
+    import dataclasses
+
+    import pandas as pd
+
+    from vt2lib.rating import item_vectors
+    from vt2lib.rating.cold_start import fm_side_feature_sets
+    cfg = dataclasses.replace(smoke_cfg, side_pca_dim=None)  # no PCA: rows are the vectors, centred and scaled
+    rng = np.random.default_rng(4)
+    item_movie_ids = np.array([50, 10, 40, 20, 30])  # dense item order, not sorted
+    planted = {"embedding": (np.array([30, 10, 99, 40]), rng.normal(size=(4, 6))),  # 99 not rated; 20, 50 none
+               "frozen_mean": (np.array([40, 20, 10, 30, 50]), rng.normal(size=(5, 9)))}
+    movies = pd.DataFrame({"movieId": [10, 20, 30, 40, 50],
+                           "genres": ["Action|Comedy", "Drama", "(no genres listed)", "Comedy", "Action"]})
+    genres = item_vectors.genre_vectors(movies)
+    monkeypatch.setattr(item_vectors, "load_vectors", lambda cfg, source, movies=None: planted[source.kind])
+    sets = fm_side_feature_sets(cfg, item_movie_ids, movies)
+    g, t, f = genres[1].shape[1], 6, 9
+    assert {n: (s.names, s.groups) for n, s in sets.items()} == {
+        "genres": (["genres"], [g]), "trailer": (["trailer"], [t]), "genres+trailer": (["genres", "trailer"], [g, t]),
+        "genres+frozen": (["genres", "frozen"], [g, f])}
+
+    def by_id(ids, X):  # each dense item's vector by hand, zeros where it has none
+        return np.array([X[list(ids).index(m)] if m in ids else np.zeros(X.shape[1]) for m in item_movie_ids])
+
+    def standardised(X, fit):
+        Z = X - X[fit].mean(0)
+        return Z / np.linalg.norm(Z[fit], axis=1).mean()
+    G = by_id(*genres)
+    np.testing.assert_array_equal(sets["genres"].matrix.toarray(), G)
+    ids_t, E = planted["embedding"]
+    np.testing.assert_allclose(sets["genres+trailer"].matrix.toarray(),
+                               np.hstack([G, by_id(ids_t, standardised(E, slice(None)))]))
+    train_items = np.array([1, 2, 2, 3])  # one fold's training ratings: movies 10, 40, 20
+    ids_f, F = planted["frozen_mean"]
+    np.testing.assert_allclose(sets["genres+frozen"].for_fold(train_items).toarray(),
+                               np.hstack([G, by_id(ids_f, standardised(F, np.isin(ids_f, [10, 40, 20])))]))
+    with pytest.raises(ValueError, match="fitted per fold"):
+        _ = sets["genres+frozen"].matrix

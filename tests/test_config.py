@@ -94,14 +94,19 @@ BAD_VALUES = [
 ]
 
 
+def load_error(tmp_path, text: str) -> str:
+    """The ValueError message of loading a profile file with `text`."""
+    f = tmp_path / "profile.toml"
+    f.write_text(text)
+    with pytest.raises(ValueError) as err:
+        load_profile(f)
+    return str(err.value)
+
+
 @pytest.mark.parametrize("field, value", BAD_VALUES)
 def test_a_bad_profile_value_fails_at_load_naming_field_value_and_range(tmp_path, field, value):
     import json
-    f = tmp_path / "bad.toml"
-    f.write_text(f'base = "demo"\n{field} = {json.dumps(value)}\n')
-    with pytest.raises(ValueError) as err:
-        load_profile(f)
-    message = str(err.value)
+    message = load_error(tmp_path, f'base = "demo"\n{field} = {json.dumps(value)}\n')
     assert "\n" not in message and f"{field} = " in message and "allowed:" in message, message
 
 
@@ -190,10 +195,6 @@ def test_auto_variants_keep_the_named_profiles_values_and_follow_the_trailers(tm
 @pytest.mark.parametrize("field, value", [("fusion_variant", "emb512_s10"), ("side_embedding_variant", "emb256_s10"),
                                           ("correlation_variant", "emb256_s10"), ("correlation_variant", "metadata")])
 def test_a_variant_a_profile_without_trailers_cannot_have_fails_at_load(tmp_path, field, value):
-    f = tmp_path / "ratings.toml"
-    f.write_text(f'base = "smoke"\ntrailer_source = "none"\n{field} = "{value}"\n')
-    with pytest.raises(ValueError) as err:
-        load_profile(f)
-    message = str(err.value)
+    message = load_error(tmp_path, f'base = "smoke"\ntrailer_source = "none"\n{field} = "{value}"\n')
     assert f"{field} = {value!r}; allowed: one of 'auto'" in message and "trailer_source = 'none'" in message, message
 

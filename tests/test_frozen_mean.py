@@ -55,6 +55,46 @@ def test_the_pca_is_fitted_on_the_folds_training_movies_only(item_disjoint, monk
         assert np.isfinite(pred.values).all()
 
 
+
+def test_the_fm_side_features_frozen_block_is_fitted_on_the_folds_training_movies_only(item_disjoint, monkeypatch):
+    """The same leak test for 09's FM + genres + frozen features: the side rows the FM gets in a
+    fold are centred, PCA'd and scaled on that fold's training movies, so moving a new movie's
+    frozen features moves its own row only."""
+    from vt2lib.rating import fm as fm_module
+    from vt2lib.rating import item_vectors
+    from vt2lib.rating import methods as M
+    from vt2lib.rating.cold_start import fm_side_feature_sets
+    from vt2lib.rating.predictors import Prediction
+    cfg, data = item_disjoint
+    cfg = dataclasses.replace(cfg, side_pca_dim=3, fm_backend="myfm", fm_flavour="myfm")
+    ids = np.arange(1, 30)                       # vectors for more movies than are rated
+    rng = np.random.default_rng(4)
+    planted = {"embedding": (ids, rng.normal(size=(len(ids), 6))), "frozen_mean": (ids, rng.normal(size=(len(ids), 8)))}
+    monkeypatch.setattr(item_vectors, "load_vectors", lambda cfg, source, movies=None: planted[source.kind])
+    movies = pd.DataFrame({"movieId": ids, "genres": "Drama"})
+    given = []                                   # the item side matrix the FM is fitted with
+    monkeypatch.setattr(fm_module, "fm_predict", lambda train, u, i, *a, item_side=None, **kw:
+                        given.append(item_side.toarray()) or Prediction(np.zeros(len(u), np.float32)))
+
+    def fm_side_rows(k):
+        side = fm_side_feature_sets(cfg, data.movie_ids, movies)["genres+frozen"]
+        fn, key = M.fm(cfg, side, name="fm_genres_frozen").predictor(cfg, data)
+        train, test = data.split(k)
+        fn(train, data.user[test], data.item[test], k)
+        return given[-1][:, -3:], key            # the frozen block: the last side_pca_dim columns
+    frozen = planted["frozen_mean"][1].copy()
+    for k in range(data.n_folds):
+        train, test = data.split(k)
+        warm_items, new_item = np.unique(train.item), data.item[test][0]
+        before, key = fm_side_rows(k)
+        np.testing.assert_allclose(before[warm_items].mean(0), 0, atol=1e-9)  # centred and scaled on them
+        assert np.linalg.norm(before[warm_items], axis=1).mean() == pytest.approx(1.0)
+        planted["frozen_mean"][1][data.movie_ids[new_item] - 1] = [-40.0, 7.0] * 4  # one new movie's trailer moves
+        after, other_key = fm_side_rows(k)
+        planted["frozen_mean"][1][:] = frozen
+        np.testing.assert_allclose(after[warm_items], before[warm_items], rtol=1e-9, atol=1e-12)
+        assert not np.allclose(after[new_item], before[new_item]) and key != other_key
+
 def test_changing_a_test_movies_trailer_changes_only_its_own_predictions(item_disjoint):
     cfg, data = item_disjoint
     ids = data.movie_ids

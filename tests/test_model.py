@@ -55,17 +55,8 @@ def test_unrolled_lstms_compute_the_same_network(cfg):
 
 
 def _toy_data(n_trailers=6, n_key=40, dim=12, seed=0):
-    from vt2lib.embedding.training import SequenceData
-    from vt2lib.video.features import FeatureCache
-    rng = np.random.default_rng(seed)
-    feats = rng.normal(size=(n_trailers * n_key, dim)).astype(np.float16)
-    ids = [f"t{k}" for k in range(n_trailers)]
-    cache = FeatureCache(feats, pd.DataFrame({"youtube_id": ids, "offset": np.arange(n_trailers) * n_key,
-                                              "n_keyframes": n_key}))
-    genres = ["Action|Drama", "Comedy", "(no genres listed)", "Horror", "Drama", "Sci-Fi"][:n_trailers]
-    trailers = pd.DataFrame({"youtube_id": ids, "movieId": np.arange(n_trailers) + 1, "genres": genres,
-                             "mean_rating": rng.uniform(2, 4.5, n_trailers)})
-    return SequenceData.build(cache, trailers, 10, 5)
+    from towers_on_jax import toy_data
+    return toy_data(n_trailers, n_key, dim, seed, seq_len=10)
 
 
 def test_validation_split_shares_no_keyframes():

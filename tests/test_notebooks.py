@@ -85,6 +85,23 @@ def test_every_notebook_opens_with_its_settings_beside_the_papers_and_the_caveat
 
 
 @pytest.mark.notebooks
+def test_each_notebook_ends_with_what_it_shows_from_its_recorded_numbers(smoke_run):
+    """The closing "What this shows" is generated: the executed cell's lines are what
+    vt2lib.analysis.summary writes from the recorded numbers, and the numbers it quotes are those."""
+    from vt2lib.analysis.summary import what_this_shows
+    cfg, metrics = smoke_run
+    for nb in sorted((cfg.run_dir / "notebooks").glob("*.ipynb")):
+        last = [c for c in json.loads(nb.read_text())["cells"] if c["cell_type"] == "code"][-1]
+        assert "show_summary(" in "".join(last["source"]), nb.name
+        shown = "".join("".join(o.get("text", "")) for o in last["outputs"] if o.get("name") == "stdout")
+        lines = what_this_shows(cfg, nb.stem)
+        assert lines and shown == "\n".join(f"- {line}" for line in lines) + "\n", nb.name
+    lines = what_this_shows(cfg, "06_libfm")
+    assert any(f"ours {metrics['rmse_median_fm']:.4g}" in line for line in lines)
+    assert any("corrected p" in line for line in lines) and any("synthetic" in line.lower() for line in lines)
+
+
+@pytest.mark.notebooks
 def test_smoke_cleaning_numbers(smoke_run):
     cfg, m = smoke_run
     assert 0 < m["n_movies_filtered"] < m["n_movies_mapped"]

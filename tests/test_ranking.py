@@ -105,3 +105,49 @@ def test_ranked_users_are_a_seeded_sample_of_users_with_hits():
     assert ranked_users(u, r, None, 0).tolist() == [0, 2, 3, 5]
     a = ranked_users(u, r, 2, 7)
     assert len(a) == 2 and set(a) <= {0, 2, 3, 5} and np.array_equal(a, ranked_users(u, r, 2, 7))
+
+
+def test_vector_scorer_ranks_frozen_mean_in_each_folds_pca_as_its_predictor(smoke_cfg):
+    """Notebook 10's Eq. 1 scores per source (rank_setting -> vector_scorer): frozen_mean's are
+    the per-fold PCA'd vectors of its Table 1 predictor, not one similarity of the raw features;
+    any other source's the fixed similarity of content_method."""
+    import dataclasses
+
+    from vt2lib.rating import methods as M
+    from vt2lib.rating.evaluation import CVData, content_method
+    from vt2lib.rating.frozen_mean import frozen_mean_predictor
+    rng = np.random.default_rng(5)
+    table = pd.DataFrame({"userId": rng.integers(1, 30, 500), "movieId": rng.integers(1, 20, 500)}).drop_duplicates()
+    table = table.assign(rating=rng.integers(1, 11, len(table)) / 2, fold=rng.integers(0, 3, len(table)))
+    data = CVData.from_folds(table.reset_index(drop=True))
+    ids = np.arange(1, 26)                               # vectors for movies nobody rated too
+    vectors = rng.normal(size=(len(ids), 8))
+    frozen = dataclasses.replace(M.frozen_mean_methods(smoke_cfg)[0].vectors, dim=3)  # the registry's source
+    trained = M.side_method(smoke_cfg).vectors
+    users = np.arange(data.n_users)
+    pairs = np.repeat(users, data.n_items), np.tile(np.arange(data.n_items), len(users))
+    for source, (predict, _) in ((frozen, frozen_mean_predictor(smoke_cfg, data, ids, vectors, 3)),
+                                 (trained, content_method(data, ids, vectors, smoke_cfg.similarity, smoke_cfg.top_k))):
+        scorer = RS.vector_scorer(smoke_cfg, data, source, ids, vectors)
+        for k in range(data.n_folds):
+            train, _ = data.split(k)
+            scores = scorer(train)(users)
+            np.testing.assert_allclose(scores, predict(train, *pairs, k).values.reshape(scores.shape),
+                                       rtol=2e-6, atol=2e-6)
+    rows, usable = P.vector_rows(data.movie_ids, ids, vectors)
+    raw = RS.eq1_rows(train, P.similarity_matrix(usable, smoke_cfg.similarity), rows)(users)
+    assert not np.allclose(raw, RS.vector_scorer(smoke_cfg, data, frozen, ids, vectors)(train)(users), atol=1e-3)
+
+
+def test_the_ranking_table_says_how_many_folds_its_sd_is_over():
+    """One ranked fold (scale's ranking_folds = 1): the sd is NaN, and folds_note says it is undefined."""
+    from vt2lib.rating.ranking_runs import METRICS, folds_note, ranking_table
+    runs = pd.DataFrame([{"setting": s, "method": m, "fold": k, "users": 10, "seconds": 0.1, **dict.fromkeys(METRICS, 0.5)}
+                         for s, folds in (("warm", 1), ("new movies", 2)) for m in ("bias", "fm_ids")
+                         for k in range(folds)])
+    table = ranking_table(runs)
+    assert table["folds"].tolist() == [1, 1, 2, 2]
+    assert table.loc["warm", "ndcg@10 (sd)"].isna().all() and table.loc["new movies", "ndcg@10 (sd)"].notna().all()
+    assert folds_note(table) == ("warm: mean over 1 fold: its sd over folds is undefined (NaN, no error bar); "
+                                 "new movies: mean and sd over 2 folds")
+    assert folds_note(table.loc[["new movies"]]) == "mean and sd over 2 folds"

@@ -17,8 +17,8 @@ def cfgs(cfg):
 @pytest.mark.parametrize("unroll", [1, 0], ids=["unrolled (ml20m)", "looped (smoke, demo)"])
 def test_each_tower_equals_its_network_trained_alone_on_jax(unroll, tmp_path):
     """On the JAX backend that trains the profiles' networks (a subprocess: this process's Keras
-    runs on TensorFlow), 5 steps per epoch, patience 1: the leak-free tower stops epochs before
-    the paper tower (whose rating head overfits later), keeps its best weights while the other
+    runs on TensorFlow), 5 steps per epoch, patience 1: one tower stops epochs before the other
+    (the paper tower after 3, the leak-free one after 7), keeps its best weights while the other
     trains on, and each tower's losses, best epoch and best weights equal the network's trained
     alone (max abs weight difference measured: 0 on this CPU; XLA may fuse the joint step's sums
     differently elsewhere, hence atol 1e-5)."""
@@ -34,10 +34,10 @@ def test_each_tower_equals_its_network_trained_alone_on_jax(unroll, tmp_path):
     assert run.returncode == 0, run.stderr[-3000:]
     report = json.loads(run.stdout.strip().splitlines()[-1])
     assert report["backend"] == "jax" and report["unroll"] == bool(unroll) and report["steps_per_epoch"] >= 4
-    paper, leakfree = report["paper"], report["leakfree"]
-    assert paper["epochs_tower"] - leakfree["epochs_tower"] >= 2, report   # stopped epochs apart
-    assert leakfree["best_epoch_tower"] < leakfree["epochs_tower"] < 8       # early stopping fired
-    for m in (paper, leakfree):
+    first, last = sorted((report["paper"], report["leakfree"]), key=lambda m: m["epochs_tower"])
+    assert last["epochs_tower"] - first["epochs_tower"] >= 2, report   # stopped epochs apart (3 and 7 here)
+    assert first["best_epoch_tower"] < first["epochs_tower"]            # early stopping fired
+    for m in (first, last):
         assert m["epochs_tower"] == m["epochs_alone"] and m["best_epoch_tower"] == m["best_epoch_alone"]
         np.testing.assert_allclose(m["val_loss_tower"], m["val_loss_alone"], rtol=1e-4)
         assert m["n_weights_tower"] == m["n_weights"] and m["max_weight_difference"] <= 1e-5

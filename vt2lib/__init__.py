@@ -2,7 +2,8 @@
 
 - bottom: config (`Profile`, the names stages share), profiles (the named profiles and
   `load_profile`), profile_checks (the allowed values), io (atomic writes, validated loaders),
-  store (every artifact one stage leaves for another, keyed by what produced it), paper
+  store (every artifact one stage leaves for another, keyed by what produced it), run_log (which
+  artifacts each notebook's latest run computed or reused), paper
   (published numbers), results (figures, tables, recorded numbers), provenance, progress (tqdm
   that stays quiet under papermill), keras_backend (which Keras backend a process uses),
   jax_cache (JAX's persistent compilation cache)
@@ -20,7 +21,7 @@
   untrained baseline), methods (the registry), cold_start, ranking + ranking_scores +
   ranking_runs (top-N evaluation)
 - analysis/: table1, fusion, correlation, plotting, outputs (the declaration of every item and
-  number), report
+  number), report, summary (each notebook's closing "What this shows", from its numbers)
 - runner: runs the notebooks (papermill)
 
 Imports point down this list; the rating side reads embeddings as stored artifacts and never

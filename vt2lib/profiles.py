@@ -156,7 +156,7 @@ _SCALE = dataclasses.replace(
     # 10: 1,000 users per fold, not ml20m's 5,000: on 2 CPU cores the FM scores every user x movie
     # single-threaded (17M pairs per sweep here); the rehearsal times it per user (RESULTS.md)
     ranking_users=1_000,
-    ranking_folds=1,  # the 90-minute budget: 10 took 1,160 s on 2 folds per setting (RESULTS.md)
+    ranking_folds=1,  # the 90-minute budget: 10 took 1,160 s on 2 folds per setting (RESULTS.md); no sd over folds
 )
 
 PROFILES: dict[str, Profile] = {p.name: p for p in (_SMOKE, _DEMO, _SCALE, _ML20M)}

@@ -132,27 +132,26 @@ def lock_summary(path: Path = LOCK_FILE) -> str:
                                                 for n, have, locked in diff)
 
 
-def bytes_per_notebook(artifacts: dict) -> dict[str, int]:
-    """Bytes on disk of the artifacts each notebook computed in this run (the artifact log)."""
-    out: dict[str, int] = {}
-    for entry in artifacts.values():
-        if entry.get("status") == "computed" and entry.get("bytes"):
-            out[entry["notebook"]] = out.get(entry["notebook"], 0) + int(entry["bytes"])
-    return out
-
-
 def write_run_provenance(cfg: Profile, timings: dict[str, dict]) -> dict:
-    """Commit, resolved profile, environment, per-notebook wall time and peak RSS, the notebooks
-    skipped and why (`timings` {notebook: {"skipped": why}}), the artifacts (key, computed or reused,
-    bytes) of the run and the bytes each notebook wrote."""
-    from vt2lib.store import load_artifact_log
+    """Commit, resolved profile, environment, the notebooks skipped and why (`timings` {notebook:
+    {"skipped": why}}), and per notebook, from its own latest run (a partial run replaces only its
+    notebooks'): that run (`run`: started, label), wall time, peak RSS, the artifacts it asked for
+    (key, computed or reused, bytes) and the bytes it wrote. `artifacts`: this run's, all notebooks."""
+    from vt2lib.run_log import load_artifact_log, notebook_artifacts, run_info
     prov = load_provenance(cfg)
-    artifacts = load_artifact_log(cfg)
+    run, logged = run_info(cfg), notebook_artifacts(cfg)
     skipped = {nb: t["skipped"] for nb, t in timings.items() if "skipped" in t}
-    ran = {nb: t for nb, t in timings.items() if nb not in skipped}
-    prov.update(git_commit=git_commit(), profile=cfg.as_dict(), environment=environment(),
-                notebooks={nb: t for nb, t in {**prov.get("notebooks", {}), **ran}.items() if nb not in skipped},
+    # a notebook that asked for nothing this run keeps no list from an earlier one
+    ran = {nb: {**t, "run": run, "artifacts": logged[nb]["artifacts"]
+                if logged.get(nb, {}).get("run", {}).get("id") == run.get("id") else {}}
+           for nb, t in timings.items() if nb not in skipped}
+    notebooks = {nb: t for nb, t in {**prov.get("notebooks", {}), **ran}.items() if nb not in skipped}
+    written = {nb: sum(int(a.get("bytes") or 0) for a in t["artifacts"].values() if a.get("status") == "computed")
+               if "artifacts" in t else prov.get("bytes_written", {}).get(nb, 0)  # recorded before per-notebook logs
+               for nb, t in notebooks.items()}
+    prov.update(git_commit=git_commit(), profile=cfg.as_dict(), environment=environment(), run=run,
+                notebooks=notebooks,
                 skipped={**{nb: why for nb, why in prov.get("skipped", {}).items() if nb not in ran}, **skipped},
-                artifacts=artifacts, bytes_written=bytes_per_notebook(artifacts))
+                artifacts=load_artifact_log(cfg), bytes_written=written)
     write_json_atomic(_provenance_file(cfg), prov)
     return prov

@@ -7,9 +7,10 @@
 Executed copies go to runs/<profile>/notebooks/ (git-ignored); the run stops at the first
 failing notebook and names it. A notebook whose input the profile cannot have is skipped, in one
 line saying why (`skip_reason`: without trailers 02-04, and 08 unless YouTube statistics are given). Each notebook's wall time and peak memory (RSS of its kernel,
-sampled) go into the provenance; runs/<profile>/artifacts.json lists every artifact the run
+sampled) go into the provenance; runs/<profile>/artifacts.json lists every artifact each notebook
 used, `computed` or `reused` (vt2lib.store). After the run it writes the provenance and the
-reproduction report (runs/<profile>/REPORT.md).
+reproduction report (runs/<profile>/REPORT.md); a notebook the run left out (--only) keeps its
+entries (time, memory, artifacts) from the latest run that ran it.
 """
 from __future__ import annotations
 
@@ -102,7 +103,7 @@ def run_notebooks(profile: str, only: set[str] | None = None, log=print) -> dict
     """Run the notebooks; returns {notebook: {"seconds", "peak_rss_gib"}, or {"skipped": why}}."""
     import papermill as pm
 
-    from vt2lib.store import start_run_log
+    from vt2lib.run_log import start_run_log
     if Path(profile).suffix in (".toml", ".yml", ".yaml"):
         profile = str(Path(profile).resolve())
     cfg = load_profile(profile)
@@ -113,7 +114,7 @@ def run_notebooks(profile: str, only: set[str] | None = None, log=print) -> dict
     notebooks = numbered_notebooks(only)
     if not notebooks:
         raise SystemExit(f"no notebooks match --only {sorted(only or [])}")
-    start_run_log(cfg)
+    start_run_log(cfg, only)  # each notebook run now replaces its entry; the others' stay
     os.environ["VT2_TEXT_PROGRESS"] = "1"  # text bars, not widgets: the kernel's stderr reaches the log
     os.environ.setdefault("TQDM_MININTERVAL", "10")  # a bar line every 10 s in the log, not every 0.1 s
     for nb in notebooks:

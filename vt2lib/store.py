@@ -27,8 +27,9 @@ True
 >>> load_artifact_log(cfg)["keyframes"]["status"]
 'reused'
 
-Every request is logged in runs/<profile>/artifacts.json (key, `computed` or `reused`, and
-the notebook that asked: the runner sets VT2_NOTEBOOK). Paths of artifacts are built here alone.
+Every request is logged in runs/<profile>/artifacts.json (key, `computed` or `reused`), under
+the notebook that asked (the runner sets VT2_NOTEBOOK); each notebook keeps its own latest run
+there (vt2lib.run_log). Paths of artifacts are built here alone.
 """
 from __future__ import annotations
 
@@ -44,7 +45,8 @@ import numpy as np
 import pandas as pd
 
 from vt2lib.config import Profile, diagnostic_split, input_files, model_heads, model_name, network
-from vt2lib.io import DataError, folder_bytes, folder_digest, read_json, update_json, write_json_atomic, write_parquet_atomic
+from vt2lib.io import DataError, folder_bytes, folder_digest, read_json, write_json_atomic, write_parquet_atomic
+from vt2lib.run_log import load_artifact_log, log_request, logged, start_run_log  # noqa: F401 (the log's readers)
 
 MANIFEST = ".artifact.json"
 
@@ -270,22 +272,10 @@ class Store:
     def load_table(self, name: str, table: str) -> pd.DataFrame:
         return pd.read_parquet(self.require(name) / f"{table}.parquet")
 
-    # ---- the run's log
-    def log_path(self) -> Path:
-        return self.cfg.run_dir / "artifacts.json"
-
+    # ---- the run's log (vt2lib.run_log)
     def _log(self, name: str, status: str, only_if_new: bool = False) -> None:
-        if only_if_new and name in load_artifact_log(self.cfg):
+        if only_if_new and logged(self.cfg, self.notebook, name):
             return
         m = self._manifest(name) if name != "raw" else {"key": self.key("raw")}
-        update_json(self.log_path(), name, {"key": m.get("key"), "status": status, "notebook": self.notebook,
-                                            "bytes": m.get("bytes")})
-
-
-def load_artifact_log(cfg: Profile) -> dict:
-    return read_json(cfg.run_dir / "artifacts.json")
-
-
-def start_run_log(cfg: Profile) -> None:
-    """A run's artifacts.json lists what that run asked for (the runner calls this first)."""
-    write_json_atomic(cfg.run_dir / "artifacts.json", {})
+        log_request(self.cfg, self.notebook, name, {"key": m.get("key"), "status": status, "bytes": m.get("bytes")},
+                    only_if_new)

@@ -19,7 +19,8 @@ from vt2lib.provenance import load_provenance, lock_summary
 from vt2lib.results import load_metrics
 
 
-def _published(ref):
+def published_value(ref):
+    """The published number a Number refers to: a paper/counts.csv name or (table, row, column)."""
     if ref is None:
         return None
     if isinstance(ref, str):
@@ -80,21 +81,49 @@ def differences(cfg: Profile, prov: dict | None = None) -> list[str]:
     return out + list(CODE_CHOICES)
 
 
+def _run_name(run: dict | None) -> str:
+    """Which run an entry comes from: its start (local time) and its notebooks (`--only 07`)."""
+    if not run:
+        return "an earlier run (not recorded)"
+    started = run.get("started")
+    return f"{started[:19].replace('T', ' ')} ({run.get('label', '?')})" if started else run.get("label", "?")
+
+
+def _count(arts: dict, status: str) -> int:
+    return sum(a.get("status") == status for a in arts.values())
+
+
 def _run_tables(prov: dict) -> list[str]:
-    """Wall time, peak memory and bytes written per notebook; what the run computed and what it reused."""
-    written = prov.get("bytes_written", {})
-    lines = ["## Time, memory and disk per notebook", "",
-             "| notebook | wall time (s) | peak RSS (GiB) | written (GB) |", "|---|---|---|---|"]
-    lines += [f"| {nb} | {v.get('seconds', 'n/a')} | {v.get('peak_rss_gib', 'n/a')} | {written.get(nb, 0) / 1e9:.3g} |"
-              for nb, v in sorted(prov.get("notebooks", {}).items())]
-    lines += [f"| {nb} | skipped: {why} | | |" for nb, why in sorted(prov.get("skipped", {}).items())]
+    """Per notebook, from its own latest run (a run of `--only 07` replaces 07's row alone): when
+    that run started, wall time, peak memory, bytes written, what it computed and what it reused."""
+    written, notebooks, skipped = prov.get("bytes_written", {}), prov.get("notebooks", {}), prov.get("skipped", {})
+    latest, arts = prov.get("run"), prov.get("artifacts", {})
+    lines = ["## Time, memory, disk and artifacts per notebook", ""]
+    if latest:
+        lines += [f"Each row is that notebook's latest run. The latest run, {_run_name(latest)}, computed "
+                  f"{_count(arts, 'computed')} and reused {_count(arts, 'reused')} artifacts.", ""]
+    lines += ["| notebook | its latest run | wall time (s) | peak RSS (GiB) | written (GB) | computed | reused |",
+              "|---|---|---|---|---|---|---|"]
+    for nb in sorted({*notebooks, *skipped}):
+        if nb in skipped:
+            lines.append(f"| {nb} | skipped: {skipped[nb]} | | | | | |")
+            continue
+        v = notebooks[nb]
+        counts = (_count(v["artifacts"], "computed"), _count(v["artifacts"], "reused")) if "artifacts" in v \
+            else ("n/a", "n/a")
+        lines.append(f"| {nb} | {_run_name(v.get('run'))} | {v.get('seconds', 'n/a')} | {v.get('peak_rss_gib', 'n/a')} "
+                     f"| {written.get(nb, 0) / 1e9:.3g} | {counts[0]} | {counts[1]} |")
     if prov.get("videos_bytes") is not None:
         lines.append(f"\nTrailer videos on disk after 02: {prov['videos_bytes'] / 1e9:.3g} GB (keep_videos).")
-    arts = prov.get("artifacts", {})
-    lines += ["", f"## Artifacts ({sum(a['status'] == 'computed' for a in arts.values())} computed, "
-              f"{sum(a['status'] == 'reused' for a in arts.values())} reused)", "",
-              "| artifact | status | key | asked by |", "|---|---|---|---|"]
-    lines += [f"| {name} | {a['status']} | `{a['key']}` | {a['notebook']} |" for name, a in sorted(arts.items())]
+    lines += ["", "## Artifacts per notebook, from its latest run", ""]
+    for nb, v in sorted(notebooks.items()):
+        if "artifacts" not in v:  # a run recorded before per-notebook logs
+            continue
+        own = v["artifacts"]
+        lines += [f"### {nb}: {_count(own, 'computed')} computed, {_count(own, 'reused')} reused; "
+                  f"run of {_run_name(v.get('run'))}", ""]
+        lines += ["| artifact | status | key |", "|---|---|---|"] if own else ["(asked for no artifact)"]
+        lines += [f"| {name} | {a['status']} | `{a['key']}` |" for name, a in sorted(own.items())] + [""]
     return lines + [""]
 
 
@@ -123,7 +152,7 @@ def write_report(cfg: Profile) -> Path:
             if cfg.figures_dir.is_dir() else []
         produced = ", ".join(files) if files else (f"**skipped** ({skipped[item.notebook]})"
                                                    if item.notebook in skipped else "**not produced**")
-        rows = [(n.label, _fmt(metrics.get(n.metric)), _fmt(_published(n.published)) if n.published else "")
+        rows = [(n.label, _fmt(metrics.get(n.metric)), _fmt(published_value(n.published)) if n.published else "")
                 for n in item.numbers(cfg) if n.report] or [("", "", "")]
         for k, row in enumerate(rows):
             lead = (item.item if item.item != "—" else item.what, item.notebook, produced) if k == 0 else ("", "", "")

@@ -4,6 +4,7 @@
     train_rows, test_rows = few_ratings_split(movie_ids_per_rating, fold, k, 3, seed)   # test movies keep 3
     side = side_features(data.movie_ids, {"genres": (ids, X), "trailer": (ids, E)})
     sets = fm_side_feature_sets(cfg, data.movie_ids, movies)   # 09's and 10's: genres, trailer, ...
+    X = sets["genres+frozen"].for_fold(train.item)   # the frozen block fitted on this fold's training movies
     fm = side_fm_name(fm_side_set(cfg))   # the FM with side features 09 records and 10 ranks
 
 >>> fold = item_disjoint_folds(np.array([10, 10, 20, 30, 30, 30]), n_folds=2, seed=0)
@@ -88,20 +89,94 @@ def few_ratings_split(movie_ids: np.ndarray, fold: np.ndarray, k: int, n_keep: i
 
 @dataclass
 class SideFeatures:
-    matrix: sp.csr_matrix     # (n_items, n_features), rows in dense item order
-    groups: list[int]         # feature count per block (myfm group_shapes)
+    """Item side features, rows in dense item order, one prior group per block.
+
+    Blocks in `per_fold` are centred, PCA-reduced and scaled on each fold's training movies only
+    (`for_fold(train.item)`), as frozen_mean's PCA is; the others once, on every movie with a vector."""
     names: list[str]
+    groups: list[int]                                   # feature count per block (myfm group_shapes)
+    fixed: dict[str, np.ndarray]                        # (n_items, width) per block fitted once
+    per_fold: dict[str, tuple[np.ndarray, np.ndarray]]  # (dense item of each vector, raw vectors)
+    n_items: int
+    pca_dim: int | None = None
+    seed: int = 0
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.n_items, sum(self.groups)
+
+    @property
+    def matrix(self) -> sp.csr_matrix:
+        """(n_items, n_features); only where no block is fitted per fold (else for_fold)."""
+        if self.per_fold:
+            raise ValueError(f"side blocks {list(self.per_fold)} are fitted per fold: use for_fold(train.item)")
+        return sp.hstack([sp.csr_matrix(self.fixed[n]) for n in self.names], format="csr")
+
+    def for_fold(self, train_items: np.ndarray) -> sp.csr_matrix:
+        """(n_items, n_features) for one fold: its per-fold blocks fitted on the movies with a
+        training rating (`train_items`: dense item ids of the fold's training ratings)."""
+        if not self.per_fold:
+            return self.matrix
+        trained = np.zeros(self.n_items, bool)
+        trained[train_items] = True
+        blocks = []
+        for name in self.names:
+            if name in self.fixed:
+                blocks.append(self.fixed[name])
+                continue
+            items, X = self.per_fold[name]
+            out = np.zeros((self.n_items, self.groups[self.names.index(name)]))
+            out[items] = _standardise(X, trained[items], self.pca_dim, self.seed, name)
+            blocks.append(out)
+        return sp.csr_matrix(np.hstack(blocks))
+
+    def digest_parts(self) -> tuple:
+        """What the FM's cache key digests (store.digest's parts: arrays at top level, never in a list,
+        whose repr would elide them): the matrix, or each block's fitted rows or per-fold inputs."""
+        if not self.per_fold:
+            return self.matrix.toarray(), self.groups
+        arrays = [a for n in self.names for a in ((self.fixed[n],) if n in self.fixed else self.per_fold[n])]
+        return (self.names, self.groups, *arrays, self.pca_dim, self.seed,
+                f"{list(self.per_fold)}: centred, PCA'd and scaled on each fold's training movies")
+
+
+def _standardise(X: np.ndarray, fit: np.ndarray | None, pca_dim: int | None, seed: int, name: str) -> np.ndarray:
+    """A real-valued block centred, PCA-reduced to `pca_dim` and scaled to mean row norm 1, every
+    statistic taken on the rows in `fit` (a mask; None: all rows), then applied to every row.
+
+    A fold with fewer training movies than `pca_dim` gets as many axes as it has movies (as
+    frozen_mean.fold_pca) and zero columns for the rest: the block keeps its width, and a zero
+    feature enters no prediction."""
+    F = X if fit is None else X[fit]
+    if not len(F):
+        raise DataError(f"side block {name!r}: no training movie of a fold has a vector to fit it on")
+    if pca_dim and X.shape[1] > pca_dim:
+        if fit is None and len(F) < pca_dim:
+            raise DataError(f"side_pca_dim = {pca_dim}: side block {name!r} has vectors for only "
+                            f"{len(F)} movies, too few for {pca_dim} principal axes; lower side_pca_dim")
+        from sklearn.decomposition import PCA
+        pca = PCA(min(pca_dim, len(F)), random_state=seed)
+        if fit is None:
+            X = F = pca.fit_transform(X)   # not fit + transform: the bits the stored FMs' cache keys digest
+        else:
+            pca.fit(F)
+            missing = pca_dim - pca.n_components_
+            X, F = (np.hstack([pca.transform(A), np.zeros((len(A), missing))]) for A in (X, F))
+    centre = F.mean(0)
+    return (X - centre) / max(float(np.linalg.norm(F - centre, axis=1).mean()), 1e-12)
 
 
 def side_features(item_movie_ids: np.ndarray, blocks: dict[str, tuple[np.ndarray, np.ndarray]],
-                  pca_dim: int | None = None, seed: int = 0) -> SideFeatures:
+                  pca_dim: int | None = None, seed: int = 0, per_fold: tuple[str, ...] = ()) -> SideFeatures:
     """Item side-feature matrix aligned with dense item ids; rows of items without a vector are 0.
 
     Each block is (movie ids, vectors). Real-valued blocks are centred (optionally PCA-reduced
     to `pca_dim`) and scaled so that the average row has norm 1, like a one-hot id row. One
     scale per block, not per column: near-constant columns would otherwise blow up noise.
+    Blocks named in `per_fold` take those statistics from each fold's training movies only
+    (SideFeatures.for_fold); the others from every movie with a vector.
     """
-    mats, groups = [], []
+    fixed, folded, groups = {}, {}, []
     for name, (ids, X) in blocks.items():
         ids = np.asarray(ids)
         X = np.asarray(X, np.float64)
@@ -112,23 +187,23 @@ def side_features(item_movie_ids: np.ndarray, blocks: dict[str, tuple[np.ndarray
         if not np.isfinite(X).all():
             raise ValueError(f"side block {name!r}: NaN or inf in the vectors")
         binary = np.isin(X, (0.0, 1.0)).all()
-        if not binary:
-            if pca_dim and X.shape[1] > pca_dim:
-                if len(X) < pca_dim:
-                    raise DataError(f"side_pca_dim = {pca_dim}: side block {name!r} has vectors for only "
-                                    f"{len(X)} movies, too few for {pca_dim} principal axes; lower side_pca_dim")
-                from sklearn.decomposition import PCA
-                X = PCA(pca_dim, random_state=seed).fit_transform(X)
-            X = X - X.mean(0)
-            X = X / max(float(np.linalg.norm(X, axis=1).mean()), 1e-12)
         pos = pd.Series(np.arange(len(ids)), index=ids)
         rows = pos.reindex(item_movie_ids).to_numpy()
-        out = np.zeros((len(item_movie_ids), X.shape[1]))
         have = ~np.isnan(rows)
+        if name in per_fold and not binary:
+            if pca_dim and X.shape[1] > pca_dim and have.sum() < pca_dim:  # fails here, not in a fold's FM
+                raise DataError(f"side_pca_dim = {pca_dim}: side block {name!r} has vectors for only "
+                                f"{have.sum()} rated movies, too few for {pca_dim} principal axes; lower side_pca_dim")
+            folded[name] = (np.flatnonzero(have), X[rows[have].astype(int)])
+            groups.append(min(pca_dim, X.shape[1]) if pca_dim else X.shape[1])
+            continue
+        if not binary:
+            X = _standardise(X, None, pca_dim, seed, name)
+        out = np.zeros((len(item_movie_ids), X.shape[1]))
         out[have] = X[rows[have].astype(int)]
-        mats.append(sp.csr_matrix(out))
+        fixed[name] = out
         groups.append(X.shape[1])
-    return SideFeatures(sp.hstack(mats, format="csr"), groups, list(blocks))
+    return SideFeatures(list(blocks), groups, fixed, folded, len(item_movie_ids), pca_dim, seed)
 
 
 def fm_side_feature_sets(cfg, item_movie_ids: np.ndarray, movies: pd.DataFrame) -> dict[str, SideFeatures]:
@@ -144,7 +219,12 @@ def fm_side_feature_sets(cfg, item_movie_ids: np.ndarray, movies: pd.DataFrame) 
         frozen = load_vectors(cfg, M.frozen_mean_methods(cfg)[0].vectors)
         blocks |= {"trailer": {"trailer": trailer}, "genres+trailer": {"genres": genres, "trailer": trailer},
                    "genres+frozen": {"genres": genres, "frozen": frozen}}
-    return {name: side_features(item_movie_ids, b, cfg.side_pca_dim, cfg.seed) for name, b in blocks.items()}
+    # the frozen features are centred, PCA'd and scaled on each fold's training movies, as Eq. 1's
+    # frozen_mean is: a new movie's trailer shapes none of it. The trained embedding's network was
+    # trained on every trailer (no rating in the leak-free model): its PCA over every trailer adds no
+    # trailer it had not seen
+    return {name: side_features(item_movie_ids, b, cfg.side_pca_dim, cfg.seed, per_fold=("frozen",))
+            for name, b in blocks.items()}
 
 
 def fm_side_set(cfg) -> str:

@@ -154,12 +154,13 @@ def fm_method(cfg, side=None, backend: str | None = None):
     """
     from vt2lib.store import digest
     backend = resolve_backend(backend or cfg.fm_backend, cfg.fm_flavour)
-    matrix, groups = (None, None) if side is None else (side.matrix, side.groups)
+    groups = None if side is None else side.groups
 
     def fn(train, test_u, test_i, fold):
+        matrix = None if side is None else side.for_fold(train.item)  # per-fold blocks fitted on its training movies
         return fm_predict(train, test_u, test_i, cfg.fm_rank, cfg.fm_iters, cfg.fm_init_stdev, seed=cfg.seed + fold,
                           item_side=matrix, side_groups=groups, backend=backend, flavour=cfg.fm_flavour)
-    side_digest = () if side is None else (side.matrix.toarray(), side.groups)
+    side_digest = () if side is None else side.digest_parts()
     return fn, digest(cfg.fm_rank, cfg.fm_iters, cfg.fm_init_stdev, cfg.seed, backend, cfg.fm_flavour, *side_digest)
 
 

@@ -3,6 +3,7 @@
     ranked = ranking_methods(cfg, side)                      # popularity ... frozen_mean
     table = rank_setting(cfg, warm, ranked, "warm")          # one row per method and fold
     table = rank_setting(cfg, cold, ranked, "new movies")    # 09's item-disjoint folds
+    folds_note(ranking_table(table))                         # "mean and sd over 3 folds" (1 fold: no sd)
 
 >>> import dataclasses
 >>> from vt2lib.profiles import load_profile
@@ -101,9 +102,27 @@ def ranking_table(per_fold: pd.DataFrame) -> pd.DataFrame:
     g = per_fold.groupby(["setting", "method"], sort=False)
     out = pd.concat({"mean": g[list(METRICS)].mean(), "sd": g[list(METRICS)].std()}, axis=1)
     out.columns = [f"{m} ({stat})" for stat, m in out.columns]
+    out["folds"] = g.fold.nunique()
     out["users per fold"] = g.users.mean().round().astype(int)
     out["seconds per fold"] = g.seconds.mean()
     return out.reindex(order, level="method")
+
+
+def folds_note(table: pd.DataFrame) -> str:
+    """How many folds ranking_table's mean and sd are over, per setting where they differ; with one
+    fold the sd is NaN in the table and the figure has no error bar, and this says so.
+
+    >>> t = pd.DataFrame({"folds": [1, 1]}, index=pd.MultiIndex.from_tuples(
+    ...     [("warm", "bias"), ("new movies", "bias")], names=["setting", "method"]))
+    >>> folds_note(t)
+    'mean over 1 fold: its sd over folds is undefined (NaN, no error bar)'
+    """
+    def phrase(k: int) -> str:
+        return f"mean and sd over {k} folds" if k > 1 else "mean over 1 fold: its sd over folds is undefined (NaN, no error bar)"
+    counts = table["folds"].groupby(level="setting", sort=False).min()
+    if counts.nunique() == 1:
+        return phrase(int(counts.iloc[0]))
+    return "; ".join(f"{s}: {phrase(int(k))}" for s, k in counts.items())
 
 
 def metric_name(setting: str, method: str, metric: str) -> str:

@@ -1,0 +1,154 @@
+"""Each notebook's closing "What this shows", written from its recorded numbers, never typed.
+
+    show_summary(cfg, "06_libfm")      # the last cell of a notebook
+    what_this_shows(cfg, "06_libfm")   # the same lines, as a list (tests/test_notebooks.py)
+
+Three parts: ours beside the paper's (the numbers declared with a published value,
+vt2lib.analysis.outputs); which method is best and whether its lead is significant (the
+notebook's own tables of paired tests, where it has them); what the data can and cannot say.
+
+>>> ranked_methods({"rmse_cold_fm_ids": 0.824, "rmse_cold_user_mean": 0.836, "rmse_warm_fm": 0.57}, "rmse_cold_")
+[('fm_ids', 0.824), ('user_mean', 0.836)]
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from vt2lib.analysis.outputs import numbers_of
+from vt2lib.analysis.report import published_value
+from vt2lib.config import Profile
+from vt2lib.results import load_metrics
+
+
+def _f(v) -> str:
+    return f"{v:,.0f}" if float(v).is_integer() and abs(v) >= 100 else f"{v:.4g}"
+
+
+def ranked_methods(m: dict, prefix: str, suffix: str = "", lower_is_better: bool = True) -> list[tuple[str, float]]:
+    """(method, value) of the recorded metrics `prefix<method><suffix>`, best first."""
+    rows = [(k[len(prefix):len(k) - len(suffix)], v) for k, v in m.items()
+            if k.startswith(prefix) and k.endswith(suffix) and v is not None]
+    return sorted(rows, key=lambda kv: kv[1] if lower_is_better else -kv[1])
+
+
+def _table(cfg: Profile, name: str) -> pd.DataFrame | None:
+    path = cfg.figures_dir / f"{name}.csv"
+    return pd.read_csv(path, index_col=0) if path.is_file() else None
+
+
+def _significance(p: float) -> str:
+    return "significant at 5%" if p < 0.05 else "not significant at 5%"
+
+
+def _best_rmse(cfg: Profile, m: dict, prefix: str, what: str, leave_out: tuple[str, ...] = ()) -> list[str]:
+    ranked = [(k, v) for k, v in ranked_methods(m, prefix) if k not in leave_out]
+    if not ranked:
+        return []
+    (best, v), rest = ranked[0], ranked[1:]
+    line = f"Lowest {what}: `{best}` ({_f(v)})"
+    if rest:
+        line += f", then `{rest[0][0]}` ({_f(rest[0][1])})"
+    reference = m.get(f"{prefix}user_mean")
+    if reference is not None and best != "user_mean":
+        line += f"; the user mean has {_f(reference)}"
+    return [line + "."]
+
+
+def _table1(cfg: Profile, m: dict) -> list[str]:
+    out = _best_rmse(cfg, m, "rmse_median_", "median RMSE in Table 1")
+    tests = _table(cfg, "extra_table1_paired_tests")
+    if tests is not None:
+        for name, row in tests[tests.index.str.startswith("FM vs")].iterrows():
+            out.append(f"{name}: mean RMSE difference {row.mean_diff:+.4f} over {int(row.n_folds)} folds, "
+                       f"corrected p = {row.corrected_p:.3g} ({_significance(row.corrected_p)}).")
+    return out
+
+
+def _content(cfg: Profile, m: dict) -> list[str]:
+    out = _best_rmse(cfg, m, "rmse_median_", "median RMSE among 05's methods", leave_out=("fm",))  # 06's
+    content = {k: v for k, v in ranked_methods(m, "rmse_median_") if k not in ("global_mean", "user_mean", "item_mean",
+                                                                           "bias", "fm")}
+    if content and m.get("rmse_median_user_mean") is not None:
+        better = [k for k, v in content.items() if v < m["rmse_median_user_mean"]]
+        out.append(f"{len(better)} of {len(content)} Eq. 1 variants beat the user mean's median RMSE"
+                   + (f" ({', '.join(f'`{b}`' for b in better)})." if better else ": similarities add nothing here."))
+    return out
+
+
+def _fusion(cfg: Profile, m: dict) -> list[str]:
+    fused, alone = m.get("rmse_best_fusion_median"), m.get("rmse_fm_alone_median")
+    if fused is None or alone is None:
+        return []
+    return [f"Fusion with k chosen on inner validation: median RMSE {_f(fused)} against the FM alone {_f(alone)} "
+            f"({fused - alone:+.4f}); best k by mean RMSE {_f(m['best_k_mean_rmse'])}."]
+
+
+def _correlation(cfg: Profile, m: dict) -> list[str]:
+    r2, cv, noise = m.get("r2_embeddings"), m.get("r2_embeddings_cv"), m.get("r2_embeddings_noise")
+    if r2 is None:
+        return ["No trailer embeddings in this profile: Table 3's row (a) is n/a."]
+    return [f"Embeddings: in-sample R^2 {_f(r2)}, where noise alone reaches {_f(noise)}; out of fold {_f(cv)} "
+            f"(OLS), {_f(m['r2_embeddings_cv_pca'])} (PCA), {_f(m['r2_embeddings_cv_ridge'])} (ridge)."]
+
+
+def _cold_start(cfg: Profile, m: dict) -> list[str]:
+    out = _best_rmse(cfg, m, "rmse_cold_", "RMSE for new movies (0 ratings)")
+    out.append("Paired tests of each method against the user mean and the FM on ids: `extra_cold_start_table`.")
+    worse = [k for k, v in ranked_methods(m, "rmse_cold_") if k != "user_mean" and m.get("rmse_cold_user_mean") is not None
+             and v > m["rmse_cold_user_mean"]]
+    if worse:
+        out.append(f"Worse than the user mean for new movies: {', '.join(f'`{w}`' for w in worse)}.")
+    return out
+
+
+def _ranking(cfg: Profile, m: dict) -> list[str]:
+    out = []
+    for setting, label in (("warm", "warm"), ("cold", "new movies")):
+        ranked = ranked_methods(m, f"ranking_{setting}_", "_recall10", lower_is_better=False)
+        if len(ranked) >= 2:
+            out.append(f"Recall@10, {label}: best `{ranked[0][0]}` ({_f(ranked[0][1])}), then `{ranked[1][0]}` "
+                       f"({_f(ranked[1][1])}); no paired test yet, so read differences as descriptive.")
+    return out
+
+
+def _training(cfg: Profile, m: dict) -> list[str]:
+    out = []
+    S = cfg.sequence_lengths[0] if cfg.trailer_source != "none" else None
+    auc = m.get(f"genre_auc_unseen_trailers_s{S}")
+    if auc is not None:
+        out.append(f"Genre AUC on trailers the network never saw: {_f(auc)} (chance 0.5).")
+    if m.get("networks_not_converged"):
+        out.append(f"{m['networks_not_converged']} of {m.get('networks_trained')} networks had not converged "
+                   "(best epoch = max_epochs).")
+    return out
+
+
+BEST = {"03_train_embedding": _training, "05_content_based": _content, "06_libfm": _table1, "07_fusion": _fusion,
+        "08_correlation": _correlation, "09_cold_start_and_side_features": _cold_start, "10_ranking": _ranking}
+
+
+def what_this_shows(cfg: Profile, notebook: str) -> list[str]:
+    """The closing lines of `notebook`, from the numbers it recorded and the tables it saved."""
+    from vt2lib.paper import caveats
+    m = load_metrics(cfg)
+    lines = []
+    for n in numbers_of(cfg, notebook):
+        published = published_value(n.published) if n.published else None
+        if n.report and published is not None and m.get(n.metric) is not None:
+            try:
+                lines.append(f"{n.label}: ours {_f(m[n.metric])}, paper {_f(float(published))}.")
+            except (TypeError, ValueError):
+                continue
+    lines += BEST.get(notebook, lambda cfg, m: [])(cfg, m)
+    notes = caveats(cfg)
+    if notes:
+        lines += [f"What these data can say: {c}" for c in notes]
+        lines.append("Whether the differences above hold on ML20M only the `ml20m` profile can answer.")
+    return lines
+
+
+def show_summary(cfg: Profile, notebook: str) -> list[str]:
+    """Print `what_this_shows` as the notebook's last output (one line per point)."""
+    lines = what_this_shows(cfg, notebook)
+    print("\n".join(f"- {line}" for line in lines) if lines else "- (nothing recorded to summarise)")
+    return lines
