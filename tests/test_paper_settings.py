@@ -29,3 +29,16 @@ def test_caveats_say_synthetic_and_random_weights(tmp_path, monkeypatch):
     assert any(c.startswith("Synthetic data") for c in smoke)
     assert any("random weights (no ImageNet weights here)" in c for c in smoke)
     assert caveats(load_profile("ml20m")) == []
+
+
+def test_caveats_for_another_movielens_folder_and_a_rehearsal(tmp_path, monkeypatch):
+    """A real folder that is not ML20M is named (its counts are not the paper's); a rehearsal
+    (scale) says its numbers measure time; without trailers no trailer field is listed."""
+    monkeypatch.setenv("VT2_OUTPUT_ROOT", str(tmp_path))
+    f = tmp_path / "small.toml"
+    f.write_text(f'base = "ml20m"\nmovielens_dir = "{tmp_path / "ml-latest-small"}"\ndownload_ml20m = false\n'
+                 'trailer_source = "none"\ncheck_availability = false\n')
+    small = load_profile(f)
+    assert [c.split(":")[0] for c in caveats(small)] == ["Ratings from `ml-latest-small`, not MovieLens 20M"]
+    assert "backbone_weights" not in settings_beside_paper(small, "06_libfm").index
+    assert any(c.startswith("A rehearsal") for c in caveats(load_profile("scale")))

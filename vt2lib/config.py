@@ -251,11 +251,11 @@ def input_files(cfg: Profile) -> dict[str, Path]:
     if cfg.ratings_source == "movielens":
         files |= {n: movielens_folder(cfg) / f"{n}.csv" for n in ("ratings", "movies", "genome-scores")}
     if cfg.trailer_source == "youtube":
-        mapping = cfg.youtube_mapping or cfg.data_path / "ml-youtube.csv"
-        files["youtube_mapping"] = Path(mapping)
-        for name in ("availability_file", "metadata_file"):
-            if getattr(cfg, name):
-                files[name] = Path(getattr(cfg, name))
+        files["youtube_mapping"] = Path(cfg.youtube_mapping or cfg.data_path / "ml-youtube.csv")
+    # given files count without trailers too: the mapping and availability filter the movies 01 keeps
+    for name in ("youtube_mapping", "availability_file", "metadata_file"):
+        if getattr(cfg, name) and cfg.ratings_source == "movielens":
+            files[name] = Path(getattr(cfg, name))
     return files
 
 

@@ -74,6 +74,11 @@ NOTEBOOK_FIELDS = {
 }
 
 
+# fields that only matter where there are trailers (not shown for trailer_source = "none")
+TRAILER_FIELDS = {"download_format", "keyframe_rule", "keyframe_every_n", "image_size", "resize_mode",
+                  "backbone_weights", "backbone_alpha", "mixed_precision", "synth_direct_features"}
+
+
 def plain_value(v):
     """Profile and TOML values on one footing: tuples as lists, None as 'none'."""
     if isinstance(v, (tuple, list)):
@@ -90,8 +95,8 @@ def settings_beside_paper(cfg, notebook: str) -> pd.DataFrame:
     [8, 32, 'differs']
     """
     spec, resolved = paper_settings(), cfg.as_dict()
-    rows = {f: {"this profile": plain_value(resolved[f]), "paper": plain_value(spec[f]["value"])}
-            for f in NOTEBOOK_FIELDS[notebook]}
+    fields = [f for f in NOTEBOOK_FIELDS[notebook] if cfg.trailer_source != "none" or f not in TRAILER_FIELDS]
+    rows = {f: {"this profile": plain_value(resolved[f]), "paper": plain_value(spec[f]["value"])} for f in fields}
     out = pd.DataFrame(rows).T
     out["differs"] = ["differs" if r["this profile"] != r["paper"] else "" for r in rows.values()]
     out["paper's source"] = [spec[f]["source"] for f in rows]
@@ -100,10 +105,17 @@ def settings_beside_paper(cfg, notebook: str) -> pd.DataFrame:
 
 def caveats(cfg) -> list[str]:
     """What changes how every number of this run reads, for the top of each notebook."""
+    from vt2lib.config import ML20M_FOLDER, movielens_folder
     out = []
     if cfg.ratings_source == "synthetic" or cfg.trailer_source == "synthetic":
-        out.append("Synthetic data (the demo dataset, vt2lib.data.synthetic): the numbers show that the code "
-                   "runs and how methods rank on planted signal, not the paper's values.")
+        out.append("Synthetic data (vt2lib.data.synthetic): the numbers show that the code runs and how methods "
+                   "rank on planted signal, not the paper's values.")
+    elif movielens_folder(cfg).name != ML20M_FOLDER:
+        out.append(f"Ratings from `{movielens_folder(cfg).name}`, not MovieLens 20M: counts and errors differ from "
+                   "the paper's in value; compare methods with each other, not with the paper.")
+    if cfg.evaluate_folds or cfg.max_steps_per_epoch:
+        out.append("A rehearsal (`evaluate_folds` / `max_steps_per_epoch` set): its numbers measure time and "
+                   "that every step runs, not accuracy.")
     from vt2lib.provenance import load_provenance
     weights = load_provenance(cfg).get("backbone_weights") or cfg.backbone_weights  # what 02 used, once it ran
     if cfg.trailer_source != "none" and str(weights).startswith("none"):  # 02 records "none, BatchNorm calibrated ..."

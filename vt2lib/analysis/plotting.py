@@ -56,6 +56,28 @@ def training_curves(history: pd.DataFrame, title: str):
     return fig
 
 
+_LABELS = {"popularity": "popularity", "bias": "item bias", "fm_ids": "FM, ids", "content_metadata": "Eq. 1, genres",
+           "content_frozen_mean": "Eq. 1, frozen features", "content_genome": "Eq. 1, tag genome"}
+
+
+def method_label(name: str) -> str:
+    """A ranked method's name as a reader reads it: content_emb256_s10_leakfree -> "Eq. 1, 256-d
+    trailer embedding, S=10 (leak-free)"; fm_genres_trailer -> "FM + genres + trailer".
+
+    >>> method_label("content_emb256_s10_leakfree"), method_label("fm_genres_trailer"), method_label("x_y")
+    ('Eq. 1, 256-d trailer embedding, S=10 (leak-free)', 'FM + genres + trailer', 'x_y')
+    """
+    import re
+    if name in _LABELS:
+        return _LABELS[name]
+    emb = re.fullmatch(r"content_emb(\d+)_s(\d+)(_leakfree)?", name)
+    if emb:
+        return f"Eq. 1, {emb[1]}-d trailer embedding, S={emb[2]}" + (" (leak-free)" if emb[3] else "")
+    if name.startswith("fm_"):
+        return "FM + " + " + ".join(name[3:].split("_"))
+    return name
+
+
 def ranking_bars(table: pd.DataFrame, metrics=("recall@10", "recall@20", "ndcg@10"), title: str = ""):
     """One panel per setting: each method's mean metric over folds, with its sd over folds.
 
@@ -69,7 +91,10 @@ def ranking_bars(table: pd.DataFrame, metrics=("recall@10", "recall@20", "ndcg@1
         for j, m in enumerate(metrics):
             ax.bar(x + (j - (len(metrics) - 1) / 2) * width, part[f"{m} (mean)"], width,
                    yerr=part[f"{m} (sd)"].fillna(0), capsize=2, label=m)
-        ax.set_xticks(x, part.index, rotation=35, ha="right", fontsize=8)
+        for k, method in enumerate(part.index):  # an empty slot says why: nothing of it reached a top-N
+            if all(part.loc[method, f"{m} (mean)"] == 0 for m in metrics):
+                ax.text(k, 0, "0", ha="center", va="bottom", fontsize=8, color="0.3")
+        ax.set_xticks(x, [method_label(n) for n in part.index], rotation=35, ha="right", fontsize=8)
         ax.set(title=setting, ylabel="mean over folds")
     axes[0][0].legend(fontsize=8)
     fig.suptitle(title)

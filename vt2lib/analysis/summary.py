@@ -4,8 +4,8 @@
     what_this_shows(cfg, "06_libfm")   # the same lines, as a list (tests/test_notebooks.py)
 
 Three parts: ours beside the paper's (the numbers declared with a published value,
-vt2lib.analysis.outputs); which method is best and whether its lead is significant (the
-notebook's own tables of paired tests, where it has them); what the data can and cannot say.
+vt2lib.analysis.outputs); which method is best, and the notebook's own paired
+tests where it has them (their corrected p, or why there is none); what the data can and cannot say.
 
 >>> ranked_methods({"rmse_cold_fm_ids": 0.824, "rmse_cold_user_mean": 0.836, "rmse_warm_fm": 0.57}, "rmse_cold_")
 [('fm_ids', 0.824), ('user_mean', 0.836)]
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from vt2lib.analysis.outputs import numbers_of
+from vt2lib.analysis.outputs import all_numbers, numbers_of
 from vt2lib.analysis.report import published_value
 from vt2lib.config import Profile
 from vt2lib.results import load_metrics
@@ -36,8 +36,11 @@ def _table(cfg: Profile, name: str) -> pd.DataFrame | None:
     return pd.read_csv(path, index_col=0) if path.is_file() else None
 
 
-def _significance(p: float) -> str:
-    return "significant at 5%" if p < 0.05 else "not significant at 5%"
+def _test(p: float) -> str:
+    """A corrected p as a reader should take it (NaN: no test was possible, e.g. one fold)."""
+    if pd.isna(p):
+        return "no test (too few folds, or no variance)"
+    return f"corrected p = {p:.3g}, " + ("significant at 5%" if p < 0.05 else "not significant at 5%")
 
 
 def _best_rmse(cfg: Profile, m: dict, prefix: str, what: str, leave_out: tuple[str, ...] = ()) -> list[str]:
@@ -59,15 +62,18 @@ def _table1(cfg: Profile, m: dict) -> list[str]:
     tests = _table(cfg, "extra_table1_paired_tests")
     if tests is not None:
         for name, row in tests[tests.index.str.startswith("FM vs")].iterrows():
-            out.append(f"{name}: mean RMSE difference {row.mean_diff:+.4f} over {int(row.n_folds)} folds, "
-                       f"corrected p = {row.corrected_p:.3g} ({_significance(row.corrected_p)}).")
+            lower = "the FM lower" if row.mean_diff < 0 else "the FM higher"
+            out.append(f"{name}: mean RMSE difference (FM minus the other) {row.mean_diff:+.4f} over "
+                       f"{int(row.n_folds)} folds, {lower}; {_test(row.corrected_p)}.")
+        out.append(f"{len(tests)} paired tests in all (`extra_table1_paired_tests`), each at 5%, uncorrected for "
+                   "multiple comparisons.")
     return out
 
 
 def _content(cfg: Profile, m: dict) -> list[str]:
     out = _best_rmse(cfg, m, "rmse_median_", "median RMSE among 05's methods", leave_out=("fm",))  # 06's
-    content = {k: v for k, v in ranked_methods(m, "rmse_median_") if k not in ("global_mean", "user_mean", "item_mean",
-                                                                           "bias", "fm")}
+    content = {k: v for k, v in ranked_methods(m, "rmse_median_")
+               if k not in ("global_mean", "user_mean", "item_mean", "bias", "fm", "random_similarity")}
     if content and m.get("rmse_median_user_mean") is not None:
         better = [k for k, v in content.items() if v < m["rmse_median_user_mean"]]
         out.append(f"{len(better)} of {len(content)} Eq. 1 variants beat the user mean's median RMSE"
@@ -128,9 +134,11 @@ BEST = {"03_train_embedding": _training, "05_content_based": _content, "06_libfm
 
 
 def what_this_shows(cfg: Profile, notebook: str) -> list[str]:
-    """The closing lines of `notebook`, from the numbers it recorded and the tables it saved."""
+    """The closing lines of `notebook`, from the numbers it recorded and the tables it saved
+    (only the numbers this profile declares: an earlier run's leftovers never count)."""
     from vt2lib.paper import caveats
-    m = load_metrics(cfg)
+    declared = {n.metric for _, n in all_numbers(cfg)}
+    m = {k: v for k, v in load_metrics(cfg).items() if k in declared}
     lines = []
     for n in numbers_of(cfg, notebook):
         published = published_value(n.published) if n.published else None

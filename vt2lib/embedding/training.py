@@ -179,8 +179,10 @@ def not_converged_note(cfg: Profile, table: pd.DataFrame) -> str | None:
     late = [f"{m} S={S}" for (m, S) in table.index[~table.converged]]
     if not late:
         return None
+    budget = "`max_epochs`" + (" (or `max_steps_per_epoch`, which bounds each epoch here)"
+                               if cfg.max_steps_per_epoch else "")
     return (f"{len(late)} of {len(table)} networks had not converged: their best epoch is the last of "
-            f"max_epochs = {cfg.max_epochs} ({', '.join(late)}); raise `max_epochs` for embeddings that "
+            f"max_epochs = {cfg.max_epochs} ({', '.join(late)}); raise {budget} for embeddings that "
             "finished learning.")
 
 
