@@ -75,7 +75,7 @@ def _scorer(cfg: Profile, data, r: Ranked, train, users, fold: int, eq1: dict):
 def rank_setting(cfg: Profile, data, ranked: list[Ranked], setting: str, progress: bool = True) -> pd.DataFrame:
     """Every method on the first ranking folds of `data`: one row per (method, fold) with the mean
     metrics over its ranked users, their count, and the seconds the method took on that fold."""
-    from tqdm.auto import tqdm
+    from vt2lib.progress import tqdm  # text under the runner: a widget in an executed copy stays at 0/N
     eq1 = {r.name: RS.vector_scorer(cfg, data, r.method.vectors, *load_vectors(cfg, r.method.vectors))
            for r in ranked if r.method and r.method.vectors}  # a similarity matrix built once per method
     rating = data.table.rating.to_numpy(np.float32)
