@@ -123,14 +123,31 @@ def keyframe_strip(frames: dict[str, np.ndarray], every: int = 4, per_row: int =
 
 def cold_start_lines(per_fold: dict[str, list[pd.Series]], settings: list[str], title: str, dashed=()):
     """RMSE from the fully cold setting to warm: one line per family, the median over folds with
-    the 10th-90th percentile band. per_fold: label -> per-fold RMSE in each of `settings`;
-    `dashed`: labels drawn dashed (the leaky ones)."""
-    x = np.arange(len(settings))
-    fig, ax = plt.subplots(figsize=(8, 4.5))
-    for name, per in per_fold.items():
-        ax.plot(x, [p.median() for p in per], "--" if name in dashed else "-o", ms=3, label=name)
-        ax.fill_between(x, [p.quantile(0.1) for p in per], [p.quantile(0.9) for p in per], alpha=0.15)
+    the 10th-90th percentile band. per_fold: label -> per-fold RMSE in each of `settings`, the
+    last being "warm" (drawn apart: it is not one more rating count); `dashed`: labels drawn
+    dashed (the leaky ones). Families are nudged sideways so that equal lines stay apart."""
+    from matplotlib.patches import Patch
+    n = len(settings) - (settings[-1] == "warm")
+    x = np.r_[np.arange(n), [n + 0.6] * (len(settings) - n)]
+    fig, ax = plt.subplots(figsize=(10.5, 4.8))
+    offsets = np.linspace(-0.12, 0.12, len(per_fold))
+    for k, (name, per) in enumerate(per_fold.items()):
+        colour = plt.get_cmap("tab10")(k % 10)
+        xs = x + offsets[k]
+        med = np.array([p.median() for p in per])
+        style = dict(color=colour, ms=4, lw=2.2 if name in dashed else 1.4)
+        ax.plot(xs[:n], med[:n], "--o" if name in dashed else "-o", label=name, **style)
+        ax.plot(xs[n:], med[n:], "D", color=colour, ms=5)
+        ax.fill_between(xs[:n], [p.quantile(0.1) for p in per[:n]], [p.quantile(0.9) for p in per[:n]], color=colour,
+                        alpha=0.08)
+        ax.errorbar(xs[n:], med[n:], yerr=[med[n:] - [p.quantile(0.1) for p in per[n:]],
+                                           [p.quantile(0.9) for p in per[n:]] - med[n:]], color=colour, lw=1)
+    if n < len(settings):
+        ax.axvline(n - 0.2, color="0.6", lw=0.8, ls=":")
     ax.set_xticks(x, settings)
-    ax.set(xlabel="training ratings of the test movie", ylabel="RMSE", title=title)
-    ax.legend(fontsize=8)
+    ax.set(xlabel="training ratings of the test movie (warm: all of them, apart)", ylabel="RMSE", title=title)
+    handles, labels = ax.get_legend_handles_labels()
+    handles.append(Patch(color="0.5", alpha=0.25, label="10th-90th percentile over folds (band, bars)"))
+    ax.legend(handles=handles, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))  # outside: no line hidden
+    fig.tight_layout()
     return fig
