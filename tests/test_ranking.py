@@ -24,15 +24,54 @@ def test_metrics_by_hand():
     assert m["ndcg@3"] == pytest.approx([(1 / LOG2(3) + 1 / LOG2(4)) / (1 + 1 / LOG2(3))])
 
 
-def test_ties_count_against_the_hits():
-    # the hit ties with two non-hits at 0.5: it ranks after both, 4th
+def test_ties_are_ordered_at_random_in_expectation():
+    # the hit ties with two non-hits at 0.5 behind one higher score: 2nd, 3rd or 4th, a third each
     m = _metrics([0.9, 0.5, 0.5, 0.5], [False, False, True, False], ks=(3, 4))
-    assert m["recall@3"] == [0.0] and m["recall@4"] == [1.0]
-    assert m["ndcg@4"] == pytest.approx([1 / LOG2(5)])
-    # a constant scorer finds nothing until every non-hit is ranked
-    assert _metrics([1.0] * 5, [True, False, False, False, False], ks=(4,))["recall@4"] == [0.0]
+    assert m["recall@3"] == pytest.approx([2 / 3]) and m["recall@4"] == [1.0]
+    assert m["ndcg@4"] == pytest.approx([(1 / LOG2(3) + 1 / LOG2(4) + 1 / LOG2(5)) / 3])
+    # a constant scorer gets what chance gets: K of the 5 candidates
+    assert _metrics([1.0] * 5, [True, False, False, False, False], ks=(4,))["recall@4"] == pytest.approx([0.8])
     # ties among hits only: their order does not matter
     assert _metrics([0.5, 0.5, 0.1], [True, True, False])["ndcg@2"] == pytest.approx([1.0])
+
+
+def _every_tie_order(scores, hits, candidates, k):
+    """Brute force: the mean recall@k and ndcg@k over every order of the candidates that sorts
+    their scores (each equally likely when ties are broken at random)."""
+    import itertools
+    idx = [j for j in range(len(scores)) if candidates[j]]
+    recall, ndcg = [], []
+    ideal = sum(1 / LOG2(p + 2) for p in range(min(k, int(np.sum(hits)))))
+    for order in itertools.permutations(idx):
+        if all(scores[a] >= scores[b] for a, b in zip(order, order[1:])):
+            top = [hits[j] for j in order[:k]]
+            recall.append(sum(top) / np.sum(hits))
+            ndcg.append(sum(h / LOG2(p + 2) for p, h in enumerate(top)) / ideal)
+    return np.mean(recall), np.mean(ndcg)
+
+
+def test_expected_metric_equals_the_mean_over_every_tie_order():
+    """40 random small rows with many ties (scores drawn from 3 values): the closed form equals
+    the average over all tie orders, for every k."""
+    rng = np.random.default_rng(4)
+    for _ in range(40):
+        n = int(rng.integers(2, 7))
+        scores = rng.choice(np.array([0.1, 0.5, 0.9], np.float32), n)
+        candidates = rng.random(n) < 0.85
+        hits = candidates & (rng.random(n) < 0.5)
+        if not hits.any():
+            continue
+        for k in (1, 2, 4):
+            m = _metrics(scores, hits, candidates, ks=(k,))
+            recall, ndcg = _every_tie_order(scores, hits, candidates, k)
+            assert m[f"recall@{k}"] == pytest.approx([recall]) and m[f"ndcg@{k}"] == pytest.approx([ndcg])
+
+
+def test_ties_are_found_in_the_scores_own_precision():
+    """Two float64 scores that float32 would merge stay apart: the higher one ranks first."""
+    scores = np.array([[1.0 + 1e-12, 1.0, 0.0]])
+    m = ranking_metrics(scores, np.array([[True, False, False]]), np.ones((1, 3), bool), ks=(1,))
+    assert m["recall@1"].tolist() == [1.0]
 
 
 def test_users_without_hits_and_k_beyond_the_candidates():

@@ -1,9 +1,11 @@
 """Top-N ranking on the CV folds (issue 24): Recall@K and NDCG@K over every candidate movie.
 
 For each user of a fold's test part, every movie the user has not rated in training is a
-candidate; the hits are the user's test movies rated >= HIT_RATING. Ties in score are broken
-against the hits (a hit ranks after every non-hit of equal score), so a scorer gains nothing
-from ties: a constant score gets 0. Users without a hit are left out of the means (counted).
+candidate; the hits are the user's test movies rated >= HIT_RATING. Tied scores are ordered
+at random, as Microsoft Recommenders, Cornac and RecBole leave them, and the metrics are their
+exact expectation over that order (no sampling): a constant score gets what chance gets, not 0
+(the earlier rule, ties against the hits, was a lower bound). Users without a hit are left out
+of the means (counted).
 Recall@K = hits in the top K / the user's hits; NDCG@K with binary gains and log2 discounts,
 its ideal over min(K, hits) positions. K larger than the candidates: all of them are the top.
 
@@ -12,8 +14,8 @@ its ideal over min(K, hits) positions. K larger than the candidates: all of them
 >>> scores = np.array([[0.9, 0.5, 0.5, 0.1]])
 >>> hits = np.array([[False, True, False, True]])
 >>> m = ranking_metrics(scores, hits, np.ones_like(hits), ks=(2,))
->>> float(m["recall@2"][0]), round(float(m["ndcg@2"][0]), 4)   # the tied hit ranks 3rd, not 2nd
-(0.0, 0.0)
+>>> float(m["recall@2"][0]), round(float(m["ndcg@2"][0]), 4)   # the tied hit is 2nd or 3rd, each half the time
+(0.25, 0.1934)
 """
 from __future__ import annotations
 
@@ -30,31 +32,41 @@ USER_CHUNK = 512      # users scored at once: a (chunk x movies) float matrix (2
 
 def ranking_metrics(scores: np.ndarray, hits: np.ndarray, candidates: np.ndarray,
                     ks=(10, 20)) -> dict[str, np.ndarray]:
-    """Per row (user): recall@k and ndcg@k for each k, and the row's hit count.
+    """Per row (user): the expected recall@k and ndcg@k for each k under a uniformly random order
+    of tied scores, and the row's hit count.
 
-    scores, hits, candidates: (users, movies); hits must be candidates. Exact pessimistic ties:
-    in float64 a hit's float32 score moves down by one float64 step, far below float32's
-    resolution, so it falls behind equal non-hits and ahead of every lower float32 score."""
+    scores, hits, candidates: (users, movies); hits must be candidates. Ties are compared in the
+    scores' own precision (float32 scores are never rounded further). Exact, no sampling: a hit
+    whose score has `a` candidates above it and ties with `t` candidates (itself included) sits
+    at each position a .. a + t - 1 with probability 1/t, so by linearity its expected share of
+    the top k is clip(k - a, 0, t) / t, and its expected discounted gain is the mean of the
+    discounts over those positions (tests/test_ranking.py checks both against every tie order)."""
     if (hits & ~candidates).any():
         raise ValueError("a hit that is not a candidate (rated in training?)")
-    key = np.where(candidates, np.asarray(scores, np.float32).astype(np.float64), -np.inf)
-    key[hits] = np.nextafter(key[hits], -np.inf)
+    scores = np.asarray(scores)
+    key = np.where(candidates, scores, -np.inf).astype(scores.dtype if scores.dtype.kind == "f" else np.float64)
     n_hits = hits.sum(1)
-    n_cand = candidates.sum(1)
-    k_max = min(max(ks), key.shape[1])
-    top = np.argpartition(-key, k_max - 1, axis=1)[:, :k_max] if k_max < key.shape[1] else \
-        np.broadcast_to(np.arange(key.shape[1]), key.shape)
-    top = np.take_along_axis(top, np.argsort(-np.take_along_axis(key, top, 1), axis=1, kind="stable"), 1)
-    hit_at = np.take_along_axis(hits, top, 1) & (np.arange(k_max) < n_cand[:, None])
+    k_max = max(ks)
     discount = 1.0 / np.log2(np.arange(2, k_max + 2))
+    cum = np.r_[0.0, np.cumsum(discount)]          # cum[p]: the discounts of positions 0 .. p - 1
+    top_share = {k: np.zeros(len(key)) for k in ks}
+    gain = {k: np.zeros(len(key)) for k in ks}
+    descending = -np.sort(-key, axis=1)            # each row's scores, highest first
+    for row in np.flatnonzero(n_hits):
+        column = descending[row][::-1]             # ascending, for searchsorted
+        s = key[row, hits[row]]
+        below_or_equal = np.searchsorted(column, s, side="right")
+        below = np.searchsorted(column, s, side="left")
+        above, tie = len(column) - below_or_equal, below_or_equal - below
+        for k in ks:
+            top_share[k][row] = (np.clip(k - above, 0, tie) / tie).sum()
+            gain[k][row] = ((cum[np.minimum(above + tie, k)] - cum[np.minimum(above, k)]) / tie).sum()
     out = {"n_hits": n_hits}
     with np.errstate(invalid="ignore", divide="ignore"):
         for k in ks:
-            kk = min(k, k_max)
-            found = hit_at[:, :kk]
-            ideal = np.cumsum(discount)[np.minimum(n_hits, kk) - 1]
-            out[f"recall@{k}"] = np.where(n_hits > 0, found.sum(1) / n_hits, np.nan)
-            out[f"ndcg@{k}"] = np.where(n_hits > 0, (found * discount[:kk]).sum(1) / ideal, np.nan)
+            ideal = cum[np.minimum(n_hits, k)]
+            out[f"recall@{k}"] = np.where(n_hits > 0, top_share[k] / n_hits, np.nan)
+            out[f"ndcg@{k}"] = np.where(n_hits > 0, gain[k] / ideal, np.nan)
     return out
 
 
