@@ -190,3 +190,17 @@ def test_the_ranking_table_says_how_many_folds_its_sd_is_over():
     assert folds_note(table) == ("warm: mean over 1 fold: its sd over folds is undefined (NaN, no error bar); "
                                  "new movies: mean and sd over 2 folds")
     assert folds_note(table.loc[["new movies"]]) == "mean and sd over 2 folds"
+
+
+def test_the_bias_ranking_is_b_i_never_a_clipped_prediction():
+    """Every user's row is b_i: the order of the unclipped mu + b_u + b_i for any user, never one
+    user's clipped prediction (whose ties at 5 would depend on which user was picked)."""
+    from vt2lib.rating.predictors import bias_terms
+    u = np.array([0, 0, 1, 1, 2, 2, 2], np.int32)
+    i = np.array([0, 1, 0, 1, 0, 1, 2], np.int32)
+    r = np.array([5, 5, 5, 4.5, 5, 5, 1], np.float32)
+    train = P.Ratings(u, i, r, 3, 4)
+    rows = RS.bias_rows(train)(np.array([0, 2]))
+    _, _, b_i = bias_terms(train)
+    np.testing.assert_array_equal(rows, np.broadcast_to(b_i, (2, 4)))
+    assert rows[0, 0] > rows[0, 1] > rows[0, 3] > rows[0, 2]

@@ -81,6 +81,12 @@ def item_mean(train: Ratings, test_u, test_i) -> Prediction:
 def bias_baseline(train: Ratings, test_u, test_i, reg_item: float = 10.0, reg_user: float = 15.0,
                   n_sweeps: int = 3) -> Prediction:
     """mu + b_u + b_i with shrinkage (Koren's baseline predictor), a few alternating sweeps."""
+    mu, b_u, b_i = bias_terms(train, reg_item, reg_user, n_sweeps)
+    return Prediction(_clip(mu + b_u[test_u] + b_i[test_i]))
+
+
+def bias_terms(train: Ratings, reg_item: float = 10.0, reg_user: float = 15.0, n_sweeps: int = 3):
+    """The bias baseline's (mu, b_u per user, b_i per item): ranking orders a user's movies by b_i."""
     mu = float(train.rating.mean())
     b_u = np.zeros(train.n_users)
     b_i = np.zeros(train.n_items)
@@ -89,7 +95,7 @@ def bias_baseline(train: Ratings, test_u, test_i, reg_item: float = 10.0, reg_us
     for _ in range(n_sweeps):
         b_i = np.bincount(train.item, weights=train.rating - mu - b_u[train.user], minlength=train.n_items) / (reg_item + n_i)
         b_u = np.bincount(train.user, weights=train.rating - mu - b_i[train.item], minlength=train.n_users) / (reg_user + n_u)
-    return Prediction(_clip(mu + b_u[test_u] + b_i[test_i]))
+    return mu, b_u, b_i
 
 
 # ------------------------------------------------------------------ similarities

@@ -32,9 +32,10 @@ def popularity_rows(train: Ratings):
 
 
 def bias_rows(train: Ratings):
-    """mu + b_u + b_i of the bias baseline for one user: b_u is the same for all of a user's movies."""
-    item_part = P.bias_baseline(train, np.zeros(train.n_items, np.int64), np.arange(train.n_items)).values
-    return lambda users: np.broadcast_to(item_part, (len(users), train.n_items)).copy()
+    """The bias baseline's b_i: mu + b_u is the same for all of a user's movies, so b_i orders them
+    as the unclipped mu + b_u + b_i does (the clipped prediction of one user would tie some)."""
+    _, _, b_i = P.bias_terms(train)
+    return lambda users: np.broadcast_to(b_i, (len(users), train.n_items)).copy()
 
 
 def eq1_rows(train: Ratings, sim: np.ndarray, vec_row: np.ndarray, top_k: int | None = None):
