@@ -137,14 +137,12 @@ def write_run_provenance(cfg: Profile, timings: dict[str, dict]) -> dict:
     {"skipped": why}}), and per notebook, from its own latest run (a partial run replaces only its
     notebooks'): that run (`run`: started, label), wall time, peak RSS, the artifacts it asked for
     (key, computed or reused, bytes) and the bytes it wrote. `artifacts`: this run's, all notebooks."""
-    from vt2lib.run_log import load_artifact_log, notebook_artifacts, run_info
+    from vt2lib.run_log import latest_run_artifacts, load_artifact_log, run_info
     prov = load_provenance(cfg)
-    run, logged = run_info(cfg), notebook_artifacts(cfg)
+    run, requests = run_info(cfg), latest_run_artifacts(cfg)
     skipped = {nb: t["skipped"] for nb, t in timings.items() if "skipped" in t}
     # a notebook that asked for nothing this run keeps no list from an earlier one
-    ran = {nb: {**t, "run": run, "artifacts": logged[nb]["artifacts"]
-                if logged.get(nb, {}).get("run", {}).get("id") == run.get("id") else {}}
-           for nb, t in timings.items() if nb not in skipped}
+    ran = {nb: {**t, "run": run, "artifacts": requests.get(nb, {})} for nb, t in timings.items() if nb not in skipped}
     notebooks = {nb: t for nb, t in {**prov.get("notebooks", {}), **ran}.items() if nb not in skipped}
     written = {nb: sum(int(a.get("bytes") or 0) for a in t["artifacts"].values() if a.get("status") == "computed")
                if "artifacts" in t else prov.get("bytes_written", {}).get(nb, 0)  # recorded before per-notebook logs

@@ -59,11 +59,6 @@ def start_run_log(cfg: Profile, only: set[str] | None = None) -> None:
         write_json_atomic(_path(cfg), {"run": run, "notebooks": _read(_path(cfg))["notebooks"]})
 
 
-def logged(cfg: Profile, notebook: str, name: str) -> bool:
-    """`notebook` asked for `name` in the latest run."""
-    return name in _this_run(_read(_path(cfg)), notebook)
-
-
 def log_request(cfg: Profile, notebook: str, name: str, entry: dict, only_if_new: bool = False) -> None:
     """Log `entry` ({key, status, bytes}) for `name` under `notebook` in the latest run; a notebook's
     first request of a run drops what its earlier run logged (under a lock: networks trained side
@@ -88,13 +83,19 @@ def notebook_artifacts(cfg: Profile) -> dict[str, dict]:
     return _read(_path(cfg))["notebooks"]
 
 
+def latest_run_artifacts(cfg: Profile) -> dict[str, dict]:
+    """{notebook: {name: {key, status, bytes}}} of what each notebook asked for in the latest run
+    ({} for a notebook whose entry is from an earlier run)."""
+    log = _read(_path(cfg))
+    return {nb: _this_run(log, nb) for nb in sorted(log["notebooks"])}
+
+
 def load_artifact_log(cfg: Profile) -> dict:
     """{name: {key, status, notebook, bytes}} of the latest run: `computed` where a notebook of it
     computed the artifact (that notebook), else `reused` (the first notebook, in run order, that asked)."""
-    log = _read(_path(cfg))
     out: dict = {}
-    for nb in sorted(log["notebooks"]):
-        for name, e in _this_run(log, nb).items():
+    for nb, requests in latest_run_artifacts(cfg).items():
+        for name, e in requests.items():
             if name not in out or e["status"] == "computed":
                 out[name] = {**e, "notebook": nb}
     return out

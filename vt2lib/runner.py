@@ -6,9 +6,10 @@
 
 Executed copies go to runs/<profile>/notebooks/ (git-ignored); the run stops at the first
 failing notebook and names it. A notebook whose input the profile cannot have is skipped, in one
-line saying why (`skip_reason`: without trailers 02-04, and 08 unless YouTube statistics are given). Each notebook's wall time and peak memory (RSS of its kernel,
-sampled) go into the provenance; runs/<profile>/artifacts.json lists every artifact each notebook
-used, `computed` or `reused` (vt2lib.store). After the run it writes the provenance and the
+line saying why (`skip_reason`: without trailers 02-04, and 08 unless YouTube statistics are given).
+Each notebook's wall time and peak memory (RSS of its kernel, sampled) go into the provenance;
+runs/<profile>/artifacts.json lists every artifact each notebook used, `computed` or `reused`
+(vt2lib.store). After the run it writes the provenance and the
 reproduction report (runs/<profile>/REPORT.md); a notebook the run left out (--only) keeps its
 entries (time, memory, artifacts) from the latest run that ran it.
 """
@@ -118,9 +119,10 @@ def run_notebooks(profile: str, only: set[str] | None = None, log=print) -> dict
     os.environ["VT2_TEXT_PROGRESS"] = "1"  # text bars, not widgets: the kernel's stderr reaches the log
     os.environ.setdefault("TQDM_MININTERVAL", "10")  # a bar line every 10 s in the log, not every 0.1 s
     for nb in notebooks:
-        if skip_reason(cfg, nb.stem):
-            timings[nb.stem] = {"skipped": skip_reason(cfg, nb.stem)}
-            log(f"[{cfg.name}] {nb.name} skipped: {timings[nb.stem]['skipped']}")
+        why = skip_reason(cfg, nb.stem)
+        if why:
+            timings[nb.stem] = {"skipped": why}
+            log(f"[{cfg.name}] {nb.name} skipped: {why}")
             continue
         log(f"[{cfg.name}] {nb.name} ...")
         start = time.time()

@@ -46,7 +46,7 @@ import pandas as pd
 
 from vt2lib.config import Profile, diagnostic_split, input_files, model_heads, model_name, network
 from vt2lib.io import DataError, folder_bytes, folder_digest, read_json, write_json_atomic, write_parquet_atomic
-from vt2lib.run_log import load_artifact_log, log_request, logged, start_run_log  # noqa: F401 (the log's readers)
+from vt2lib.run_log import load_artifact_log, log_request, start_run_log  # noqa: F401 (the log's readers)
 
 MANIFEST = ".artifact.json"
 
@@ -274,8 +274,6 @@ class Store:
 
     # ---- the run's log (vt2lib.run_log)
     def _log(self, name: str, status: str, only_if_new: bool = False) -> None:
-        if only_if_new and logged(self.cfg, self.notebook, name):
-            return
         m = self._manifest(name) if name != "raw" else {"key": self.key("raw")}
         log_request(self.cfg, self.notebook, name, {"key": m.get("key"), "status": status, "bytes": m.get("bytes")},
                     only_if_new)

@@ -29,7 +29,8 @@ def published_value(ref):
     return published_table(table).loc[row, col]
 
 
-def _fmt(v) -> str:
+def format_number(v) -> str:
+    """A number as the report and the notebooks' summaries print it: n/a, 1,234 or 4 significant digits."""
     if v is None:
         return "n/a"
     try:
@@ -152,7 +153,8 @@ def write_report(cfg: Profile) -> Path:
             if cfg.figures_dir.is_dir() else []
         produced = ", ".join(files) if files else (f"**skipped** ({skipped[item.notebook]})"
                                                    if item.notebook in skipped else "**not produced**")
-        rows = [(n.label, _fmt(metrics.get(n.metric)), _fmt(published_value(n.published)) if n.published else "")
+        rows = [(n.label, format_number(metrics.get(n.metric)),
+                 format_number(published_value(n.published)) if n.published else "")
                 for n in item.numbers(cfg) if n.report] or [("", "", "")]
         for k, row in enumerate(rows):
             lead = (item.item if item.item != "—" else item.what, item.notebook, produced) if k == 0 else ("", "", "")
@@ -162,7 +164,7 @@ def write_report(cfg: Profile) -> Path:
     lines += ["## What differs by design", ""]
     lines += [f"- {d}" for d in differences(cfg, prov)]
     lines += ["", "## All recorded numbers", "", "| metric | value |", "|---|---|"]
-    lines += [f"| {k} | {_fmt(v)} |" for k, v in sorted(metrics.items())]
+    lines += [f"| {k} | {format_number(v)} |" for k, v in sorted(metrics.items())]
     path = cfg.run_dir / "REPORT.md"
     write_text_atomic(path, "\n".join(lines) + "\n")
     return path

@@ -15,13 +15,9 @@ from __future__ import annotations
 import pandas as pd
 
 from vt2lib.analysis.outputs import all_numbers, numbers_of
-from vt2lib.analysis.report import published_value
+from vt2lib.analysis.report import format_number, published_value
 from vt2lib.config import Profile
 from vt2lib.results import load_metrics
-
-
-def _f(v) -> str:
-    return f"{v:,.0f}" if float(v).is_integer() and abs(v) >= 100 else f"{v:.4g}"
 
 
 def ranked_methods(m: dict, prefix: str, suffix: str = "", lower_is_better: bool = True) -> list[tuple[str, float]]:
@@ -43,22 +39,22 @@ def _test(p: float) -> str:
     return f"corrected p = {p:.3g}, " + ("significant at 5%" if p < 0.05 else "not significant at 5%")
 
 
-def _best_rmse(cfg: Profile, m: dict, prefix: str, what: str, leave_out: tuple[str, ...] = ()) -> list[str]:
+def _best_rmse(m: dict, prefix: str, what: str, leave_out: tuple[str, ...] = ()) -> list[str]:
     ranked = [(k, v) for k, v in ranked_methods(m, prefix) if k not in leave_out]
     if not ranked:
         return []
     (best, v), rest = ranked[0], ranked[1:]
-    line = f"Lowest {what}: `{best}` ({_f(v)})"
+    line = f"Lowest {what}: `{best}` ({format_number(v)})"
     if rest:
-        line += f", then `{rest[0][0]}` ({_f(rest[0][1])})"
+        line += f", then `{rest[0][0]}` ({format_number(rest[0][1])})"
     reference = m.get(f"{prefix}user_mean")
     if reference is not None and best != "user_mean":
-        line += f"; the user mean has {_f(reference)}"
+        line += f"; the user mean has {format_number(reference)}"
     return [line + "."]
 
 
 def _table1(cfg: Profile, m: dict) -> list[str]:
-    out = _best_rmse(cfg, m, "rmse_median_", "median RMSE in Table 1")
+    out = _best_rmse(m, "rmse_median_", "median RMSE in Table 1")
     tests = _table(cfg, "extra_table1_paired_tests")
     if tests is not None:
         for name, row in tests[tests.index.str.startswith("FM vs")].iterrows():
@@ -71,7 +67,7 @@ def _table1(cfg: Profile, m: dict) -> list[str]:
 
 
 def _content(cfg: Profile, m: dict) -> list[str]:
-    out = _best_rmse(cfg, m, "rmse_median_", "median RMSE among 05's methods", leave_out=("fm",))  # 06's
+    out = _best_rmse(m, "rmse_median_", "median RMSE among 05's methods", leave_out=("fm",))  # 06's
     content = {k: v for k, v in ranked_methods(m, "rmse_median_")
                if k not in ("global_mean", "user_mean", "item_mean", "bias", "fm", "random_similarity")}
     if content and m.get("rmse_median_user_mean") is not None:
@@ -85,23 +81,26 @@ def _fusion(cfg: Profile, m: dict) -> list[str]:
     fused, alone = m.get("rmse_best_fusion_median"), m.get("rmse_fm_alone_median")
     if fused is None or alone is None:
         return []
-    return [f"Fusion with k chosen on inner validation: median RMSE {_f(fused)} against the FM alone {_f(alone)} "
-            f"({fused - alone:+.4f}); best k by mean RMSE {_f(m['best_k_mean_rmse'])}."]
+    best_k = format_number(m["best_k_mean_rmse"])
+    return [f"Fusion with k chosen on inner validation: median RMSE {format_number(fused)} against the FM alone "
+            f"{format_number(alone)} ({fused - alone:+.4f}); best k by mean RMSE {best_k}."]
 
 
 def _correlation(cfg: Profile, m: dict) -> list[str]:
     r2, cv, noise = m.get("r2_embeddings"), m.get("r2_embeddings_cv"), m.get("r2_embeddings_noise")
     if r2 is None:
         return ["No trailer embeddings in this profile: Table 3's row (a) is n/a."]
-    return [f"Embeddings: in-sample R^2 {_f(r2)}, where noise alone reaches {_f(noise)}; out of fold {_f(cv)} "
-            f"(OLS), {_f(m['r2_embeddings_cv_pca'])} (PCA), {_f(m['r2_embeddings_cv_ridge'])} (ridge)."]
+    pca, ridge = m["r2_embeddings_cv_pca"], m["r2_embeddings_cv_ridge"]
+    return [f"Embeddings: in-sample R^2 {format_number(r2)}, where noise alone reaches {format_number(noise)}; out of "
+            f"fold {format_number(cv)} (OLS), {format_number(pca)} (PCA), {format_number(ridge)} (ridge)."]
 
 
 def _cold_start(cfg: Profile, m: dict) -> list[str]:
-    out = _best_rmse(cfg, m, "rmse_cold_", "RMSE for new movies (0 ratings)")
+    out = _best_rmse(m, "rmse_cold_", "RMSE for new movies (0 ratings)")
     out.append("Paired tests of each method against the user mean and the FM on ids: `extra_cold_start_table`.")
-    worse = [k for k, v in ranked_methods(m, "rmse_cold_") if k != "user_mean" and m.get("rmse_cold_user_mean") is not None
-             and v > m["rmse_cold_user_mean"]]
+    user_mean = m.get("rmse_cold_user_mean")
+    worse = [k for k, v in ranked_methods(m, "rmse_cold_")
+             if k != "user_mean" and user_mean is not None and v > user_mean]
     if worse:
         out.append(f"Worse than the user mean for new movies: {', '.join(f'`{w}`' for w in worse)}.")
     return out
@@ -112,17 +111,17 @@ def _ranking(cfg: Profile, m: dict) -> list[str]:
     for setting, label in (("warm", "warm"), ("cold", "new movies")):
         ranked = ranked_methods(m, f"ranking_{setting}_", "_recall10", lower_is_better=False)
         if len(ranked) >= 2:
-            out.append(f"Recall@10, {label}: best `{ranked[0][0]}` ({_f(ranked[0][1])}), then `{ranked[1][0]}` "
-                       f"({_f(ranked[1][1])}); no paired test yet, so read differences as descriptive.")
+            (best, b), (second, c) = ranked[:2]
+            out.append(f"Recall@10, {label}: best `{best}` ({format_number(b)}), then `{second}` "
+                       f"({format_number(c)}); no paired test yet, so read differences as descriptive.")
     return out
 
 
 def _training(cfg: Profile, m: dict) -> list[str]:
     out = []
-    S = cfg.sequence_lengths[0] if cfg.trailer_source != "none" else None
-    auc = m.get(f"genre_auc_unseen_trailers_s{S}")
+    auc = m.get(f"genre_auc_unseen_trailers_s{cfg.sequence_lengths[0]}")  # declared only with trailers
     if auc is not None:
-        out.append(f"Genre AUC on trailers the network never saw: {_f(auc)} (chance 0.5).")
+        out.append(f"Genre AUC on trailers the network never saw: {format_number(auc)} (chance 0.5).")
     if m.get("networks_not_converged"):
         out.append(f"{m['networks_not_converged']} of {m.get('networks_trained')} networks had not converged "
                    "(best epoch = max_epochs).")
@@ -144,7 +143,7 @@ def what_this_shows(cfg: Profile, notebook: str) -> list[str]:
         published = published_value(n.published) if n.published else None
         if n.report and published is not None and m.get(n.metric) is not None:
             try:
-                lines.append(f"{n.label}: ours {_f(m[n.metric])}, paper {_f(float(published))}.")
+                lines.append(f"{n.label}: ours {format_number(m[n.metric])}, paper {format_number(float(published))}.")
             except (TypeError, ValueError):
                 continue
     lines += BEST.get(notebook, lambda cfg, m: [])(cfg, m)

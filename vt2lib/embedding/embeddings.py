@@ -133,7 +133,8 @@ def pca_figure(seq_emb: np.ndarray, data: SequenceData, movies: pd.DataFrame, pa
     for j, pattern in enumerate(references):
         for movie_id in select_titles(movies, [pattern]).movieId:
             reference_colour.setdefault(movie_id, REFERENCE_COLOURS[j % len(REFERENCE_COLOURS)])
-    chosen = pd.concat([group, select_titles(movies, references)]).drop_duplicates("movieId")
+    group_ids = set(group.movieId)
+    chosen = pd.concat([group, movies[movies.movieId.isin(reference_colour)]]).drop_duplicates("movieId")
     tr = data.trailers.reset_index().merge(chosen[["movieId", "title"]], on="movieId")
     fig, ax = plt.subplots(figsize=(7, 6))
     palette = plt.get_cmap("tab10")
@@ -144,7 +145,7 @@ def pca_figure(seq_emb: np.ndarray, data: SequenceData, movies: pd.DataFrame, pa
             continue  # shorter than one sequence of this length
         drawn += 1
         xy = pca.transform(seq_emb[idx[np.argsort(data.seq_pos[idx])]])
-        is_reference = row.movieId in reference_colour and row.movieId not in set(group.movieId)
+        is_reference = row.movieId in reference_colour and row.movieId not in group_ids
         ax.plot(xy[:, 0], xy[:, 1], "--o" if is_reference else "-o", ms=3, lw=0.8,
                 color=reference_colour[row.movieId] if is_reference else palette(k % 10),
                 label=f"{row.title} (reference)" if is_reference else row.title)

@@ -164,13 +164,11 @@ class TrainResult:
 def convergence_table(cfg: Profile, trained: dict) -> pd.DataFrame:
     """Per trained network ((model, S) -> TrainResult): best epoch, epochs run, and whether it
     converged. One whose best epoch is its last (`max_epochs` reached, validation loss still
-    falling) had not: early stopping never fired, and more epochs would have changed it.
-
-    """
-    return pd.DataFrame({"best epoch": [r.best_epoch for r in trained.values()],
-                         "epochs run": [len(r.history) for r in trained.values()],
-                         "seconds per epoch": [round(r.seconds_per_epoch, 2) for r in trained.values()],
-                         "converged": [not (r.best_epoch == len(r.history) == cfg.max_epochs) for r in trained.values()]},
+    falling) had not: early stopping never fired, and more epochs would have changed it."""
+    runs = trained.values()
+    return pd.DataFrame({"best epoch": [r.best_epoch for r in runs], "epochs run": [len(r.history) for r in runs],
+                         "seconds per epoch": [round(r.seconds_per_epoch, 2) for r in runs],
+                         "converged": [not (r.best_epoch == len(r.history) == cfg.max_epochs) for r in runs]},
                         index=pd.MultiIndex.from_tuples(list(trained)))
 
 

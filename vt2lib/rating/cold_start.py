@@ -140,6 +140,11 @@ class SideFeatures:
                 f"{list(self.per_fold)}: centred, PCA'd and scaled on each fold's training movies")
 
 
+def _too_few_for_pca(pca_dim: int, name: str, having: str) -> DataError:
+    return DataError(f"side_pca_dim = {pca_dim}: side block {name!r} has vectors for only {having}, too few for "
+                     f"{pca_dim} principal axes; lower side_pca_dim")
+
+
 def _standardise(X: np.ndarray, fit: np.ndarray | None, pca_dim: int | None, seed: int, name: str) -> np.ndarray:
     """A real-valued block centred, PCA-reduced to `pca_dim` and scaled to mean row norm 1, every
     statistic taken on the rows in `fit` (a mask; None: all rows), then applied to every row.
@@ -152,8 +157,7 @@ def _standardise(X: np.ndarray, fit: np.ndarray | None, pca_dim: int | None, see
         raise DataError(f"side block {name!r}: no training movie of a fold has a vector to fit it on")
     if pca_dim and X.shape[1] > pca_dim:
         if fit is None and len(F) < pca_dim:
-            raise DataError(f"side_pca_dim = {pca_dim}: side block {name!r} has vectors for only "
-                            f"{len(F)} movies, too few for {pca_dim} principal axes; lower side_pca_dim")
+            raise _too_few_for_pca(pca_dim, name, f"{len(F)} movies")
         from sklearn.decomposition import PCA
         pca = PCA(min(pca_dim, len(F)), random_state=seed)
         if fit is None:
@@ -192,8 +196,7 @@ def side_features(item_movie_ids: np.ndarray, blocks: dict[str, tuple[np.ndarray
         have = ~np.isnan(rows)
         if name in per_fold and not binary:
             if pca_dim and X.shape[1] > pca_dim and have.sum() < pca_dim:  # fails here, not in a fold's FM
-                raise DataError(f"side_pca_dim = {pca_dim}: side block {name!r} has vectors for only "
-                                f"{have.sum()} rated movies, too few for {pca_dim} principal axes; lower side_pca_dim")
+                raise _too_few_for_pca(pca_dim, name, f"{have.sum()} rated movies")
             folded[name] = (np.flatnonzero(have), X[rows[have].astype(int)])
             groups.append(min(pca_dim, X.shape[1]) if pca_dim else X.shape[1])
             continue
@@ -247,8 +250,8 @@ def cold_start_numbers(cfg) -> dict[str, tuple[str, object, str]]:
     """09's recorded numbers, fixed in advance by the profile (never picked on the test folds):
     {metric: (label, setting, method)}, setting 0 = fully cold; the trailer rows where there are trailers."""
     from vt2lib.rating import methods as M
-    fm, side = side_fm_name(fm_side_set(cfg)), side_fm_label(fm_side_set(cfg))
-    trailers = fm_side_set(cfg) == "genres+trailer"
+    side_set = fm_side_set(cfg)
+    fm, side, trailers = side_fm_name(side_set), side_fm_label(side_set), side_set == "genres+trailer"
     out = {"rmse_cold_fm_ids": ("new movies: FM on ids, median RMSE", 0, "fm_ids"),
            "rmse_cold_fm_side": (f"new movies: {side}", 0, fm),
            "rmse_cold_content_metadata": ("new movies: content-based, genres (metadata)", 0, "content_metadata")}
@@ -279,7 +282,7 @@ def cold_start_families(methods: dict, cold_rmse: dict[str, float], side_set: st
                             "frozen_mean": "content, frozen features"}.get(
             v.kind, "content, trained (paper's model, leaky)" if v.leaky else "content, trained (leak-free)")
     out = {"FM, ids": "fm_ids", side_fm_label(side_set): side_fm_name(side_set)}
-    if side_fm_name("genres") in methods:  # the best fully cold FM on the demo: what the trailer adds is read against it
+    if side_fm_name("genres") in methods:  # the best fully cold FM on the demo: the trailer's gain is read against it
         out.setdefault(side_fm_label("genres"), side_fm_name("genres"))
     for name, m in methods.items():
         k = kind(m)

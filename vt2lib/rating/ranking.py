@@ -43,17 +43,15 @@ def ranking_metrics(scores: np.ndarray, hits: np.ndarray, candidates: np.ndarray
     discounts over those positions (tests/test_ranking.py checks both against every tie order)."""
     if (hits & ~candidates).any():
         raise ValueError("a hit that is not a candidate (rated in training?)")
-    scores = np.asarray(scores)
-    key = np.where(candidates, scores, -np.inf).astype(scores.dtype if scores.dtype.kind == "f" else np.float64)
+    key = np.where(candidates, scores, -np.inf)  # float32 scores stay float32 (NumPy 2: -inf is a weak scalar)
     n_hits = hits.sum(1)
     k_max = max(ks)
     discount = 1.0 / np.log2(np.arange(2, k_max + 2))
     cum = np.r_[0.0, np.cumsum(discount)]          # cum[p]: the discounts of positions 0 .. p - 1
     top_share = {k: np.zeros(len(key)) for k in ks}
     gain = {k: np.zeros(len(key)) for k in ks}
-    descending = -np.sort(-key, axis=1)            # each row's scores, highest first
-    for row in np.flatnonzero(n_hits):
-        column = descending[row][::-1]             # ascending, for searchsorted
+    rows = np.flatnonzero(n_hits)
+    for row, column in zip(rows, np.sort(key[rows], axis=1)):  # each row's scores ascending, for searchsorted
         s = key[row, hits[row]]
         below_or_equal = np.searchsorted(column, s, side="right")
         below = np.searchsorted(column, s, side="left")
