@@ -6,7 +6,7 @@ from vt2lib.profiles import load_profile
 from vt2lib.runner import numbered_notebooks
 
 
-def run_in_process(profile: str, only: set[str] | None = None) -> dict[str, float]:
+def run_in_process(profile: str, only: set[str] | None = None, overrides: dict | None = None) -> dict[str, float]:
     """Execute the notebooks' code cells in this process, in order (no kernel, no outputs kept).
 
     The same cells as `run_notebooks`, without a kernel start and the imports per notebook:
@@ -16,7 +16,7 @@ def run_in_process(profile: str, only: set[str] | None = None) -> dict[str, floa
     import matplotlib.pyplot as plt
 
     from vt2lib.store import start_run_log
-    start_run_log(load_profile(profile), only)
+    start_run_log(load_profile(profile, overrides), only)
     seconds = {}
     for nb in numbered_notebooks(only):
         cells = [c for c in json.loads(nb.read_text())["cells"] if c["cell_type"] == "code"]
@@ -27,7 +27,7 @@ def run_in_process(profile: str, only: set[str] | None = None) -> dict[str, floa
             for k, cell in enumerate(cells):
                 code = "".join(cell["source"])
                 if "parameters" in cell.get("metadata", {}).get("tags", []):
-                    code += f"\nPROFILE = {profile!r}"
+                    code += f"\nPROFILE = {profile!r}\nOVERRIDES = {dict(overrides or {})!r}"
                 exec(compile(code, f"{nb.name}[cell {k}]", "exec"), namespace)
         finally:
             os.environ.pop("VT2_NOTEBOOK", None)

@@ -110,7 +110,8 @@ def test_fm_side_feature_sets_name_their_blocks_with_rows_aligned_to_the_movie_i
     g, t, f = genres[1].shape[1], 6, 9
     assert {n: (s.names, s.groups) for n, s in sets.items()} == {
         "genres": (["genres"], [g]), "trailer": (["trailer"], [t]), "genres+trailer": (["genres", "trailer"], [g, t]),
-        "genres+frozen": (["genres", "frozen"], [g, f])}
+        "genres+frozen": (["genres", "frozen"], [g, f]),
+        "genres+trailer_shuffled": (["genres", "trailer"], [g, t])}  # the permutation control
 
     def by_id(ids, X):  # each dense item's vector by hand, zeros where it has none
         return np.array([X[list(ids).index(m)] if m in ids else np.zeros(X.shape[1]) for m in item_movie_ids])
@@ -123,6 +124,12 @@ def test_fm_side_feature_sets_name_their_blocks_with_rows_aligned_to_the_movie_i
     ids_t, E = planted["embedding"]
     np.testing.assert_allclose(sets["genres+trailer"].matrix.toarray(),
                                np.hstack([G, by_id(ids_t, standardised(E, slice(None)))]))
+    control = sets["genres+trailer_shuffled"].matrix.toarray()  # each movie another's trailer row
+    np.testing.assert_array_equal(control[:, :g], G)
+    assert (by_id(ids_t, E) != 0).any(1).tolist() == (control[:, g:] != 0).any(1).tolist()  # who has one: unchanged
+    real, shuffled = sets["genres+trailer"].matrix.toarray()[:, g:], control[:, g:]
+    assert sorted(map(tuple, real.round(9))) == sorted(map(tuple, shuffled.round(9)))  # the same rows...
+    assert not np.allclose(real, shuffled)                                           # ...dealt to other movies
     train_items = np.array([1, 2, 2, 3])  # one fold's training ratings: movies 10, 40, 20
     ids_f, F = planted["frozen_mean"]
     np.testing.assert_allclose(sets["genres+frozen"].for_fold(train_items).toarray(),

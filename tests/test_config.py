@@ -84,6 +84,7 @@ BAD_VALUES = [
     ("feature_batch_size", 0), ("lstm_units", 0),
     ("embedding_sizes", [512, 0]), ("batch_size", 0), ("max_epochs", 0), ("patience", 0), ("train_workers", 0),
     ("unseen_trailer_splits", 0), ("evaluate_folds", 0), ("cold_start_folds", 0), ("ranking_users", 0), ("ranking_folds", 0), ("top_k", 0), ("fm_rank", -3), ("fm_iters", 0),
+    ("fm_side_chains", 0),
     ("cold_n_ratings", [1, 0]), ("side_pca_dim", 0), ("pca_sequence_length", 0),
     ("seed", -1), ("fold_seed", -1), ("synth_n_videos", -1), ("n_folds", 1), ("cv_folds_r2", 1),
     ("synth_ratings_per_user", 0.0), ("max_trailer_seconds", -1.0), ("learning_rate", 0.0), ("fm_init_stdev", 0.0),

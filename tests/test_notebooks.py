@@ -127,3 +127,30 @@ def test_same_profile_and_seed_give_identical_numbers(smoke_run, tmp_path, monke
     second = load_metrics(cfg)
     timing = {k for k in first if k.startswith("seconds_")}
     assert {k: v for k, v in first.items() if k not in timing} == {k: v for k, v in second.items() if k not in timing}
+
+
+@pytest.mark.notebooks
+def test_a_tweak_computes_only_what_its_change_touches(smoke_run):
+    """`--set top_k=3 --only 05` after a smoke run (issue 35's tweak): a profile of its own,
+    smoke+top_k=3, that reuses every upstream artifact and every 05 prediction top_k does not
+    enter, computes the Eq. 1 ones, gets OVERRIDES in its parameters cell, and leaves the smoke
+    profile's figures and artifact log byte-identical."""
+    import hashlib
+
+    from vt2lib.store import load_artifact_log
+    cfg, _ = smoke_run
+    files = lambda: {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(cfg.figures_dir.rglob("*"))  # noqa: E731
+                     if p.is_file()}
+    before, log_before = files(), (cfg.run_dir / "artifacts.json").read_bytes()
+    main(["smoke", "--set", "top_k=3", "--only", "05"])
+    tweak = load_profile("smoke", {"top_k": 3})
+    log = load_artifact_log(tweak)
+    computed = {n for n, a in log.items() if a["status"] == "computed"}
+    eq1 = {n for n in log if n.startswith("predictions/") and not n.endswith(("_mean", "/bias"))}
+    assert computed == eq1 and "predictions/emb512_s10" in computed and "predictions/user_mean" in log
+    assert {"clean", "features", "evaluation_ratings", "folds", "embeddings/s10"} <= set(log) - computed
+    executed = json.loads((tweak.run_dir / "notebooks" / "05_content_based.ipynb").read_text())["cells"]
+    [injected] = [c for c in executed if "injected-parameters" in c["metadata"].get("tags", [])]
+    assert 'OVERRIDES = {"top_k": 3}' in "".join(injected["source"])
+    assert load_metrics(tweak)["rmse_median_emb512_s10"] != load_metrics(cfg)["rmse_median_emb512_s10"]
+    assert files() == before and (cfg.run_dir / "artifacts.json").read_bytes() == log_before

@@ -9,8 +9,11 @@
 
 The named profiles (smoke, demo, scale, ml20m) and `load_profile`, which also reads a user's
 TOML/YAML file, are in vt2lib.profiles. The outputs of a profile go to `runs/<name>/`
-(executed notebooks, caches, metrics) and its figures and tables to `figures/<name>/`;
-`VT2_OUTPUT_ROOT` moves both (tests use a temp folder).
+(executed notebooks, metrics, the report) and its figures and tables to `figures/<name>/`; the
+artifacts one stage leaves for another are shared by every profile, one folder per key
+(vt2lib.store). A profile derived from a named one (a file's `base`, or overrides: `demo+top_k=20`)
+reads its base's data folder where their data settings agree. `VT2_OUTPUT_ROOT` moves all of it
+(tests use a temp folder).
 """
 from __future__ import annotations
 
@@ -37,9 +40,18 @@ def output_root() -> Path:
     return Path(os.environ.get("VT2_OUTPUT_ROOT", PROJECT_ROOT))
 
 
+# The fields that say what the raw data are: a derived profile shares its base's data folder while
+# these agree (and the store keys the raw inputs by them)
+SOURCE_FIELDS = ("ratings_source", "movielens_dir", "download_ml20m", "youtube_mapping", "trailer_source",
+                 "availability_file", "check_availability", "metadata_file", "data_dir")
+SYNTHETIC_FIELDS = ("seed", "synth_n_movies", "synth_n_users", "synth_ratings_per_user", "synth_trailer_seconds",
+                    "synth_frame_size", "synth_generator", "synth_n_videos")
+
+
 @dataclass(frozen=True)
 class Profile:
     name: str
+    base: str = ""                        # the named profile this one derives from ("" = a named profile)
     seed: int = 42                        # one seed for every random choice of a run
 
     # --- data sources ---
@@ -136,6 +148,9 @@ class Profile:
     cold_start_folds: int | None = None   # 09 predicts at most the first k folds of each setting (None = all)
     side_embedding_variant: str = AUTO    # trailer embedding used as FM item side features; auto: emb256_s10
     side_pca_dim: int | None = 32                # PCA-reduce it first (None = all dimensions)
+    # chains averaged per FM with side features (09) and per FM row ranked (10): a new movie rests on side
+    # weights that mix slowly; 09 measures the chain-to-chain spread (tests/benchmarks/RESULTS.md)
+    fm_side_chains: int = 4
     # --- ranking (beyond the paper: notebook 10) ---
     ranking_users: int | None = None      # a seeded sample of the test users with a hit, per fold (None = all)
     ranking_folds: int | None = None      # rank on the first k folds of each setting (None = all)
@@ -165,7 +180,17 @@ class Profile:
 
     @property
     def data_path(self) -> Path:
-        return Path(self.data_dir) if self.data_dir else self.output_root / "data" / self.name
+        """data_dir, else data/<name>; a derived profile reads its base's while their data settings agree."""
+        if self.data_dir:
+            return Path(self.data_dir)
+        return self.output_root / "data" / (self.base if self._same_data_as_base() else self.name)
+
+    def _same_data_as_base(self) -> bool:
+        if not self.base or self.base == self.name:
+            return False
+        from vt2lib.profiles import PROFILES  # the named profiles are built from this class
+        base = PROFILES.get(self.base)
+        return base is not None and all(getattr(self, f) == getattr(base, f) for f in SOURCE_FIELDS + SYNTHETIC_FIELDS)
 
     @property
     def run_dir(self) -> Path:

@@ -40,7 +40,7 @@ AT_LEAST: dict[str, int] = {
                      "feature_batch_size", "lstm_units", "embedding_sizes", "batch_size", "max_epochs", "patience",
                      "train_workers", "unseen_trailer_splits", "evaluate_folds", "top_k", "fm_rank", "fm_iters",
                      "cold_n_ratings", "side_pca_dim", "pca_sequence_length", "max_steps_per_epoch",
-                     "cold_start_folds", "ranking_users", "ranking_folds"), 1),
+                     "cold_start_folds", "ranking_users", "ranking_folds", "fm_side_chains"), 1),
     **dict.fromkeys(("seed", "fold_seed", "synth_n_videos"), 0),
     **dict.fromkeys(("n_folds", "cv_folds_r2"), 2),
     "image_size": 32,  # MobileNetV2's smallest input

@@ -12,6 +12,15 @@ Traceback (most recent call last):
 ValueError: unknown profile 'nope'; valid: smoke, demo, scale, ml20m or a .toml/.yaml file
 
     cfg = load_profile("my_profile.toml")      # base = "demo", then field overrides
+    cfg = load_profile("demo", {"top_k": 20})  # the same, inline: profile "demo+top_k=20"
+
+>>> load_profile("demo", {"top_k": 20}).name, load_profile("demo", {"top_k": 20}).base
+('demo+top_k=20', 'demo')
+>>> load_profile("demo", {"top_k": 0})
+Traceback (most recent call last):
+vt2lib.profile_checks.ProfileError: profile 'demo+top_k=0': top_k = 0; allowed: integers >= 1 or none
+>>> parse_override("sequence_lengths=[10]"), parse_override("similarity=cosine"), parse_override("top_k=none")
+(('sequence_lengths', [10]), ('similarity', 'cosine'), ('top_k', None))
 
 Every profile is one `Profile` (vt2lib.config). A profile file names one of these as its base
 and overrides fields, e.g.::
@@ -188,8 +197,59 @@ def _read_profile_file(path: Path) -> dict[str, Any]:
 _PATH_FIELDS = ("movielens_dir", "youtube_mapping", "availability_file", "metadata_file", "data_dir")
 
 
-def load_profile(name_or_path: str | os.PathLike) -> Profile:
-    """Return the named profile, or a profile file's base profile with its overrides."""
+def _overridden(base: Profile, overrides: dict[str, Any], source: str, folder: Path | None = None) -> dict:
+    """Check and type the field overrides of a profile file or of OVERRIDES / --set (`source` names them)."""
+    valid = {f.name for f in dataclasses.fields(Profile)} - {"name", "base"}
+    unknown = sorted(set(overrides) - valid)
+    if unknown:
+        raise ValueError(f"{source}: unknown field(s) {unknown}; valid fields: {', '.join(sorted(valid))}")
+    values = {}
+    for k, v in overrides.items():
+        if folder is not None and k in _PATH_FIELDS and isinstance(v, str) and v and not Path(v).is_absolute():
+            v = str((folder / v).resolve())
+        values[k] = _coerce(k, getattr(base, k), v, source)
+    return values
+
+
+def override_name(name: str, overrides: dict[str, Any]) -> str:
+    """The name (and run folder) of a profile with overrides: demo+top_k=20; a long one ends in a digest."""
+    import hashlib
+    import re
+    shown = lambda v: ",".join(map(str, v)) if isinstance(v, (tuple, list)) else str(v)  # noqa: E731
+    text = "+".join(f"{k}={shown(v)}" for k, v in sorted(overrides.items()))
+    text = re.sub(r"[^A-Za-z0-9_.,=+-]+", "", text.replace(" ", ""))
+    if len(text) > 60:
+        text = text[:48] + "-" + hashlib.sha256(repr(sorted(overrides.items())).encode()).hexdigest()[:8]
+    return f"{name}+{text}"
+
+
+def parse_override(text: str) -> tuple[str, Any]:
+    """`field=value` from the command line: the value as TOML reads it (20, 0.5, [10, 20], true), `none`
+    for None, else the text itself (a string)."""
+    field, sep, value = text.partition("=")
+    if not sep or not field.strip():
+        raise ValueError(f"--set {text!r}: expected field=value, e.g. --set top_k=20")
+    value = value.strip()
+    if value.lower() in ("none", "null"):
+        return field.strip(), None
+    try:
+        return field.strip(), tomllib.loads(f"v = {value}")["v"]
+    except tomllib.TOMLDecodeError:
+        return field.strip(), value
+
+
+def load_profile(name_or_path: str | os.PathLike, overrides: dict[str, Any] | None = None) -> Profile:
+    """Return the named profile, or a profile file's base profile with its overrides; then `overrides`
+    (a notebook's OVERRIDES, run_all.sh's --set) on top, as a profile of its own: `<name>+field=value`,
+    with its own run and figures folder, sharing every artifact its changes do not touch (vt2lib.store)."""
+    cfg = _load(name_or_path)
+    if not overrides:
+        return cfg
+    values = _overridden(cfg, dict(overrides), "overrides")
+    return dataclasses.replace(cfg, **values, name=override_name(cfg.name, values), base=cfg.base or cfg.name)
+
+
+def _load(name_or_path: str | os.PathLike) -> Profile:
     key = str(name_or_path)
     if key in PROFILES:
         return PROFILES[key]
@@ -200,17 +260,8 @@ def load_profile(name_or_path: str | os.PathLike) -> Profile:
         raise FileNotFoundError(f"profile file {path} does not exist")
     overrides = _read_profile_file(path)
     base_name = overrides.pop("base", "demo")
+    name = overrides.pop("name", path.stem)
     if base_name not in PROFILES:
         raise ValueError(f"{path}: unknown base profile {base_name!r}; valid: {', '.join(PROFILES)}")
-    base = PROFILES[base_name]
-    valid = {f.name for f in dataclasses.fields(Profile)}
-    unknown = sorted(set(overrides) - valid)
-    if unknown:
-        raise ValueError(f"{path}: unknown field(s) {unknown}; valid fields: {', '.join(sorted(valid))}")
-    values = {}
-    for k, v in overrides.items():
-        if k in _PATH_FIELDS and isinstance(v, str) and v and not Path(v).is_absolute():
-            v = str((path.parent / v).resolve())
-        values[k] = _coerce(k, getattr(base, k), v, str(path))
-    values.setdefault("name", path.stem)
-    return dataclasses.replace(base, **values)
+    values = _overridden(PROFILES[base_name], overrides, str(path), path.parent)
+    return dataclasses.replace(PROFILES[base_name], **values, name=name, base=base_name)

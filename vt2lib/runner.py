@@ -3,6 +3,7 @@
     python -m vt2lib.runner demo                 # every notebook, in order
     python -m vt2lib.runner smoke --only 01,02   # a subset
     python -m vt2lib.runner my_profile.toml
+    python -m vt2lib.runner demo --set top_k=20 --only 05   # profile demo+top_k=20: only 05's changes computed
 
 Executed copies go to runs/<profile>/notebooks/ (git-ignored); the run stops at the first
 failing notebook and names it. A notebook whose input the profile cannot have is skipped, in one
@@ -25,7 +26,7 @@ import time
 from pathlib import Path
 
 from vt2lib.config import PROJECT_ROOT
-from vt2lib.profiles import load_profile
+from vt2lib.profiles import load_profile, parse_override
 
 NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
 KERNEL_NAME = "vt2"
@@ -49,7 +50,7 @@ NEEDS_TRAILERS = {"02_keyframes": "needs trailer videos", "03_train_embedding": 
 def skip_reason(cfg, notebook: str) -> str | None:
     """Why `notebook` does not run for this profile, or None: it runs.
 
-    >>> from vt2lib.profiles import load_profile
+    >>> from vt2lib.profiles import load_profile, parse_override
     >>> import dataclasses
     >>> skip_reason(load_profile("smoke"), "02_keyframes") is None
     True
@@ -100,14 +101,17 @@ def peak_child_rss(interval: float = 0.2):
         out["peak_gib"] = round(out["peak_gib"], 2)
 
 
-def run_notebooks(profile: str, only: set[str] | None = None, log=print) -> dict[str, dict]:
-    """Run the notebooks; returns {notebook: {"seconds", "peak_rss_gib"}, or {"skipped": why}}."""
+def run_notebooks(profile: str, only: set[str] | None = None, log=print, overrides: dict | None = None
+                  ) -> dict[str, dict]:
+    """Run the notebooks (each gets PROFILE and OVERRIDES); returns {notebook: {"seconds",
+    "peak_rss_gib"}, or {"skipped": why}}."""
     import papermill as pm
 
     from vt2lib.run_log import start_run_log
     if Path(profile).suffix in (".toml", ".yml", ".yaml"):
         profile = str(Path(profile).resolve())
-    cfg = load_profile(profile)
+    overrides = dict(overrides or {})
+    cfg = load_profile(profile, overrides)
     ensure_kernel()
     out_dir = cfg.run_dir / "notebooks"
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -130,7 +134,7 @@ def run_notebooks(profile: str, only: set[str] | None = None, log=print) -> dict
         try:
             with peak_child_rss() as memory:
                 # the kernel's prints and tqdm bars (with their ETA) reach this run's log
-                pm.execute_notebook(str(nb), str(out_dir / nb.name), parameters={"PROFILE": profile},
+                pm.execute_notebook(str(nb), str(out_dir / nb.name), parameters={"PROFILE": profile, "OVERRIDES": overrides},
                                     kernel_name=KERNEL_NAME, cwd=str(NOTEBOOK_DIR), progress_bar=False,
                                     stdout_file=sys.stdout, stderr_file=sys.stderr,
                                     extra_arguments=KERNEL_QUIET)
@@ -150,14 +154,18 @@ def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("profile", nargs="?", default="demo")
     ap.add_argument("--only", help="comma-separated notebook numbers, e.g. 01,03")
+    ap.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
+                    help="override a profile field (repeatable), e.g. --set top_k=20: a profile of its own, "
+                         "<profile>+top_k=20, that reuses every artifact the change does not touch")
     args = ap.parse_args(argv)
     only = {s.strip().zfill(2) for s in args.only.split(",")} if args.only else None
     profile = str(Path(args.profile).resolve()) if Path(args.profile).suffix else args.profile
-    try:  # a bad profile is one line naming the field, before any notebook starts
-        cfg = load_profile(profile)
+    try:  # a bad profile or override is one line naming the field, before any notebook starts
+        overrides = dict(parse_override(text) for text in args.set)
+        cfg = load_profile(profile, overrides)
     except (ValueError, OSError) as e:
         raise SystemExit(f"vt2: {e}") from None
-    timings = run_notebooks(profile, only)
+    timings = run_notebooks(profile, only, overrides=overrides)
     from vt2lib.analysis.report import write_report
     from vt2lib.provenance import write_run_provenance
     write_run_provenance(cfg, timings)

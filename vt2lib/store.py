@@ -1,11 +1,19 @@
 """The artifact store: every file one stage leaves for a later one, keyed by what produced it.
 
-An artifact is a folder under runs/<profile>/ holding its files and a manifest
-(`.artifact.json`: key, complete or not, content digest, the notebook that made it). Its key
-is a digest of the profile fields it depends on and of the artifacts it is made from (SPECS).
-Small tables also carry a digest of their content, and a later artifact is keyed by that
-digest rather than by their key: a new image size gives new keyframes, but the same usable
-trailers and ratings, so the folds and the rating-only predictions stay valid.
+An artifact is a folder holding its files and a manifest (`.artifact.json`: key, complete or
+not, content digest, the notebook and profile that made it). Its key is a digest of the profile
+fields it depends on and of the artifacts it is made from (SPECS). Small tables also carry a
+digest of their content, and a later artifact is keyed by that digest rather than by their key:
+a new image size gives new keyframes, but the same usable trailers and ratings, so the folds and
+the rating-only predictions stay valid.
+
+The folders are shared by every profile, one per key: runs/_store/<kind>/<key>/. A profile that
+differs from another in one field (`demo+top_k=20`) finds every artifact that field does not
+touch already made, and makes only the rest. Each profile's runs/<profile>/store_index.json
+says which key of each artifact it last made or used: a superseded key's folder is deleted when
+no profile points at it any more. A folder is locked while it is made (two runs at once: the
+second waits, then reuses it) and complete only once its maker finished (a crash leaves an
+unfinished folder that is resumed under the same key, never trusted).
 
 >>> import dataclasses, os, tempfile
 >>> from vt2lib.profiles import load_profile
@@ -19,6 +27,8 @@ trailers and ratings, so the folds and the rating-only predictions stay valid.
 (False, True)
 >>> Store(dataclasses.replace(cfg, image_size=64)).current("keyframes")   # another setting: stale
 False
+>>> Store(dataclasses.replace(cfg, name="other", top_k=5)).current("keyframes")  # another profile: shared
+True
 >>> start_run_log(cfg)                        # a new run: its log lists what it asked for
 >>> with store.produce("keyframes") as art:
 ...     pass
@@ -44,8 +54,10 @@ from typing import Callable, Iterator
 import numpy as np
 import pandas as pd
 
-from vt2lib.config import Profile, diagnostic_split, input_files, model_heads, model_name, network
-from vt2lib.io import DataError, folder_bytes, folder_digest, read_json, write_json_atomic, write_parquet_atomic
+from vt2lib.config import (SOURCE_FIELDS, SYNTHETIC_FIELDS, Profile, diagnostic_split, input_files, model_heads,
+                           model_name, network, runs_root)
+from vt2lib.io import (DataError, file_lock, folder_bytes, folder_digest, read_json, write_json_atomic,
+                       write_parquet_atomic)
 from vt2lib.run_log import load_artifact_log, log_request, start_run_log  # noqa: F401 (the log's readers)
 
 MANIFEST = ".artifact.json"
@@ -69,10 +81,6 @@ FROZEN_MEANS_FILE, EMBEDDINGS_FILE = "frozen_means.npz", "embeddings.npz"  # wri
 TRAINING_FIELDS = ("loss_weights", "lstm_units", "embedding_sizes", "learning_rate", "l2", "batch_size",
                    "max_epochs", "patience", "seed", "sequence_shift", "val_share", "keras_backend",
                    "max_steps_per_epoch", "lstm_unroll")
-SOURCE_FIELDS = ("ratings_source", "movielens_dir", "download_ml20m", "youtube_mapping", "trailer_source",
-                 "availability_file", "check_availability", "metadata_file", "data_dir")
-SYNTHETIC_FIELDS = ("seed", "synth_n_movies", "synth_n_users", "synth_ratings_per_user", "synth_trailer_seconds",
-                    "synth_frame_size", "synth_generator", "synth_n_videos")
 
 
 @dataclass(frozen=True)
@@ -161,6 +169,32 @@ def _source_key(cfg: Profile) -> str:
     return digest(values, sorted(stats.items()))
 
 
+# ------------------------------------------------------------------ where artifacts live
+SHARED_FOLDER = "_store"      # runs/_store/<kind>/<key>/: every profile's artifacts, one folder per key
+INDEX = "store_index.json"    # runs/<profile>/store_index.json: name -> the key (and extra) it made or used
+
+
+def shared_root(cfg: Profile) -> Path:
+    return runs_root(cfg.output_root) / SHARED_FOLDER
+
+
+def _drop_unused(cfg: Profile, folder: Path, name: str) -> None:
+    """Delete a superseded key's folder unless a profile's index still points at it or a process holds it
+    (per profile and artifact the store keeps the key it last made or used: disk stays bounded)."""
+    import fcntl
+    if not folder.exists() or any(read_json(index).get(name, {}).get("key") == folder.name
+                                  for index in runs_root(cfg.output_root).glob(f"*/{INDEX}")):
+        return
+    lock = Path(f"{folder}.lock")  # file_lock's
+    with open(lock, "a") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return  # being made or resumed right now
+        shutil.rmtree(folder, ignore_errors=True)
+        lock.unlink(missing_ok=True)
+
+
 # ------------------------------------------------------------------ the store
 @dataclass
 class Artifact:
@@ -183,12 +217,18 @@ class Store:
                              "predictions/ take a name after the slash)")
         return SPECS[kind], param
 
-    def path(self, name: str) -> Path:
+    def kind_folder(self, name: str) -> Path:
+        """The shared folder that holds every key of `name`, one subfolder each."""
         spec, param = self._split(name)
-        return self.cfg.run_dir / spec.folder.format(param)
+        return shared_root(self.cfg) / spec.folder.format(param)
 
-    def _manifest(self, name: str) -> dict:
-        return read_json(self.path(name) / MANIFEST)
+    def path(self, name: str, extra: str | None = None) -> Path:
+        """The folder of `name` under today's key (`extra` None: the extra this profile last made or used
+        it with); a DataError where an input it is keyed by is missing."""
+        return self.kind_folder(name) / self.key(name, self._extra(name) if extra is None else extra)
+
+    def _manifest(self, name: str, extra: str | None = None) -> dict:
+        return read_json(self.path(name, extra) / MANIFEST)
 
     def key(self, name: str, extra: str = "") -> str:
         """Digest of the fields and inputs of `name` (+ `extra`, e.g. a method's own settings)."""
@@ -203,36 +243,34 @@ class Store:
         if name == "raw":
             return _source_key(self.cfg)
         if self._split(name)[0].content:
-            self.require(name)
-            return self._manifest(name)["content"]
-        return self.key(name, self._manifest(name).get("extra", ""))
-
-    def holds(self, name: str, extra: str = "") -> bool:
-        """The folder holds work made under today's key, complete or not (a resumable stage)."""
-        return self._manifest(name).get("key") == self.key(name, extra)
+            return read_json(self.require(name) / MANIFEST)["content"]
+        return self.key(name, self._extra(name))
 
     def current(self, name: str, extra: str | None = None) -> bool:
-        """Complete and made under today's key; `extra` None: the extra it was made with (its
-        inputs are checked, not a method's own settings, which only its maker knows)."""
-        m = self._manifest(name)
-        extra = m.get("extra", "") if extra is None else extra
+        """Complete and made under today's key; `extra` None: the extra this profile made it with (a
+        method's own settings, which only its maker knows; none: "")."""
         try:
-            return bool(m.get("complete")) and m.get("key") == self.key(name, extra)
+            key = self.key(name, self._extra(name) if extra is None else extra)
         except DataError:  # an input kept by its content is missing or stale: so is this
             return False
+        m = read_json(self.kind_folder(name) / key / MANIFEST)
+        return bool(m.get("complete")) and m.get("key") == key
 
     def require(self, name: str, extra: str | None = None) -> Path:
         """The folder of a complete artifact made under today's key, or a DataError saying what to run
         (the first input that is missing or stale, where that is the reason)."""
+        extra = self._extra(name) if extra is None else extra
         if not self.current(name, extra):
-            m = self._manifest(name)
-            self.key(name, m.get("extra", "") if extra is None else extra)  # an input's own error, if it has one
-            why = ("missing" if not m else "unfinished (an interrupted run)" if not m.get("complete")
-                   else "stale (made under other settings or inputs)")
-            raise DataError(f"{name} ({self.path(name)}) is {why}: run notebook {self._split(name)[0].maker} "
-                            f"for profile {self.cfg.name!r} first")
+            key = self.key(name, extra)  # an input's own error, if it has one
+            m, known = read_json(self.kind_folder(name) / key / MANIFEST), self._index().get(name)
+            why = ("unfinished (an interrupted run)" if m else "stale (made under other settings or inputs)"
+                   if known and known["key"] != key else "missing")
+            raise DataError(f"{name} ({self.kind_folder(name) / key}) is {why}: run notebook "
+                            f"{self._split(name)[0].maker} for profile {self.cfg.name!r} first")
+        key = self.key(name, extra)
+        self._remember(name, key, extra)
         self._log(name, "reused", only_if_new=True)
-        return self.path(name)
+        return self.kind_folder(name) / key
 
     # ---- writing
     @contextlib.contextmanager
@@ -240,26 +278,50 @@ class Store:
         """Fill the folder of `name`; partial work is kept only under the same key.
 
         Yields Artifact(path, reused): reused means complete under this key (nothing to do,
-        though a stage may still read it). The artifact is complete when the block ends."""
-        key, folder = self.key(name, extra), self.path(name)
-        m = self._manifest(name)
-        if m.get("key") != key and folder.exists():
-            shutil.rmtree(folder)  # made under other settings: stale, never resumed
-        reused = bool(m.get("complete")) and m.get("key") == key
-        folder.mkdir(parents=True, exist_ok=True)
-        if not reused:
-            write_json_atomic(folder / MANIFEST, {"key": key, "complete": False, "extra": extra})
-        art = Artifact(folder, reused)
-        yield art
-        # a resumable stage can add to a complete artifact (02 retrying failed trailers): a new content
-        # digest from it makes it computed again, and everything made from it is then stale
-        grown = reused and art.content is not None and art.content != m.get("content")
-        if not reused or grown:
-            content = art.content or (folder_digest(folder, skip=MANIFEST) if self._split(name)[0].content else None)
-            write_json_atomic(folder / MANIFEST, {"key": key, "complete": True, "extra": extra, "content": content,
-                                                  "notebook": self.notebook, "bytes": folder_bytes(folder)})
+        though a stage may still read it). The artifact is complete when the block ends. The
+        folder is locked meanwhile: a second process asking for the same key waits, then reuses it."""
+        key = self.key(name, extra)
+        folder = self.kind_folder(name) / key
+        with file_lock(folder):
+            earlier = self._remember(name, key, extra)
+            if earlier and earlier["key"] != key:  # this profile's former key: gone unless another profile uses it
+                _drop_unused(self.cfg, self.kind_folder(name) / earlier["key"], name)
+            m = read_json(folder / MANIFEST)
+            reused = bool(m.get("complete")) and m.get("key") == key
+            folder.mkdir(parents=True, exist_ok=True)
+            if not reused:
+                write_json_atomic(folder / MANIFEST, {"key": key, "complete": False, "extra": extra})
+            art = Artifact(folder, reused)
+            yield art
+            # a resumable stage can add to a complete artifact (02 retrying failed trailers): a new content
+            # digest from it makes it computed again, and everything made from it is then stale
+            grown = reused and art.content is not None and art.content != m.get("content")
+            if not reused or grown:
+                content = art.content or (folder_digest(folder, skip=MANIFEST) if self._split(name)[0].content
+                                          else None)
+                write_json_atomic(folder / MANIFEST, {"key": key, "complete": True, "extra": extra,
+                                                      "content": content, "notebook": self.notebook,
+                                                      "profile": self.cfg.name, "bytes": folder_bytes(folder)})
         # a model trained side by side was logged "computed" by its worker; the parent's reuse keeps that
         self._log(name, "reused" if reused and not grown else "computed", only_if_new=reused and not grown)
+
+    # ---- this profile's index: which key (and extra) of each artifact it last made or used
+    def _index(self) -> dict:
+        return read_json(self.cfg.run_dir / INDEX)
+
+    def _extra(self, name: str) -> str:
+        return self._index().get(name, {}).get("extra", "")
+
+    def _remember(self, name: str, key: str, extra: str) -> dict | None:
+        """Point this profile's `name` at `key`; returns the entry it replaced (None: unchanged or new)."""
+        entry, path = {"key": key, "extra": extra}, self.cfg.run_dir / INDEX
+        if self._index().get(name) == entry:
+            return None
+        with file_lock(path):
+            index = read_json(path)
+            earlier = index.get(name)
+            write_json_atomic(path, index | {name: entry})
+        return earlier
 
     def save_tables(self, name: str, tables: dict[str, pd.DataFrame], extra: str = "") -> str:
         """Write small tables as one artifact (unless they are current); returns computed/reused."""

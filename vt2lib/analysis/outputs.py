@@ -116,8 +116,20 @@ def _fusion(cfg: Profile) -> list[Number]:
 
 
 def _cold_start(cfg: Profile) -> list[Number]:
-    from vt2lib.rating.cold_start import cold_start_numbers  # 09's numbers: genres only without trailers
-    return [Number(label, metric) for metric, (label, _, _) in cold_start_numbers(cfg).items()]
+    from vt2lib.rating.cold_start import cold_start_numbers, fm_side_set  # 09's numbers: genres only without trailers
+    out = [Number(label, metric) for metric, (label, _, _) in cold_start_numbers(cfg).items()]
+    # the Monte Carlo error of the FMs with side features (None with one chain), and the permutation control
+    out.append(Number("new movies: sd across chains of one chain's fold RMSE (FMs with side features, largest)",
+                      "fm_chain_sd_cold", optional=cfg.fm_side_chains < 2))
+    if fm_side_set(cfg) == "genres+trailer":
+        for label, setting in (("new movies", "cold"), ("warm", "warm")):
+            out += [Number(f"{label}: what trailers buy the FM (shuffled-trailer control RMSE minus real), mean over folds",
+                           f"trailer_gain_{setting}"),
+                    Number(f"{label}: what trailers buy, 95% interval low", f"trailer_gain_{setting}_ci_low",
+                           optional=True, report=False),
+                    Number(f"{label}: what trailers buy, 95% interval high", f"trailer_gain_{setting}_ci_high",
+                           optional=True, report=False)]
+    return out
 
 
 def _static(*numbers: Number) -> Callable[[Profile], list[Number]]:
@@ -175,7 +187,7 @@ ITEMS: tuple[Item, ...] = (
          ("extra_fusion_mean_rmse_all_variants", "extra_fusion_honest_k", "extra_fusion_honest_k_leakfree")),
     Item("—", "cold start from 0 ratings to warm, FM with side features", "09_cold_start_and_side_features",
          ("extra_cold_start_rmse", "extra_cold_start_rmse_median", "extra_cold_start_table",
-          "extra_fm_side_features_tests"), _cold_start),
+          "extra_fm_side_features_tests", "extra_fm_chain_spread", "extra_trailer_permutation_control"), _cold_start),
     Item("—", "top-N ranking (Recall@10/20, NDCG@10) of every method, warm and for new movies", "10_ranking",
          ("extra_ranking", "extra_ranking_table"), _ranking),
 )

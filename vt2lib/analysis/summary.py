@@ -103,6 +103,21 @@ def _cold_start(cfg: Profile, m: dict) -> list[str]:
              if k != "user_mean" and user_mean is not None and v > user_mean]
     if worse:
         out.append(f"Worse than the user mean for new movies: {', '.join(f'`{w}`' for w in worse)}.")
+    sd = m.get("fm_chain_sd_cold")
+    if sd is not None:
+        c = cfg.fm_side_chains
+        out.append(f"Monte Carlo error: for new movies one chain's fold RMSE moves by up to sd {format_number(sd)} "
+                   f"from chain to chain; each FM with side features averages {c} chains (~{format_number(sd / c ** 0.5)}"
+                   "), `extra_fm_chain_spread`.")
+    for setting, label in (("cold", "new movies"), ("warm", "warm")):
+        gain, low, high = (m.get(f"trailer_gain_{setting}{s}") for s in ("", "_ci_low", "_ci_high"))
+        if gain is None:
+            continue
+        verdict = ("the interval excludes 0: the trailers help" if low is not None and low > 0 else
+                   "the interval excludes 0: the real rows do worse than shuffled ones" if high is not None and high < 0
+                   else "the interval includes 0: no evidence that the trailers help")
+        out.append(f"What trailers buy the FM ({label}; the shuffled-trailer control's RMSE minus the real one's): "
+                   f"{format_number(gain)}, 95% interval [{format_number(low)}, {format_number(high)}]; {verdict}.")
     return out
 
 

@@ -135,6 +135,7 @@ def run_cv(cfg: Profile, data: CVData, method: str,
 
 
 FALLBACKS_FILE = "fold{}.fallbacks.json"  # per fold: how often each fallback fired
+CHAIN_COLUMN = "chain"  # chain0, chain1, ...: each chain's predictions beside their mean (`prediction`)
 _FORKED_TASK: tuple | None = None  # what forked fold workers inherit: closures are never pickled
 
 
@@ -168,6 +169,8 @@ def _predict_fold(out: Path, data: CVData, method: str, fn, split, k: int) -> No
         raise ValueError(f"{method}, fold {k}: {int((~np.isfinite(values)).sum())} predictions are NaN/inf "
                          f"or the shape {values.shape} != ({len(test)},)")
     frame = data.table.iloc[test].assign(fold=np.int8(k), prediction=values)  # inner splits: k, not the row's own fold
+    if pred.chains is not None:  # an averaged sampler's chains, each kept: their spread is its Monte Carlo error
+        frame = frame.assign(**{f"{CHAIN_COLUMN}{c}": np.asarray(v, np.float32) for c, v in enumerate(pred.chains)})
     write_json_atomic(out / FALLBACKS_FILE.format(k), pred.fallbacks)
     write_parquet_atomic(frame, out / f"fold{k}.parquet")  # written last: marks the fold as done
 
@@ -184,6 +187,15 @@ def load_fallbacks(cfg: Profile, method: str) -> pd.DataFrame:
     folds = [k for k in range(cfg.n_folds) if (folder / FALLBACKS_FILE.format(k)).is_file()]
     return pd.DataFrame([json.loads((folder / FALLBACKS_FILE.format(k)).read_text()) for k in folds],
                         index=pd.Index(folds, name="fold"))
+
+
+def chain_fold_rmse(preds: pd.DataFrame) -> pd.DataFrame:
+    """Each chain's RMSE per fold (rows: folds, columns: chains) of predictions averaged over chains;
+    empty where only one chain ran. Its spread across a row is the Monte Carlo error of one chain."""
+    cols = [c for c in preds.columns if c.startswith(CHAIN_COLUMN) and c[len(CHAIN_COLUMN):].isdigit()]
+    err = preds[cols].to_numpy(np.float64) - preds.rating.to_numpy(np.float64)[:, None]
+    se = pd.DataFrame(err ** 2, columns=cols).assign(fold=preds.fold.to_numpy())
+    return np.sqrt(se.groupby("fold").mean())
 
 
 def fold_metrics(preds: pd.DataFrame) -> pd.DataFrame:

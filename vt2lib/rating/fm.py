@@ -146,11 +146,16 @@ def fm_predict(train: Ratings, test_u, test_i, *args, **kwargs) -> Prediction:
     return Prediction(fm_fit(train, test_u, test_i, *args, **kwargs).prediction)
 
 
-def fm_method(cfg, side=None, backend: str | None = None):
+CHAIN_SEED_STEP = 7919  # chain c of fold k samples with seed + k + c * step: chain 0 is the single-chain run
+
+
+def fm_method(cfg, side=None, backend: str | None = None, chains: int = 1):
     """The FM as a run_cv predictor (seed = cfg.seed + fold) and the cache key of its inputs.
 
-    Every notebook that fits an FM (06, 07, 09) builds it here, so settings, backend and key
-    cannot drift apart. `side`: cold_start.SideFeatures or None (ids only).
+    Every notebook that fits an FM (06, 07, 09, 10) builds it here, so settings, backend and key
+    cannot drift apart. `side`: cold_start.SideFeatures or None (ids only). `chains` > 1 averages
+    that many independent chains' posterior means (Monte Carlo error down by ~sqrt(chains)) and
+    keeps each chain's predictions (Prediction.chains): their spread is measured, not assumed.
     """
     from vt2lib.store import digest
     backend = resolve_backend(backend or cfg.fm_backend, cfg.fm_flavour)
@@ -158,15 +163,23 @@ def fm_method(cfg, side=None, backend: str | None = None):
 
     def fn(train, test_u, test_i, fold):
         matrix = None if side is None else side.for_fold(train.item)  # per-fold blocks fitted on its training movies
-        return fm_predict(train, test_u, test_i, cfg.fm_rank, cfg.fm_iters, cfg.fm_init_stdev, seed=cfg.seed + fold,
-                          item_side=matrix, side_groups=groups, backend=backend, flavour=cfg.fm_flavour)
+        runs = [fm_predict(train, test_u, test_i, cfg.fm_rank, cfg.fm_iters, cfg.fm_init_stdev,
+                           seed=cfg.seed + fold + CHAIN_SEED_STEP * c, item_side=matrix, side_groups=groups,
+                           backend=backend, flavour=cfg.fm_flavour).values for c in range(chains)]
+        if chains == 1:
+            return Prediction(runs[0])
+        stacked = np.stack(runs)
+        return Prediction(stacked.mean(0).astype(np.float32), chains=stacked)
     side_digest = () if side is None else side.digest_parts()
-    return fn, digest(cfg.fm_rank, cfg.fm_iters, cfg.fm_init_stdev, cfg.seed, backend, cfg.fm_flavour, *side_digest)
+    per_chains = () if chains == 1 else (f"mean of {chains} chains",)
+    return fn, digest(cfg.fm_rank, cfg.fm_iters, cfg.fm_init_stdev, cfg.seed, backend, cfg.fm_flavour, *side_digest,
+                      *per_chains)
 
 
-def fm_description(cfg, backend: str, side=None) -> str:
+def fm_description(cfg, backend: str, side=None, chains: int = 1) -> str:
     """A table's description of an FM row: which sampler ran it, and which prior grouping (prior_groups):
     ids only, one group for every feature (the paper's command line); with side features, a group
-    each for users, items and every side block (libFM's -meta grouping)."""
+    each for users, items and every side block (libFM's -meta grouping); chains averaged, if more than one."""
     grouping = "one prior group" if side is None else "prior groups: users, items, each side block (libFM's -meta)"
-    return f"libFM (Bayesian FM, {cfg.fm_flavour} flavour, {backend}; {grouping})"
+    averaged = f"; mean of {chains} chains" if chains > 1 else ""
+    return f"libFM (Bayesian FM, {cfg.fm_flavour} flavour, {backend}; {grouping}{averaged})"

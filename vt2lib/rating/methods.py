@@ -117,12 +117,13 @@ def frozen_mean_methods(cfg: Profile) -> list[Method]:
                    "movies (no training)", CONTENT, "all keyframes", s) for s in frozen_mean_sources(cfg)]
 
 
-def fm(cfg: Profile, side=None, name: str = "fm") -> Method:
-    """libFM's Bayesian FM on user and item ids (+ item side features, notebook 09)."""
+def fm(cfg: Profile, side=None, name: str = "fm", chains: int = 1) -> Method:
+    """libFM's Bayesian FM on user and item ids (+ item side features, notebook 09); `chains` > 1: the
+    mean of that many chains (09's side-feature FMs and 10's FM rows: fm_side_chains)."""
     from vt2lib.rating.fm import fm_description, fm_method, resolve_backend
     backend = resolve_backend(cfg.fm_backend, cfg.fm_flavour)  # once: the description, predictor and forking agree
-    return Method(name, fm_description(cfg, backend, side), COLLABORATIVE,
-                  build=lambda c, data: fm_method(c, side, backend),
+    return Method(name, fm_description(cfg, backend, side, chains), COLLABORATIVE,
+                  build=lambda c, data: fm_method(c, side, backend, chains),
                   parallel_folds=backend == "myfm")  # JAX is threaded: never forked
 
 

@@ -47,6 +47,7 @@ class Ratings:
 class Prediction:
     values: np.ndarray
     fallbacks: dict[str, int] = field(default_factory=dict)
+    chains: np.ndarray | None = None   # (C, n): each Monte Carlo chain's predictions, `values` their mean
 
 
 def _clip(x):

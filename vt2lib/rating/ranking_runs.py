@@ -40,11 +40,13 @@ class Ranked:
 def ranking_methods(cfg: Profile, side) -> list[Ranked]:
     """Popularity, the bias baseline, FM on ids, FM + genres + trailer (FM + genres without trailers;
     `side`: its SideFeatures, or None to leave it out), Eq. 1 with genres, with the analyses' trained
-    embedding, and frozen_mean (these two where the profile has trailers)."""
-    out = [Ranked(RS.POPULARITY, None), Ranked("bias", M.get(cfg, "bias")), Ranked("fm_ids", M.fm(cfg))]
+    embedding, and frozen_mean (these two where the profile has trailers). Each FM scores with the
+    mean of fm_side_chains chains, as 09's FMs with side features (one chain's Monte Carlo error)."""
+    chains = cfg.fm_side_chains
+    out = [Ranked(RS.POPULARITY, None), Ranked("bias", M.get(cfg, "bias")), Ranked("fm_ids", M.fm(cfg, chains=chains))]
     if side is not None:
         name = side_fm_name(fm_side_set(cfg))
-        out.append(Ranked(name, M.fm(cfg, side, name=name)))
+        out.append(Ranked(name, M.fm(cfg, side, name=name, chains=chains)))
     trained = [M.side_method(cfg)] if M.content_methods(cfg) else []  # trailers
     content = M.metadata_methods(cfg)[:1] + trained
     return out + [Ranked(f"content_{m.name}", m) for m in content + M.frozen_mean_methods(cfg)]

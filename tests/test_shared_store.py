@@ -1,0 +1,152 @@
+"""Artifacts shared across profiles (vt2lib.store): a profile that changes one field reuses
+everything that field does not touch, keeps its outputs apart, and two runs at once neither
+compute an artifact twice nor corrupt it. Field overrides (OVERRIDES, --set) make such a
+profile; their checks are a profile file's."""
+import dataclasses
+import json
+import subprocess
+import sys
+import textwrap
+
+import pandas as pd
+import pytest
+
+from vt2lib.io import DataError
+from vt2lib.profile_checks import ProfileError
+from vt2lib.profiles import load_profile, override_name, parse_override
+from vt2lib.runner import main
+from vt2lib.store import INDEX, Store
+
+
+@pytest.fixture
+def base(smoke_cfg, tmp_path, monkeypatch):
+    monkeypatch.setenv("VT2_OUTPUT_ROOT", str(tmp_path))
+    return dataclasses.replace(smoke_cfg, name="base")
+
+
+def _upstream(cfg):
+    store = Store(cfg)
+    store.save_tables("clean", {"ratings": pd.DataFrame({"rating": [4.0, 3.0]})})
+    with store.produce("features") as art:
+        (art.path / "a.npy").write_bytes(b"x")
+    store.save_tables("keyframe_status", {"status": pd.DataFrame({"status": ["ok"]})})
+    store.save_tables("evaluation_ratings", {"ratings": pd.DataFrame({"rating": [4.0]})})
+    store.save_tables("folds", {"folds": pd.DataFrame({"fold": [0]})})
+    return store
+
+
+def test_a_tweak_finds_its_base_artifacts_and_keeps_its_own_apart(base):
+    _upstream(base)
+    tweak = dataclasses.replace(base, name="base+top_k=3", base="base", top_k=3)
+    other = Store(tweak)
+    assert all(other.current(n) for n in ("clean", "features", "keyframe_status", "evaluation_ratings", "folds"))
+    assert other.path("folds") == Store(base).path("folds")  # one folder per key, not per profile
+    # a method's settings (its extra): each profile's own predictions, side by side in the shared place
+    Store(base).save_tables("predictions/eq1", {"predictions": pd.DataFrame({"p": [1.0]})}, extra="top_k=None")
+    other.save_tables("predictions/eq1", {"predictions": pd.DataFrame({"p": [2.0]})}, extra="top_k=3")
+    assert Store(base).load_table("predictions/eq1", "predictions").p.tolist() == [1.0]
+    assert other.load_table("predictions/eq1", "predictions").p.tolist() == [2.0]
+    assert not (tweak.run_dir == base.run_dir or tweak.figures_dir == base.figures_dir)
+    with pytest.raises(DataError, match=r"predictions/baseline .* is missing.*profile 'base\+top_k=3'"):
+        other.require("predictions/baseline")
+
+
+def test_a_superseded_key_is_deleted_only_once_no_profile_uses_it(base):
+    _upstream(base)
+    first = Store(base).path("features")
+    reader = dataclasses.replace(base, name="reader")
+    Store(reader).require("features")  # reader's index now points at the first key
+    moved = dataclasses.replace(base, image_size=40)
+    with Store(moved).produce("features") as art:
+        (art.path / "a.npy").write_bytes(b"y")
+    assert first.is_dir() and art.path != first  # the reader still uses it
+    with Store(dataclasses.replace(reader, image_size=40)).produce("features"):
+        pass
+    assert not first.exists()  # nobody points at it any more: disk stays bounded
+    indexes = sorted(p.parent.name for p in (base.output_root / "runs").glob(f"*/{INDEX}"))
+    assert indexes == ["base", "reader"]
+
+
+def test_a_crashed_maker_leaves_nothing_another_profile_trusts(base):
+    store = Store(base)
+    store.save_tables("clean", {"ratings": pd.DataFrame({"rating": [4.0]})})
+    with pytest.raises(KeyboardInterrupt):
+        with store.produce("keyframes") as art:
+            (art.path / "half.npy").write_bytes(b"1")
+            raise KeyboardInterrupt
+    other = Store(dataclasses.replace(base, name="other"))
+    assert not other.current("keyframes")
+    with pytest.raises(DataError, match="unfinished"):
+        other.require("keyframes")
+
+
+MAKER = textwrap.dedent("""
+    import dataclasses, sys, time
+    import pandas as pd
+    from vt2lib.profiles import load_profile
+    from vt2lib.store import Store
+    cfg = dataclasses.replace(load_profile("smoke"), name=sys.argv[1])
+    with Store(cfg).produce("clean") as art:
+        if not art.reused:
+            with open(sys.argv[2], "a") as f:
+                f.write(sys.argv[1] + "\\n")
+            time.sleep(1.5)  # the other process asks meanwhile
+            pd.DataFrame({"rating": [4.0]}).to_parquet(art.path / "ratings.parquet")
+    print("reused" if art.reused else "computed")
+""")
+
+
+def test_two_processes_asking_at_once_compute_an_artifact_once(tmp_path):
+    """Two profiles' runs want the same artifact at the same moment: the first makes it under the
+    folder's lock, the second waits and reuses it; the folder is complete and holds one result."""
+    calls = tmp_path / "calls.txt"
+    env = {"VT2_OUTPUT_ROOT": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    runs = [subprocess.Popen([sys.executable, "-c", MAKER, name, str(calls)], env=env, stdout=subprocess.PIPE,
+                             text=True) for name in ("one", "two")]
+    outcomes = sorted(p.communicate(timeout=120)[0].strip() for p in runs)
+    assert [p.returncode for p in runs] == [0, 0]
+    assert outcomes == ["computed", "reused"]
+    assert len(calls.read_text().splitlines()) == 1
+    [folder] = [p for p in (tmp_path / "runs" / "_store" / "data" / "clean").iterdir() if p.is_dir()]
+    assert json.loads((folder / ".artifact.json").read_text())["complete"]
+    assert pd.read_parquet(folder / "ratings.parquet").rating.tolist() == [4.0]
+
+
+# ------------------------------------------------------------------ overrides
+def test_overrides_make_a_profile_of_their_own_with_a_file_s_checks():
+    tweak = load_profile("smoke", {"top_k": 20})
+    assert (tweak.name, tweak.base, tweak.top_k) == ("smoke+top_k=20", "smoke", 20)
+    assert tweak.data_path == load_profile("smoke").data_path  # same data settings: the base's data folder
+    assert load_profile("smoke", {"synth_n_users": 99}).data_path.name == "smoke+synth_n_users=99"
+    short = load_profile("smoke", {"sequence_lengths": [10], "pca_sequence_length": 10})
+    assert short.sequence_lengths == (10,) and short.name == "smoke+pca_sequence_length=10+sequence_lengths=10"
+    assert load_profile("smoke", {}) is load_profile("smoke")
+    with pytest.raises(ValueError, match=r"unknown field\(s\) \['topk'\]"):
+        load_profile("smoke", {"topk": 20})
+    with pytest.raises(ValueError, match="field 'similarity' must be str"):
+        load_profile("smoke", {"similarity": 3})
+    with pytest.raises(ProfileError, match="top_k = 0; allowed"):
+        load_profile("smoke", {"top_k": 0})
+    with pytest.raises(ProfileError, match="pca_sequence_length"):  # the combination checks too
+        load_profile("smoke", {"pca_sequence_length": 30})
+    assert len(override_name("demo", {"pca_groups": {"g": ("^" + "x" * 100,)}})) <= 70
+
+
+def test_overrides_on_top_of_a_profile_file(tmp_path):
+    path = tmp_path / "mine.toml"
+    path.write_text('base = "smoke"\nn_folds = 4\n')
+    cfg = load_profile(path, {"fm_rank": 2})
+    assert (cfg.name, cfg.base, cfg.n_folds, cfg.fm_rank) == ("mine+fm_rank=2", "smoke", 4, 2)
+
+
+def test_set_on_the_command_line():
+    assert parse_override("top_k=20") == ("top_k", 20)
+    assert parse_override("fusion_k_step=0.1") == ("fusion_k_step", 0.1)
+    assert parse_override("sequence_lengths=[10, 20]") == ("sequence_lengths", [10, 20])
+    assert parse_override("similarity=cosine") == ("similarity", "cosine")
+    assert parse_override("top_k=none") == ("top_k", None)
+    with pytest.raises(ValueError, match="expected field=value"):
+        parse_override("top_k")
+    for bad, says in (("topk=3", "unknown field"), ("top_k=0", "top_k = 0; allowed"), ("n_folds", "field=value")):
+        with pytest.raises(SystemExit, match=says):
+            main(["smoke", "--set", bad, "--only", "05"])
