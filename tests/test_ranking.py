@@ -204,3 +204,43 @@ def test_the_bias_ranking_is_b_i_never_a_clipped_prediction():
     _, _, b_i = bias_terms(train)
     np.testing.assert_array_equal(rows, np.broadcast_to(b_i, (2, 4)))
     assert rows[0, 0] > rows[0, 1] > rows[0, 3] > rows[0, 2]
+
+
+@pytest.mark.parametrize("similarity", ["cosine01", "cosine"])
+def test_eq1_ranks_unclipped_on_the_dense_and_the_top_k_path_alike(similarity):
+    """Raw cosine similarities (negative weights) take Eq. 1 beyond 0.5..5: both ranking paths order by
+    the unclipped value (content_based's `scores`), while its rating prediction stays clipped."""
+    train, *_ = _fold(seed=2)
+    vectors = np.random.default_rng(5).normal(size=(train.n_items, 3))
+    vec_row, users = np.arange(train.n_items), np.arange(train.n_users)
+    sim = P.similarity_matrix(vectors, similarity)
+    dense = RS.eq1_rows(train, sim, vec_row)(users)
+    top_all = RS.eq1_rows(train, sim, vec_row, top_k=train.n_items)(users)  # the pairwise kernel, every neighbour
+    np.testing.assert_allclose(dense, top_all, rtol=1e-4, atol=1e-4)
+    pred = P.content_based(train, np.repeat(users, train.n_items), np.tile(vec_row, len(users)), sim, vec_row)
+    assert pred.values.min() >= 0.5 and pred.values.max() <= 5.0
+    if similarity == "cosine":
+        assert ((dense < 0.5) | (dense > 5)).any()  # what clipping would have tied
+
+
+def test_the_fm_ranks_by_its_unclipped_posterior_mean():
+    """A movie the FM predicts above 5 keeps its order in a ranking: Prediction.ranking is the
+    unclipped posterior mean (both backends), its rating prediction the clipped one."""
+    from vt2lib.rating.fm import fm_predict
+    rng = np.random.default_rng(0)
+    n_users, n_items = 60, 40
+    u, i = np.meshgrid(np.arange(n_users), np.arange(n_items), indexing="ij")
+    u, i = u.ravel(), i.ravel()
+    keep = rng.random(len(u)) < 0.6
+    truth = 4.2 + rng.normal(0, 0.5, n_users)[u] + np.linspace(-1.5, 1.5, n_items)[i]  # many above 5
+    y = np.clip(np.round(2 * (truth + rng.normal(0, 0.3, len(u)))) / 2, 0.5, 5).astype(np.float32)
+    train = P.Ratings(u[keep], i[keep], y[keep], n_users, n_items)
+    for backend, flavour in (("myfm", "myfm"), ("jax", "libfm")):
+        pred = fm_predict(train, u[~keep], i[~keep], 2, 30, 0.1, seed=1, backend=backend, flavour=flavour)
+        assert pred.values.max() <= 5.0 and (pred.ranking > 5).sum() > 20, backend
+        top = pred.ranking > 5
+        assert len(np.unique(pred.ranking[top])) == top.sum()  # no ties where the clipped values all read 5.0
+        if flavour == "myfm":  # the rating prediction is the clipped posterior mean
+            np.testing.assert_array_equal(np.clip(pred.ranking, 0.5, 5), pred.values)
+        else:  # libFM's: the mean of each sweep's clipped prediction, never above the clipped mean (Jensen)
+            assert (pred.values <= np.clip(pred.ranking, 0.5, 5) + 1e-5).all()

@@ -11,8 +11,8 @@ tests/benchmarks/spreads.json; RESULTS.md shows the table.
     .venv/bin/python tests/benchmarks/measure_spreads.py movielens_small   # needs ../shared/data
 
 Groups: planted (tests/test_fm_gibbs.py), libfm (tests/test_libfm_reference.py), smoke_fm
-(tests/test_predictors.py), correlation (tests/test_fusion_correlation.py), movielens_small
-(tests/test_shared_real_data.py). Each group replaces its own entry in the JSON.
+(tests/test_predictors.py), correlation (tests/test_fusion_correlation.py), permutation
+(tests/test_cold_start.py), movielens_small (tests/test_shared_real_data.py). Each group replaces its own entry in the JSON.
 """
 from __future__ import annotations
 
@@ -161,6 +161,15 @@ def correlation(chains: int) -> dict:
             "cv_r2_pca on noise (300 x 50)": summary(pca_noise), "cv_r2_ridge on noise (300 x 50)": summary(ridge_noise)}
 
 
+# ------------------------------------------------------------------ tests/test_cold_start.py
+def permutation(chains: int) -> dict:
+    """09's permutation control on planted data over data seeds (each with its own FM chains): what a
+    side block buys new movies when it carries planted signal, and when it is noise."""
+    from test_cold_start import permutation_gain
+    return {f"gain, {'planted' if p else 'noise'} block": summary([permutation_gain(s, p) for s in range(chains)])
+            for p in (True, False)}
+
+
 # ------------------------------------------------------------------ tests/test_shared_real_data.py
 def movielens_small(chains: int) -> dict:
     """ml-latest-small, 10 folds: JAX vs myfm (rank 8, 100 sweeps) per chain, and the ml20m
@@ -201,8 +210,9 @@ def one_thread() -> dict:
 
 
 GROUPS = {"planted": planted, "libfm": libfm, "smoke_fm": smoke_fm, "correlation": correlation,
-          "movielens_small": movielens_small}
-DEFAULT_CHAINS = {"planted": 6, "libfm": 6, "smoke_fm": 10, "correlation": 50, "movielens_small": 4}
+          "permutation": permutation, "movielens_small": movielens_small}
+DEFAULT_CHAINS = {"planted": 6, "libfm": 6, "smoke_fm": 10, "correlation": 50, "permutation": 12,
+                  "movielens_small": 4}
 
 
 def main(argv=None) -> None:

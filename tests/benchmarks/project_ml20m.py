@@ -212,15 +212,17 @@ def stages(cfg, scale: dict) -> list[tuple[str, str, float, float]]:
     n_content = n_trained + 2 + 2
     fm_fit, compile_fm = fm_fit_seconds(cfg), RATES["fm_compile"][0]
     settings_09 = len(cfg.cold_n_ratings) + 2            # fully cold, each cold_n_ratings, warm
-    # ids-only fits: FM ids in each cold setting, and 4 side-feature sets (genres, trailer, genres + trailer,
-    # genres + frozen) in every setting, warm included; a side-feature fit costs 1.5 (RESULTS.md); one
-    # compile per FM shape at most: (ids + 4 side sets) per setting
-    fits_09 = (settings_09 - 1) + 4 * 1.5 * settings_09
-    shapes_09 = (settings_09 - 1) + 4 * settings_09
+    # ids-only fits: FM ids in each cold setting, and 5 side-feature sets (genres, trailer, genres + trailer, its
+    # shuffled-trailer control, genres + frozen) in every setting, warm included, each the mean of
+    # fm_side_chains chains; a side-feature fit costs 1.5 (RESULTS.md); one compile per FM shape at most:
+    # (ids + 5 side sets) per setting (a chain reuses its shape's compile)
+    chains = cfg.fm_side_chains
+    fits_09 = (settings_09 - 1) + 5 * 1.5 * settings_09 * chains
+    shapes_09 = (settings_09 - 1) + 5 * settings_09
     folds_09 = min(cfg.n_folds, cfg.cold_start_folds or cfg.n_folds)
     folds_10 = min(cfg.n_folds, cfg.ranking_folds or cfg.n_folds)
     users_10 = min(cfg.ranking_users or USERS_WITH_A_HIT, USERS_WITH_A_HIT)
-    ranking_fm = RATES["ranking_fm_factor"][0] * (1 + 1.5) * fm_fit  # FM on ids and FM + genres + trailer
+    ranking_fm = RATES["ranking_fm_factor"][0] * (1 + 1.5) * fm_fit * chains  # FM on ids and FM + genres + trailer
     pred_scale = scale.get("bytes", {})
     fold_factor = cfg.n_folds / max(1, scale.get("evaluated_folds", 2))
     return [
@@ -248,14 +250,16 @@ def stages(cfg, scale: dict) -> list[tuple[str, str, float, float]]:
          cfg.n_folds * (fm_fit + 2 * content_16) + 2 * similarity + compile_fm,
          pred_scale.get("07_fusion", 0) * fold_factor),
         ("08 correlation", "measured at ML20M size (scale run)", scale.get("08_correlation", 30), 0),
-        ("09 cold start + side features", f"{fits_09:.1f} ids-only FM fits per fold x {folds_09} of {cfg.n_folds} "
+        ("09 cold start + side features", f"{fits_09:.1f} ids-only FM fits per fold ({chains} chains per side-feature "
+         f"FM) x {folds_09} of {cfg.n_folds} "
          f"folds, <= {shapes_09} compiles; {n_content - 1} content methods x {settings_09 - 1} cold settings "
          "(a similarity matrix each; frozen_mean's per fold)",
          fits_09 * folds_09 * fm_fit + shapes_09 * compile_fm + (n_content - 1) * (settings_09 - 1) * (
              folds_09 * content_16 + similarity) + (settings_09 - 1) * folds_09 * RATES["frozen_mean_fold"][0],
          pred_scale.get("09_cold_start_and_side_features", 0) * fold_factor * folds_09 / cfg.n_folds),
         ("10 ranking", f"2 settings x {folds_10} folds x {users_10:,} users x every movie: {len(RANKED_EQ1)} Eq. 1 "
-         f"methods (frozen_mean's PCA per fold), FM on ids and FM + genres + trailer (1.5x), scoring every pair, "
+         f"methods (frozen_mean's PCA per fold), FM on ids and FM + genres + trailer (1.5x), {chains} chains each, "
+         "scoring every pair, "
          f"{RANKED} methods' top-K; 2 compiles per setting", 2 * folds_10 * (
              users_10 / 1e3 * (len(RANKED_EQ1) * RATES["ranking_eq1"][0] + RANKED * RATES["ranking_metrics"][0])
              + ranking_fm + len(RANKED_EQ1) * similarity + RATES["frozen_mean_fold"][0]) + 4 * compile_fm, 0),

@@ -110,9 +110,10 @@ def prior_groups(train: Ratings, grouping: bool, item_side, side_groups) -> list
 
 @dataclass
 class FMFit:
-    prediction: np.ndarray               # (n_test,) float32 posterior mean, clipped to 0.5..5
+    prediction: np.ndarray               # (n_test,) float32 posterior mean, clipped to 0.5..5 (RMSE, as libFM)
     hyper_means: dict[str, np.ndarray]   # alpha, lambda_w (G,), lambda_V (G, rank) over the kept samples
     backend: str
+    unclipped: np.ndarray | None = None  # (n_test,) the unclipped posterior mean: what a ranking orders by
 
 
 def fm_fit(train: Ratings, test_u, test_i, rank: int = 32, n_iter: int = 100, init_stdev: float = 0.1,
@@ -128,7 +129,7 @@ def fm_fit(train: Ratings, test_u, test_i, rank: int = 32, n_iter: int = 100, in
         use_jax_compilation_cache()
         fit = gibbs_fm(FMData.build(train, item_side, groups), test_u, test_i, rank, n_iter, init_stdev, seed,
                        flavour=flavour)
-        return FMFit(fit.prediction, fit.hyper_means, backend)
+        return FMFit(fit.prediction, fit.hyper_means, backend, fit.unclipped)
     myfm = _import_myfm()
     X, X_rel = myfm_design(train.user, train.item, train.n_users, train.n_items, item_side)
     Xt, Xt_rel = myfm_design(np.asarray(test_u), np.asarray(test_i), train.n_users, train.n_items, item_side)
@@ -138,12 +139,15 @@ def fm_fit(train: Ratings, test_u, test_i, rank: int = 32, n_iter: int = 100, in
     kept = fm.history_.hypers[-len(fm.predictor_.samples):]
     hyper = {"alpha": np.mean([h.alpha for h in kept]), "lambda_w": np.mean([h.lambda_w for h in kept], axis=0),
              "lambda_V": np.mean([h.lambda_V for h in kept], axis=0)}
-    return FMFit(np.clip(fm.predict(Xt, Xt_rel), RATING_MIN, RATING_MAX).astype(np.float32), hyper, backend)
+    unclipped = fm.predict(Xt, Xt_rel).astype(np.float32)
+    return FMFit(np.clip(unclipped, RATING_MIN, RATING_MAX), hyper, backend, unclipped)
 
 
 def fm_predict(train: Ratings, test_u, test_i, *args, **kwargs) -> Prediction:
-    """`fm_fit`'s predictions as a CV predictor's Prediction (same arguments)."""
-    return Prediction(fm_fit(train, test_u, test_i, *args, **kwargs).prediction)
+    """`fm_fit`'s predictions as a CV predictor's Prediction (same arguments): the clipped posterior mean,
+    and the unclipped one to rank by."""
+    fit = fm_fit(train, test_u, test_i, *args, **kwargs)
+    return Prediction(fit.prediction, scores=fit.unclipped)
 
 
 CHAIN_SEED_STEP = 7919  # chain c of fold k samples with seed + k + c * step: chain 0 is the single-chain run
@@ -165,11 +169,12 @@ def fm_method(cfg, side=None, backend: str | None = None, chains: int = 1):
         matrix = None if side is None else side.for_fold(train.item)  # per-fold blocks fitted on its training movies
         runs = [fm_predict(train, test_u, test_i, cfg.fm_rank, cfg.fm_iters, cfg.fm_init_stdev,
                            seed=cfg.seed + fold + CHAIN_SEED_STEP * c, item_side=matrix, side_groups=groups,
-                           backend=backend, flavour=cfg.fm_flavour).values for c in range(chains)]
+                           backend=backend, flavour=cfg.fm_flavour) for c in range(chains)]
         if chains == 1:
-            return Prediction(runs[0])
-        stacked = np.stack(runs)
-        return Prediction(stacked.mean(0).astype(np.float32), chains=stacked)
+            return runs[0]
+        stacked = np.stack([r.values for r in runs])
+        return Prediction(stacked.mean(0).astype(np.float32), chains=stacked,
+                          scores=np.mean([r.ranking for r in runs], axis=0).astype(np.float32))
     side_digest = () if side is None else side.digest_parts()
     per_chains = () if chains == 1 else (f"mean of {chains} chains",)
     return fn, digest(cfg.fm_rank, cfg.fm_iters, cfg.fm_init_stdev, cfg.seed, backend, cfg.fm_flavour, *side_digest,

@@ -233,9 +233,10 @@ def averaged_sweeps(n_iter: int, flavour: Flavour) -> range:
 
 @dataclass
 class GibbsFit:
-    prediction: np.ndarray            # (n_test,) float32 posterior mean
+    prediction: np.ndarray            # (n_test,) float32 posterior mean (the flavour's clipping)
     hyper_means: dict[str, np.ndarray]  # alpha, lambda_w, lambda_V averaged over the averaged sweeps
     device: str
+    unclipped: np.ndarray | None = None  # (n_test,) the mean of the same sweeps' unclipped predictions (ranking)
 
 
 def gibbs_fm(data: FMData, test_u, test_i, rank: int = 32, n_iter: int = 100, init_stdev: float = 0.1,
@@ -267,7 +268,7 @@ def gibbs_fm(data: FMData, test_u, test_i, rank: int = 32, n_iter: int = 100, in
     key, init_key = jax.random.split(jax.random.PRNGKey(seed))
     state = initial_state(init_key, data, arrays, rank, init_stdev, flavour)
     averaged = averaged_sweeps(n_iter, flavour)
-    acc = jnp.zeros(n_test, jnp.float32)
+    acc, raw = jnp.zeros(n_test, jnp.float32), jnp.zeros(n_test, jnp.float32)
     hyper = {"alpha": 0.0, "lambda_w": 0.0, "lambda_V": 0.0}
     for it in range(n_iter):
         key, sub = jax.random.split(key)
@@ -276,9 +277,10 @@ def gibbs_fm(data: FMData, test_u, test_i, rank: int = 32, n_iter: int = 100, in
         if it in averaged:
             pred = predict(state.w0, state.w, state.V, tu, ti, arrays["side"], **dims)
             acc = acc + (jnp.clip(pred, low, high) if flavour.average_all_sweeps else pred)
+            raw = raw + pred
             hyper = {k: v + getattr(state, k) for k, v in hyper.items()}
     pred = np.asarray(acc / len(averaged))[: len(test_u)]
     if clip:
         pred = np.clip(pred, RATING_MIN, RATING_MAX)
     return GibbsFit(pred.astype(np.float32), {k: np.asarray(v) / len(averaged) for k, v in hyper.items()},
-                    str(jax.devices()[0].platform))
+                    str(jax.devices()[0].platform), np.asarray(raw / len(averaged))[: len(test_u)].astype(np.float32))

@@ -45,9 +45,15 @@ class Ratings:
 
 @dataclass
 class Prediction:
-    values: np.ndarray
+    values: np.ndarray                 # the rating prediction (clipped to 0.5..5, as RMSE is taken on)
     fallbacks: dict[str, int] = field(default_factory=dict)
     chains: np.ndarray | None = None   # (C, n): each Monte Carlo chain's predictions, `values` their mean
+    scores: np.ndarray | None = None   # what a ranking orders by where it is not `values`: the unclipped value
+
+    @property
+    def ranking(self) -> np.ndarray:
+        """The scores a top-N ranking orders by: unclipped, so that movies predicted above 5 keep their order."""
+        return self.values if self.scores is None else self.scores
 
 
 def _clip(x):
@@ -211,4 +217,5 @@ def content_based(train: Ratings, test_u, test_i, sim: np.ndarray, vec_row: np.n
                           np.asarray(test_u, np.int64), np.asarray(test_i, np.int64),
                           np.asarray(vec_row, np.int64), np.ascontiguousarray(sim, np.float32), int(top_k or 0))
     counts = np.bincount(code, minlength=4)
-    return Prediction(_clip(values), {name: int(counts[c]) for c, name in FALLBACK_CODES.items()})
+    return Prediction(_clip(values), {name: int(counts[c]) for c, name in FALLBACK_CODES.items()},
+                      scores=np.asarray(values, np.float32))

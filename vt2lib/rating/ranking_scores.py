@@ -39,11 +39,12 @@ def bias_rows(train: Ratings):
 
 
 def eq1_rows(train: Ratings, sim: np.ndarray, vec_row: np.ndarray, top_k: int | None = None):
-    """Eq. 1 for users x every movie, equal to content_based on those pairs (to float32 rounding)."""
+    """Eq. 1 for users x every movie, equal to content_based's unclipped values on those pairs (to float32
+    rounding; raw cosine similarities can take them beyond 0.5..5), on either path."""
     if top_k:  # the top-k rule is per pair: the pairwise kernel
         return lambda users: P.content_based(train, np.repeat(users, train.n_items),
                                              np.tile(np.arange(train.n_items), len(users)), sim, vec_row,
-                                             top_k).values.reshape(len(users), train.n_items)
+                                             top_k).ranking.reshape(len(users), train.n_items)
     has = vec_row[train.item] >= 0
     R = sp.csr_matrix((train.rating[has].astype(np.float32), (train.user[has], vec_row[train.item[has]])),
                       shape=(train.n_users, len(sim)))
@@ -69,7 +70,7 @@ def eq1_rows(train: Ratings, sim: np.ndarray, vec_row: np.ndarray, top_k: int | 
 def pair_rows(predict, train: Ratings, users: np.ndarray, fold: int):
     """A run_cv predictor over every ranked user x every movie, called once; rows looked up after."""
     values = predict(train, np.repeat(users, train.n_items), np.tile(np.arange(train.n_items), len(users)),
-                     fold).values.reshape(len(users), train.n_items)
+                     fold).ranking.reshape(len(users), train.n_items)  # unclipped: no ties at 5.0
     where = {int(u): k for k, u in enumerate(users)}
     return lambda block: values[[where[int(u)] for u in block]]
 
