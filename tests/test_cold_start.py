@@ -145,7 +145,7 @@ def permutation_gain(data_seed: int, planted: bool, n_folds: int = 4) -> float:
     rating is a linear function of its block; else the block is noise, unrelated to the ratings."""
     import pandas as pd
 
-    from vt2lib.rating.cold_start import shuffled_rows, trailer_permutation_gain
+    from vt2lib.rating.monte_carlo import shuffled_rows, trailer_permutation_gain
     from vt2lib.rating.fm import fm_fit
     from vt2lib.rating.predictors import Ratings
     rng = np.random.default_rng(data_seed)

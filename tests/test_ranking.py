@@ -244,3 +244,23 @@ def test_the_fm_ranks_by_its_unclipped_posterior_mean():
             np.testing.assert_array_equal(np.clip(pred.ranking, 0.5, 5), pred.values)
         else:  # libFM's: the mean of each sweep's clipped prediction, never above the clipped mean (Jensen)
             assert (pred.values <= np.clip(pred.ranking, 0.5, 5) + 1e-5).all()
+
+
+def test_new_movies_are_ranked_among_new_movies_and_among_all():
+    """The item cold-start protocol ranks a fold's new movies among themselves: a scorer that puts
+    every old movie first scores 0 among all and well among new; `among` only narrows the candidates,
+    so among every movie it equals the unrestricted ranking."""
+    train, tu, ti, tr = _fold(seed=6)
+    new = np.zeros(train.n_items, bool)
+    new[ti] = True
+    users = ranked_users(tu, tr, None, 0)
+    truth = np.zeros((train.n_users, train.n_items))
+    truth[tu, ti] = np.where(tr >= 4, 1.0, 0.5)  # the hits on top among the new movies...
+    scores = np.where(new, 0.0, 10.0)[None, :] + truth   # ...behind every old movie
+    score_rows = lambda users: scores[users]  # noqa: E731
+    among_all = summarise(evaluate_ranking(score_rows, train, tu, ti, tr, users, (1, 2)))
+    among_new = summarise(evaluate_ranking(score_rows, train, tu, ti, tr, users, (1, 2), among=new))
+    everything = summarise(evaluate_ranking(score_rows, train, tu, ti, tr, users, (1, 2),
+                                            among=np.ones(train.n_items, bool)))
+    assert among_all["recall@1"] == 0 and among_new["recall@1"] > 0.3 and among_new["ndcg@1"] == 1.0
+    assert everything == among_all

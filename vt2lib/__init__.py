@@ -2,7 +2,9 @@
 
 - bottom: config (`Profile`, the names stages share), profiles (the named profiles and
   `load_profile`), profile_checks (the allowed values), io (atomic writes, validated loaders),
-  store (every artifact one stage leaves for another, keyed by what produced it), run_log (which
+  artifact_specs (what each artifact is made from: its key's fields and inputs), store (every
+  artifact one stage leaves for another, keyed by what produced it, shared by every profile),
+  run_log (which
   artifacts each notebook's latest run computed or reused), paper
   (published numbers), results (figures, tables, recorded numbers), provenance, progress (tqdm
   that stays quiet under papermill), keras_backend (which Keras backend a process uses),
@@ -16,7 +18,8 @@
 - embedding/: model, training, epochs (batches and per-epoch state), towers (networks trained
   as towers of one model), side_by_side (networks in processes side by side), validation,
   embeddings (sequence, trailer and frozen-feature means, PCA figures)
-- rating/: predictors (baselines, Eq. 1), evaluation (CV, metrics, paired tests), fm (Bayesian
+- rating/: predictors (baselines, Eq. 1), evaluation (CV, metrics, paired tests), monte_carlo
+  (the spread of averaged chains, the permutation control), fm (Bayesian
   FM: myfm, or fm_gibbs + fm_data + fm_state, the JAX sampler), item_vectors, frozen_mean (the
   untrained baseline), methods (the registry), cold_start, ranking + ranking_scores +
   ranking_runs (top-N evaluation)

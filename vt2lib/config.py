@@ -40,6 +40,9 @@ def output_root() -> Path:
     return Path(os.environ.get("VT2_OUTPUT_ROOT", PROJECT_ROOT))
 
 
+# The named profiles by name (vt2lib.profiles defines and registers them): a derived profile's base
+NAMED_PROFILES: dict[str, "Profile"] = {}
+
 # The fields that say what the raw data are: a derived profile shares its base's data folder while
 # these agree (and the store keys the raw inputs by them)
 SOURCE_FIELDS = ("ratings_source", "movielens_dir", "download_ml20m", "youtube_mapping", "trailer_source",
@@ -187,10 +190,7 @@ class Profile:
         return self.output_root / "data" / (self.base if self._same_data_as_base() else self.name)
 
     def _same_data_as_base(self) -> bool:
-        if not self.base or self.base == self.name:
-            return False
-        from vt2lib.profiles import PROFILES  # the named profiles are built from this class
-        base = PROFILES.get(self.base)
+        base = NAMED_PROFILES.get(self.base) if self.base != self.name else None
         return base is not None and all(getattr(self, f) == getattr(base, f) for f in SOURCE_FIELDS + SYNTHETIC_FIELDS)
 
     @property

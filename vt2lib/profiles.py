@@ -39,7 +39,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from vt2lib.config import Profile
+from vt2lib.config import NAMED_PROFILES, Profile
 
 _ML20M = Profile(
     name="ml20m",
@@ -172,6 +172,7 @@ _SCALE = dataclasses.replace(
 )
 
 PROFILES: dict[str, Profile] = {p.name: p for p in (_SMOKE, _DEMO, _SCALE, _ML20M)}
+NAMED_PROFILES.update(PROFILES)  # where a derived profile finds its base (Profile.data_path)
 
 
 def _coerce(name: str, current: Any, value: Any, source: str) -> Any:

@@ -6,9 +6,8 @@
     per_fold = fold_metrics(preds)                     # rmse/mae per fold
     summary_row(per_fold)                              # min/max/mean/median as in Table 1
 
-Predictions are the store's artifact predictions/<method>, keyed by the folds and the
-method's own key: a finished fold is saved (parquet) and skipped by a rerun under the same
-key; the fallback counts of each fold are saved beside it.
+Predictions are the store's artifact predictions/<method>, keyed by the folds and the method's own
+key: a finished fold is saved (parquet; the fallback counts beside it) and skipped by a rerun.
 
 >>> preds = pd.DataFrame({"fold": [0, 0, 1], "rating": [4.0, 2.0, 3.0], "prediction": [3.0, 2.0, 3.5]})
 >>> fold_metrics(preds).round(4).to_dict("list")
@@ -134,8 +133,7 @@ def run_cv(cfg: Profile, data: CVData, method: str,
     return load_predictions(cfg, method)
 
 
-FALLBACKS_FILE = "fold{}.fallbacks.json"  # per fold: how often each fallback fired
-CHAIN_COLUMN = "chain"  # chain0, chain1, ...: each chain's predictions beside their mean (`prediction`)
+FALLBACKS_FILE, CHAIN_COLUMN = "fold{}.fallbacks.json", "chain"  # fallback counts per fold; chain0, ... columns
 _FORKED_TASK: tuple | None = None  # what forked fold workers inherit: closures are never pickled
 
 
@@ -187,15 +185,6 @@ def load_fallbacks(cfg: Profile, method: str) -> pd.DataFrame:
     folds = [k for k in range(cfg.n_folds) if (folder / FALLBACKS_FILE.format(k)).is_file()]
     return pd.DataFrame([json.loads((folder / FALLBACKS_FILE.format(k)).read_text()) for k in folds],
                         index=pd.Index(folds, name="fold"))
-
-
-def chain_fold_rmse(preds: pd.DataFrame) -> pd.DataFrame:
-    """Each chain's RMSE per fold (rows: folds, columns: chains) of predictions averaged over chains;
-    empty where only one chain ran. Its spread across a row is the Monte Carlo error of one chain."""
-    cols = [c for c in preds.columns if c.startswith(CHAIN_COLUMN) and c[len(CHAIN_COLUMN):].isdigit()]
-    err = preds[cols].to_numpy(np.float64) - preds.rating.to_numpy(np.float64)[:, None]
-    se = pd.DataFrame(err ** 2, columns=cols).assign(fold=preds.fold.to_numpy())
-    return np.sqrt(se.groupby("fold").mean())
 
 
 def fold_metrics(preds: pd.DataFrame) -> pd.DataFrame:

@@ -70,11 +70,13 @@ def ranking_metrics(scores: np.ndarray, hits: np.ndarray, candidates: np.ndarray
 
 def evaluate_ranking(score_rows: Callable[[np.ndarray], np.ndarray], train: Ratings, test_u: np.ndarray,
                      test_i: np.ndarray, test_r: np.ndarray, users: np.ndarray, ks=(10, 20),
-                     chunk: int = USER_CHUNK) -> pd.DataFrame:
+                     chunk: int = USER_CHUNK, among: np.ndarray | None = None) -> pd.DataFrame:
     """Per-user metrics of a scorer on one fold; `score_rows(users) -> (len(users), n_items)`.
 
     `users`: the users to rank for (those without a hit come out with NaN metrics). Scores
-    are computed `chunk` users at a time."""
+    are computed `chunk` users at a time. Candidates: every movie the user has not rated in
+    training, or only those of them in `among` (a mask over the movies; the item cold-start
+    protocol ranks the new movies among the new movies)."""
     n_items = train.n_items
     pos = np.full(train.n_users, -1)
     pos[users] = np.arange(len(users))
@@ -85,6 +87,8 @@ def evaluate_ranking(score_rows: Callable[[np.ndarray], np.ndarray], train: Rati
         mine = (rows >= start) & (rows < start + len(block))
         candidates = np.ones((len(block), n_items), bool)
         candidates[rows[mine] - start, train.item[mine]] = False
+        if among is not None:
+            candidates &= among
         is_hit = (trows >= start) & (trows < start + len(block))
         hits = np.zeros((len(block), n_items), bool)
         hits[trows[is_hit] - start, test_i[is_hit]] = True

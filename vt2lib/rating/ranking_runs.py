@@ -1,9 +1,13 @@
 """Notebook 10's ranking runs: which methods are ranked, on which folds and users, and the tables.
 
     ranked = ranking_methods(cfg, side)                      # popularity ... frozen_mean
-    table = rank_setting(cfg, warm, ranked, "warm")          # one row per method and fold
-    table = rank_setting(cfg, cold, ranked, "new movies")    # 09's item-disjoint folds
+    table = rank_setting(cfg, warm, ranked, {WARM: ALL})     # one row per method and fold
+    table = rank_setting(cfg, cold, ranked, {NEW: NEW_ONLY, NEW_AMONG_ALL: ALL})  # 09's item-disjoint folds
     folds_note(ranking_table(table))                         # "mean and sd over 3 folds" (1 fold: no sd)
+
+The new-movie folds are ranked two ways from the same scores: among the fold's new movies only
+(the standard item cold-start protocol: can content order new movies?) and among every unrated
+movie (can trailers get a new movie into a top-10 at all, against the old ones?).
 
 >>> import dataclasses
 >>> from vt2lib.profiles import load_profile
@@ -29,6 +33,10 @@ from vt2lib.rating.ranking import evaluate_ranking, ranked_users, summarise
 
 KS = (10, 20)
 METRICS = ("recall@10", "recall@20", "ndcg@10")
+# the settings' names (tables, figures, the report) and the candidates each ranks
+WARM, NEW, NEW_AMONG_ALL = "warm", "new movies among new", "new movies among all"
+ALL, NEW_ONLY = "every unrated movie", "the fold's new movies"
+SETTING_KEYS = {WARM: "warm", NEW: "cold", NEW_AMONG_ALL: "coldall"}  # in the recorded numbers' names
 
 
 @dataclass(frozen=True)
@@ -74,26 +82,37 @@ def _scorer(cfg: Profile, data, r: Ranked, train, users, fold: int, eq1: dict):
     return RS.pair_rows(r.method.predictor(cfg, data)[0], train, users, fold)
 
 
-def rank_setting(cfg: Profile, data, ranked: list[Ranked], setting: str, progress: bool = True) -> pd.DataFrame:
-    """Every method on the first ranking folds of `data`: one row per (method, fold) with the mean
-    metrics over its ranked users, their count, and the seconds the method took on that fold."""
+def rank_setting(cfg: Profile, data, ranked: list[Ranked], settings: dict[str, str], progress: bool = True
+                 ) -> pd.DataFrame:
+    """Every method on the first ranking folds of `data`, in each of `settings` ({name: candidates}:
+    ALL, every movie the user has not rated in training, or NEW_ONLY, only the fold's test movies,
+    which on item-disjoint folds are the new movies); one score per (method, fold) serves every
+    setting. One row per (setting, method, fold): the mean metrics over its ranked users, their
+    count, and the seconds the method took on that fold."""
     from vt2lib.progress import tqdm  # text under the runner: a widget in an executed copy stays at 0/N
+    unknown = set(settings.values()) - {ALL, NEW_ONLY}
+    if unknown:
+        raise ValueError(f"unknown candidates {sorted(unknown)}; valid: {ALL!r}, {NEW_ONLY!r}")
     eq1 = {r.name: RS.vector_scorer(cfg, data, r.method.vectors, *load_vectors(cfg, r.method.vectors))
            for r in ranked if r.method and r.method.vectors}  # a similarity matrix built once per method
     rating = data.table.rating.to_numpy(np.float32)
     rows = []
     folds = ranking_folds(cfg, data.n_folds)
-    with tqdm(total=len(folds) * len(ranked), desc=f"ranking, {setting}", disable=not progress) as bar:
+    with tqdm(total=len(folds) * len(ranked), desc=f"ranking, {', '.join(settings)}", disable=not progress) as bar:
         for k in folds:
             train, test = data.split(k)
             u, i, r_ = data.user[test], data.item[test], rating[test]
             users = ranked_users(u, r_, cfg.ranking_users, cfg.seed + k)
+            test_movies = np.zeros(data.n_items, bool)
+            test_movies[i] = True
             for r in ranked:
                 t0 = time.perf_counter()
                 score_rows = _scorer(cfg, data, r, train, users, k, eq1)
-                per_user = evaluate_ranking(score_rows, train, u, i, r_, users, KS)
-                rows.append({"setting": setting, "method": r.name, "fold": k, **summarise(per_user),
-                             "seconds": time.perf_counter() - t0})
+                for setting, candidates in settings.items():
+                    per_user = evaluate_ranking(score_rows, train, u, i, r_, users, KS,
+                                                among=test_movies if candidates == NEW_ONLY else None)
+                    rows.append({"setting": setting, "method": r.name, "fold": k, **summarise(per_user),
+                                 "seconds": time.perf_counter() - t0})
                 bar.update()
     return pd.DataFrame(rows)
 
@@ -128,5 +147,6 @@ def folds_note(table: pd.DataFrame) -> str:
 
 
 def metric_name(setting: str, method: str, metric: str) -> str:
-    """The recorded number's name: ranking_<warm|cold>_<method>_<recall10|recall20|ndcg10>."""
-    return f"ranking_{'warm' if setting == 'warm' else 'cold'}_{method}_{metric.replace('@', '')}"
+    """The recorded number's name: ranking_<warm|cold|coldall>_<method>_<recall10|recall20|ndcg10>
+    (cold: new movies among new movies; coldall: new movies among all)."""
+    return f"ranking_{SETTING_KEYS[setting]}_{method}_{metric.replace('@', '')}"
