@@ -4,6 +4,7 @@
 #   ./run_all.sh                       # demo profile: all notebooks, figures/demo/, runs/demo/REPORT.md
 #   ./run_all.sh ml20m                 # the paper's setting (real data; a GPU box)
 #   ./run_all.sh my_profile.toml --only 01,05
+#   ./run_all.sh demo --set top_k=20 --only 05   # one field changed: profile demo+top_k=20, only what it touches
 #   ./run_all.sh --tests [pytest args] # the test suite
 #
 # On first use it creates .venv (Python 3.11, else 3.12 or 3.13: .ci/find_python.sh; VT2_PYTHON

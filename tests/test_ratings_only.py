@@ -39,4 +39,4 @@ def test_a_ratings_only_profile_runs_to_the_end(tmp_path, capsys):
     assert prov["profile"]["fusion_variant"] == prov["profile"]["side_embedding_variant"] == "metadata"
     metrics = load_metrics(cfg)
     assert_recorded_numbers(cfg, metrics, sorted(ran))
-    assert "rmse_cold_fm_side" in metrics and "ranking_cold_fm_genres_ndcg10" in metrics
+    assert "rmse_cold_fm_side" in metrics and "ranking_coldnew_fm_genres_ndcg10" in metrics

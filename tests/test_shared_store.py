@@ -16,6 +16,7 @@ from vt2lib.profile_checks import ProfileError
 from vt2lib.profiles import load_profile, override_name, parse_override
 from vt2lib.runner import main
 from vt2lib.store import INDEX, Store
+from test_store import _chain  # clean -> features -> keyframe_status -> evaluation_ratings -> folds
 
 
 @pytest.fixture
@@ -24,19 +25,8 @@ def base(smoke_cfg, tmp_path, monkeypatch):
     return dataclasses.replace(smoke_cfg, name="base")
 
 
-def _upstream(cfg):
-    store = Store(cfg)
-    store.save_tables("clean", {"ratings": pd.DataFrame({"rating": [4.0, 3.0]})})
-    with store.produce("features") as art:
-        (art.path / "a.npy").write_bytes(b"x")
-    store.save_tables("keyframe_status", {"status": pd.DataFrame({"status": ["ok"]})})
-    store.save_tables("evaluation_ratings", {"ratings": pd.DataFrame({"rating": [4.0]})})
-    store.save_tables("folds", {"folds": pd.DataFrame({"fold": [0]})})
-    return store
-
-
 def test_a_tweak_finds_its_base_artifacts_and_keeps_its_own_apart(base):
-    _upstream(base)
+    _chain(base)
     tweak = dataclasses.replace(base, name="base+top_k=3", base="base", top_k=3)
     other = Store(tweak)
     assert all(other.current(n) for n in ("clean", "features", "keyframe_status", "evaluation_ratings", "folds"))
@@ -52,7 +42,7 @@ def test_a_tweak_finds_its_base_artifacts_and_keeps_its_own_apart(base):
 
 
 def test_a_superseded_key_is_deleted_only_once_no_profile_uses_it(base):
-    _upstream(base)
+    _chain(base)
     first = Store(base).path("features")
     reader = dataclasses.replace(base, name="reader")
     Store(reader).require("features")  # reader's index now points at the first key
@@ -65,6 +55,19 @@ def test_a_superseded_key_is_deleted_only_once_no_profile_uses_it(base):
     assert not first.exists()  # nobody points at it any more: disk stays bounded
     indexes = sorted(p.parent.name for p in (base.output_root / "runs").glob(f"*/{INDEX}"))
     assert indexes == ["base", "reader"]
+
+
+def test_garbage_collection_frees_what_no_profile_points_at(base):
+    from vt2lib.store import collect_garbage
+    _chain(base)
+    gone = dataclasses.replace(base, name="gone", image_size=40)
+    with Store(gone).produce("features") as art:
+        (art.path / "a.npy").write_bytes(b"z")
+    orphan = art.path
+    (base.output_root / "runs" / "gone" / INDEX).unlink()  # the profile's run folder deleted by hand
+    assert collect_garbage(base.output_root, dry_run=True) == [orphan] and orphan.is_dir()
+    assert collect_garbage(base.output_root) == [orphan] and not orphan.exists()
+    assert Store(base).current("folds") and collect_garbage(base.output_root) == []
 
 
 def test_a_crashed_maker_leaves_nothing_another_profile_trusts(base):
@@ -134,9 +137,15 @@ def test_overrides_make_a_profile_of_their_own_with_a_file_s_checks():
 
 def test_overrides_on_top_of_a_profile_file(tmp_path):
     path = tmp_path / "mine.toml"
-    path.write_text('base = "smoke"\nn_folds = 4\n')
+    path.write_text('base = "smoke"\nn_folds = 4\nsynth_n_users = 90\n')
     cfg = load_profile(path, {"fm_rank": 2})
     assert (cfg.name, cfg.base, cfg.n_folds, cfg.fm_rank) == ("mine+fm_rank=2", "smoke", 4, 2)
+    assert cfg.data_path == load_profile(path).data_path != load_profile("smoke").data_path  # the file's data
+    assert load_profile("ml20m", {"seed": 7}).data_path == load_profile("ml20m").data_path  # real data: no seed
+    assert dataclasses.replace(cfg, synth_n_users=91).data_path.name == cfg.name  # other data: its own folder
+    (tmp_path / "a+b.toml").write_text('base = "smoke"\n')
+    with pytest.raises(ValueError, match="may not start with '_' or contain '\\+'"):
+        load_profile(tmp_path / "a+b.toml")
 
 
 def test_set_on_the_command_line():

@@ -42,7 +42,7 @@ TRAINING_FIELDS = ("loss_weights", "lstm_units", "embedding_sizes", "learning_ra
 @dataclass(frozen=True)
 class Spec:
     """One kind of artifact: its folder, the fields and inputs its key is made of, its maker."""
-    folder: str                                   # under runs/<profile>/; "{}" = the artifact's parameter
+    folder: str                                   # under runs/_store/ (then <key>/); "{}" = its parameter
     fields: Callable[[Profile, str], dict]        # profile values the content depends on
     inputs: Callable[[Profile, str], tuple]       # names of the artifacts it is made from
     maker: str                                    # the notebook that produces it (named in errors)

@@ -11,13 +11,13 @@ The named profiles (smoke, demo, scale, ml20m) and `load_profile`, which also re
 TOML/YAML file, are in vt2lib.profiles. The outputs of a profile go to `runs/<name>/`
 (executed notebooks, metrics, the report) and its figures and tables to `figures/<name>/`; the
 artifacts one stage leaves for another are shared by every profile, one folder per key
-(vt2lib.store). A profile derived from a named one (a file's `base`, or overrides: `demo+top_k=20`)
-reads its base's data folder where their data settings agree. `VT2_OUTPUT_ROOT` moves all of it
-(tests use a temp folder).
+(vt2lib.store). A derived profile (a file's `base`, or overrides: `demo+top_k=20`) reads the data
+folder of the one it derives from while their data agree. VT2_OUTPUT_ROOT moves it all (tests).
 """
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,9 +40,6 @@ def output_root() -> Path:
     return Path(os.environ.get("VT2_OUTPUT_ROOT", PROJECT_ROOT))
 
 
-# The named profiles by name (vt2lib.profiles defines and registers them): a derived profile's base
-NAMED_PROFILES: dict[str, "Profile"] = {}
-
 # The fields that say what the raw data are: a derived profile shares its base's data folder while
 # these agree (and the store keys the raw inputs by them)
 SOURCE_FIELDS = ("ratings_source", "movielens_dir", "download_ml20m", "youtube_mapping", "trailer_source",
@@ -51,10 +48,20 @@ SYNTHETIC_FIELDS = ("seed", "synth_n_movies", "synth_n_users", "synth_ratings_pe
                     "synth_frame_size", "synth_generator", "synth_n_videos")
 
 
+def data_settings(p) -> str:
+    """A digest of what a profile's raw data are: its sources, and the generator's settings where the
+    data are synthetic (the rule of the store's raw key)."""
+    values = {f: getattr(p, f) for f in SOURCE_FIELDS}
+    if p.ratings_source == "synthetic" or p.trailer_source == "synthetic":
+        values |= {f: getattr(p, f) for f in SYNTHETIC_FIELDS}
+    return hashlib.sha256(repr(sorted(values.items())).encode()).hexdigest()[:12]
+
+
 @dataclass(frozen=True)
 class Profile:
     name: str
     base: str = ""                        # the named profile this one derives from ("" = a named profile)
+    data_from: str = ""                   # "<folder>@<data_settings>" of the profile it derives from (data_path)
     seed: int = 42                        # one seed for every random choice of a run
 
     # --- data sources ---
@@ -184,14 +191,11 @@ class Profile:
 
     @property
     def data_path(self) -> Path:
-        """data_dir, else data/<name>; a derived profile reads its base's while their data settings agree."""
+        """data_dir, else data/<name>, or the folder of the profile it derives from while their data agree."""
         if self.data_dir:
             return Path(self.data_dir)
-        return self.output_root / "data" / (self.base if self._same_data_as_base() else self.name)
-
-    def _same_data_as_base(self) -> bool:
-        base = NAMED_PROFILES.get(self.base) if self.base != self.name else None
-        return base is not None and all(getattr(self, f) == getattr(base, f) for f in SOURCE_FIELDS + SYNTHETIC_FIELDS)
+        folder, _, settings = self.data_from.partition("@")
+        return self.output_root / "data" / (folder if folder and settings == data_settings(self) else self.name)
 
     @property
     def run_dir(self) -> Path:
@@ -200,10 +204,6 @@ class Profile:
     @property
     def figures_dir(self) -> Path:
         return self.output_root / "figures" / self.name
-
-    @property
-    def cache_dir(self) -> Path:
-        return self.run_dir / "cache"
 
     def variant(self, field: str) -> str | None:
         """The content method a variant field names, `auto` resolved (None: Table 3 without trailers)."""

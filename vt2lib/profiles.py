@@ -39,7 +39,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from vt2lib.config import NAMED_PROFILES, Profile
+from vt2lib.config import Profile, data_settings
 
 _ML20M = Profile(
     name="ml20m",
@@ -172,7 +172,6 @@ _SCALE = dataclasses.replace(
 )
 
 PROFILES: dict[str, Profile] = {p.name: p for p in (_SMOKE, _DEMO, _SCALE, _ML20M)}
-NAMED_PROFILES.update(PROFILES)  # where a derived profile finds its base (Profile.data_path)
 
 
 def _coerce(name: str, current: Any, value: Any, source: str) -> Any:
@@ -198,18 +197,18 @@ def _read_profile_file(path: Path) -> dict[str, Any]:
     raise ValueError(f"{path}: profile files must be .toml, .yml or .yaml")
 
 
-_PATH_FIELDS = ("movielens_dir", "youtube_mapping", "availability_file", "metadata_file", "data_dir")
+PATH_FIELDS = ("movielens_dir", "youtube_mapping", "availability_file", "metadata_file", "data_dir")
 
 
 def _overridden(base: Profile, overrides: dict[str, Any], source: str, folder: Path | None = None) -> dict:
     """Check and type the field overrides of a profile file or of OVERRIDES / --set (`source` names them)."""
-    valid = {f.name for f in dataclasses.fields(Profile)} - {"name", "base"}
+    valid = {f.name for f in dataclasses.fields(Profile)} - {"name", "base", "data_from"}
     unknown = sorted(set(overrides) - valid)
     if unknown:
         raise ValueError(f"{source}: unknown field(s) {unknown}; valid fields: {', '.join(sorted(valid))}")
     values = {}
     for k, v in overrides.items():
-        if folder is not None and k in _PATH_FIELDS and isinstance(v, str) and v and not Path(v).is_absolute():
+        if folder is not None and k in PATH_FIELDS and isinstance(v, str) and v and not Path(v).is_absolute():
             v = str((folder / v).resolve())
         values[k] = _coerce(k, getattr(base, k), v, source)
     return values
@@ -220,9 +219,9 @@ def override_name(name: str, overrides: dict[str, Any]) -> str:
     import hashlib
     import re
     shown = lambda v: ",".join(map(str, v)) if isinstance(v, (tuple, list)) else str(v)  # noqa: E731
-    text = "+".join(f"{k}={shown(v)}" for k, v in sorted(overrides.items()))
-    text = re.sub(r"[^A-Za-z0-9_.,=+-]+", "", text.replace(" ", ""))
-    if len(text) > 60:
+    raw = "+".join(f"{k}={shown(v)}" for k, v in sorted(overrides.items())).replace(" ", "")
+    text = re.sub(r"[^A-Za-z0-9_.,=+-]+", "", raw)
+    if len(text) > 60 or text != raw:  # long, or characters dropped: a digest keeps two overrides apart
         text = text[:48] + "-" + hashlib.sha256(repr(sorted(overrides.items())).encode()).hexdigest()[:8]
     return f"{name}+{text}"
 
@@ -250,7 +249,13 @@ def load_profile(name_or_path: str | os.PathLike, overrides: dict[str, Any] | No
     if not overrides:
         return cfg
     values = _overridden(cfg, dict(overrides), "overrides")
-    return dataclasses.replace(cfg, **values, name=override_name(cfg.name, values), base=cfg.base or cfg.name)
+    return dataclasses.replace(cfg, **values, name=override_name(cfg.name, values), base=cfg.base or cfg.name,
+                               data_from=_data_of(cfg))
+
+
+def _data_of(cfg: Profile) -> str:
+    """What a profile derived from `cfg` keeps in data_from: cfg's data folder and data settings."""
+    return f"{cfg.data_path.name}@{data_settings(cfg)}"
 
 
 def _load(name_or_path: str | os.PathLike) -> Profile:
@@ -267,5 +272,8 @@ def _load(name_or_path: str | os.PathLike) -> Profile:
     name = overrides.pop("name", path.stem)
     if base_name not in PROFILES:
         raise ValueError(f"{path}: unknown base profile {base_name!r}; valid: {', '.join(PROFILES)}")
+    if name.startswith("_") or "+" in name:  # runs/_store is the shared store; "+" names overrides
+        raise ValueError(f"{path}: profile name {name!r} may not start with '_' or contain '+'")
     values = _overridden(PROFILES[base_name], overrides, str(path), path.parent)
-    return dataclasses.replace(PROFILES[base_name], **values, name=name, base=base_name)
+    return dataclasses.replace(PROFILES[base_name], **values, name=name, base=base_name,
+                               data_from=_data_of(PROFILES[base_name]))

@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 from vt2lib.config import PROJECT_ROOT
-from vt2lib.profiles import load_profile, parse_override
+from vt2lib.profiles import PATH_FIELDS, load_profile, parse_override
 
 NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
 KERNEL_NAME = "vt2"
@@ -50,7 +50,7 @@ NEEDS_TRAILERS = {"02_keyframes": "needs trailer videos", "03_train_embedding": 
 def skip_reason(cfg, notebook: str) -> str | None:
     """Why `notebook` does not run for this profile, or None: it runs.
 
-    >>> from vt2lib.profiles import load_profile, parse_override
+    >>> from vt2lib.profiles import load_profile
     >>> import dataclasses
     >>> skip_reason(load_profile("smoke"), "02_keyframes") is None
     True
@@ -162,6 +162,8 @@ def main(argv=None) -> None:
     profile = str(Path(args.profile).resolve()) if Path(args.profile).suffix else args.profile
     try:  # a bad profile or override is one line naming the field, before any notebook starts
         overrides = dict(parse_override(text) for text in args.set)
+        overrides |= {k: str(Path(v).resolve()) for k, v in overrides.items()  # the kernels run in notebooks/
+                      if k in PATH_FIELDS and isinstance(v, str) and v}
         cfg = load_profile(profile, overrides)
     except (ValueError, OSError) as e:
         raise SystemExit(f"vt2: {e}") from None

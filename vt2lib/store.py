@@ -72,21 +72,44 @@ def shared_root(cfg: Profile) -> Path:
     return runs_root(cfg.output_root) / SHARED_FOLDER
 
 
-def _drop_unused(cfg: Profile, folder: Path, name: str) -> None:
-    """Delete a superseded key's folder unless a profile's index still points at it or a process holds it
-    (per profile and artifact the store keeps the key it last made or used: disk stays bounded)."""
+def _drop_unused(runs: Path, folder: Path, name: str) -> bool:
+    """Delete a superseded key's folder unless a profile's index (under `runs`) points at it or a process
+    holds its lock (per profile and artifact the store keeps the key it last made or used); True if deleted."""
     import fcntl
-    if not folder.exists() or any(read_json(index).get(name, {}).get("key") == folder.name
-                                  for index in runs_root(cfg.output_root).glob(f"*/{INDEX}")):
-        return
-    lock = Path(f"{folder}.lock")  # file_lock's
-    with open(lock, "a") as f:
+    if not folder.exists():
+        return False
+    with open(f"{folder}.lock", "a") as f:  # file_lock's file; never unlinked, so two lockers share one inode
         try:
             fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            return  # being made or resumed right now
+            return False  # being made or resumed right now
+        if any(read_json(index).get(name, {}).get("key") == folder.name  # checked under the lock
+               for index in runs.glob(f"*/{INDEX}")):
+            return False
         shutil.rmtree(folder, ignore_errors=True)
-        lock.unlink(missing_ok=True)
+        return True
+
+
+def _artifact_name(kind: str) -> str:
+    """The artifact name of a kind folder: data/folds -> folds, models/s10 -> model/s10."""
+    for name, spec in SPECS.items():
+        prefix = spec.folder.partition("{}")[0]
+        if spec.folder == kind or ("{}" in spec.folder and kind.startswith(prefix)):
+            return name if spec.folder == kind else f"{name}/{kind[len(prefix):]}"
+    raise ValueError(f"{kind}: not a folder of the store")
+
+
+def collect_garbage(root: Path | None = None, dry_run: bool = False) -> list[Path]:
+    """Delete every artifact folder no profile's index points at (a deleted profile's, a dropped
+    setting's, an abandoned key's) and not being made; returns those found."""
+    from vt2lib.config import output_root
+    runs = runs_root(root or output_root())
+    shared = runs / SHARED_FOLDER
+    found = [m.parent for m in sorted(shared.glob(f"**/{MANIFEST}"))]
+    unused = [f for f in found if not any(read_json(i).get(_artifact_name(f.parent.relative_to(shared).as_posix()),
+                                                          {}).get("key") == f.name for i in runs.glob(f"*/{INDEX}"))]
+    return unused if dry_run else [f for f in unused
+                                   if _drop_unused(runs, f, _artifact_name(f.parent.relative_to(shared).as_posix()))]
 
 
 # ------------------------------------------------------------------ the store
@@ -154,17 +177,21 @@ class Store:
         """The folder of a complete artifact made under today's key, or a DataError saying what to run
         (the first input that is missing or stale, where that is the reason)."""
         extra = self._extra(name) if extra is None else extra
-        if not self.current(name, extra):
-            key = self.key(name, extra)  # an input's own error, if it has one
-            m, known = read_json(self.kind_folder(name) / key / MANIFEST), self._index().get(name)
-            why = ("unfinished (an interrupted run)" if m else "stale (made under other settings or inputs)"
-                   if known and known["key"] != key else "missing")
-            raise DataError(f"{name} ({self.kind_folder(name) / key}) is {why}: run notebook "
-                            f"{self._split(name)[0].maker} for profile {self.cfg.name!r} first")
-        key = self.key(name, extra)
-        self._remember(name, key, extra)
+        key = self.key(name, extra)  # an input's own error, if it has one
+        folder, known = self.kind_folder(name) / key, self._index().get(name)
+        earlier = None
+        for attempt in range(2):  # checked, pointed at, checked again: a run that dropped it meanwhile is seen
+            m = read_json(folder / MANIFEST)
+            if not (m.get("complete") and m.get("key") == key):
+                why = ("unfinished (an interrupted run)" if m else "stale (made under other settings or inputs)"
+                       if known and known["key"] != key else "missing")
+                raise DataError(f"{name} ({folder}) is {why}: run notebook {self._split(name)[0].maker} for "
+                                f"profile {self.cfg.name!r} first")
+            earlier = earlier or self._remember(name, key, extra)
+        if earlier and earlier["key"] != key:
+            _drop_unused(runs_root(self.cfg.output_root), self.kind_folder(name) / earlier["key"], name)
         self._log(name, "reused", only_if_new=True)
-        return self.kind_folder(name) / key
+        return folder
 
     # ---- writing
     @contextlib.contextmanager
@@ -179,7 +206,7 @@ class Store:
         with file_lock(folder):
             earlier = self._remember(name, key, extra)
             if earlier and earlier["key"] != key:  # this profile's former key: gone unless another profile uses it
-                _drop_unused(self.cfg, self.kind_folder(name) / earlier["key"], name)
+                _drop_unused(runs_root(self.cfg.output_root), self.kind_folder(name) / earlier["key"], name)
             m = read_json(folder / MANIFEST)
             reused = bool(m.get("complete")) and m.get("key") == key
             folder.mkdir(parents=True, exist_ok=True)
@@ -233,3 +260,14 @@ class Store:
         m = self._manifest(name) if name != "raw" else {"key": self.key("raw")}
         log_request(self.cfg, self.notebook, name, {"key": m.get("key"), "status": status, "bytes": m.get("bytes")},
                     only_if_new)
+
+
+if __name__ == "__main__":  # python -m vt2lib.store gc [--dry-run]: free what no profile uses any more
+    import argparse
+    ap = argparse.ArgumentParser(description="Delete the store's artifact folders no profile points at.")
+    ap.add_argument("command", choices=["gc"])
+    ap.add_argument("--dry-run", action="store_true", help="list them, delete nothing")
+    args = ap.parse_args()
+    folders = collect_garbage(dry_run=args.dry_run)
+    print("\n".join(map(str, folders)) or "nothing unused")
+    print(f"{len(folders)} folder(s) {'unused' if args.dry_run else 'deleted'}")

@@ -257,12 +257,13 @@ def stages(cfg, scale: dict) -> list[tuple[str, str, float, float]]:
          fits_09 * folds_09 * fm_fit + shapes_09 * compile_fm + (n_content - 1) * (settings_09 - 1) * (
              folds_09 * content_16 + similarity) + (settings_09 - 1) * folds_09 * RATES["frozen_mean_fold"][0],
          pred_scale.get("09_cold_start_and_side_features", 0) * fold_factor * folds_09 / cfg.n_folds),
-        ("10 ranking", f"2 settings x {folds_10} folds x {users_10:,} users x every movie: {len(RANKED_EQ1)} Eq. 1 "
-         f"methods (frozen_mean's PCA per fold), FM on ids and FM + genres + trailer (1.5x), {chains} chains each, "
-         "scoring every pair, "
-         f"{RANKED} methods' top-K; 2 compiles per setting", 2 * folds_10 * (
-             users_10 / 1e3 * (len(RANKED_EQ1) * RATES["ranking_eq1"][0] + RANKED * RATES["ranking_metrics"][0])
-             + ranking_fm + len(RANKED_EQ1) * similarity + RATES["frozen_mean_fold"][0]) + 4 * compile_fm, 0),
+        ("10 ranking", f"2 scorings (warm, new movies) x {folds_10} folds x {users_10:,} users x every movie: "
+         f"{len(RANKED_EQ1)} Eq. 1 methods (frozen_mean's PCA per fold), FM on ids and FM + genres + trailer (1.5x), "
+         f"{chains} chains each, scoring every pair; {RANKED} methods' top-K in 3 settings (warm, new among new, "
+         "new among all); 2 compiles per scoring", 2 * folds_10 * (
+             users_10 / 1e3 * len(RANKED_EQ1) * RATES["ranking_eq1"][0]
+             + ranking_fm + len(RANKED_EQ1) * similarity + RATES["frozen_mean_fold"][0])
+         + 3 * folds_10 * users_10 / 1e3 * RANKED * RATES["ranking_metrics"][0] + 4 * compile_fm, 0),
     ]
 
 

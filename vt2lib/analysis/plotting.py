@@ -83,7 +83,7 @@ def ranking_bars(table: pd.DataFrame, metrics=("recall@10", "recall@20", "ndcg@1
 
     table: vt2lib.rating.ranking_runs.ranking_table (index setting x method)."""
     settings = list(dict.fromkeys(table.index.get_level_values("setting")))
-    fig, axes = plt.subplots(1, len(settings), figsize=(6.5 * len(settings), 4), squeeze=False, sharey=True)
+    fig, axes = plt.subplots(1, len(settings), figsize=(6.5 * len(settings), 4), squeeze=False)  # own scales: among new runs higher
     for ax, setting in zip(axes[0], settings):
         part = table.loc[setting]
         x = np.arange(len(part))

@@ -123,7 +123,7 @@ def _cold_start(cfg: Profile, m: dict) -> list[str]:
 
 def _ranking(cfg: Profile, m: dict) -> list[str]:
     out = []
-    for setting, label in (("warm", "warm"), ("cold", "new movies among new movies"),
+    for setting, label in (("warm", "warm"), ("coldnew", "new movies among new movies"),
                            ("coldall", "new movies among all")):
         ranked = ranked_methods(m, f"ranking_{setting}_", "_recall10", lower_is_better=False)
         if len(ranked) >= 2:

@@ -124,7 +124,7 @@ def run_cv(cfg: Profile, data: CVData, method: str,
     # the CV table is in the key as well as the folds artifact: cold-start tables re-assign folds
     inputs = (data.user, data.item, data.table.fold, data.table.rating, key)
     if n_folds < data.n_folds and Store(cfg).current(f"predictions/{method}", digest(*inputs)):
-        preds = load_predictions(cfg, method)
+        preds = load_predictions(cfg, method, extra=digest(*inputs))  # another profile's full run, maybe
         return preds[preds.fold < n_folds].reset_index(drop=True)
     fingerprint = digest(*inputs, *([n_folds] if n_folds < data.n_folds else []))
     with Store(cfg).produce(f"predictions/{method}", extra=fingerprint) as art:
@@ -173,9 +173,9 @@ def _predict_fold(out: Path, data: CVData, method: str, fn, split, k: int) -> No
     write_parquet_atomic(frame, out / f"fold{k}.parquet")  # written last: marks the fold as done
 
 
-def load_predictions(cfg: Profile, method: str) -> pd.DataFrame:
-    """A method's stored predictions (DataError if missing or made on other folds)."""
-    files = sorted(Store(cfg).require(f"predictions/{method}").glob("fold*.parquet"))
+def load_predictions(cfg: Profile, method: str, extra: str | None = None) -> pd.DataFrame:
+    """A method's stored predictions (DataError if missing or made on other folds); `extra`: run_cv's key."""
+    files = sorted(Store(cfg).require(f"predictions/{method}", extra).glob("fold*.parquet"))
     return pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
 
 

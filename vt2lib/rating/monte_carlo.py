@@ -60,7 +60,7 @@ def trailer_permutation_gain(rmse: dict, settings, n_folds: int, fm: str = "fm_g
 def chain_spread(chain_rmse: dict, chains: int) -> pd.DataFrame:
     """The Monte Carlo error of the FMs averaged over chains, per (setting, method): the sd across
     chains of one chain's fold RMSE (mean and largest over folds), and ~ that / sqrt(chains), the sd
-    of the averaged prediction's RMSE. `chain_rmse`: {(setting, method): evaluation.chain_fold_rmse}."""
+    of the averaged prediction's RMSE. `chain_rmse`: {(setting, method): chain_fold_rmse(its predictions)}."""
     rows = {}
     for key, per_chain in chain_rmse.items():
         if per_chain.shape[1] >= 2:
@@ -81,8 +81,8 @@ def control_numbers(spread: pd.DataFrame, gain: pd.DataFrame) -> dict[str, float
         cold = spread.xs("0", level="setting")
         out["fm_chain_sd_cold"] = float(cold.one_chain_sd_mean.max())
     for setting, label in ((0, "cold"), ("warm", "warm")):
-        row = gain.loc[setting] if setting in gain.index else None
-        for stat in ("gain_mean", "ci_low", "ci_high"):
-            metric = f"trailer_gain_{label}" + ("" if stat == "gain_mean" else f"_{stat}")
-            out[metric] = None if row is None else float(row[stat])
+        if setting in gain.index:  # no control without trailers: its numbers are not declared then
+            for stat in ("gain_mean", "ci_low", "ci_high"):
+                metric = f"trailer_gain_{label}" + ("" if stat == "gain_mean" else f"_{stat}")
+                out[metric] = float(gain.loc[setting, stat])
     return out

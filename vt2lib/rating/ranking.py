@@ -77,24 +77,32 @@ def evaluate_ranking(score_rows: Callable[[np.ndarray], np.ndarray], train: Rati
     are computed `chunk` users at a time. Candidates: every movie the user has not rated in
     training, or only those of them in `among` (a mask over the movies; the item cold-start
     protocol ranks the new movies among the new movies)."""
+    return evaluate_rankings(score_rows, train, test_u, test_i, test_r, users, {"": among}, ks, chunk)[""]
+
+
+def evaluate_rankings(score_rows: Callable[[np.ndarray], np.ndarray], train: Ratings, test_u: np.ndarray,
+                      test_i: np.ndarray, test_r: np.ndarray, users: np.ndarray,
+                      among: dict[str, np.ndarray | None], ks=(10, 20), chunk: int = USER_CHUNK
+                      ) -> dict[str, pd.DataFrame]:
+    """evaluate_ranking for several candidate sets ({name: mask or None}) from one scoring of each chunk."""
     n_items = train.n_items
     pos = np.full(train.n_users, -1)
     pos[users] = np.arange(len(users))
     rows, trows = pos[train.user], np.where(test_r >= HIT_RATING, pos[test_u], -1)  # -1: not ranked, or no hit
-    frames = []
+    frames: dict[str, list] = {name: [] for name in among}
     for start in range(0, len(users), chunk):
         block = users[start:start + chunk]
         mine = (rows >= start) & (rows < start + len(block))
-        candidates = np.ones((len(block), n_items), bool)
-        candidates[rows[mine] - start, train.item[mine]] = False
-        if among is not None:
-            candidates &= among
+        unrated = np.ones((len(block), n_items), bool)
+        unrated[rows[mine] - start, train.item[mine]] = False
         is_hit = (trows >= start) & (trows < start + len(block))
         hits = np.zeros((len(block), n_items), bool)
         hits[trows[is_hit] - start, test_i[is_hit]] = True
-        m = ranking_metrics(score_rows(block), hits, candidates, ks)
-        frames.append(pd.DataFrame({"user": block, **m}))
-    return pd.concat(frames, ignore_index=True)
+        scores = score_rows(block)
+        for name, mask in among.items():
+            m = ranking_metrics(scores, hits, unrated if mask is None else unrated & mask, ks)
+            frames[name].append(pd.DataFrame({"user": block, **m}))
+    return {name: pd.concat(f, ignore_index=True) for name, f in frames.items()}
 
 
 def summarise(per_user: pd.DataFrame) -> dict[str, float]:

@@ -29,14 +29,14 @@ from vt2lib.rating import methods as M
 from vt2lib.rating import ranking_scores as RS
 from vt2lib.rating.cold_start import fm_side_set, side_fm_name
 from vt2lib.rating.item_vectors import load_vectors
-from vt2lib.rating.ranking import evaluate_ranking, ranked_users, summarise
+from vt2lib.rating.ranking import evaluate_rankings, ranked_users, summarise
 
 KS = (10, 20)
 METRICS = ("recall@10", "recall@20", "ndcg@10")
 # the settings' names (tables, figures, the report) and the candidates each ranks
 WARM, NEW, NEW_AMONG_ALL = "warm", "new movies among new", "new movies among all"
 ALL, NEW_ONLY = "every unrated movie", "the fold's new movies"
-SETTING_KEYS = {WARM: "warm", NEW: "cold", NEW_AMONG_ALL: "coldall"}  # in the recorded numbers' names
+SETTING_KEYS = {WARM: "warm", NEW: "coldnew", NEW_AMONG_ALL: "coldall"}  # in the recorded numbers' names
 
 
 @dataclass(frozen=True)
@@ -86,9 +86,9 @@ def rank_setting(cfg: Profile, data, ranked: list[Ranked], settings: dict[str, s
                  ) -> pd.DataFrame:
     """Every method on the first ranking folds of `data`, in each of `settings` ({name: candidates}:
     ALL, every movie the user has not rated in training, or NEW_ONLY, only the fold's test movies,
-    which on item-disjoint folds are the new movies); one score per (method, fold) serves every
+    which on item-disjoint folds are the new movies); each chunk of users is scored once for every
     setting. One row per (setting, method, fold): the mean metrics over its ranked users, their
-    count, and the seconds the method took on that fold."""
+    count, and the seconds the method took on that fold (scoring and every setting's metrics)."""
     from vt2lib.progress import tqdm  # text under the runner: a widget in an executed copy stays at 0/N
     unknown = set(settings.values()) - {ALL, NEW_ONLY}
     if unknown:
@@ -107,12 +107,12 @@ def rank_setting(cfg: Profile, data, ranked: list[Ranked], settings: dict[str, s
             test_movies[i] = True
             for r in ranked:
                 t0 = time.perf_counter()
-                score_rows = _scorer(cfg, data, r, train, users, k, eq1)
-                for setting, candidates in settings.items():
-                    per_user = evaluate_ranking(score_rows, train, u, i, r_, users, KS,
-                                                among=test_movies if candidates == NEW_ONLY else None)
-                    rows.append({"setting": setting, "method": r.name, "fold": k, **summarise(per_user),
-                                 "seconds": time.perf_counter() - t0})
+                per_user = evaluate_rankings(_scorer(cfg, data, r, train, users, k, eq1), train, u, i, r_, users,
+                                             {s: test_movies if c == NEW_ONLY else None for s, c in settings.items()},
+                                             KS)
+                seconds = time.perf_counter() - t0  # one scoring, every setting's metrics
+                rows += [{"setting": s, "method": r.name, "fold": k, **summarise(per_user[s]), "seconds": seconds}
+                         for s in settings]
                 bar.update()
     return pd.DataFrame(rows)
 
@@ -147,6 +147,6 @@ def folds_note(table: pd.DataFrame) -> str:
 
 
 def metric_name(setting: str, method: str, metric: str) -> str:
-    """The recorded number's name: ranking_<warm|cold|coldall>_<method>_<recall10|recall20|ndcg10>
-    (cold: new movies among new movies; coldall: new movies among all)."""
+    """The recorded number's name: ranking_<warm|coldnew|coldall>_<method>_<recall10|recall20|ndcg10>
+    (coldnew: new movies among new movies; coldall: new movies among all)."""
     return f"ranking_{SETTING_KEYS[setting]}_{method}_{metric.replace('@', '')}"
