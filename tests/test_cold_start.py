@@ -185,3 +185,34 @@ def test_the_permutation_control_sees_planted_signal_and_only_that(planted):
         assert gain > 0.2
     else:
         assert abs(gain) < 0.03
+
+
+def test_fm_chains_are_averaged_and_each_is_kept(smoke_cfg):
+    """fm_method with chains > 1 (09's FMs with side features, 10's FM rows): the prediction is the
+    mean of the chains, chain 0 is the single-chain run (same seed), each chain's predictions are kept
+    (their fold RMSE spread: chain_fold_rmse), and the ranking scores are the chains' unclipped mean."""
+    import dataclasses
+
+    import pandas as pd
+
+    from vt2lib.rating.fm import fm_method
+    from vt2lib.rating.monte_carlo import chain_fold_rmse, chain_spread
+    from vt2lib.rating.predictors import Ratings
+    cfg = dataclasses.replace(smoke_cfg, fm_backend="myfm", fm_flavour="myfm", fm_rank=2, fm_iters=15)
+    rng = np.random.default_rng(1)
+    u, i = rng.integers(0, 40, 800), rng.integers(0, 30, 800)
+    y = np.clip(np.round(2 * (3.5 + rng.normal(0, 0.5, 30)[i] + rng.normal(0, 0.7, 800))) / 2, 0.5, 5)
+    train, test = Ratings(u[:600], i[:600], y[:600].astype(np.float32), 40, 30), slice(600, None)
+    one = fm_method(cfg, chains=1)[0](train, u[test], i[test], 0)
+    three = fm_method(cfg, chains=3)[0](train, u[test], i[test], 0)
+    assert one.chains is None and three.chains.shape == (3, 200)
+    np.testing.assert_array_equal(three.chains[0], one.values)
+    np.testing.assert_allclose(three.values, three.chains.mean(0), rtol=1e-6)
+    assert not np.allclose(three.chains[1], three.chains[0])  # independent chains
+    assert fm_method(cfg, chains=1)[1] != fm_method(cfg, chains=3)[1]  # their predictions are stored apart
+    frame = pd.DataFrame({"fold": 0, "rating": y[test], **{f"chain{c}": three.chains[c] for c in range(3)}})
+    per_chain = chain_fold_rmse(frame)
+    one_rmse = np.sqrt(np.mean((one.values - y[test]) ** 2))
+    assert per_chain.shape == (1, 3) and per_chain.iloc[0, 0] == pytest.approx(one_rmse, rel=1e-5)
+    spread = chain_spread({(0, "fm"): per_chain, ("warm", "fm"): per_chain}, 3)
+    assert spread.loc[("0", "fm"), "one_chain_sd_mean"] == pytest.approx(per_chain.iloc[0].std(ddof=1))

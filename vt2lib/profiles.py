@@ -129,6 +129,7 @@ _SMOKE = dataclasses.replace(
     cv_folds_r2=3,
     unseen_trailer_splits=2,  # the pooled multi-split path, at the least cost
     train_towers=True,  # as ml20m: the notebook tests run 03's tower path
+    fm_side_chains=1,  # the tests' many smoke runs fit one chain; tests/test_cold_start.py covers averaged chains
 )
 
 
