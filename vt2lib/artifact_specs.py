@@ -15,8 +15,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from vt2lib.config import (SOURCE_FIELDS, SYNTHETIC_FIELDS, Profile, diagnostic_split, input_files, model_heads,
-                           model_name, network)
+from vt2lib.config import Profile, data_values, diagnostic_split, input_files, model_heads, model_name, network
 
 
 def digest(*parts) -> str:
@@ -118,8 +117,6 @@ def embeddings_artifact(seq_len: int, model: str = "paper") -> str:  # 04's embe
 
 def source_key(cfg: Profile) -> str:
     """The raw inputs: the generator's settings, or the real files' sizes and times."""
-    values = {f: getattr(cfg, f) for f in SOURCE_FIELDS}
-    if cfg.ratings_source == "synthetic" or cfg.trailer_source == "synthetic":
-        values |= {f: getattr(cfg, f) for f in SYNTHETIC_FIELDS}
+    values = data_values(cfg)
     stats = {name: (p.stat().st_size, p.stat().st_mtime_ns) for name, p in input_files(cfg).items() if p.is_file()}
     return digest(values, sorted(stats.items()))

@@ -40,21 +40,21 @@ def output_root() -> Path:
     return Path(os.environ.get("VT2_OUTPUT_ROOT", PROJECT_ROOT))
 
 
-# The fields that say what the raw data are: a derived profile shares its base's data folder while
-# these agree (and the store keys the raw inputs by them)
 SOURCE_FIELDS = ("ratings_source", "movielens_dir", "download_ml20m", "youtube_mapping", "trailer_source",
                  "availability_file", "check_availability", "metadata_file", "data_dir")
 SYNTHETIC_FIELDS = ("seed", "synth_n_movies", "synth_n_users", "synth_ratings_per_user", "synth_trailer_seconds",
                     "synth_frame_size", "synth_generator", "synth_n_videos")
 
 
-def data_settings(p) -> str:
-    """A digest of what a profile's raw data are: its sources, and the generator's settings where the
-    data are synthetic (the rule of the store's raw key)."""
-    values = {f: getattr(p, f) for f in SOURCE_FIELDS}
-    if p.ratings_source == "synthetic" or p.trailer_source == "synthetic":
-        values |= {f: getattr(p, f) for f in SYNTHETIC_FIELDS}
-    return hashlib.sha256(repr(sorted(values.items())).encode()).hexdigest()[:12]
+def data_values(p) -> dict:
+    """What a profile's raw data are (the store's raw key; a derived profile's data_from): its sources,
+    and the generator's settings where the data are synthetic."""
+    synthetic = p.ratings_source == "synthetic" or p.trailer_source == "synthetic"
+    return {f: getattr(p, f) for f in SOURCE_FIELDS + (SYNTHETIC_FIELDS if synthetic else ())}
+
+
+def data_settings(p) -> str:  # a digest of data_values: what a derived profile's data_from holds
+    return hashlib.sha256(repr(sorted(data_values(p).items())).encode()).hexdigest()[:12]
 
 
 @dataclass(frozen=True)

@@ -105,11 +105,11 @@ def collect_garbage(root: Path | None = None, dry_run: bool = False) -> list[Pat
     from vt2lib.config import output_root
     runs = runs_root(root or output_root())
     shared = runs / SHARED_FOLDER
-    found = [m.parent for m in sorted(shared.glob(f"**/{MANIFEST}"))]
-    unused = [f for f in found if not any(read_json(i).get(_artifact_name(f.parent.relative_to(shared).as_posix()),
-                                                          {}).get("key") == f.name for i in runs.glob(f"*/{INDEX}"))]
-    return unused if dry_run else [f for f in unused
-                                   if _drop_unused(runs, f, _artifact_name(f.parent.relative_to(shared).as_posix()))]
+    used = {(name, e.get("key")) for index in runs.glob(f"*/{INDEX}") for name, e in read_json(index).items()}
+    found = {m.parent: _artifact_name(m.parent.parent.relative_to(shared).as_posix())
+             for m in sorted(shared.glob(f"**/{MANIFEST}"))}
+    unused = [f for f, name in found.items() if (name, f.name) not in used]
+    return unused if dry_run else [f for f in unused if _drop_unused(runs, f, found[f])]  # re-checked under its lock
 
 
 # ------------------------------------------------------------------ the store
@@ -144,9 +144,6 @@ class Store:
         it with); a DataError where an input it is keyed by is missing."""
         return self.kind_folder(name) / self.key(name, self._extra(name) if extra is None else extra)
 
-    def _manifest(self, name: str, extra: str | None = None) -> dict:
-        return read_json(self.path(name, extra) / MANIFEST)
-
     def key(self, name: str, extra: str = "") -> str:
         """Digest of the fields and inputs of `name` (+ `extra`, e.g. a method's own settings)."""
         if name == "raw":
@@ -179,7 +176,6 @@ class Store:
         extra = self._extra(name) if extra is None else extra
         key = self.key(name, extra)  # an input's own error, if it has one
         folder, known = self.kind_folder(name) / key, self._index().get(name)
-        earlier = None
         for attempt in range(2):  # checked, pointed at, checked again: a run that dropped it meanwhile is seen
             m = read_json(folder / MANIFEST)
             if not (m.get("complete") and m.get("key") == key):
@@ -187,10 +183,9 @@ class Store:
                        if known and known["key"] != key else "missing")
                 raise DataError(f"{name} ({folder}) is {why}: run notebook {self._split(name)[0].maker} for "
                                 f"profile {self.cfg.name!r} first")
-            earlier = earlier or self._remember(name, key, extra)
-        if earlier and earlier["key"] != key:
-            _drop_unused(runs_root(self.cfg.output_root), self.kind_folder(name) / earlier["key"], name)
-        self._log(name, "reused", only_if_new=True)
+            if attempt == 0:
+                self._remember(name, key, extra)
+        self._log(name, folder, "reused", only_if_new=True)
         return folder
 
     # ---- writing
@@ -204,9 +199,7 @@ class Store:
         key = self.key(name, extra)
         folder = self.kind_folder(name) / key
         with file_lock(folder):
-            earlier = self._remember(name, key, extra)
-            if earlier and earlier["key"] != key:  # this profile's former key: gone unless another profile uses it
-                _drop_unused(runs_root(self.cfg.output_root), self.kind_folder(name) / earlier["key"], name)
+            self._remember(name, key, extra)
             m = read_json(folder / MANIFEST)
             reused = bool(m.get("complete")) and m.get("key") == key
             folder.mkdir(parents=True, exist_ok=True)
@@ -224,7 +217,7 @@ class Store:
                                                       "content": content, "notebook": self.notebook,
                                                       "profile": self.cfg.name, "bytes": folder_bytes(folder)})
         # a model trained side by side was logged "computed" by its worker; the parent's reuse keeps that
-        self._log(name, "reused" if reused and not grown else "computed", only_if_new=reused and not grown)
+        self._log(name, folder, "reused" if reused and not grown else "computed", only_if_new=reused and not grown)
 
     # ---- this profile's index: which key (and extra) of each artifact it last made or used
     def _index(self) -> dict:
@@ -233,16 +226,17 @@ class Store:
     def _extra(self, name: str) -> str:
         return self._index().get(name, {}).get("extra", "")
 
-    def _remember(self, name: str, key: str, extra: str) -> dict | None:
-        """Point this profile's `name` at `key`; returns the entry it replaced (None: unchanged or new)."""
+    def _remember(self, name: str, key: str, extra: str) -> None:
+        """Point this profile's `name` at `key`; the key it pointed at before goes unless another profile uses it."""
         entry, path = {"key": key, "extra": extra}, self.cfg.run_dir / INDEX
         if self._index().get(name) == entry:
-            return None
+            return
         with file_lock(path):
             index = read_json(path)
             earlier = index.get(name)
             write_json_atomic(path, index | {name: entry})
-        return earlier
+        if earlier and earlier["key"] != key:
+            _drop_unused(runs_root(self.cfg.output_root), self.kind_folder(name) / earlier["key"], name)
 
     def save_tables(self, name: str, tables: dict[str, pd.DataFrame], extra: str = "") -> str:
         """Write small tables as one artifact (unless they are current); returns computed/reused."""
@@ -256,8 +250,8 @@ class Store:
         return pd.read_parquet(self.require(name) / f"{table}.parquet")
 
     # ---- the run's log (vt2lib.run_log)
-    def _log(self, name: str, status: str, only_if_new: bool = False) -> None:
-        m = self._manifest(name) if name != "raw" else {"key": self.key("raw")}
+    def _log(self, name: str, folder: Path, status: str, only_if_new: bool = False) -> None:
+        m = read_json(folder / MANIFEST)  # the folder the caller resolved: its key is not computed again
         log_request(self.cfg, self.notebook, name, {"key": m.get("key"), "status": status, "bytes": m.get("bytes")},
                     only_if_new)
 

@@ -276,11 +276,15 @@ def gibbs_fm(data: FMData, test_u, test_i, rank: int = 32, n_iter: int = 100, in
                      flavour=flavour)
         if it in averaged:
             pred = predict(state.w0, state.w, state.V, tu, ti, arrays["side"], **dims)
-            acc = acc + (jnp.clip(pred, low, high) if flavour.average_all_sweeps else pred)
-            raw = raw + pred
+            if flavour.average_all_sweeps:  # libFM clips each sweep: the unclipped mean is kept beside it
+                acc, raw = acc + jnp.clip(pred, low, high), raw + pred
+            else:
+                acc = acc + pred
             hyper = {k: v + getattr(state, k) for k, v in hyper.items()}
     pred = np.asarray(acc / len(averaged))[: len(test_u)]
     if clip:
         pred = np.clip(pred, RATING_MIN, RATING_MAX)
     return GibbsFit(pred.astype(np.float32), {k: np.asarray(v) / len(averaged) for k, v in hyper.items()},
-                    str(jax.devices()[0].platform), np.asarray(raw / len(averaged))[: len(test_u)].astype(np.float32))
+                    str(jax.devices()[0].platform),
+                    np.asarray((raw if flavour.average_all_sweeps else acc) / len(averaged))[: len(test_u)]
+                    .astype(np.float32))
