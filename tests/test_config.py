@@ -84,7 +84,8 @@ BAD_VALUES = [
     ("feature_batch_size", 0), ("lstm_units", 0),
     ("embedding_sizes", [512, 0]), ("batch_size", 0), ("max_epochs", 0), ("patience", 0), ("train_workers", 0),
     ("unseen_trailer_splits", 0), ("evaluate_folds", 0), ("cold_start_folds", 0), ("ranking_users", 0), ("ranking_folds", 0), ("top_k", 0), ("fm_rank", -3), ("fm_iters", 0),
-    ("fm_side_chains", 0),
+    ("fm_side_chains", 0), ("als_factors", 0), ("als_iterations", 0), ("ease_l2", [100.0, 0.0]), ("als_l2", [-1.0]),
+    ("als_alpha", [0.0]), ("content_map_l2", [0.0]), ("ranking_positives", [0.0]),
     ("cold_n_ratings", [1, 0]), ("side_pca_dim", 0), ("pca_sequence_length", 0),
     ("seed", -1), ("fold_seed", -1), ("synth_n_videos", -1), ("n_folds", 1), ("cv_folds_r2", 1),
     ("synth_ratings_per_user", 0.0), ("max_trailer_seconds", -1.0), ("learning_rate", 0.0), ("fm_init_stdev", 0.0),
@@ -114,7 +115,7 @@ def test_a_bad_profile_value_fails_at_load_naming_field_value_and_range(tmp_path
 def test_the_bad_value_table_covers_every_checked_field():
     from vt2lib.profile_checks import AT_LEAST, CHOICES, NON_NEGATIVE, OPEN_UNIT, POSITIVE
     checked = {*CHOICES, *AT_LEAST, *POSITIVE, *NON_NEGATIVE, *OPEN_UNIT, "fusion_k_step",
-               "popularity_percentile_filter", "heads", "leakfree_heads"}
+               "popularity_percentile_filter", "heads", "leakfree_heads", "ranking_positives"}
     assert checked == {field for field, _ in BAD_VALUES}
     numeric = {f.name for f in dataclasses.fields(load_profile("demo"))
                if isinstance(getattr(load_profile("demo"), f.name), (int, float)) and f.name != "name"}

@@ -11,8 +11,8 @@ ROOT = pathlib.Path(__file__).resolve().parents[1] / "vt2lib"
 # "" = the bottom: config, io, store, paper, provenance, results
 ALLOWED = {"": {""}, "data": {"", "data"}, "video": {"", "data", "video"},
            "embedding": {"", "data", "video", "embedding"}, "rating": {"", "data", "rating"},
-           "analysis": {"", "data", "rating", "analysis"}, "runner": set(ALL := ("", "data", "video", "embedding",
-                                                                                    "rating", "analysis"))}
+           "ranking": {"", "data", "rating", "ranking"}, "analysis": {"", "data", "rating", "ranking", "analysis"},
+           "runner": set(ALL := ("", "data", "video", "embedding", "rating", "ranking", "analysis"))}
 SUBPACKAGES = tuple(p for p in ALL if p)
 MODULES = sorted(p for p in ROOT.rglob("*.py"))
 

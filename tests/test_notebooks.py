@@ -14,7 +14,7 @@ RANGES = {"rmse_": (0.05, 4.5), "mae_": (0.05, 4.5), "val_genre_auc": (0, 1), "g
           "val_id_": (0, 1), "explained_var": (0, 1), "best_k": (0, 1), "r2_embeddings_noise": (0, 1),
           "r2_": (-50, 1), "mean_rating": (0.5, 5), "median_rating": (0.5, 5), "n_": (0, 1e9),
           "best_epoch": (1, 1000), "seconds_per_epoch": (0, 1e5), "feature_dim": (1, 1e5), "val_rating_rmse": (0, 4.5),
-          "ranking_": (0, 1), "networks_": (0, 1000), "fm_chain_sd": (0, 1), "trailer_gain_": (-4.5, 4.5), "frozen_mean_vs_trained_mean_diff": (-4.5, 4.5), "frozen_mean_vs_trained_corrected_p": (0, 1)}
+          "ranking_": (0, 1), "ranking_paired_": (-1, 1), "networks_": (0, 1000), "fm_chain_sd": (0, 1), "trailer_gain_": (-4.5, 4.5), "frozen_mean_vs_trained_mean_diff": (-4.5, 4.5), "frozen_mean_vs_trained_corrected_p": (0, 1)}
 
 
 def _range(metric):

@@ -4,8 +4,8 @@ import pandas as pd
 import pytest
 
 from vt2lib.rating import predictors as P
-from vt2lib.rating import ranking_scores as RS
-from vt2lib.rating.ranking import evaluate_ranking, ranked_users, ranking_metrics, summarise
+from vt2lib.ranking import scorers as RS
+from vt2lib.ranking.metrics import evaluate_ranking, ranked_users, ranking_metrics, summarise
 
 LOG2 = np.log2
 
@@ -180,7 +180,7 @@ def test_vector_scorer_ranks_frozen_mean_in_each_folds_pca_as_its_predictor(smok
 
 def test_the_ranking_table_says_how_many_folds_its_sd_is_over():
     """One ranked fold (scale's ranking_folds = 1): the sd is NaN, and folds_note says it is undefined."""
-    from vt2lib.rating.ranking_runs import METRICS, folds_note, ranking_table
+    from vt2lib.ranking.runs import METRICS, folds_note, ranking_table
     runs = pd.DataFrame([{"setting": s, "method": m, "fold": k, "users": 10, "seconds": 0.1, **dict.fromkeys(METRICS, 0.5)}
                          for s, folds in (("warm", 1), ("new movies", 2)) for m in ("bias", "fm_ids")
                          for k in range(folds)])

@@ -21,8 +21,11 @@
 - rating/: predictors (baselines, Eq. 1), evaluation (CV, metrics, paired tests), monte_carlo
   (the spread of averaged chains, the permutation control), fm (Bayesian
   FM: myfm, or fm_gibbs + fm_data + fm_state, the JAX sampler), item_vectors, frozen_mean (the
-  untrained baseline), methods (the registry), cold_start, ranking + ranking_scores +
-  ranking_runs (top-N evaluation)
+  untrained baseline), methods (the registry), cold_start
+- ranking/ (top-N, notebook 10): metrics (Recall@K, NDCG@K under random ties), scorers (each
+  rating predictor's scores of users x movies), trained (EASE and ALS, trained for top-N, their
+  hyper-parameters chosen on an inner split), content_map (item vectors mapped to ALS factors:
+  a content ranker for new movies), paired (paired tests over users), runs (the settings, tables)
 - analysis/: table1, fusion, correlation, plotting, outputs (the declaration of every item and
   number), report, summary (each notebook's closing "What this shows", from its numbers)
 - runner: runs the notebooks (papermill)

@@ -28,11 +28,9 @@ from vt2lib.profile_checks import AUTO, VARIANT_FIELDS, ProfileError, auto_varia
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 # ML20M's 20 genre labels, in the order of the genre head's outputs.
-GENRES = (
-    "Action", "Adventure", "Animation", "Children", "Comedy", "Crime", "Documentary",
-    "Drama", "Fantasy", "Film-Noir", "Horror", "IMAX", "Musical", "Mystery", "Romance",
-    "Sci-Fi", "Thriller", "War", "Western", "(no genres listed)",
-)
+GENRES = ("Action", "Adventure", "Animation", "Children", "Comedy", "Crime", "Documentary", "Drama", "Fantasy",
+          "Film-Noir", "Horror", "IMAX", "Musical", "Mystery", "Romance", "Sci-Fi", "Thriller", "War", "Western",
+          "(no genres listed)")
 
 
 def output_root() -> Path:
@@ -165,7 +163,13 @@ class Profile:
     # --- ranking (beyond the paper: notebook 10) ---
     ranking_users: int | None = None      # a seeded sample of the test users with a hit, per fold (None = all)
     ranking_folds: int | None = None      # rank on the first k folds of each setting (None = all)
-
+    ranking_positives: tuple[float, ...] = (0.5, 4.0)  # EASE/ALS: ratings >= this are interactions; grids per fold
+    ease_l2: tuple[float, ...] = (50.0, 200.0, 800.0, 3200.0)  # EASE's ridge (Steck 2019: 500 on ML20M)
+    als_factors: int = 64
+    als_iterations: int = 15
+    als_l2: tuple[float, ...] = (1.0, 10.0, 100.0)
+    als_alpha: tuple[float, ...] = (1.0, 10.0)         # ALS's confidence 1 + alpha x
+    content_map_l2: tuple[float, ...] = (0.001, 0.01, 0.1, 1.0)  # vectors -> ALS factors ridge, x the movie count
     # --- correlation (paper 3.5) ---
     popularity_percentile_filter: float = 10.0  # keep trailers above this percentile of views/likes/dislikes
     correlation_variant: str = AUTO       # the trailer embedding regressed on (Table 3, row 1); auto: emb256_s10
@@ -294,7 +298,3 @@ def runs_root(root: Path | None = None) -> Path:
     """The folder of every profile's run folder (and of what the profiles share, e.g. JAX's cache)."""
     return (root or output_root()) / "runs"
 
-
-# Figs 9-11: the paper's group of each PCA figure (a group a user adds is titled by its output name)
-PCA_GROUP_TITLES = {"fig09_pca_harry_potter": "Harry Potter", "fig10_pca_lord_of_the_rings": "Lord of the Rings",
-                    "fig11_pca_star_wars": "Star Wars"}

@@ -40,14 +40,16 @@ AT_LEAST: dict[str, int] = {
                      "feature_batch_size", "lstm_units", "embedding_sizes", "batch_size", "max_epochs", "patience",
                      "train_workers", "unseen_trailer_splits", "evaluate_folds", "top_k", "fm_rank", "fm_iters",
                      "cold_n_ratings", "side_pca_dim", "pca_sequence_length", "max_steps_per_epoch",
-                     "cold_start_folds", "ranking_users", "ranking_folds", "fm_side_chains"), 1),
+                     "cold_start_folds", "ranking_users", "ranking_folds", "fm_side_chains", "als_factors",
+                     "als_iterations"), 1),
     **dict.fromkeys(("seed", "fold_seed", "synth_n_videos"), 0),
     **dict.fromkeys(("n_folds", "cv_folds_r2"), 2),
     "image_size": 32,  # MobileNetV2's smallest input
 }
 _OPTIONAL = ("evaluate_folds", "top_k", "side_pca_dim", "max_steps_per_epoch", "cold_start_folds",
              "ranking_users", "ranking_folds")
-POSITIVE = ("synth_ratings_per_user", "max_trailer_seconds", "learning_rate", "fm_init_stdev")
+POSITIVE = ("synth_ratings_per_user", "max_trailer_seconds", "learning_rate", "fm_init_stdev", "ease_l2", "als_l2",
+            "als_alpha", "content_map_l2")
 NON_NEGATIVE = ("l2", "loss_weights")
 OPEN_UNIT = ("unseen_trailer_share", "val_share", "fusion_val_share")  # shares: strictly between 0 and 1
 
@@ -121,7 +123,9 @@ def profile_problems(p) -> list[str]:
     check("popularity_percentile_filter", lambda v: 0 <= v < 100, "a percentile in [0, 100)")
     check("heads", lambda v: v in HEADS, "some of " + ", ".join(HEADS))
     check("leakfree_heads", lambda v: v in HEADS[1:], "some of " + ", ".join(HEADS[1:]) + " (no rating head)")
-    for name in ("sequence_lengths", "heads", "leakfree_heads"):
+    check("ranking_positives", lambda v: 0.5 <= v <= 5, "ratings in 0.5..5")
+    for name in ("sequence_lengths", "heads", "leakfree_heads", "ranking_positives", "ease_l2", "als_l2", "als_alpha",
+                 "content_map_l2"):
         if not getattr(p, name):
             problems.append(f"{name} is empty; allowed: at least one value")
     if len(p.embedding_sizes) != 2:

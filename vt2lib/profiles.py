@@ -74,6 +74,10 @@ _ML20M = Profile(
     # is then ~0.004, and Eq. 1 and the FM score 68M pairs per fold and method (RESULTS.md: the time)
     ranking_users=5_000,
     ranking_folds=3,
+    # the top-N rankers learn from the liked ratings only, as EASE's and VAE-CF's ML20M protocol (>= 4, the
+    # hits here too); each grid point is a fit on the inner split (tests/benchmarks/project_ml20m.py: the time)
+    ranking_positives=(4.0,),
+    ease_l2=(250.0, 500.0, 1000.0),
     # fm_side_chains stays 2 (09, 10): the Monte Carlo error is measured on ML20M (two chains give its spread)
     # and halved in variance; each chain more adds ~45 min to 09 and 10 (tests/benchmarks/project_ml20m.py)
 )
@@ -99,6 +103,8 @@ _DEMO = Profile(
     fm_rank=8,
     fm_iters=60,
     fm_flavour="myfm",  # myfm's C++ sampler: the fast one on a laptop CPU (the JAX sampler runs libfm)
+    als_factors=16,  # ~200 movies: 64 factors only memorise them (the inner split then picks l2 = 100)
+    als_iterations=8,  # chooses and scores as 15 on the demo's folds, in 2/3 of the time
     pca_groups={
         "fig09_pca_harry_potter": (r"^Wand Academy",),
         "fig10_pca_lord_of_the_rings": (r"^Ring Bearers",),
@@ -130,6 +136,13 @@ _SMOKE = dataclasses.replace(
     unseen_trailer_splits=2,  # the pooled multi-split path, at the least cost
     train_towers=True,  # as ml20m: the notebook tests run 03's tower path
     fm_side_chains=1,  # the tests' many smoke runs fit one chain; tests/test_cold_start.py covers averaged chains
+    # 10's grids at two points each (the search itself is what the tests run), ALS small and short
+    als_factors=8,
+    als_iterations=5,
+    ease_l2=(50.0, 800.0),
+    als_l2=(1.0, 100.0),
+    als_alpha=(10.0,),
+    content_map_l2=(0.01, 1.0),
 )
 
 
@@ -168,6 +181,9 @@ _SCALE = dataclasses.replace(
     # 10: 1,000 users per fold, not ml20m's 5,000: on 2 CPU cores the FM scores every user x movie
     # single-threaded (17M pairs per sweep here); the rehearsal times it per user (RESULTS.md)
     ranking_users=1_000,
+    als_factors=64,  # as ml20m, and its grids
+    ranking_positives=(4.0,),
+    ease_l2=(250.0, 500.0, 1000.0),
     fm_side_chains=1,  # the rehearsal times one fit; the projection multiplies by ml20m's chains
     ranking_folds=1,  # the 90-minute budget: 10 took 1,160 s on 2 folds per setting (RESULTS.md); no sd over folds
 )

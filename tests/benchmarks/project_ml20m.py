@@ -57,18 +57,15 @@ RATES = {
                 "1.57M test pairs, 256-d vectors)"),
     "content_core_scaling": (1.43, "x per doubling of cores", "measured here: 11.71 s on 1 core, 8.18 s on 2 "
                              "(NUMBA_NUM_THREADS); assumed to go on at that rate up to the box's 16 cores"),
-    "ranking_eq1": (4.13, "s/1000 users", "measured here: 2 cores beside other work, bench_ranking.py (Eq. 1 of "
-                    "users x 13,600 movies, a sparse x dense product; scipy's is single-threaded: not scaled)"),
-    "ranking_metrics": (0.53, "s/1000 users", "measured here: 2 cores beside other work, bench_ranking.py (top-20 "
-                        "of 13,600 movies)"),
     "similarity": (4.32, "s/method", "measured here: 2 cores, bench_gpu_box.py content (13,600 x 13,600 cosine "
                    "matrix, built once per method; 5.10 s on 1 core), not scaled to the box"),
 }
 USERS_WITH_A_HIT = 120_000  # assumed: ML20M's users with a test rating >= 4 in a fold (of 138,493)
-RANKED, RANKED_EQ1 = 7, ("metadata", "trained embedding", "frozen_mean")   # notebook 10's methods
+RANKED_EQ1 = ("metadata", "trained embedding", "frozen_mean")   # notebook 10's content vectors (Eq. 1, the maps)
+RANKED = {"warm": 9, "new": 10}  # notebook 10's methods per setting: 7 rating predictors + EASE, ALS; + 3 maps
 THREADS = {"content": 2, "similarity": 2}  # the threads a CPU rate above ran on (a rates.json may say others)
 MEASURED_ON_THE_BOX = Path(__file__).with_name("rates_h200.json")  # device_check.sh's rates, merged (RESULTS.md)
-MEASURED_HERE = Path(__file__).with_name("rates_cpu.json")  # bench_decoding.py, bench_fold_matrices.py
+MEASURED_HERE = Path(__file__).with_name("rates_cpu.json")  # bench_decoding.py, bench_fold_matrices.py, bench_ranking.py
 DECODE_RATE = "decode_240p"  # download_format's first choice: YouTube's 240p H.264 video-only stream
 # 02's video window on disk, at most: 64 videos of the longest a trailer may be (max_trailer_seconds) at
 # 1 Mbit/s, above YouTube's 240p and 360p H.264 rates
@@ -187,6 +184,26 @@ def fm_fit_seconds(cfg) -> float:
     return cfg.fm_iters * RATES["fm"][0] * TRAIN_RATINGS / FM_MEASURED_RATINGS
 
 
+def trained_rankers(cfg, folds: int, users: int) -> tuple[float, str]:
+    """Notebook 10's rankers trained for top-N, per ranked fold: warm, EASE and ALS fit each grid point on the
+    inner split and score its validation users, then refit and score; new movies, the maps' shared inner
+    ALS fits (each scored for every source and ridge l2), a refit per source at most, and their ridges.
+    Fits run multi-threaded (scaled to the box's cores as Eq. 1); sparse EASE scores on one thread."""
+    cores = cfg.n_workers
+    ease_grid, als_grid = len(cfg.ease_l2) * len(cfg.ranking_positives), (
+        len(cfg.als_l2) * len(cfg.als_alpha) * len(cfg.ranking_positives))
+    sources, per_user = len(RANKED_EQ1), users / 1e3
+    scored = per_user * (RATES["ranking_factor_scores"][0] + RATES["ranking_metrics"][0])
+    ease = (ease_grid + 1) * (on_cores("ranking_ease_fit", cores) + per_user * (
+        RATES["ranking_ease_scores"][0] + RATES["ranking_metrics"][0]))
+    als = (als_grid + 1) * (on_cores("ranking_als_fit", cores) + scored)
+    maps = ((als_grid + sources) * on_cores("ranking_als_fit", cores)
+            + als_grid * sources * (RATES["ranking_map_fit"][0] + len(cfg.content_map_l2) * scored))
+    what = (f"EASE ({ease_grid} + 1 fits), ALS ({als_grid} + 1) warm; the content maps' {als_grid} inner ALS fits, "
+            f"<= {sources} refits, {als_grid * sources * len(cfg.content_map_l2)} validations per fold")
+    return folds * (ease + als + maps), what
+
+
 def stages(cfg, scale: dict) -> list[tuple[str, str, float, float]]:
     """(stage, how the time is made up, seconds, bytes written)."""
     seconds = trailer_seconds()
@@ -222,6 +239,7 @@ def stages(cfg, scale: dict) -> list[tuple[str, str, float, float]]:
     folds_09 = min(cfg.n_folds, cfg.cold_start_folds or cfg.n_folds)
     folds_10 = min(cfg.n_folds, cfg.ranking_folds or cfg.n_folds)
     users_10 = min(cfg.ranking_users or USERS_WITH_A_HIT, USERS_WITH_A_HIT)
+    trained_10, trained_what = trained_rankers(cfg, folds_10, users_10)
     ranking_fm = RATES["ranking_fm_factor"][0] * (1 + 1.5) * fm_fit * chains  # FM on ids and FM + genres + trailer
     pred_scale = scale.get("bytes", {})
     fold_factor = cfg.n_folds / max(1, scale.get("evaluated_folds", 2))
@@ -259,11 +277,12 @@ def stages(cfg, scale: dict) -> list[tuple[str, str, float, float]]:
          pred_scale.get("09_cold_start_and_side_features", 0) * fold_factor * folds_09 / cfg.n_folds),
         ("10 ranking", f"2 scorings (warm, new movies) x {folds_10} folds x {users_10:,} users x every movie: "
          f"{len(RANKED_EQ1)} Eq. 1 methods (frozen_mean's PCA per fold), FM on ids and FM + genres + trailer (1.5x), "
-         f"{chains} chains each, scoring every pair; {RANKED} methods' top-K in 3 settings (warm, new among new, "
-         "new among all); 2 compiles per scoring", 2 * folds_10 * (
+         f"{chains} chains each, scoring every pair; {RANKED['warm']} methods' top-K warm, {RANKED['new']} in each "
+         f"new-movie setting; 2 compiles per scoring; {trained_what}", 2 * folds_10 * (
              users_10 / 1e3 * len(RANKED_EQ1) * RATES["ranking_eq1"][0]
              + ranking_fm + len(RANKED_EQ1) * similarity + RATES["frozen_mean_fold"][0])
-         + 3 * folds_10 * users_10 / 1e3 * RANKED * RATES["ranking_metrics"][0] + 4 * compile_fm, 0),
+         + folds_10 * users_10 / 1e3 * (RANKED["warm"] + 2 * RANKED["new"]) * RATES["ranking_metrics"][0]
+         + 4 * compile_fm + trained_10, 0),
     ]
 
 

@@ -77,9 +77,16 @@ def _table2(cfg: Profile) -> list[Number]:
 
 
 def _ranking(cfg: Profile) -> list[Number]:
-    from vt2lib.rating.ranking_runs import METRICS, NEW, NEW_AMONG_ALL, WARM, metric_name, ranked_names
-    return [Number(f"{s}: {m}, {k}", metric_name(s, m, k), report=k != "recall@20")
-            for s in (WARM, NEW, NEW_AMONG_ALL) for m in ranked_names(cfg) for k in METRICS]
+    from vt2lib.ranking.runs import (METRICS, PAIRED_METRICS, SETTINGS, metric_name, paired_metric_name, paired_names,
+                                     ranked_names)
+    means = [Number(f"{s}: {m}, {k}", metric_name(s, m, k), report=k != "recall@20")
+             for s in SETTINGS for m in ranked_names(cfg, s) for k in METRICS]
+    # a - b per user; the bounds NaN (None) where fewer than 2 users, or no variance, allow no interval
+    return means + [Number(f"{s}: {key}, {k}{label}", paired_metric_name(s, key, k, stat), optional=bool(stat),
+                           report=not stat)
+                    for s, key in paired_names(cfg) for k in PAIRED_METRICS
+                    for stat, label in (("", ", mean difference over users"), ("_ci_low", ", 95% low"),
+                                        ("_ci_high", ", 95% high"))]
 
 
 def _frozen_vs_trained(cfg: Profile) -> list[Number]:
@@ -188,9 +195,10 @@ ITEMS: tuple[Item, ...] = (
     Item("—", "cold start from 0 ratings to warm, FM with side features", "09_cold_start_and_side_features",
          ("extra_cold_start_rmse", "extra_cold_start_rmse_median", "extra_cold_start_table",
           "extra_fm_side_features_tests", "extra_fm_chain_spread", "extra_trailer_permutation_control"), _cold_start),
-    Item("—", "top-N ranking (Recall@10/20, NDCG@10) of every method: warm, new movies among new, new movies among all",
+    Item("—", "top-N ranking (Recall@10/20, NDCG@10) of every method, EASE and ALS trained for top-N, content mapped "
+         "to ALS factors: warm, new movies among new, new movies among all; paired tests over users",
          "10_ranking",
-         ("extra_ranking", "extra_ranking_table"), _ranking),
+         ("extra_ranking", "extra_ranking_table", "extra_ranking_paired", "extra_ranking_hyperparameters"), _ranking),
 )
 
 NOT_REPRODUCED = ("Figs. 1-4 are diagrams; Fig. 4's worked example (4.19) is the unit test "

@@ -129,7 +129,22 @@ def _ranking(cfg: Profile, m: dict) -> list[str]:
         if len(ranked) >= 2:
             (best, b), (second, c) = ranked[:2]
             out.append(f"Recall@10, {label}: best `{best}` ({format_number(b)}), then `{second}` "
-                       f"({format_number(c)}); no paired test yet, so read differences as descriptive.")
+                       f"({format_number(c)}).")
+    return out + _ranking_paired(cfg, m)
+
+
+def _ranking_paired(cfg: Profile, m: dict) -> list[str]:
+    """One line per paired test of Recall@10 (extra_ranking_paired): a - b over users, its interval, verdict."""
+    from vt2lib.ranking.paired import verdict
+    table = _table(cfg, "extra_ranking_paired")
+    if table is None:
+        return []
+    out = []
+    for _, row in table[table.metric == "recall@10"].iterrows():
+        interval = ("no interval" if pd.isna(row.ci_low) else
+                    f"[{format_number(row.ci_low)}, {format_number(row.ci_high)}]: {verdict(row)}")
+        out.append(f"Paired over {row.users} users, {row.setting}: `{row.a}` minus `{row.b}`, Recall@10 "
+                   f"{format_number(row.mean_diff)}, 95% interval {interval}.")
     return out
 
 

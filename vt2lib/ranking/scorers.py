@@ -1,4 +1,4 @@
-"""Scores of every (user, movie) pair on one fold, for the ranking evaluation (vt2lib.rating.ranking).
+"""Scores of every (user, movie) pair on one fold, for the ranking evaluation (vt2lib.ranking.metrics).
 
 Each ranked method becomes `score_rows(users) -> (len(users), n_items)`:
 - popularity: the movie's training ratings count;

@@ -1,0 +1,88 @@
+"""A content ranker for new movies that is trained for ranking (issue 33 §3): item vectors mapped to ALS
+item factors by ridge regression on the fold's old movies (Gantner et al. 2010, "map-lin"), then a new
+movie is scored as any other: the user's ALS factors times its mapped factors.
+
+Per fold, ALS's hyper-parameters and the ridge's l2 are chosen together on an item-disjoint inner split
+of the fold's training ratings (a seeded tenth of its old movies held out: new to the inner ALS, as the
+fold's test movies are new to the fold's), by Recall@10 of the held-out movies among themselves; then
+ALS is refitted on every training rating and the ridge on every old movie. Each vector source (trailer
+embedding, frozen features, genres) chooses its own pair; they share the inner ALS fits.
+
+    scorers = fit_content_maps(cfg, train, {"trailer": (rows, vectors), ...}, seed)  # {name: (score_rows, Choice)}
+
+>>> rng = np.random.default_rng(0)
+>>> x = rng.normal(size=(50, 3)); factors = x @ np.array([[1.0, 0.0], [0.0, 2.0], [0.0, 0.0]]) + 0.5
+>>> (w, b), = ridge_maps(x, factors, [1e-6])
+>>> np.allclose(predict_factors(x, w, b), factors, atol=1e-4)
+True
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from vt2lib.config import Profile
+from vt2lib.rating.predictors import Ratings
+from vt2lib.ranking.trained import (Choice, ScoreRows, als_fit, als_grid, factor_rows, inner_split,
+                                    validation_score)
+
+
+def ridge_maps(x: np.ndarray, y: np.ndarray, l2s) -> list[tuple[tuple[np.ndarray, np.ndarray, np.ndarray], np.ndarray]]:
+    """Ridge from x (movies x d) to y (movies x factors) for each l2 (times the movie count, so one grid
+    suits any size), from one SVD. x is standardised on these movies; each map is ((W, mean, scale), b)."""
+    mean, scale = x.mean(0), x.std(0)
+    scale = np.where(scale > 0, scale, 1.0)
+    xs = (x - mean) / scale
+    b = y.mean(0)
+    U, s, Vt = np.linalg.svd(xs, full_matrices=False)
+    Uty = U.T @ (y - b)
+    return [((Vt.T @ ((s / (s ** 2 + l2 * len(x)))[:, None] * Uty), mean, scale), b) for l2 in l2s]
+
+
+def predict_factors(x: np.ndarray, w, b: np.ndarray) -> np.ndarray:
+    W, mean, scale = w
+    return ((x - mean) / scale) @ W + b
+
+
+def mapped_item_factors(item_factors: np.ndarray, rated: np.ndarray, rows: np.ndarray, vectors: np.ndarray,
+                        l2s) -> list[np.ndarray]:
+    """Per l2: the ALS item factors with every movie not in `rated` (no training rating: new) replaced by
+    its vector's mapped factors (the intercept, the old movies' mean factor, where it has no vector)."""
+    fit = rated & (rows >= 0)
+    out = []
+    for w, b in ridge_maps(vectors[rows[fit]], item_factors[fit], l2s):
+        factors = item_factors.copy()
+        new = ~rated
+        factors[new] = b
+        with_vector = new & (rows >= 0)
+        factors[with_vector] = predict_factors(vectors[rows[with_vector]], w, b)
+        out.append(factors.astype(np.float32))
+    return out
+
+
+def fit_content_maps(cfg: Profile, train: Ratings, sources: dict[str, tuple[np.ndarray, np.ndarray]],
+                     seed: int) -> dict[str, tuple[ScoreRows, Choice]]:
+    """{source name: (score_rows, Choice)} for one fold; sources: {name: (vector row per movie, vectors)}."""
+    fit = als_fit(cfg, seed)
+    inner, *held = inner_split(train, seed, item_disjoint=True)
+    inner_rated = np.bincount(inner.item, minlength=train.n_items) > 0
+    grid = als_grid(cfg)
+    scores = {name: np.full((len(grid), len(cfg.content_map_l2)), np.nan) for name in sources}
+    for g, params in enumerate(grid):
+        user_f, item_f = fit(inner, params)
+        for name, (rows, vectors) in sources.items():
+            for a, factors in enumerate(mapped_item_factors(item_f, inner_rated, rows, vectors, cfg.content_map_l2)):
+                scores[name][g, a] = validation_score(factor_rows(user_f, factors), inner, held, cfg.ranking_users,
+                                                      seed)
+    rated = np.bincount(train.item, minlength=train.n_items) > 0
+    refitted: dict[int, tuple] = {}  # the full-fold ALS of each chosen grid point, fitted once
+    out = {}
+    for name, (rows, vectors) in sources.items():
+        table = np.nan_to_num(scores[name], nan=-1.0)
+        g, a = np.unravel_index(int(np.argmax(table)), table.shape)  # first of equals in grid order
+        if g not in refitted:
+            refitted[g] = fit(train, grid[g])
+        user_f, item_f = refitted[g]
+        factors = mapped_item_factors(item_f, rated, rows, vectors, [cfg.content_map_l2[a]])[0]
+        chosen = Choice({**grid[g], "map_l2": cfg.content_map_l2[a]}, float(scores[name][g, a]), table.size)
+        out[name] = (factor_rows(user_f, factors), chosen)
+    return out
