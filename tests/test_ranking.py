@@ -180,7 +180,8 @@ def test_vector_scorer_ranks_frozen_mean_in_each_folds_pca_as_its_predictor(smok
 
 def test_the_ranking_table_says_how_many_folds_its_sd_is_over():
     """One ranked fold (scale's ranking_folds = 1): the sd is NaN, and folds_note says it is undefined."""
-    from vt2lib.ranking.runs import METRICS, folds_note, ranking_table
+    from vt2lib.ranking.runs import METRICS
+    from vt2lib.ranking.tables import folds_note, ranking_table
     runs = pd.DataFrame([{"setting": s, "method": m, "fold": k, "users": 10, "seconds": 0.1, **dict.fromkeys(METRICS, 0.5)}
                          for s, folds in (("warm", 1), ("new movies", 2)) for m in ("bias", "fm_ids")
                          for k in range(folds)])

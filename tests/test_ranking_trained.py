@@ -7,7 +7,7 @@ from vt2lib.profiles import load_profile
 from vt2lib.rating.predictors import Ratings
 from vt2lib.ranking import scorers as RS
 from vt2lib.ranking import trained as T
-from vt2lib.ranking.content_map import fit_content_maps, mapped_item_factors
+from vt2lib.ranking.content_map import fit_content_maps, mapped_item_factors, predict_factors, ridge_maps
 from vt2lib.ranking.metrics import evaluate_ranking, ranked_users, summarise
 from vt2lib.ranking.paired import paired_over_users, user_differences
 
@@ -53,8 +53,8 @@ def test_trained_rankers_put_the_users_own_block_first(ranker):
     data seeds 0-3 (smoke's ALS: 8 factors, 5 sweeps): EASE 1.0 each, ALS 0.93-0.99, popularity 0.59-0.69;
     bounds: the mean over the 4 seeds >= 0.9 for the trained, <= 0.8 for popularity."""
     cfg = load_profile("smoke")
-    fit = T.als_fit(cfg, seed=0)
-    rows = {"ease": lambda tr: T._ease(tr, {"l2": 10.0, "positives": 0.5}),
+    fit = T.als_fitter(cfg, seed=0)
+    rows = {"ease": lambda tr: T.ease_fitter()(tr, {"l2": 10.0, "positives": 0.5}),
             "als": lambda tr: T.factor_rows(*fit(tr, {"l2": 1.0, "alpha": 10.0, "positives": 0.5})),
             "popularity": RS.popularity_rows}[ranker]
     recall = np.mean([_held_out_recall(rows, _two_groups(n_users=200, seed=s)) for s in range(4)])
@@ -71,20 +71,44 @@ def test_the_inner_split_holds_out_a_tenth_of_ratings_or_of_movies():
     assert not np.isin(inner.item, np.flatnonzero(among)).any()                  # new to the inner model
 
 
-def test_choose_takes_the_best_inner_score_and_never_sees_the_test_part():
-    """A fake model family: param q scores movie j by -(j - q)^2. The inner split's held-out hits are
-    what decides; the grid point that ranks them first wins. The test ratings are not passed at all."""
-    ratings = _two_groups()
+def test_choose_takes_the_best_inner_score_and_fits_on_the_inner_part_only():
+    """A fake model family: grid point 1 scores each user's own block first (it knows the answer), 0 and
+    2 score at random. Point 1 must win, from the middle of the grid; every fit sees the inner
+    training part only (the held-out tenth is not in it), and the test ratings are never passed."""
+    ratings = _two_groups(n_users=200)
     seen = []
 
     def fit(train, p):
         seen.append(len(train.user))
-        return lambda users: np.tile(-(np.arange(train.n_items) - p["q"]) ** 2.0, (len(users), 1)).astype(np.float32)
+        if p["k"] == 1:
+            return lambda users: (np.arange(train.n_items)[None, :] // 10 == (users[:, None] % 2)).astype(np.float32)
+        rng = np.random.default_rng(p["k"])
+        return lambda users: rng.random((len(users), train.n_items)).astype(np.float32)
+    chosen = T.choose([{"k": 0}, {"k": 1}, {"k": 2}], fit, ratings, load_profile("smoke"), seed=2)
+    assert chosen.params == {"k": 1} and chosen.tried == 3 and chosen.validation == pytest.approx(1.0)
+    inner = T.inner_split(ratings, 2)[0]
+    assert seen == [len(inner.user)] * 3 and len(inner.user) < len(ratings.user)
+
+
+def _liked_and_disliked(n_users=200, seed=0):
+    """_two_groups' users also rate every movie of the other block, at 1.0: which movies a user rated
+    says nothing, which they liked (>= 4) says everything."""
+    liked = _two_groups(n_users, seed=seed)
+    other = [(u, j) for u in range(n_users) for j in np.arange(10) + 10 * (1 - u % 2)]
+    u, i = np.array(other).T
+    return Ratings(np.r_[liked.user, u], np.r_[liked.item, i], np.r_[liked.rating, np.ones(len(u), np.float32)],
+                   n_users, liked.n_items)
+
+
+def test_the_positives_threshold_is_chosen_on_the_inner_split_and_the_winner_refitted_on_every_rating():
+    """On _liked_and_disliked, X of every rating makes all users alike; X of the liked ones shows the
+    blocks: EASE's search must pick positives = 4, and its scores are EASE refitted on the whole fold."""
+    ratings = _liked_and_disliked()
     cfg = load_profile("smoke")
-    chosen = T.choose([{"q": 15}, {"q": 5}, {"q": 100}], fit, ratings, cfg, seed=2)
-    assert chosen.tried == 3 and chosen.params["q"] in (5, 15)
-    assert max(seen) < len(ratings.user)  # every fit saw the inner training part only
-    assert chosen.describe().startswith("q=")
+    score_rows, chosen = T.fit_ease(cfg, ratings, seed=0)
+    assert chosen.params["positives"] == 4.0 and chosen.tried == len(cfg.ease_l2) * 2
+    users = np.arange(ratings.n_users)
+    np.testing.assert_array_equal(score_rows(users), T.ease_fitter()(ratings, chosen.params)(users))
 
 
 def _planted_content(n_users=300, n_items=60, seed=0):
@@ -128,6 +152,10 @@ def test_a_new_movie_without_a_vector_gets_the_old_movies_mean_factor():
     factors = mapped_item_factors(item_f, rated, rows, vectors, [1.0])[0]
     assert np.allclose(factors[:4], item_f[:4])                       # old movies keep their own
     assert np.allclose(factors[5], item_f[:4].mean(0), atol=1e-5)     # no vector: the intercept
+    (w, b), = ridge_maps(vectors[:4], item_f[:4], [1.0])               # with a vector: the map of it
+    assert np.allclose(factors[4], predict_factors(vectors[4], w, b), atol=1e-5)
+    with pytest.raises(ValueError, match="no movie with a training interaction has a vector"):
+        mapped_item_factors(item_f, rated, np.full(6, -1), vectors, [1.0])
 
 
 def _per_user(values_a, values_b, folds=None):
@@ -163,7 +191,8 @@ def test_no_variance_and_too_few_users_say_so():
 
 
 def test_the_comparisons_pick_the_best_of_each_side_and_pair_the_content_kinds():
-    from vt2lib.ranking.runs import NEW, NEW_AMONG_ALL, WARM, paired_comparisons, ranked_names, ranking_methods
+    from vt2lib.ranking.runs import NEW, NEW_AMONG_ALL, WARM, ranked_names, ranking_methods
+    from vt2lib.ranking.tables import paired_comparisons
     cfg = load_profile("smoke")
     ranked = ranking_methods(cfg, side=None)
     warm_names = ranked_names(cfg, WARM)

@@ -19,7 +19,9 @@ RATING_SIDE = {"05_content_based", "06_libfm", "07_fusion", "09_cold_start_and_s
 @pytest.mark.notebooks
 def test_a_ratings_only_profile_runs_to_the_end(tmp_path, capsys):
     f = tmp_path / "ratings_only.toml"
-    f.write_text('base = "smoke"\ntrailer_source = "none"\n')
+    # smoke's ratings at the fewest folds and sweeps that still run every step (as test_store's field walk)
+    f.write_text('base = "smoke"\ntrailer_source = "none"\nn_folds = 2\nfm_iters = 6\ncold_n_ratings = [1]\n'
+                 'cv_folds_r2 = 2\n')
     main([str(f)])  # what ./run_all.sh ratings_only.toml runs
     log = capsys.readouterr().out
     cfg = load_profile(f)

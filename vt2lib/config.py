@@ -168,7 +168,7 @@ class Profile:
     als_factors: int = 64
     als_iterations: int = 15
     als_l2: tuple[float, ...] = (1.0, 10.0, 100.0)
-    als_alpha: tuple[float, ...] = (1.0, 10.0)         # ALS's confidence 1 + alpha x
+    als_alpha: tuple[float, ...] = (1.0, 10.0)         # implicit's confidence alpha x: 1 weighs rated as unrated
     content_map_l2: tuple[float, ...] = (0.001, 0.01, 0.1, 1.0)  # vectors -> ALS factors ridge, x the movie count
     # --- correlation (paper 3.5) ---
     popularity_percentile_filter: float = 10.0  # keep trailers above this percentile of views/likes/dislikes

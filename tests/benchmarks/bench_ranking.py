@@ -6,7 +6,7 @@ rankers trained for top-N (EASE, ALS, the content map).
 A synthetic fold (bench_content_based.synthetic_fold: ML20M's sizes and skew, 256-d vectors); prints
 seconds per 1,000 users for the sparse x dense Eq. 1 product and for ranking_metrics, which
 project_ml20m.py scales to `ranking_users` (RESULTS.md). --trained adds, at the ml20m profile's
-settings: one EASE fit (the Gram matrix of 13,600 movies and its inverse) and its scores, one ALS fit (als_factors,
+settings: EASE's Gram matrix of 13,600 movies (once per X), one EASE fit (its inverse) and its scores, one ALS fit (als_factors,
 als_iterations, every training rating an interaction), scoring 1,000 users from factors, and the content
 map's ridge (SVD of 13,600 x 1280 frozen features, one map per l2). --json adds the rates to a rates.json
 that project_ml20m.py reads (rates_cpu.json: measured here).
@@ -41,9 +41,11 @@ def timed(fn):
 def trained_rates(train, users) -> dict:
     cfg = load_profile("ml20m")
     X = T.interactions(train, 0.5)
-    B, ease = timed(lambda: T.ease_weights(X, 500.0))
-    _, ease_score = timed(lambda: T.ease_rows(X, B)(users))
-    del B
+    G, gram = timed(lambda: T.gram(X))
+    B, inverse = timed(lambda: T.ease_weights(X, 500.0, G))
+    scorer = T.ease_rows(X, B)
+    _, ease_score = timed(lambda: scorer(users))
+    del G, B, scorer
     (user_f, item_f), als = timed(lambda: T.als_factors(X, cfg.als_factors, 10.0, 10.0, cfg.als_iterations, 0))
     _, score = timed(lambda: T.factor_rows(user_f, item_f)(users))
     frozen = np.random.default_rng(2).gamma(0.6, 0.5, (train.n_items, 1280)).astype(np.float32)
@@ -51,7 +53,8 @@ def trained_rates(train, users) -> dict:
     _, ridge = timed(lambda: mapped_item_factors(item_f, rated, np.arange(train.n_items), frozen, cfg.content_map_l2))
     per = 1000 / len(users)
     n = f"{train.n_items:,} movies, {len(train.user):,} ratings"
-    return {"ranking_ease_fit": (ease, "s/fit", f"Gram matrix + inverse, {n}"),
+    return {"ranking_ease_gram": (gram, "s/X", f"X'X of the training interactions, sparse (scipy's: one thread), {n}"),
+            "ranking_ease_fit": (inverse, "s/fit", f"(X'X + l2 I)^-1 and B from it, {train.n_items:,} movies"),
             "ranking_ease_scores": (ease_score * per, "s/1000 users", f"users' rows of X times B, sparse x dense "
                                     f"(scipy's: one thread), {train.n_items:,} movies"),
             "ranking_als_fit": (als, "s/fit", f"implicit ALS, {cfg.als_factors} factors, {cfg.als_iterations} "

@@ -186,19 +186,27 @@ def fm_fit_seconds(cfg) -> float:
 
 def trained_rankers(cfg, folds: int, users: int) -> tuple[float, str]:
     """Notebook 10's rankers trained for top-N, per ranked fold: warm, EASE and ALS fit each grid point on the
-    inner split and score its validation users, then refit and score; new movies, the maps' shared inner
-    ALS fits (each scored for every source and ridge l2), a refit per source at most, and their ridges.
-    Fits run multi-threaded (scaled to the box's cores as Eq. 1); sparse EASE scores on one thread."""
+    inner split and score its validation users, then refit and score the test users (whose top-K the
+    setting's RANKED count holds); EASE's Gram matrix once per X (each positives value, and the refit). New
+    movies: the maps' shared inner ALS fits, each scored for every source and ridge l2, a refit per source
+    at most, and the ridges' SVDs (one per source and set of movies fitted to; the maps from it are cheap). Fits and inverses are multi-threaded (scaled to the box's cores as Eq. 1);
+    the Gram matrix and EASE's sparse scores run on one thread (not scaled). The maps' validations rank
+    only the held-out tenth of the movies: counted at the full ranking rate, an upper bound."""
     cores = cfg.n_workers
     ease_grid, als_grid = len(cfg.ease_l2) * len(cfg.ranking_positives), (
         len(cfg.als_l2) * len(cfg.als_alpha) * len(cfg.ranking_positives))
     sources, per_user = len(RANKED_EQ1), users / 1e3
-    scored = per_user * (RATES["ranking_factor_scores"][0] + RATES["ranking_metrics"][0])
-    ease = (ease_grid + 1) * (on_cores("ranking_ease_fit", cores) + per_user * (
-        RATES["ranking_ease_scores"][0] + RATES["ranking_metrics"][0]))
-    als = (als_grid + 1) * (on_cores("ranking_als_fit", cores) + scored)
-    maps = ((als_grid + sources) * on_cores("ranking_als_fit", cores)
-            + als_grid * sources * (RATES["ranking_map_fit"][0] + len(cfg.content_map_l2) * scored))
+    factor_scores, metrics = RATES["ranking_factor_scores"][0], RATES["ranking_metrics"][0]
+    ease_scores = per_user * RATES["ranking_ease_scores"][0]
+    ease = ((len(cfg.ranking_positives) + 1) * RATES["ranking_ease_gram"][0]
+            + (ease_grid + 1) * on_cores("ranking_ease_fit", cores)
+            + ease_grid * (ease_scores + per_user * metrics) + ease_scores)
+    als_fit = on_cores("ranking_als_fit", cores)
+    als = (als_grid + 1) * als_fit + als_grid * per_user * (factor_scores + metrics) + per_user * factor_scores
+    svds = 2 * len(cfg.ranking_positives) * sources  # per source and positives: the inner and the full fold's
+    maps = ((als_grid + sources) * als_fit + svds * RATES["ranking_map_fit"][0]
+            + als_grid * sources * len(cfg.content_map_l2) * per_user * (factor_scores + metrics)
+            + sources * per_user * factor_scores)
     what = (f"EASE ({ease_grid} + 1 fits), ALS ({als_grid} + 1) warm; the content maps' {als_grid} inner ALS fits, "
             f"<= {sources} refits, {als_grid * sources * len(cfg.content_map_l2)} validations per fold")
     return folds * (ease + als + maps), what

@@ -77,8 +77,8 @@ def _table2(cfg: Profile) -> list[Number]:
 
 
 def _ranking(cfg: Profile) -> list[Number]:
-    from vt2lib.ranking.runs import (METRICS, PAIRED_METRICS, SETTINGS, metric_name, paired_metric_name, paired_names,
-                                     ranked_names)
+    from vt2lib.ranking.runs import METRICS, PAIRED_METRICS, SETTINGS, ranked_names
+    from vt2lib.ranking.tables import metric_name, paired_metric_name, paired_names
     means = [Number(f"{s}: {m}, {k}", metric_name(s, m, k), report=k != "recall@20")
              for s in SETTINGS for m in ranked_names(cfg, s) for k in METRICS]
     # a - b per user; the bounds NaN (None) where fewer than 2 users, or no variance, allow no interval

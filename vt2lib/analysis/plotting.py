@@ -81,7 +81,7 @@ def method_label(name: str) -> str:
 def ranking_bars(table: pd.DataFrame, metrics=("recall@10", "recall@20", "ndcg@10"), title: str = ""):
     """One panel per setting: each method's mean metric over folds, with its sd over folds.
 
-    table: vt2lib.ranking.runs.ranking_table (index setting x method)."""
+    table: vt2lib.ranking.tables.ranking_table (index setting x method)."""
     settings = list(dict.fromkeys(table.index.get_level_values("setting")))
     fig, axes = plt.subplots(1, len(settings), figsize=(6.5 * len(settings), 4), squeeze=False)  # own scales: among new runs higher
     for ax, setting in zip(axes[0], settings):

@@ -91,7 +91,7 @@ def evaluate_rankings(score_rows: Callable[[np.ndarray], np.ndarray], train: Rat
     rows, trows = pos[train.user], np.where(test_r >= HIT_RATING, pos[test_u], -1)  # -1: not ranked, or no hit
     frames: dict[str, list] = {name: [] for name in among}
     # a restricted candidate set is ranked on its own columns: a movie outside it is never above or tied
-    # with a candidate (it would score -inf), so the metrics are the same, sorted over far fewer movies
+    # with a candidate of finite score (it would score -inf), so the metrics are the same, over far fewer movies
     columns = {name: None if mask is None else np.flatnonzero(mask) for name, mask in among.items()}
     for start in range(0, len(users), chunk):
         block = users[start:start + chunk]

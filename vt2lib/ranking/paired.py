@@ -62,7 +62,10 @@ def paired_table(per_user: pd.DataFrame, comparisons: list[tuple[str, str, str, 
 
 
 def verdict(row) -> str:
-    """What a row's interval allows: 'a better', 'b better' (higher is better) or 'no difference shown'."""
+    """What a row's interval allows: 'a better', 'b better' (higher is better), 'no difference shown', or
+    'no test' where there was none (fewer than 2 users, or no variance)."""
+    if pd.isna(row["t_p"]):
+        return "no test"
     if row["ci_low"] > 0:
         return f"{row['a']} better"
     if row["ci_high"] < 0:

@@ -1,10 +1,9 @@
-"""Notebook 10's ranking runs: which methods are ranked, on which folds and users, and the tables.
+"""Notebook 10's ranking runs: which methods are ranked, in which settings, on which folds and users.
 
     ranked = ranking_methods(cfg, side)                      # popularity ... the content maps
     warm_run = rank_setting(cfg, warm, ranked, {WARM: ALL})  # .per_fold: one row per method and fold
     cold_run = rank_setting(cfg, cold, ranked, {NEW: NEW_ONLY, NEW_AMONG_ALL: ALL})  # 09's item-disjoint folds
-    folds_note(ranking_table(warm_run.per_fold))             # "mean and sd over 3 folds" (1 fold: no sd)
-    paired_table(per_user, paired_comparisons(ranked, table), PAIRED_METRICS)      # .per_user: the tests
+    # .per_user: each ranked user's metrics, for the paired tests (vt2lib.ranking.tables: the tables, the names)
 
 The new-movie folds are ranked two ways from the same scores: among the fold's new movies only
 (the standard item cold-start protocol: can content order new movies?) and among every unrated
@@ -82,12 +81,12 @@ def ranking_methods(cfg: Profile, side) -> list[Ranked]:
                          settings=(NEW, NEW_AMONG_ALL)) for m in content]
 
 
-_NAMES_ONLY = object()  # stands in for the side features: an FM reads them only when it is built
+NAMES_ONLY = object()  # stands in for the side features: an FM reads them only when it is built
 
 
 def ranked_names(cfg: Profile, setting: str) -> list[str]:
     """The names ranking_methods gives notebook 10's methods in `setting` (outputs.py declares their numbers)."""
-    return [r.name for r in ranking_methods(cfg, _NAMES_ONLY) if setting in r.settings]
+    return [r.name for r in ranking_methods(cfg, NAMES_ONLY) if setting in r.settings]
 
 
 def ranking_folds(cfg: Profile, n_folds: int) -> range:
@@ -177,80 +176,3 @@ def rank_setting(cfg: Profile, data, ranked: list[Ranked], settings: dict[str, s
                     users_rows.append(has.assign(setting=s, method=r.name, fold=k))
                 bar.update()
     return RankingRun(pd.DataFrame(rows), pd.concat(users_rows, ignore_index=True))
-
-
-def paired_comparisons(ranked: list[Ranked], table: pd.DataFrame | None = None) -> list[tuple[str, str, str, str]]:
-    """The comparisons that matter (issue 33 §4), as (key, setting, a, b): warm, the best ranker trained
-    for top-N (by mean Recall@10 in `table`: chosen on the same folds it is tested on, so its p is a
-    little optimistic) against the best rating predictor and against popularity; new movies (both
-    settings), the trained trailer embedding against the frozen features and against genres, and the
-    frozen features against genres, for Eq. 1 and for the ALS maps alike. Without a table the first of
-    each group stands in for its best (the keys are what outputs.py declares)."""
-    def best(names):
-        if table is None:
-            return names[0] if names else None
-        have = [(table.loc[(WARM, n), "recall@10 (mean)"], n) for n in names if (WARM, n) in table.index]
-        return max(have)[1] if have else None
-    out = []
-    ranker = best([r.name for r in ranked if r.trained in TRAINED_FOR_RANKING])
-    predictor = best([r.name for r in ranked if r.method is not None])
-    if ranker and predictor:
-        out += [("ranker_vs_predictor", WARM, ranker, predictor), ("ranker_vs_popularity", WARM, ranker, RS.POPULARITY)]
-    for family, members in (("eq1", [r for r in ranked if r.method is not None and r.content]),
-                            ("map", [r for r in ranked if r.trained == CONTENT_MAP])):
-        by = {r.content: r.name for r in members}
-        for a, b in (("trailer", "frozen"), ("trailer", "genres"), ("frozen", "genres")):
-            if a in by and b in by:
-                out += [(f"{family}_{a}_vs_{b}", s, by[a], by[b]) for s in (NEW, NEW_AMONG_ALL)]
-    return out
-
-
-def paired_names(cfg: Profile) -> list[tuple[str, str]]:
-    """(setting, comparison key) of every paired test notebook 10 makes for this profile."""
-    return [(s, key) for key, s, _, _ in paired_comparisons(ranking_methods(cfg, _NAMES_ONLY))]
-
-
-def paired_metric_name(setting: str, key: str, metric: str, stat: str = "") -> str:
-    """ranking_paired_<warm|coldnew|coldall>_<comparison>_<recall10|ndcg10>[_ci_low|_ci_high]: a minus b."""
-    return f"ranking_paired_{SETTING_KEYS[setting]}_{key}_{metric.replace('@', '')}{stat}"
-
-
-def hyperparameter_table(per_fold: pd.DataFrame) -> pd.DataFrame:
-    """The hyper-parameters each ranker trained for top-N chose per fold, and their inner-split Recall@10."""
-    rows = per_fold[per_fold.chosen != ""].drop_duplicates(["method", "fold", "chosen"])
-    return rows.set_index(["method", "fold"])[["chosen", "validation recall@10"]]
-
-
-def ranking_table(per_fold: pd.DataFrame) -> pd.DataFrame:
-    """Mean and sd over folds of each metric, per setting and method (in the order ranked)."""
-    order = list(dict.fromkeys(per_fold.method))
-    g = per_fold.groupby(["setting", "method"], sort=False)
-    out = pd.concat({"mean": g[list(METRICS)].mean(), "sd": g[list(METRICS)].std()}, axis=1)
-    out.columns = [f"{m} ({stat})" for stat, m in out.columns]
-    out["folds"] = g.fold.nunique()
-    out["users per fold"] = g.users.mean().round().astype(int)
-    out["seconds per fold"] = g.seconds.mean()
-    return out.reindex(order, level="method")
-
-
-def folds_note(table: pd.DataFrame) -> str:
-    """How many folds ranking_table's mean and sd are over, per setting where they differ; with one
-    fold the sd is NaN in the table and the figure has no error bar, and this says so.
-
-    >>> t = pd.DataFrame({"folds": [1, 1]}, index=pd.MultiIndex.from_tuples(
-    ...     [("warm", "bias"), ("new movies", "bias")], names=["setting", "method"]))
-    >>> folds_note(t)
-    'mean over 1 fold: its sd over folds is undefined (NaN, no error bar)'
-    """
-    def phrase(k: int) -> str:
-        return f"mean and sd over {k} folds" if k > 1 else "mean over 1 fold: its sd over folds is undefined (NaN, no error bar)"
-    counts = table["folds"].groupby(level="setting", sort=False).min()
-    if counts.nunique() == 1:
-        return phrase(int(counts.iloc[0]))
-    return "; ".join(f"{s}: {phrase(int(k))}" for s, k in counts.items())
-
-
-def metric_name(setting: str, method: str, metric: str) -> str:
-    """The recorded number's name: ranking_<warm|coldnew|coldall>_<method>_<recall10|recall20|ndcg10>
-    (coldnew: new movies among new movies; coldall: new movies among all)."""
-    return f"ranking_{SETTING_KEYS[setting]}_{method}_{metric.replace('@', '')}"

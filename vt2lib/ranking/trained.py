@@ -5,10 +5,10 @@ Every other ranked method is trained for RMSE. These two learn which movies a us
   scores are their row of X times B (ML20M's ~13.6k movies: one 13.6k x 13.6k inverse per fit);
 - ALS for implicit feedback (Hu, Koren & Volinsky 2008), the `implicit` package's CPU solver.
 
-X is binary: a user's training ratings >= `positives` (a hyper-parameter: every rating, or the liked
-ones only). Each fold chooses its hyper-parameters on an inner split of its own training ratings
-(`inner_split`: a seeded tenth of them, or of its movies where the fold is item-disjoint) by Recall@10
-there, then refits on all of its training ratings: the test folds are never looked at.
+X is binary: a user's training ratings >= `positives` (a hyper-parameter where the profile's
+`ranking_positives` has several: every rating, or the liked ones only). Each fold chooses its
+hyper-parameters on an inner split of its own training ratings (`inner_split`: a seeded tenth of them)
+by Recall@10 there, then refits on all of its training ratings: the test folds are never looked at.
 
     score_rows, chosen = fit_ease(cfg, train, seed)      # chosen.params, chosen.validation
     score_rows, chosen = fit_als(cfg, train, seed)
@@ -57,12 +57,18 @@ def interactions(train: Ratings, positives: float) -> sp.csr_matrix:
     return X
 
 
-def ease_weights(X: sp.csr_matrix, l2: float) -> np.ndarray:
-    """EASE's B (movies x movies, zero diagonal): B = I - P diag(1/diag(P)), P = (X'X + l2 I)^-1."""
-    G = (X.T @ X).toarray().astype(np.float64)
+def gram(X: sp.csr_matrix) -> np.ndarray:
+    """X'X, dense float64 (movies x movies): one sparse product, on one thread."""
+    return (X.T @ X).toarray().astype(np.float64)
+
+
+def ease_weights(X: sp.csr_matrix, l2: float, G: np.ndarray | None = None) -> np.ndarray:
+    """EASE's B (movies x movies, zero diagonal): B = I - P diag(1/diag(P)), P = (X'X + l2 I)^-1
+    (G: X'X when it is at hand, shared by the l2 values of one X)."""
+    G = gram(X) if G is None else G.copy()
     G[np.diag_indices_from(G)] += l2
-    P = np.linalg.inv(G)
-    B = P / -np.diag(P)  # column j divided by -P_jj
+    B = np.linalg.inv(G)
+    B /= -np.diag(B).copy()  # column j of P divided by -P_jj, in place (1.5 GB at ML20M's size)
     B[np.diag_indices_from(B)] = 0.0
     return B.astype(np.float32)
 
@@ -72,8 +78,10 @@ def ease_rows(X: sp.csr_matrix, B: np.ndarray) -> ScoreRows:
 
 
 def als_factors(X: sp.csr_matrix, factors: int, l2: float, alpha: float, iterations: int, seed: int):
-    """implicit's ALS on X (confidence 1 + alpha x): (user factors, item factors), float32.
-    BLAS runs on one thread inside (implicit's advice: its own threads solve users and items)."""
+    """implicit's ALS on X: (user factors, item factors), float32. implicit's confidence of a rated movie is
+    alpha x and its solver weighs it by that minus 1, so on binary X alpha = 1 weighs rated and unrated
+    movies alike (Hu et al.'s 1 + a x with a = 0) and alpha = 10 is their a = 9. BLAS runs on one thread
+    inside (implicit's advice: its own threads solve users and items)."""
     from implicit.cpu.als import AlternatingLeastSquares
     from threadpoolctl import threadpool_limits
     with threadpool_limits(1, "blas"):
@@ -89,8 +97,8 @@ def factor_rows(user_factors: np.ndarray, item_factors: np.ndarray) -> ScoreRows
 
 def inner_split(train: Ratings, seed: int, item_disjoint: bool = False):
     """(inner training Ratings, held-out u, i, r, held-out movie mask or None): a seeded INNER_SHARE of
-    the fold's training ratings, or of its rated movies with all their ratings (item_disjoint: the
-    held-out movies are new to the inner model, as the fold's test movies are to the fold's)."""
+    the fold's training ratings, or of its rated movies with all their ratings (item_disjoint, for the
+    content maps: the held-out movies are new to the inner model, as the fold's test movies are to the fold's)."""
     rng = np.random.default_rng(seed)
     if item_disjoint:
         rated = np.unique(train.item)
@@ -128,18 +136,30 @@ def grid(**values) -> list[dict]:
     return [dict(zip(values, combo)) for combo in itertools.product(*values.values())]
 
 
-def _ease(train: Ratings, p: dict) -> ScoreRows:
-    X = interactions(train, p["positives"])
-    return ease_rows(X, ease_weights(X, p["l2"]))
+def ease_fitter():
+    """A function (Ratings, grid point) -> score_rows: EASE, each X and its Gram matrix made once for every
+    l2 of the grid (the Gram matrix is a sparse product on one thread; the inverse uses every core)."""
+    made: dict = {}
+
+    def fit(train: Ratings, p: dict) -> ScoreRows:
+        key = (id(train), p["positives"])
+        if key not in made:
+            made.clear()  # one X at a time: ML20M's Gram matrix is 1.5 GB
+            X = interactions(train, p["positives"])
+            made[key] = train, X, gram(X)  # train kept: its id stays its own while it is here
+        _, X, G = made[key]
+        return ease_rows(X, ease_weights(X, p["l2"], G))
+    return fit
 
 
 def fit_ease(cfg: Profile, train: Ratings, seed: int) -> tuple[ScoreRows, Choice]:
-    chosen = choose(grid(l2=cfg.ease_l2, positives=cfg.ranking_positives), _ease, train, cfg, seed)
-    return _ease(train, chosen.params), chosen
+    fit = ease_fitter()
+    chosen = choose(grid(positives=cfg.ranking_positives, l2=cfg.ease_l2), fit, train, cfg, seed)
+    return fit(train, chosen.params), chosen
 
 
-def als_fit(cfg: Profile, seed: int):
-    """(Ratings, params) -> (user factors, item factors): ALS at the profile's width and iterations."""
+def als_fitter(cfg: Profile, seed: int):
+    """A function (Ratings, grid point) -> (user factors, item factors): ALS at the profile's width and sweeps."""
     def fit(train: Ratings, p: dict):
         return als_factors(interactions(train, p["positives"]), cfg.als_factors, p["l2"], p["alpha"],
                            cfg.als_iterations, seed)
@@ -151,6 +171,6 @@ def als_grid(cfg: Profile) -> list[dict]:
 
 
 def fit_als(cfg: Profile, train: Ratings, seed: int) -> tuple[ScoreRows, Choice]:
-    fit = als_fit(cfg, seed)
+    fit = als_fitter(cfg, seed)
     chosen = choose(als_grid(cfg), lambda tr, p: factor_rows(*fit(tr, p)), train, cfg, seed)
     return factor_rows(*fit(train, chosen.params)), chosen
