@@ -6,7 +6,9 @@ over the folds where both ranked that user (a user is a test user of several fol
 scores of one user are not independent), then a paired t-test over users, two-sided, with its 95%
 t interval. Thousands of users make the mean difference near normal even though one user's Recall@10
 takes few values; the users themselves are a sample, so the interval says how much another sample of
-users (of this dataset) would move the difference, not how another dataset would.
+users (of this dataset) would move the difference, not how another dataset would. Each fold's fitted
+models are held fixed: how much a method moves from one fit to the next (the sd over folds of notebook
+10's table) is not in the interval.
 
 >>> per_user = pd.DataFrame({"setting": "warm", "method": ["a"] * 3 + ["b"] * 3, "fold": 0,
 ...                          "user": [1, 2, 3] * 2, "recall@10": [0.5, 1.0, 0.0, 0.0, 0.5, 0.0]})
