@@ -33,6 +33,11 @@ def test_notebooks_committed_without_outputs_and_with_parameters():
         assert all(not c.get("outputs") and c.get("execution_count") is None for c in code), nb.name
         params = [c for c in code if "parameters" in c.get("metadata", {}).get("tags", [])]
         assert len(params) == 1 and "PROFILE" in "".join(params[0]["source"]), nb.name
+        # papermill reads every parameter (a comment with "=" in it hides its line) and each cell has an id
+        from papermill.translators import PythonTranslator
+        names = [p.name for p in PythonTranslator.inspect({"source": "".join(params[0]["source"])})]
+        assert names == ["PROFILE", "OVERRIDES"], f"{nb.name}: papermill reads {names}"
+        assert all(c.get("id") for c in cells) and len({c["id"] for c in cells}) == len(cells), f"{nb.name}: cell ids"
         assert "savefig(" not in json.dumps(cells), f"{nb.name}: use vt2lib.results.save_figure"
 
 

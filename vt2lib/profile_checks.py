@@ -58,7 +58,8 @@ MAX_FOLDS = 127  # fold ids are stored as int8 (vt2lib.rating.evaluation, cold_s
 METADATA_VARIANTS = ("metadata", "genome")  # Eq. 1 on genres, on the tag genome (where ML20M's file is)
 AUTO = "auto"  # a variant field's default: what the profile has (auto_variants)
 VARIANT_FIELDS = ("fusion_variant", "side_embedding_variant", "correlation_variant")
-NO_TRAILERS = "trailer_source = 'none': no trailer embeddings"
+TRAILERS_OFF = "trailer_source = 'none'"
+NO_TRAILERS = f"{TRAILERS_OFF}: no trailer embeddings"
 
 
 def embedding_variant_names(p) -> list[str]:

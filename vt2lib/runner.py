@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 
 from vt2lib.config import PROJECT_ROOT
+from vt2lib.profile_checks import TRAILERS_OFF
 from vt2lib.profiles import PATH_FIELDS, load_profile, parse_override
 
 NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
@@ -42,7 +43,6 @@ def numbered_notebooks(only: set[str] | None = None) -> list[Path]:
 
 
 # What a notebook needs that a profile without trailers (trailer_source = "none") lacks
-NO_TRAILERS = "trailer_source = 'none'"
 NEEDS_TRAILERS = {"02_keyframes": "needs trailer videos", "03_train_embedding": "needs 02's keyframe features",
                   "04_extract_embeddings": "needs 03's networks"}
 
@@ -60,10 +60,10 @@ def skip_reason(cfg, notebook: str) -> str | None:
     if cfg.trailer_source != "none":
         return None
     if notebook in NEEDS_TRAILERS:
-        return f"{NEEDS_TRAILERS[notebook]} ({NO_TRAILERS})"
+        return f"{NEEDS_TRAILERS[notebook]} ({TRAILERS_OFF})"
     # Table 3 without row (a): the YouTube statistics' rows run where a mapping and its statistics are given
     if notebook == "08_correlation" and not (cfg.youtube_mapping and cfg.metadata_file):
-        return f"needs trailer embeddings or YouTube statistics ({NO_TRAILERS}, no metadata_file with youtube_mapping)"
+        return f"needs trailer embeddings or YouTube statistics ({TRAILERS_OFF}, no metadata_file with youtube_mapping)"
     return None
 
 
