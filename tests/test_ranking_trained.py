@@ -176,10 +176,13 @@ def test_the_paired_interval_by_hand():
 
 
 def test_a_users_folds_are_averaged_before_the_test():
-    """User 0 in folds 0 and 1 (d = 0.2, 0.4), user 1 in folds 0 and 1 (d = 0, 0): two users, d = 0.3, 0."""
+    """User 0 in folds 0 and 1 (d = 0.2, 0.4), user 1 in folds 0 and 1 (d = 0, 0): two users, d = 0.3, 0;
+    and the difference's sd over folds (each fold's mean difference), which the interval leaves out."""
     per_user = _per_user([0.2, 0.4, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0], folds=[0, 1, 0, 1])
     d = user_differences(per_user, "warm", "a", "b", "recall@10")
     assert d.to_dict() == pytest.approx({0: 0.3, 1: 0.0})
+    # what refitting moves: fold 0's mean difference is 0.1, fold 1's 0.2
+    assert paired_over_users(per_user, "warm", "a", "b", "recall@10")["fold_sd"] == pytest.approx(np.std([0.1, 0.2], ddof=1))
 
 
 def test_no_variance_and_too_few_users_say_so():

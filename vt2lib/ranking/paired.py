@@ -8,7 +8,7 @@ t interval. Thousands of users make the mean difference near normal even though 
 takes few values; the users themselves are a sample, so the interval says how much another sample of
 users (of this dataset) would move the difference, not how another dataset would. Each fold's fitted
 models are held fixed: how much a method moves from one fit to the next (the sd over folds of notebook
-10's table) is not in the interval.
+10's table) is not in the interval; `fold_sd`, the sd over folds of each fold's mean difference, shows it.
 
 >>> per_user = pd.DataFrame({"setting": "warm", "method": ["a"] * 3 + ["b"] * 3, "fold": 0,
 ...                          "user": [1, 2, 3] * 2, "recall@10": [0.5, 1.0, 0.0, 0.0, 0.5, 0.0]})
@@ -24,25 +24,33 @@ import pandas as pd
 CONFIDENCE = 0.95
 
 
-def user_differences(per_user: pd.DataFrame, setting: str, a: str, b: str, metric: str) -> pd.Series:
-    """Per user: metric(a) - metric(b), averaged over the folds where both ranked the user (a user
-    without a hit has no metric and drops out, as from the table's means)."""
+def pair_differences(per_user: pd.DataFrame, setting: str, a: str, b: str, metric: str) -> pd.Series:
+    """metric(a) - metric(b) per (fold, user) where both ranked the user (a user without a hit has no
+    metric and drops out, as from the table's means)."""
     rows = per_user[(per_user.setting == setting) & per_user.method.isin([a, b])]
     wide = rows.pivot_table(index=["fold", "user"], columns="method", values=metric, aggfunc="first")
     if a not in wide or b not in wide:
-        return pd.Series(dtype=float)
-    d = (wide[a] - wide[b]).dropna()
-    return d.groupby(level="user").mean()
+        return pd.Series(dtype=float, index=pd.MultiIndex.from_arrays([[], []], names=["fold", "user"]))
+    return (wide[a] - wide[b]).dropna()
+
+
+def user_differences(per_user: pd.DataFrame, setting: str, a: str, b: str, metric: str) -> pd.Series:
+    """Per user: metric(a) - metric(b), averaged over the folds where both ranked the user."""
+    return pair_differences(per_user, setting, a, b, metric).groupby(level="user").mean()
 
 
 def paired_over_users(per_user: pd.DataFrame, setting: str, a: str, b: str, metric: str) -> dict:
-    """a against b in one setting: users, mean difference, its 95% t interval and the t-test's p.
+    """a against b in one setting: users, mean difference, its 95% t interval and the t-test's p, and
+    fold_sd, the sd over folds of each fold's mean difference (what refitting moves; NaN with one fold).
     Where every user differs by the same amount there is no variance: the interval is that point, p is
     NaN and `note` says so; with fewer than 2 users everything is NaN."""
     from scipy import stats
-    d = user_differences(per_user, setting, a, b, metric).to_numpy(np.float64)
+    pairs = pair_differences(per_user, setting, a, b, metric)
+    d = pairs.groupby(level="user").mean().to_numpy(np.float64)
+    per_fold = pairs.groupby(level="fold").mean()  # how much the difference moves when the models are refitted
     out = {"setting": setting, "a": a, "b": b, "metric": metric, "users": int(len(d)),
-           "mean_diff": float(d.mean()) if len(d) else np.nan, "note": ""}
+           "mean_diff": float(d.mean()) if len(d) else np.nan,
+           "fold_sd": float(per_fold.std()) if len(per_fold) > 1 else np.nan, "note": ""}
     if len(d) < 2:
         return out | {"ci_low": np.nan, "ci_high": np.nan, "t_p": np.nan,
                       "note": f"{len(d)} paired user(s): a test needs at least 2"}
@@ -59,7 +67,8 @@ def paired_table(per_user: pd.DataFrame, comparisons: list[tuple[str, str, str, 
     """One row per (comparison, metric); comparisons: (key, setting, a, b), key naming it in the numbers."""
     rows = [{"comparison": key, **paired_over_users(per_user, setting, a, b, m)}
             for key, setting, a, b in comparisons for m in metrics]
-    columns = ["comparison", "setting", "a", "b", "metric", "users", "mean_diff", "ci_low", "ci_high", "t_p", "note"]
+    columns = ["comparison", "setting", "a", "b", "metric", "users", "mean_diff", "ci_low", "ci_high", "t_p", "fold_sd",
+               "note"]
     return pd.DataFrame(rows, columns=columns)
 
 
