@@ -105,9 +105,7 @@ _DEMO = Profile(
     fm_flavour="myfm",  # myfm's C++ sampler: the fast one on a laptop CPU (the JAX sampler runs libfm)
     als_factors=16,  # ~200 movies: 64 factors only memorise them (the inner split then picks l2 = 100)
     als_iterations=8,  # chooses and scores as 15 on the demo's folds, in 2/3 of the time
-    # 10 ranks 3 of the 5 folds per setting, as ml20m 3 of its 10: the paired tests pool ~1,450 users either
-    # way, and the rankers trained for top-N are paid for by the two folds (tests/benchmarks/RESULTS.md)
-    ranking_folds=3,
+    ranking_folds=3,  # as ml20m 3 of 10: ~1,450 users still pooled; pays for 10's rankers (RESULTS.md)
     pca_groups={
         "fig09_pca_harry_potter": (r"^Wand Academy",),
         "fig10_pca_lord_of_the_rings": (r"^Ring Bearers",),
@@ -198,6 +196,8 @@ def _coerce(name: str, current: Any, value: Any, source: str) -> Any:
     """Give a profile-file value the type of the field it overrides."""
     if isinstance(current, tuple) and isinstance(value, list):
         return tuple(value)
+    if isinstance(current, tuple) and isinstance(value, (int, float, str)) and not isinstance(value, bool):
+        return (float(value) if current and isinstance(current[0], float) and isinstance(value, int) else value,)
     if isinstance(current, dict) and isinstance(value, dict):
         return {k: tuple(v) if isinstance(v, list) else v for k, v in value.items()}
     if isinstance(current, float) and isinstance(value, int) and not isinstance(value, bool):

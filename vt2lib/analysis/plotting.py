@@ -50,14 +50,16 @@ def training_curves(history: pd.DataFrame, title: str):
         if f"val_{col}" in history:
             ax.plot(history.epoch, history[f"val_{col}"], "--o", ms=3, label="validation")
         ax.set(xlabel="epoch", title=label)
-    axes[0][0].legend(fontsize=8)
+    axes[0][-1].legend(fontsize=8)  # the last panel's bars are lower (new movies among all): room for it
     fig.suptitle(title)
     fig.tight_layout()
     return fig
 
 
 _LABELS = {"popularity": "popularity", "bias": "item bias", "fm_ids": "FM, ids", "content_metadata": "Eq. 1, genres",
-           "content_frozen_mean": "Eq. 1, frozen features", "content_genome": "Eq. 1, tag genome"}
+           "content_frozen_mean": "Eq. 1, frozen features", "content_genome": "Eq. 1, tag genome", "ease": "EASE",
+           "als": "ALS", "als_map_metadata": "ALS map, genres", "als_map_frozen_mean": "ALS map, frozen features",
+           "als_map_genome": "ALS map, tag genome"}
 
 
 def method_label(name: str) -> str:
@@ -70,9 +72,10 @@ def method_label(name: str) -> str:
     import re
     if name in _LABELS:
         return _LABELS[name]
-    emb = re.fullmatch(r"content_emb(\d+)_s(\d+)(_leakfree)?", name)
+    emb = re.fullmatch(r"(content|als_map)_emb(\d+)_s(\d+)(_leakfree)?", name)
     if emb:
-        return f"Eq. 1, {emb[1]}-d trailer embedding, S={emb[2]}" + (" (leak-free)" if emb[3] else "")
+        return (("Eq. 1" if emb[1] == "content" else "ALS map") + f", {emb[2]}-d trailer embedding, S={emb[3]}"
+                + (" (leak-free)" if emb[4] else ""))
     if name.startswith("fm_"):
         return "FM + " + " + ".join(name[3:].split("_"))
     return name
@@ -96,7 +99,7 @@ def ranking_bars(table: pd.DataFrame, metrics=("recall@10", "recall@20", "ndcg@1
                 ax.text(k, 0, "0", ha="center", va="bottom", fontsize=8, color="0.3")
         ax.set_xticks(x, [method_label(n) for n in part.index], rotation=35, ha="right", fontsize=8)
         ax.set(title=setting, ylabel="mean over folds")
-    axes[0][0].legend(fontsize=8)
+    axes[0][-1].legend(fontsize=8)  # the last panel's bars are lower (new movies among all): room for it
     fig.suptitle(title)
     fig.tight_layout()
     return fig

@@ -4,7 +4,8 @@ movie is scored as any other: the user's ALS factors times its mapped factors.
 
 Per fold, ALS's hyper-parameters and the ridge's l2 are chosen together on an item-disjoint inner split
 of the fold's training ratings (a seeded tenth of its old movies held out: new to the inner ALS, as the
-fold's test movies are new to the fold's), by Recall@10 of the held-out movies among themselves; then
+fold's test movies are new to the fold's), by Recall@10 (then NDCG@10) of the held-out movies among
+themselves; then
 ALS is refitted on every training rating and the ridge on every old movie. Each vector source (trailer
 embedding, frozen features, genres) chooses its own pair; they share the inner ALS fits.
 
@@ -22,8 +23,8 @@ import numpy as np
 
 from vt2lib.config import Profile
 from vt2lib.rating.predictors import Ratings
-from vt2lib.ranking.trained import (Choice, ScoreRows, als_fitter, als_grid, factor_rows, inner_split,
-                                    interactions, validation_score)
+from vt2lib.ranking.trained import (Choice, ScoreRows, als_fitter, als_grid, best_index, factor_rows,
+                                    inner_split, interactions, validation_score)
 
 
 def ridge_basis(x: np.ndarray) -> tuple:
@@ -89,7 +90,7 @@ def fit_content_maps(cfg: Profile, train: Ratings, sources: dict[str, tuple[np.n
     bases: dict = {}  # each source's SVD on the movies it is fitted to (one per positives value, not per fit)
     inner, *held = inner_split(train, seed, item_disjoint=True)
     grid = als_grid(cfg)
-    scores = {name: np.full((len(grid), len(cfg.content_map_l2)), np.nan) for name in sources}
+    scores = {name: np.full((len(grid), len(cfg.content_map_l2), 2), np.nan) for name in sources}  # Recall, NDCG
     for g, params in enumerate(grid):
         user_f, item_f = fit(inner, params)
         inner_rated = _has_interactions(inner, params)
@@ -101,13 +102,13 @@ def fit_content_maps(cfg: Profile, train: Ratings, sources: dict[str, tuple[np.n
     refitted: dict[int, tuple] = {}  # the full-fold ALS of each chosen grid point, fitted once
     out = {}
     for name, (rows, vectors) in sources.items():
-        table = np.nan_to_num(scores[name], nan=-1.0)
-        g, a = np.unravel_index(int(np.argmax(table)), table.shape)  # first of equals in grid order
+        flat = scores[name].reshape(-1, 2)
+        g, a = np.unravel_index(best_index([tuple(s) for s in flat]), scores[name].shape[:2])  # Recall, then NDCG
         if g not in refitted:
             refitted[g] = fit(train, grid[g])
         user_f, item_f = refitted[g]
         factors = mapped_item_factors(item_f, _has_interactions(train, grid[g]), rows, vectors,
                                       [cfg.content_map_l2[a]], bases)[0]
-        chosen = Choice({**grid[g], "map_l2": cfg.content_map_l2[a]}, float(scores[name][g, a]), table.size)
+        chosen = Choice({**grid[g], "map_l2": cfg.content_map_l2[a]}, float(scores[name][g, a, 0]), len(flat))
         out[name] = (factor_rows(user_f, factors), chosen)
     return out

@@ -32,7 +32,7 @@ from vt2lib.rating.predictors import Ratings
 from vt2lib.ranking.metrics import evaluate_ranking, ranked_users, summarise
 
 INNER_SHARE = 0.1            # of the fold's training ratings (or movies) held out to choose hyper-parameters
-VALIDATION_METRIC = "recall@10"
+VALIDATION_METRIC, TIE_BREAK = "recall@10", "ndcg@10"
 ScoreRows = Callable[[np.ndarray], np.ndarray]
 
 
@@ -44,7 +44,12 @@ class Choice:
     tried: int
 
     def describe(self) -> str:
-        return ", ".join(f"{k}={v:g}" for k, v in self.params.items())
+        """positives=4, l2=100 -> 'ratings >= 4, l2=100' (positives 0.5: every rating is an interaction)."""
+        def one(k, v):
+            if k == "positives":
+                return "every rating" if v <= 0.5 else f"ratings >= {v:g}"
+            return f"{k}={v:g}"
+        return ", ".join(one(k, v) for k, v in self.params.items())
 
 
 def interactions(train: Ratings, positives: float) -> sp.csr_matrix:
@@ -111,24 +116,32 @@ def inner_split(train: Ratings, seed: int, item_disjoint: bool = False):
     return inner, train.user[held], train.item[held], train.rating[held], held_movies
 
 
-def validation_score(score_rows: ScoreRows, inner: Ratings, held, n_users: int | None, seed: int) -> float:
-    """Mean Recall@10 on the held-out part (among its movies where they are held-out movies)."""
+def validation_score(score_rows: ScoreRows, inner: Ratings, held, n_users: int | None, seed: int
+                     ) -> tuple[float, float]:
+    """(mean Recall@10, mean NDCG@10) on the held-out part (among its movies where they are held-out
+    movies); NDCG breaks Recall's ties (a few held-out movies are all in every top 10)."""
     u, i, r, among = held
     users = ranked_users(u, r, n_users, seed)
     if not len(users):
-        return float("nan")
-    per_user = evaluate_ranking(score_rows, inner, u, i, r, users, ks=(10,), among=among)
-    return summarise(per_user)[VALIDATION_METRIC]
+        return float("nan"), float("nan")
+    m = summarise(evaluate_ranking(score_rows, inner, u, i, r, users, ks=(10,), among=among))
+    return m[VALIDATION_METRIC], m[TIE_BREAK]
+
+
+def best_index(scores: list[tuple[float, float]]) -> int:
+    """The first of the best (Recall@10, then NDCG@10) validation scores; NaN counts as the worst."""
+    key = [tuple(-np.inf if np.isnan(v) else v for v in s) for s in scores]
+    return max(range(len(key)), key=lambda k: (key[k], -k))
 
 
 def choose(grid: list[dict], fit: Callable[[Ratings, dict], ScoreRows], train: Ratings, cfg: Profile,
            seed: int) -> Choice:
     """The grid point whose model, fitted on the inner split's training part, ranks its held-out part best
-    (the first of equals: the grid's order breaks ties)."""
+    (Recall@10, then NDCG@10; the first of equals in the grid's order)."""
     inner, *held = inner_split(train, seed)
     scores = [validation_score(fit(inner, p), inner, held, cfg.ranking_users, seed) for p in grid]
-    best = int(np.nanargmax(scores)) if np.isfinite(scores).any() else 0
-    return Choice(grid[best], float(scores[best]), len(grid))
+    best = best_index(scores)
+    return Choice(grid[best], float(scores[best][0]), len(grid))
 
 
 def grid(**values) -> list[dict]:
@@ -167,7 +180,7 @@ def als_fitter(cfg: Profile, seed: int):
 
 
 def als_grid(cfg: Profile) -> list[dict]:
-    return grid(l2=cfg.als_l2, alpha=cfg.als_alpha, positives=cfg.ranking_positives)
+    return grid(positives=cfg.ranking_positives, l2=cfg.als_l2, alpha=cfg.als_alpha)
 
 
 def fit_als(cfg: Profile, train: Ratings, seed: int) -> tuple[ScoreRows, Choice]:
