@@ -141,10 +141,11 @@ def _ranking_paired(cfg: Profile, m: dict) -> list[str]:
         return []
     out = []
     for _, row in table[table.metric == "recall@10"].iterrows():
+        said = verdict(row)
         interval = ("no interval" if pd.isna(row.ci_low) else
-                    f"[{format_number(row.ci_low)}, {format_number(row.ci_high)}]: {verdict(row)}")
+                    f"[{format_number(row.ci_low)}, {format_number(row.ci_high)}]: {said}")
         fold_sd = row.get("fold_sd", float("nan"))  # the interval holds each fold's fit fixed
-        if "better" in interval and fold_sd >= abs(row.mean_diff):
+        if said.endswith(" better") and fold_sd >= abs(row.mean_diff):
             interval += (f", for these fits: from fold to fold the difference moves by sd {format_number(fold_sd)}, "
                          "as much as itself")
         out.append(f"Paired over {row.users} users, {row.setting}: `{row.a}` minus `{row.b}`, Recall@10 "

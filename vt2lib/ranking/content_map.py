@@ -24,7 +24,7 @@ import numpy as np
 from vt2lib.config import Profile
 from vt2lib.rating.predictors import Ratings
 from vt2lib.ranking.trained import (Choice, ScoreRows, als_fitter, als_grid, best_index, factor_rows,
-                                    inner_split, interactions, validation_score)
+                                    inner_split, validation_score)
 
 
 def ridge_basis(x: np.ndarray) -> tuple:
@@ -80,7 +80,7 @@ def mapped_item_factors(item_factors: np.ndarray, rated: np.ndarray, rows: np.nd
 
 def _has_interactions(train: Ratings, params: dict) -> np.ndarray:
     """The movies ALS learnt a factor for: those with a training rating >= the grid point's positives."""
-    return interactions(train, params["positives"]).getnnz(axis=0) > 0
+    return np.bincount(train.item[train.rating >= params["positives"]], minlength=train.n_items) > 0
 
 
 def fit_content_maps(cfg: Profile, train: Ratings, sources: dict[str, tuple[np.ndarray, np.ndarray]],

@@ -21,6 +21,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from vt2lib.rating.evaluation import mean_interval
+
 CONFIDENCE = 0.95
 
 
@@ -58,9 +60,8 @@ def paired_over_users(per_user: pd.DataFrame, setting: str, a: str, b: str, metr
     if sd == 0:
         return out | {"ci_low": float(d[0]), "ci_high": float(d[0]), "t_p": np.nan,
                       "note": f"every user differs by {d[0]:+.4g}: no variance, so no t-test"}
-    half = stats.t.ppf(0.5 + CONFIDENCE / 2, len(d) - 1) * sd / np.sqrt(len(d))
-    return out | {"ci_low": float(out["mean_diff"] - half), "ci_high": float(out["mean_diff"] + half),
-                  "t_p": float(stats.ttest_1samp(d, 0.0).pvalue)}
+    low, high = mean_interval(d, n_folds=None, level=CONFIDENCE)  # the plain t interval: users, not folds
+    return out | {"ci_low": float(low), "ci_high": float(high), "t_p": float(stats.ttest_1samp(d, 0.0).pvalue)}
 
 
 def paired_table(per_user: pd.DataFrame, comparisons: list[tuple[str, str, str, str]], metrics) -> pd.DataFrame:
