@@ -178,6 +178,38 @@ def test_myfm_relation_block_is_the_per_rating_design():
     np.testing.assert_allclose(predictions[1], predictions[0], atol=1e-9)
 
 
+@pytest.mark.parametrize("with_side", [True, False], ids=["side features", "ids only"])
+def test_posterior_mean_from_the_samples_is_myfms_predict(with_side):
+    """fm_fit's predictions (fm.posterior_mean, per-user and per-item parts of each kept sample)
+    equal myfm's own predict on the same pairs, side features and all, and fm_fit returns them."""
+    import scipy.sparse as sp
+
+    from vt2lib.rating.fm import _import_myfm, _quiet_myfm, myfm_design, posterior_mean
+    myfm = _import_myfm()
+    rng = np.random.default_rng(1)
+    n_users, n_items, n = 150, 60, 4000
+    u, i = rng.integers(0, n_users, n), rng.integers(0, n_items, n)
+    side = sp.random(n_items, 12, density=0.4, format="csr", random_state=2) if with_side else None
+    y = np.clip(3 + rng.normal(size=n), 0.5, 5)
+    train = ratings(u[:3000], i[:3000], y[:3000], n_users, n_items)
+    fm = myfm.MyFMRegressor(rank=5, random_seed=4)
+    features, blocks = myfm_design(train.user, train.item, n_users, n_items, side)
+    with _quiet_myfm():
+        fm.fit(features, train.rating.astype(np.float64), X_rel=blocks, n_iter=25,
+               group_shapes=prior_groups(train, False, side, None))
+    tu, ti = np.repeat(np.arange(n_users), n_items), np.tile(np.arange(n_items), n_users)  # a ranking grid
+    X, X_rel = myfm_design(tu, ti, n_users, n_items, side)
+    expected = fm.predict(X, X_rel)
+    np.testing.assert_allclose(posterior_mean(fm.predictor_.samples, tu, ti, n_users, n_items, side, block=999),
+                               expected, rtol=1e-6, atol=1e-6)   # the grid: blocks of 16 users
+    some = rng.choice(len(tu), 500, replace=False)                 # scattered pairs: one dot product each
+    np.testing.assert_allclose(posterior_mean(fm.predictor_.samples, tu[some], ti[some], n_users, n_items, side,
+                                              block=99), expected[some], rtol=1e-6, atol=1e-6)
+    fit = fm_fit(train, tu, ti, rank=5, n_iter=25, seed=4, item_side=side, backend="myfm")
+    np.testing.assert_allclose(fit.unclipped, expected, rtol=1e-6, atol=1e-6)
+    np.testing.assert_array_equal(fit.prediction, np.clip(fit.unclipped, 0.5, 5.0))
+
+
 def test_prior_groups_follow_myfm():
     tr = ratings(np.array([0, 1]), np.array([0, 1]), np.array([3.0, 4.0]), 2, 3)
     assert prior_groups(tr, False, None, None) is None

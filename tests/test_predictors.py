@@ -196,6 +196,26 @@ def test_choosing_the_fm_backend_never_starts_jax_in_the_process_that_forks():
     assert out[-1] == "False" and out[-2] in ("myfm", "jax")
 
 
+def test_a_machine_without_a_gpu_device_is_answered_without_a_child(monkeypatch, tmp_path):
+    """No GPU device node: `auto` is myfm at once (the child costs ~2 s per notebook); with one,
+    the child is asked, and its answer decides."""
+    import subprocess
+    from vt2lib.rating import fm
+    asked = []
+
+    def child(args, **kwargs):
+        asked.append(args)
+        return subprocess.CompletedProcess(args, 0, stdout="True\n")
+    monkeypatch.setattr(fm.subprocess, "run", child)
+    monkeypatch.setattr(fm.sys, "platform", "linux")
+    for nodes, expected in (((str(tmp_path / "nvidiactl"),), "myfm"), ((str(tmp_path),), "jax")):
+        fm._jax_sees_gpu.cache_clear()
+        monkeypatch.setattr(fm, "GPU_DEVICE_NODES", nodes)
+        assert fm.resolve_backend("auto") == expected
+    fm._jax_sees_gpu.cache_clear()
+    assert len(asked) == 1
+
+
 def test_evaluate_folds_predicts_only_the_first_folds_under_its_own_key(small_cv):
     cfg, data = small_cv
     calls = []

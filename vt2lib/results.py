@@ -41,11 +41,16 @@ def save_figure(cfg: Profile, fig, name: str) -> list[Path]:
     nothing themselves), then close the figure so that a long notebook does not pile them up."""
     import matplotlib.pyplot as plt
     _check_name(name)
+    # bbox_inches="tight" lays out and measures the figure again for every file it writes: done once
+    # here, the PNG and the PDF share the box and the layout (each file then draws once)
+    fig.draw_without_rendering()
+    box = fig.get_tightbbox().padded(plt.rcParams["savefig.pad_inches"])
+    fig.set_layout_engine("none")
     paths = []
     for ext in ("png", "pdf"):
         path = cfg.figures_dir / f"{name}.{ext}"
         with atomic_path(path) as tmp:
-            fig.savefig(tmp, format=ext, dpi=150, bbox_inches="tight")
+            fig.savefig(tmp, format=ext, dpi=150, bbox_inches=box)
         paths.append(path)
     show_in_notebook(paths[0], name)
     plt.close(fig)

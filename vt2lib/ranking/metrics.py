@@ -28,6 +28,7 @@ from vt2lib.rating.predictors import Ratings
 
 HIT_RATING = 4.0
 USER_CHUNK = 512      # users scored at once: a (chunk x movies) float matrix (28 MB at ML20M's 13.6k movies)
+HIT_BLOCK = 1 << 22   # hit x movie comparisons at once (4 MB of booleans)
 
 
 def ranking_metrics(scores: np.ndarray, hits: np.ndarray, candidates: np.ndarray,
@@ -44,21 +45,23 @@ def ranking_metrics(scores: np.ndarray, hits: np.ndarray, candidates: np.ndarray
     if (hits & ~candidates).any():
         raise ValueError("a hit that is not a candidate (rated in training?)")
     key = np.where(candidates, scores, -np.inf)  # float32 scores stay float32 (NumPy 2: -inf is a weak scalar)
+    if np.isnan(key).any():
+        raise ValueError("a candidate's score is NaN: it has no place in a ranking")
     n_hits = hits.sum(1)
     k_max = max(ks)
     discount = 1.0 / np.log2(np.arange(2, k_max + 2))
     cum = np.r_[0.0, np.cumsum(discount)]          # cum[p]: the discounts of positions 0 .. p - 1
-    top_share = {k: np.zeros(len(key)) for k in ks}
-    gain = {k: np.zeros(len(key)) for k in ks}
-    rows = np.flatnonzero(n_hits)
-    for row, column in zip(rows, np.sort(key[rows], axis=1)):  # each row's scores ascending, for searchsorted
-        s = key[row, hits[row]]
-        below_or_equal = np.searchsorted(column, s, side="right")
-        below = np.searchsorted(column, s, side="left")
-        above, tie = len(column) - below_or_equal, below_or_equal - below
-        for k in ks:
-            top_share[k][row] = (np.clip(k - above, 0, tie) / tie).sum()
-            gain[k][row] = ((cum[np.minimum(above + tie, k)] - cum[np.minimum(above, k)]) / tie).sum()
+    hit_row, hit_col = np.nonzero(hits)
+    above, tie = np.empty(len(hit_row), np.int64), np.empty(len(hit_row), np.int64)
+    step = max(1, HIT_BLOCK // max(key.shape[1], 1))
+    for a in range(0, len(hit_row), step):  # every hit at once: its row's candidates above it and tied with it
+        r, s = hit_row[a:a + step], key[hit_row[a:a + step], hit_col[a:a + step]][:, None]
+        above[a:a + step], tie[a:a + step] = (key[r] > s).sum(1), (key[r] == s).sum(1)
+    top_share, gain = {}, {}
+    for k in ks:
+        top_share[k] = np.bincount(hit_row, np.clip(k - above, 0, tie) / tie, minlength=len(key))
+        gain[k] = np.bincount(hit_row, (cum[np.minimum(above + tie, k)] - cum[np.minimum(above, k)]) / tie,
+                              minlength=len(key))
     out = {"n_hits": n_hits}
     with np.errstate(invalid="ignore", divide="ignore"):
         for k in ks:

@@ -30,6 +30,7 @@ import subprocess
 import sys
 import warnings
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
@@ -75,10 +76,19 @@ def _quiet_myfm():
 BACKENDS = ("myfm", "jax", "auto")
 
 
+# What a GPU that JAX can use leaves in /dev (NVIDIA's driver, AMD's ROCm, WSL2's GPU). JAX's GPU
+# builds run on Linux only; without one of these there is nothing to ask a child about.
+GPU_DEVICE_NODES = ("/dev/nvidiactl", "/dev/kfd", "/dev/dxg")
+
+
 @functools.lru_cache(maxsize=1)
 def _jax_sees_gpu() -> bool:
     """Asked in a child process: JAX's first device query starts its thread pools, and the myfm
-    fold workers are forked from this one (a fork after them can deadlock; JAX warns on each)."""
+    fold workers are forked from this one (a fork after them can deadlock; JAX warns on each).
+    The child costs ~2 s (it imports JAX), once per process, so a machine without a GPU device
+    is answered without it (every notebook's summary names Table 1's FM by its backend)."""
+    if not sys.platform.startswith("linux") or not any(Path(p).exists() for p in GPU_DEVICE_NODES):
+        return False
     ask = "import jax; print(any(d.platform == 'gpu' for d in jax.devices()))"
     try:
         answer = subprocess.run([sys.executable, "-c", ask], capture_output=True, text=True, timeout=300, check=False)
@@ -132,15 +142,61 @@ def fm_fit(train: Ratings, test_u, test_i, rank: int = 32, n_iter: int = 100, in
         return FMFit(fit.prediction, fit.hyper_means, backend, fit.unclipped)
     myfm = _import_myfm()
     X, X_rel = myfm_design(train.user, train.item, train.n_users, train.n_items, item_side)
-    Xt, Xt_rel = myfm_design(np.asarray(test_u), np.asarray(test_i), train.n_users, train.n_items, item_side)
     fm = myfm.MyFMRegressor(rank=rank, init_stdev=init_stdev, random_seed=int(seed))
     with _quiet_myfm():
         fm.fit(X, train.rating.astype(np.float64), X_rel=X_rel, n_iter=n_iter, group_shapes=groups)
     kept = fm.history_.hypers[-len(fm.predictor_.samples):]
     hyper = {"alpha": np.mean([h.alpha for h in kept]), "lambda_w": np.mean([h.lambda_w for h in kept], axis=0),
              "lambda_V": np.mean([h.lambda_V for h in kept], axis=0)}
-    unclipped = fm.predict(Xt, Xt_rel).astype(np.float32)
+    unclipped = posterior_mean(fm.predictor_.samples, test_u, test_i, train.n_users, train.n_items, item_side)
     return FMFit(np.clip(unclipped, RATING_MIN, RATING_MAX), hyper, backend, unclipped)
+
+
+def _sample_parts(sample, U: int, I: int, side):
+    """One sample's prediction as w0 + w_u + item_i + v_u . q_i: (user part (U,), V_users (U, k),
+    item part (I,), q (I, k)), with x = [one-hot user | one-hot item | the item's side features]:
+    q_i sums the item's factors, item_i its linear terms and the interactions inside its part."""
+    w, V = np.asarray(sample.w), np.asarray(sample.V)
+    lin, q, sq = w[U:U + I], V[U:U + I], V[U:U + I] ** 2
+    if side is not None:
+        lin, q, sq = lin + side @ w[U + I:], q + side @ V[U + I:], sq + side.multiply(side) @ V[U + I:] ** 2
+    return sample.w0 + w[:U], V[:U], lin + 0.5 * np.sum(q * q - sq, axis=1), q
+
+
+def posterior_mean(samples, users, items, n_users: int, n_items: int, side: sp.csr_matrix | None = None,
+                   block: int = 1 << 22) -> np.ndarray:
+    """What myfm's `predict` returns (the mean over the kept samples of each sample's prediction), for
+    any (user, item) pairs, from each sample's per-user and per-item parts (float32).
+
+    myfm's own predict redoes every pair's item part per sample: on notebook 10's ranking grids
+    (every ranked user x every movie) that was 2/3 of an FM's time. Here pairs that fill most of
+    their users x items grid are one matrix product of the samples' stacked factors (in blocks of
+    users); sparse pairs (test ratings) take a rank-sized dot product per pair and sample."""
+    users, items = np.asarray(users), np.asarray(items)
+    n = max(len(samples), 1)
+    uu, u_at = np.unique(users, return_inverse=True)
+    ii, i_at = np.unique(items, return_inverse=True)
+    out = np.zeros(len(users))
+    if len(uu) * len(ii) <= 4 * len(users):
+        A, B = [], []
+        for s in samples:
+            user_part, Vu, item_part, q = _sample_parts(s, n_users, n_items, side)
+            out += user_part[users] + item_part[items]
+            A.append(Vu[uu])
+            B.append(q[ii])
+        A, B = np.concatenate(A, axis=1), np.concatenate(B, axis=1)
+        order = np.argsort(u_at, kind="stable")
+        step = max(1, block // max(len(ii), 1))
+        for a in range(0, len(uu), step):
+            rows = order[np.searchsorted(u_at[order], a):np.searchsorted(u_at[order], a + step)]
+            out[rows] += (A[a:a + step] @ B.T)[u_at[rows] - a, i_at[rows]]
+    else:
+        for s in samples:
+            user_part, Vu, item_part, q = _sample_parts(s, n_users, n_items, side)
+            for a in range(0, len(users), block):
+                u, i = users[a:a + block], items[a:a + block]
+                out[a:a + block] += user_part[u] + item_part[i] + np.einsum("nk,nk->n", Vu[u], q[i])
+    return (out / n).astype(np.float32)
 
 
 def fm_predict(train: Ratings, test_u, test_i, *args, **kwargs) -> Prediction:
