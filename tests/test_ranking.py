@@ -82,6 +82,28 @@ def test_users_without_hits_and_k_beyond_the_candidates():
     assert m["recall@10"][1] == 1.0 and m["ndcg@10"][1] == pytest.approx(1.0)
     with pytest.raises(ValueError, match="not a candidate"):
         _metrics([0.1, 0.2], [True, False], candidates=[False, True])
+    with pytest.raises(ValueError, match="score is NaN"):   # where would it rank? a scorer's bug, said
+        _metrics([0.1, np.nan, 0.3], [True, False, False])
+    # a NaN outside the candidates (a movie rated in training) is never ranked: no error
+    assert _metrics([0.1, np.nan, 0.3], [True, False, False], candidates=[True, False, True])["recall@2"] == [1.0]
+
+
+def test_sorted_and_compared_rows_place_hits_alike(monkeypatch):
+    """A row with many hits is sorted once, one with few compares each hit with it (ranking.metrics:
+    the cheaper way per row); both give the same metrics, ties included."""
+    from vt2lib.ranking import metrics as M
+    rng = np.random.default_rng(3)
+    scores = np.round(rng.random((12, 300)) * 40).astype(np.float32)    # many ties
+    hits = rng.random((12, 300)) < np.linspace(0.003, 0.2, 12)[:, None]  # 1 to ~60 hits per row
+    candidates = hits | (rng.random((12, 300)) < 0.8)
+    out = {}
+    for mode, (h, m) in {"mixed": (M.SORT_HITS, M.SORT_MOVIES), "sorted": (-1, 0), "compared": (10**9, 0)}.items():
+        monkeypatch.setattr(M, "SORT_HITS", h)
+        monkeypatch.setattr(M, "SORT_MOVIES", m)
+        out[mode] = ranking_metrics(scores, hits, candidates, ks=(5, 20))
+    for mode in ("sorted", "compared"):
+        for key, value in out["mixed"].items():
+            np.testing.assert_allclose(out[mode][key], value, rtol=1e-12, err_msg=f"{mode} {key}")
 
 
 def _fold(seed=0, n_users=40, n_items=25, n=500):

@@ -29,6 +29,9 @@ from vt2lib.rating.predictors import Ratings
 HIT_RATING = 4.0
 USER_CHUNK = 512      # users scored at once: a (chunk x movies) float matrix (28 MB at ML20M's 13.6k movies)
 HIT_BLOCK = 1 << 22   # hit x movie comparisons at once (4 MB of booleans)
+# Comparing a hit with its row costs ~2 ns per movie; sorting the row ~10 ns per movie plus ~25 us of Python
+# (bench_ranking.py, this 2-core VM): a row with more hits than SORT_HITS + SORT_MOVIES / movies is sorted
+SORT_HITS, SORT_MOVIES = 5, 12_500
 
 
 def ranking_metrics(scores: np.ndarray, hits: np.ndarray, candidates: np.ndarray,
@@ -41,7 +44,8 @@ def ranking_metrics(scores: np.ndarray, hits: np.ndarray, candidates: np.ndarray
     whose score has `a` candidates above it and ties with `t` candidates (itself included) sits
     at each position a .. a + t - 1 with probability 1/t, so by linearity its expected share of
     the top k is clip(k - a, 0, t) / t, and its expected discounted gain is the mean of the
-    discounts over those positions (tests/test_ranking.py checks both against every tie order)."""
+    discounts over those positions (tests/test_ranking.py checks both against every tie order).
+    A NaN score among the candidates has no place in an order and is refused."""
     if (hits & ~candidates).any():
         raise ValueError("a hit that is not a candidate (rated in training?)")
     key = np.where(candidates, scores, -np.inf)  # float32 scores stay float32 (NumPy 2: -inf is a weak scalar)
@@ -51,12 +55,7 @@ def ranking_metrics(scores: np.ndarray, hits: np.ndarray, candidates: np.ndarray
     k_max = max(ks)
     discount = 1.0 / np.log2(np.arange(2, k_max + 2))
     cum = np.r_[0.0, np.cumsum(discount)]          # cum[p]: the discounts of positions 0 .. p - 1
-    hit_row, hit_col = np.nonzero(hits)
-    above, tie = np.empty(len(hit_row), np.int64), np.empty(len(hit_row), np.int64)
-    step = max(1, HIT_BLOCK // max(key.shape[1], 1))
-    for a in range(0, len(hit_row), step):  # every hit at once: its row's candidates above it and tied with it
-        r, s = hit_row[a:a + step], key[hit_row[a:a + step], hit_col[a:a + step]][:, None]
-        above[a:a + step], tie[a:a + step] = (key[r] > s).sum(1), (key[r] == s).sum(1)
+    hit_row, above, tie = _hit_places(key, hits)
     top_share, gain = {}, {}
     for k in ks:
         top_share[k] = np.bincount(hit_row, np.clip(k - above, 0, tie) / tie, minlength=len(key))
@@ -69,6 +68,30 @@ def ranking_metrics(scores: np.ndarray, hits: np.ndarray, candidates: np.ndarray
             out[f"recall@{k}"] = np.where(n_hits > 0, top_share[k] / n_hits, np.nan)
             out[f"ndcg@{k}"] = np.where(n_hits > 0, gain[k] / ideal, np.nan)
     return out
+
+
+def _hit_places(key: np.ndarray, hits: np.ndarray):
+    """(row, a, t) of every hit: its row's candidates above it (a) and tied with it, itself included (t).
+
+    Rows with few hits compare each hit with the row, all such hits at once; a row with many (ML20M's
+    heavy raters) is sorted once and its hits looked up in it."""
+    n_items = key.shape[1]
+    sort = hits.sum(1) > SORT_HITS + SORT_MOVIES / max(n_items, 1)
+    hit_row, hit_col = np.nonzero(hits & ~sort[:, None])
+    above, tie = np.empty(len(hit_row), np.int64), np.empty(len(hit_row), np.int64)
+    step = max(1, HIT_BLOCK // max(n_items, 1))
+    for a in range(0, len(hit_row), step):
+        r, s = hit_row[a:a + step], key[hit_row[a:a + step], hit_col[a:a + step]][:, None]
+        above[a:a + step], tie[a:a + step] = (key[r] > s).sum(1), (key[r] == s).sum(1)
+    rows, aboves, ties = [hit_row], [above], [tie]
+    sorted_rows = np.flatnonzero(sort)
+    for row, column in zip(sorted_rows, np.sort(key[sorted_rows], axis=1)):  # ascending, for searchsorted
+        s = key[row, hits[row]]
+        below_or_equal, below = np.searchsorted(column, s, side="right"), np.searchsorted(column, s, side="left")
+        rows.append(np.full(len(s), row))
+        aboves.append(n_items - below_or_equal)
+        ties.append(below_or_equal - below)
+    return np.concatenate(rows), np.concatenate(aboves), np.concatenate(ties)
 
 
 def evaluate_ranking(score_rows: Callable[[np.ndarray], np.ndarray], train: Ratings, test_u: np.ndarray,
