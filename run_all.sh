@@ -41,7 +41,7 @@ export PYTHONHASHSEED=0 TF_CPP_MIN_LOG_LEVEL=2 MPLBACKEND=Agg
 if [ "${1:-}" = "--tests" ]; then
   shift
   # test modules on up to 4 cores (pytest-xdist; a module stays on one worker, so its fixtures run
-  # once); add -n 0 for one process
-  exec "$VENV/bin/python" -m pytest -n auto --maxprocesses 4 --dist loadscope "$@"
+  # once), the longest first (tests/conftest.py); add -n 0 for one process
+  exec "$VENV/bin/python" -m pytest -n auto --maxprocesses 4 --dist loadscope --no-loadscope-reorder "$@"
 fi
 exec "$VENV/bin/python" -m vt2lib.runner "$@"

@@ -24,17 +24,28 @@ def _output_root(tmp_path_factory):
     yield root
 
 
-def pytest_collection_modifyitems(items):
-    """Modules that run notebooks (minutes each) first, then those on ../shared data, then the rest.
+# The longest modules on 2 cores (seconds; RESULTS.md), longest first: the field walk 250-310, the
+# smoke run and its rerun ~280, the demo network 200-260, the real-data notebooks ~190 (with
+# ../shared), libFM's references ~190, the planted FM comparisons ~150, the towers ~120
+LONGEST_FIRST = ("test_notebooks.py", "test_store.py", "test_demo_embedding.py", "test_shared_real_data.py",
+                 "test_libfm_reference.py", "test_fm_gibbs.py", "test_towers.py", "test_ratings_only.py", "test_model.py")
 
-    run_all.sh --tests runs the modules on pytest-xdist workers (`--dist loadscope`), which take
-    modules in this order: starting the long ones first keeps a worker from being left with one
-    at the end while the others idle. The order within a module is kept."""
-    rank: dict = {}  # module file -> its most urgent test's rank
+
+def pytest_collection_modifyitems(items):
+    """The longest modules first (LONGEST_FIRST), then the other modules that run notebooks, then
+    those on ../shared data, then the rest.
+
+    run_all.sh --tests runs the modules on pytest-xdist workers (`--dist loadscope
+    --no-loadscope-reorder`: xdist's own order, most tests first, left the one-test demo module to
+    run alone at the end), which take modules in this order: starting the long ones first keeps a
+    worker from being left with one at the end while the others idle. The order within a module is kept."""
+    rank: dict = {}  # module file -> its rank
     for item in items:
         markers = {m.name for m in item.iter_markers()}
         own = 0 if "notebooks" in markers else 1 if "shared" in markers else 2
-        rank[item.path] = min(rank.get(item.path, 2), own)
+        name = item.path.name
+        first = LONGEST_FIRST.index(name) - len(LONGEST_FIRST) if name in LONGEST_FIRST else 0
+        rank[item.path] = min(rank.get(item.path, 2), first or own)
     items.sort(key=lambda item: rank[item.path])  # stable: collection order within each rank
 
 

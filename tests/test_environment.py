@@ -109,3 +109,12 @@ def test_run_all_without_a_supported_python_says_what_to_install(tmp_path):
     assert out.returncode != 0 and out.stdout == "" and not (tmp_path / "venv").exists()
     assert out.stderr.count("\n") == 1 and "needs Python 3.11, 3.12 or 3.13" in out.stderr, out.stderr
     assert "python3 (3.10)" in out.stderr and "apt install python3.13 python3.13-venv" in out.stderr
+
+
+def test_the_longest_modules_start_first_and_exist():
+    """run_all.sh keeps conftest's module order (xdist's own, most tests first, ran the one-test demo
+    module alone at the end); every module LONGEST_FIRST names exists, so a rename cannot drop it."""
+    from conftest import LONGEST_FIRST
+    here = Path(__file__).parent
+    assert all((here / name).is_file() for name in LONGEST_FIRST), LONGEST_FIRST
+    assert "--dist loadscope --no-loadscope-reorder" in (here.parent / "run_all.sh").read_text()

@@ -200,6 +200,7 @@ def test_a_machine_without_a_gpu_device_is_answered_without_a_child(monkeypatch,
     """No GPU device node: `auto` is myfm at once (the child costs ~2 s per notebook); with one,
     the child is asked, and its answer decides."""
     import subprocess
+
     from vt2lib.rating import fm
     asked = []
 

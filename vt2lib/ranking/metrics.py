@@ -28,9 +28,10 @@ from vt2lib.rating.predictors import Ratings
 
 HIT_RATING = 4.0
 USER_CHUNK = 512      # users scored at once: a (chunk x movies) float matrix (28 MB at ML20M's 13.6k movies)
-HIT_BLOCK = 1 << 22   # hit x movie comparisons at once (4 MB of booleans)
+HIT_BLOCK = 1 << 22   # hit x movie comparisons at once (the compared rows' scores: 16-32 MB)
 # Comparing a hit with its row costs ~2 ns per movie; sorting the row ~10 ns per movie plus ~25 us of Python
-# (bench_ranking.py, this 2-core VM): a row with more hits than SORT_HITS + SORT_MOVIES / movies is sorted
+# (from bench_ranking.py's metrics at 27 hits per user, and notebook 10 on the demo: tests/benchmarks/RESULTS.md):
+# a row with more hits than SORT_HITS + SORT_MOVIES / movies is sorted
 SORT_HITS, SORT_MOVIES = 5, 12_500
 
 

@@ -152,51 +152,56 @@ def fm_fit(train: Ratings, test_u, test_i, rank: int = 32, n_iter: int = 100, in
     return FMFit(np.clip(unclipped, RATING_MIN, RATING_MAX), hyper, backend, unclipped)
 
 
-def _sample_parts(sample, U: int, I: int, side):
+def _sample_parts(sample, U: int, I: int, side, side_sq):
     """One sample's prediction as w0 + w_u + item_i + v_u . q_i: (user part (U,), V_users (U, k),
     item part (I,), q (I, k)), with x = [one-hot user | one-hot item | the item's side features]:
     q_i sums the item's factors, item_i its linear terms and the interactions inside its part."""
     w, V = np.asarray(sample.w), np.asarray(sample.V)
     lin, q, sq = w[U:U + I], V[U:U + I], V[U:U + I] ** 2
     if side is not None:
-        lin, q, sq = lin + side @ w[U + I:], q + side @ V[U + I:], sq + side.multiply(side) @ V[U + I:] ** 2
+        lin, q, sq = lin + side @ w[U + I:], q + side @ V[U + I:], sq + side_sq @ V[U + I:] ** 2
     return sample.w0 + w[:U], V[:U], lin + 0.5 * np.sum(q * q - sq, axis=1), q
 
 
-def posterior_mean(samples, users, items, n_users: int, n_items: int, side: sp.csr_matrix | None = None,
-                   block: int = 1 << 22) -> np.ndarray:
+def posterior_mean(samples, users, items, n_users: int, n_items: int, side=None, block: int = 1 << 22) -> np.ndarray:
     """What myfm's `predict` returns (the mean over the kept samples of each sample's prediction), for
     any (user, item) pairs, from each sample's per-user and per-item parts (float32).
 
     myfm's own predict redoes every pair's item part per sample: on notebook 10's ranking grids
-    (every ranked user x every movie) that was 2/3 of an FM's time. Here pairs that fill most of
-    their users x items grid are one matrix product of the samples' stacked factors (in blocks of
-    users); sparse pairs (test ratings) take a rank-sized dot product per pair and sample."""
-    users, items = np.asarray(users), np.asarray(items)
-    n = max(len(samples), 1)
+    (every ranked user x every movie) that was 2/3 of an FM's time (tests/benchmarks/RESULTS.md).
+    Pairs that fill at least a quarter of their users x movies grid are one matrix product of the
+    samples' stacked factors, in blocks of about `block` predictions; sparser pairs (test ratings)
+    take a rank-sized dot product per pair and sample, about `block` numbers at a time."""
+    if not len(samples):
+        raise ValueError("the FM kept no samples to average")
+    users, items = np.asarray(users, np.int64), np.asarray(items, np.int64)
+    side = None if side is None else sp.csr_matrix(side)
+    side_sq = None if side is None else side.multiply(side).tocsr()
+    parts = (_sample_parts(s, n_users, n_items, side, side_sq) for s in samples)
     uu, u_at = np.unique(users, return_inverse=True)
     ii, i_at = np.unique(items, return_inverse=True)
-    out = np.zeros(len(users))
+    user_sum, item_sum, products = np.zeros(n_users), np.zeros(n_items), np.zeros(len(users))
     if len(uu) * len(ii) <= 4 * len(users):
         A, B = [], []
-        for s in samples:
-            user_part, Vu, item_part, q = _sample_parts(s, n_users, n_items, side)
-            out += user_part[users] + item_part[items]
+        for user_part, Vu, item_part, q in parts:
+            user_sum, item_sum = user_sum + user_part, item_sum + item_part
             A.append(Vu[uu])
             B.append(q[ii])
         A, B = np.concatenate(A, axis=1), np.concatenate(B, axis=1)
         order = np.argsort(u_at, kind="stable")
+        sorted_u = u_at[order]
         step = max(1, block // max(len(ii), 1))
         for a in range(0, len(uu), step):
-            rows = order[np.searchsorted(u_at[order], a):np.searchsorted(u_at[order], a + step)]
-            out[rows] += (A[a:a + step] @ B.T)[u_at[rows] - a, i_at[rows]]
+            rows = order[np.searchsorted(sorted_u, a):np.searchsorted(sorted_u, a + step)]
+            products[rows] = (A[a:a + step] @ B.T)[u_at[rows] - a, i_at[rows]]
     else:
-        for s in samples:
-            user_part, Vu, item_part, q = _sample_parts(s, n_users, n_items, side)
-            for a in range(0, len(users), block):
-                u, i = users[a:a + block], items[a:a + block]
-                out[a:a + block] += user_part[u] + item_part[i] + np.einsum("nk,nk->n", Vu[u], q[i])
-    return (out / n).astype(np.float32)
+        for user_part, Vu, item_part, q in parts:
+            user_sum, item_sum = user_sum + user_part, item_sum + item_part
+            step = max(1, block // Vu.shape[1])
+            for a in range(0, len(users), step):
+                u, i = users[a:a + step], items[a:a + step]
+                products[a:a + step] += np.einsum("nk,nk->n", Vu[u], q[i])
+    return ((user_sum[users] + item_sum[items] + products) / len(samples)).astype(np.float32)
 
 
 def fm_predict(train: Ratings, test_u, test_i, *args, **kwargs) -> Prediction:
