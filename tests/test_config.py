@@ -112,6 +112,17 @@ def test_a_bad_profile_value_fails_at_load_naming_field_value_and_range(tmp_path
     assert "\n" not in message and f"{field} = " in message and "allowed:" in message, message
 
 
+@pytest.mark.parametrize("text, field", [("top_k=abc", "top_k"), ("learning_rate=fast", "learning_rate"),
+                                         ("fusion_k_step=half", "fusion_k_step")])
+def test_a_value_of_the_wrong_type_fails_in_one_line(text, field):
+    """`--set top_k=abc` (text where a number belongs) is a bad value like any other, not a traceback."""
+    from vt2lib.profiles import parse_override
+    with pytest.raises(ValueError) as err:
+        load_profile("smoke", dict([parse_override(text)]))
+    message = str(err.value)  # the type check of a float field, or the range check of an optional one
+    assert "\n" not in message and field in message and ("allowed:" in message or "must be" in message), message
+
+
 def test_the_bad_value_table_covers_every_checked_field():
     from vt2lib.profile_checks import AT_LEAST, CHOICES, NON_NEGATIVE, OPEN_UNIT, POSITIVE
     checked = {*CHOICES, *AT_LEAST, *POSITIVE, *NON_NEGATIVE, *OPEN_UNIT, "fusion_k_step",

@@ -106,9 +106,15 @@ def profile_problems(p) -> list[str]:
     """What is wrong with a profile's values, one line per field (empty: valid)."""
     problems = []
 
+    def passes(ok, v) -> bool:
+        try:
+            return bool(ok(v))
+        except TypeError:  # text where a number belongs (--set top_k=abc): a bad value, said as one
+            return False
+
     def check(name, ok, allowed):
         value = getattr(p, name)
-        if value is not None and not all(ok(v) for v in _values(value)):
+        if value is not None and not all(passes(ok, v) for v in _values(value)):
             problems.append(f"{name} = {value!r}; allowed: {allowed}")
     for name, choices in CHOICES.items():
         check(name, lambda v, c=choices: v in c, "one of " + ", ".join(map(repr, choices)))
