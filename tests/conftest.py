@@ -39,14 +39,14 @@ def pytest_collection_modifyitems(items):
     --no-loadscope-reorder`: xdist's own order, most tests first, left the one-test demo module to
     run alone at the end), which take modules in this order: starting the long ones first keeps a
     worker from being left with one at the end while the others idle. The order within a module is kept."""
-    rank: dict = {}  # module file -> its rank
+    longest = {name: k for k, name in enumerate(LONGEST_FIRST)}
+    rank: dict = {}  # module file -> its most urgent test's rank by marker
     for item in items:
         markers = {m.name for m in item.iter_markers()}
         own = 0 if "notebooks" in markers else 1 if "shared" in markers else 2
-        name = item.path.name
-        first = LONGEST_FIRST.index(name) - len(LONGEST_FIRST) if name in LONGEST_FIRST else 0
-        rank[item.path] = min(rank.get(item.path, 2), first or own)
-    items.sort(key=lambda item: rank[item.path])  # stable: collection order within each rank
+        rank[item.path] = min(rank.get(item.path, 2), own)
+    # stable: collection order within each rank
+    items.sort(key=lambda item: (longest.get(item.path.name, len(longest)), rank[item.path]))
 
 
 # Keras fixes its backend when first imported, so every test that runs Keras in the pytest

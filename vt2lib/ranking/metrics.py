@@ -56,7 +56,7 @@ def ranking_metrics(scores: np.ndarray, hits: np.ndarray, candidates: np.ndarray
     k_max = max(ks)
     discount = 1.0 / np.log2(np.arange(2, k_max + 2))
     cum = np.r_[0.0, np.cumsum(discount)]          # cum[p]: the discounts of positions 0 .. p - 1
-    hit_row, above, tie = _hit_places(key, hits)
+    hit_row, above, tie = _hit_places(key, hits, n_hits)
     top_share, gain = {}, {}
     for k in ks:
         top_share[k] = np.bincount(hit_row, np.clip(k - above, 0, tie) / tie, minlength=len(key))
@@ -71,13 +71,14 @@ def ranking_metrics(scores: np.ndarray, hits: np.ndarray, candidates: np.ndarray
     return out
 
 
-def _hit_places(key: np.ndarray, hits: np.ndarray):
-    """(row, a, t) of every hit: its row's candidates above it (a) and tied with it, itself included (t).
+def _hit_places(key: np.ndarray, hits: np.ndarray, n_hits: np.ndarray):
+    """(row, a, t) of every hit: its row's candidates above it (a) and tied with it, itself included (t);
+    n_hits: the hits per row.
 
     Rows with few hits compare each hit with the row, all such hits at once; a row with many (ML20M's
     heavy raters) is sorted once and its hits looked up in it."""
     n_items = key.shape[1]
-    sort = hits.sum(1) > SORT_HITS + SORT_MOVIES / max(n_items, 1)
+    sort = n_hits > SORT_HITS + SORT_MOVIES / max(n_items, 1)
     hit_row, hit_col = np.nonzero(hits & ~sort[:, None])
     above, tie = np.empty(len(hit_row), np.int64), np.empty(len(hit_row), np.int64)
     step = max(1, HIT_BLOCK // max(n_items, 1))
