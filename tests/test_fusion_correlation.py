@@ -131,10 +131,36 @@ def test_pca_regression_is_scikit_learns_pca_and_ols(shape, rank):
     for k, row in zip(ks, ours):
         reference = make_pipeline(PCA(k), LinearRegression()).fit(X[:100], y[:100]).predict(X[100:])
         np.testing.assert_allclose(row, reference, rtol=1e-7, atol=1e-9)
-    n = shape[0]
-    limit = min(shape[1], n * 9 // 10 * 4 // 5 - 2)
+    n, n_folds = shape[0], 5  # 5 outer folds: GridSearchCV's PCA fits are this test's time
+    limit = min(shape[1], n * (n_folds - 1) // n_folds * 4 // 5 - 2)
     grid = sorted({k for k in (1, 2, 3, 5, 10, 20, 50, 100, 200) if k <= limit})
-    assert C.cv_r2_pca(X, y, 10, 7) == pytest.approx(_sklearn_cv_r2_pca(X, y, 10, 7, grid), abs=1e-9)
+    assert C.cv_r2_pca(X, y, n_folds, 7) == pytest.approx(_sklearn_cv_r2_pca(X, y, n_folds, 7, grid), abs=1e-9)
+
+
+def _sklearn_cv_r2_ridge(X, y, n_folds, seed):
+    """The reference: scikit-learn's StandardScaler + RidgeCV (a GridSearchCV over alpha, R^2) per outer part."""
+    from sklearn.linear_model import RidgeCV
+    from sklearn.model_selection import KFold, cross_val_predict
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    model = make_pipeline(StandardScaler(), RidgeCV(alphas=C.RIDGE_ALPHAS, cv=KFold(5, shuffle=True, random_state=seed)))
+    oof = cross_val_predict(model, X, y, cv=KFold(n_folds, shuffle=True, random_state=seed))
+    return 1 - ((y - oof) ** 2).sum() / ((y - y.mean()) ** 2).sum()
+
+
+@pytest.mark.parametrize("n_folds", [5, 3])
+def test_ridge_from_one_svd_is_scikit_learns_ridge_and_ridgecv(n_folds):
+    """One SVD gives scikit-learn's Ridge for every alpha, and cv_r2_ridge's nested CV is the
+    StandardScaler + RidgeCV pipeline's (same folds, same alpha chosen): with more regressors than a
+    training part has movies (the demo's case), a constant column, and fewer outer folds than inner."""
+    from sklearn.linear_model import Ridge
+    rng = np.random.default_rng(4)
+    X, y = planted_embeddings(rng, n_movies=150, n_dims=160)
+    X[:, 7] = 2.5  # a feature no trailer varies (a dead unit of the frozen features)
+    ours = C.ridge_regression(X[:100], y[:100], X[100:], C.RIDGE_ALPHAS)
+    for alpha, row in zip(C.RIDGE_ALPHAS, ours):
+        np.testing.assert_allclose(row, Ridge(alpha).fit(X[:100], y[:100]).predict(X[100:]), rtol=1e-7, atol=1e-9)
+    assert C.cv_r2_ridge(X, y, n_folds, 7) == pytest.approx(_sklearn_cv_r2_ridge(X, y, n_folds, 7), abs=1e-9)
 
 
 def test_saturated_ols_is_flagged_not_warned_about():

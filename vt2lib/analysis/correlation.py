@@ -78,41 +78,66 @@ def principal_component_regression(X_train: np.ndarray, y_train: np.ndarray, X_t
     return y_mean + running[:, np.asarray(ks) - 1].T
 
 
+def ridge_regression(X_train: np.ndarray, y_train: np.ndarray, X_test: np.ndarray, alphas) -> np.ndarray:
+    """Predictions for X_test of ridge regression with intercept (scikit-learn's Ridge) for every
+    alpha in `alphas`: an array (len(alphas), len(X_test)), from one SVD of the centred X_train
+    (coefficients V diag(s / (s^2 + alpha)) U^T y for each alpha)."""
+    mean, y_mean = X_train.mean(0), y_train.mean()
+    u, s, vt = np.linalg.svd(X_train - mean, full_matrices=False)
+    shrunk = s / (s ** 2 + np.asarray(alphas, np.float64)[:, None]) * (u.T @ (y_train - y_mean))
+    return y_mean + shrunk @ (vt @ (X_test - mean).T)
+
+
+def _nested_cv_r2(X, y, n_folds: int, seed: int, inner_splits: int, grid, predict, inner_loss,
+                  scale: bool = False) -> float:
+    """Out-of-fold R^2 of `predict(X_fit, y_fit, X_check, grid)` (one row per grid point), the grid
+    point chosen on each outer training part by an inner KFold(inner_splits): the lowest sum of
+    `inner_loss(predictions, y_check)` over the inner folds, the first on ties (GridSearchCV's
+    choice). `scale`: standardise on the outer training part first (a StandardScaler pipeline)."""
+    from sklearn.model_selection import KFold
+    from sklearn.preprocessing import StandardScaler
+    X = np.asarray(X, np.float64).reshape(len(y), -1)
+    y = np.asarray(y, np.float64)
+    inner = KFold(inner_splits, shuffle=True, random_state=seed)
+    oof = np.empty_like(y)
+    for train, test in KFold(n_folds, shuffle=True, random_state=seed).split(X):
+        X_train, X_test, y_train = X[train], X[test], y[train]
+        if scale:
+            scaler = StandardScaler().fit(X_train)
+            X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
+        loss = np.zeros(len(grid))
+        for fit, check in inner.split(X_train):
+            loss += inner_loss(predict(X_train[fit], y_train[fit], X_train[check], grid), y_train[check])
+        oof[test] = predict(X_train, y_train, X_test, [grid[int(np.argmin(loss))]])[0]
+    return _r2_of(y, oof)
+
+
 def cv_r2_pca(X: np.ndarray, y: np.ndarray, n_folds: int = 10, seed: int = 42) -> float:
     """Out-of-fold R^2 of OLS on the first k principal components, k chosen by an inner CV on
     each outer training part (the outer test movies never choose k): the lowest mean inner-fold
     MSE, the smaller k on ties, as GridSearchCV chooses."""
-    from sklearn.model_selection import KFold
     X = np.asarray(X, np.float64).reshape(len(y), -1)
-    y = np.asarray(y, np.float64)
-    inner = KFold(min(5, n_folds), shuffle=True, random_state=seed)
+    inner_splits = min(5, n_folds)
     # at most as many components as the smallest inner training part can fit
-    limit = min(X.shape[1], len(y) * (n_folds - 1) // n_folds * (inner.n_splits - 1) // inner.n_splits - 2)
+    limit = min(X.shape[1], len(y) * (n_folds - 1) // n_folds * (inner_splits - 1) // inner_splits - 2)
     grid = sorted({k for k in (1, 2, 3, 5, 10, 20, 50, 100, 200) if k <= max(limit, 1)})
-    oof = np.empty_like(y)
-    for train, test in KFold(n_folds, shuffle=True, random_state=seed).split(X):
-        inner_mse = np.zeros(len(grid))
-        for fit, check in inner.split(train):
-            fit, check = train[fit], train[check]
-            pred = principal_component_regression(X[fit], y[fit], X[check], grid)
-            inner_mse += ((pred - y[check]) ** 2).mean(1)
-        best = grid[int(np.argmin(inner_mse))]
-        oof[test] = principal_component_regression(X[train], y[train], X[test], [best])[0]
-    return _r2_of(y, oof)
+    return _nested_cv_r2(X, y, n_folds, seed, inner_splits, grid, principal_component_regression,
+                         lambda pred, y_check: ((pred - y_check) ** 2).mean(1))
+
+
+RIDGE_ALPHAS = np.logspace(-3, 5, 17)
 
 
 def cv_r2_ridge(X: np.ndarray, y: np.ndarray, n_folds: int = 10, seed: int = 42) -> float:
-    """Out-of-fold R^2 of ridge regression, its alpha chosen by an inner 5-fold CV on each outer
-    training part. Not RidgeCV's efficient leave-one-out: with about as many regressors as
-    training movies it picked a near-zero alpha in 1 of 50 planted cases, and R^2 fell to -3.8
-    (tests/benchmarks/spreads.json, correlation)."""
-    from sklearn.linear_model import RidgeCV
-    from sklearn.model_selection import KFold
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-    inner = KFold(5, shuffle=True, random_state=seed)
-    return _oof_r2(make_pipeline(StandardScaler(), RidgeCV(alphas=np.logspace(-3, 5, 17), cv=inner)), X, y, n_folds,
-                   seed)
+    """Out-of-fold R^2 of ridge regression on standardised regressors, its alpha chosen by an inner
+    5-fold CV on each outer training part: the highest mean inner-fold R^2, as scikit-learn's
+    StandardScaler + RidgeCV(RIDGE_ALPHAS, cv=KFold(5)) choose it (tests/test_fusion_correlation.py
+    checks the two agree); one SVD per fit gives every alpha. Not RidgeCV's efficient
+    leave-one-out: with about as many regressors as training movies it picked a near-zero alpha in
+    1 of 50 planted cases, and R^2 fell to -3.8 (tests/benchmarks/spreads.json, correlation)."""
+    def minus_r2(pred, y_check):
+        return ((pred - y_check) ** 2).sum(1) / ((y_check - y_check.mean()) ** 2).sum() - 1
+    return _nested_cv_r2(X, y, n_folds, seed, 5, RIDGE_ALPHAS, ridge_regression, minus_r2, scale=True)
 
 
 def chance_r2(n: int, p: int) -> float:
