@@ -93,6 +93,9 @@ def test_a_partial_run_replaces_only_its_notebooks_entries(cfg, monkeypatch):
     assert prov["bytes_written"]["02_keyframes"] > 1000 and prov["bytes_written"]["07_fusion"] == 0
     n_07 = len(logged["07_fusion"]["artifacts"])
     assert f"The latest run, 2026-12-01 14:30:00 (--only 07), computed 0 and reused {n_07} artifacts." in report
+    # the paper items: a notebook with no run under this profile is "not run", one that ran without its file "not produced"
+    assert "| Table 1 | 06_libfm | **not run** under this profile |" in report
+    assert "| Fig. 7 | 07_fusion | **not produced** |" in report
 
 
 def test_a_run_log_written_before_per_notebook_logs_is_kept(cfg):

@@ -33,8 +33,11 @@ NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
 KERNEL_NAME = "vt2"
 # The kernel application's own log (a TCP-without-encryption warning at every start, "KeyboardInterrupt
 # caught in kernel" at every normal shutdown) is plumbing, not news: the run log keeps the notebooks'
-# output, their progress bars and Python warnings, which do not go through this logger.
-KERNEL_QUIET = ["--IPKernelApp.log_level=CRITICAL"]
+# output, their progress bars and Python warnings, which do not go through this logger. Output the
+# kernel's libraries write to its file descriptors (TensorFlow's C++ log) reaches the run log once, by
+# the descriptors the kernel inherits: ipykernel's capture of them also sent each line through the
+# notebook's outputs, and so to the log a second time.
+KERNEL_QUIET = ["--IPKernelApp.log_level=CRITICAL", "--IPKernelApp.capture_fd_output=False"]
 
 
 def numbered_notebooks(only: set[str] | None = None) -> list[Path]:
@@ -122,6 +125,9 @@ def run_notebooks(profile: str, only: set[str] | None = None, log=print, overrid
     start_run_log(cfg, only)  # each notebook run now replaces its entry; the others' stay
     os.environ["VT2_TEXT_PROGRESS"] = "1"  # text bars, not widgets: the kernel's stderr reaches the log
     os.environ.setdefault("TQDM_MININTERVAL", "10")  # a bar line every 10 s in the log, not every 0.1 s
+    # what run_all.sh exports, for `python -m vt2lib.runner` too: the kernels inherit it
+    for name, value in (("PYTHONHASHSEED", "0"), ("TF_CPP_MIN_LOG_LEVEL", "2"), ("MPLBACKEND", "Agg")):
+        os.environ.setdefault(name, value)
     for nb in notebooks:
         why = skip_reason(cfg, nb.stem)
         if why:

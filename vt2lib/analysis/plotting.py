@@ -82,24 +82,29 @@ def method_label(name: str) -> str:
 
 
 def ranking_bars(table: pd.DataFrame, metrics=("recall@10", "recall@20", "ndcg@10"), title: str = ""):
-    """One panel per setting: each method's mean metric over folds, with its sd over folds.
+    """One panel per setting, stacked: each method's mean metric over folds, with its sd over
+    folds, as horizontal bars (the method names read across, however long; the first on top).
 
     table: vt2lib.ranking.tables.ranking_table (index setting x method)."""
     settings = list(dict.fromkeys(table.index.get_level_values("setting")))
-    fig, axes = plt.subplots(1, len(settings), figsize=(6.5 * len(settings), 4), squeeze=False)  # own scales: among new runs higher
-    for ax, setting in zip(axes[0], settings):
+    rows = [len(table.loc[s]) for s in settings]
+    fig, axes = plt.subplots(len(settings), 1, figsize=(9, 1.2 + 0.32 * sum(rows) + 0.6 * len(settings)),
+                             squeeze=False, gridspec_kw={"height_ratios": rows})
+    height = 0.8 / len(metrics)
+    for ax, setting in zip(axes[:, 0], settings):  # own scales: among new movies the metrics run higher
         part = table.loc[setting]
-        x = np.arange(len(part))
-        width = 0.8 / len(metrics)
+        y = np.arange(len(part))
         for j, m in enumerate(metrics):
-            ax.bar(x + (j - (len(metrics) - 1) / 2) * width, part[f"{m} (mean)"], width,
-                   yerr=part[f"{m} (sd)"].fillna(0), capsize=2, label=m)
-        for k, method in enumerate(part.index):  # an empty slot says why: nothing of it reached a top-N
+            ax.barh(y + (j - (len(metrics) - 1) / 2) * height, part[f"{m} (mean)"], height,
+                    xerr=part[f"{m} (sd)"].fillna(0), capsize=2, label=m)
+        for k, method in enumerate(part.index):  # an empty row says why: nothing of it reached a top-N
             if all(part.loc[method, f"{m} (mean)"] == 0 for m in metrics):
-                ax.text(k, 0, "0", ha="center", va="bottom", fontsize=8, color="0.3")
-        ax.set_xticks(x, [method_label(n) for n in part.index], rotation=35, ha="right", fontsize=8)
-        ax.set(title=setting, ylabel="mean over folds")
-    axes[0][-1].legend(fontsize=8)  # the last panel's bars are lower (new movies among all): room for it
+                ax.text(0, k, " 0", ha="left", va="center", fontsize=8, color="0.3")
+        ax.set_yticks(y, [method_label(n) for n in part.index], fontsize=8)
+        ax.set_ylim(len(part) - 0.5, -0.5)
+        ax.set(title=setting)
+    axes[-1, 0].set_xlabel("mean over folds")
+    axes[0, 0].legend(fontsize=8, loc="lower right")
     fig.suptitle(title)
     fig.tight_layout()
     return fig

@@ -151,8 +151,11 @@ def write_report(cfg: Profile) -> Path:
     for item in ITEMS:
         files = sorted(p.name for name in item.files for p in cfg.figures_dir.glob(f"{name}.*")) \
             if cfg.figures_dir.is_dir() else []
-        produced = ", ".join(files) if files else (f"**skipped** ({skipped[item.notebook]})"
-                                                   if item.notebook in skipped else "**not produced**")
+        produced = ", ".join(files) if files else (
+            f"**skipped** ({skipped[item.notebook]})" if item.notebook in skipped
+            # a derived profile (`--set top_k=3 --only 05`) runs what it is asked to: the rest has no run yet
+            else "**not run** under this profile" if item.notebook not in prov.get("notebooks", {})
+            else "**not produced**")
         rows = [(n.label, format_number(metrics.get(n.metric)),
                  format_number(published_value(n.published)) if n.published else "")
                 for n in item.numbers(cfg) if n.report] or [("", "", "")]
