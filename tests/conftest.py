@@ -24,11 +24,11 @@ def _output_root(tmp_path_factory):
     yield root
 
 
-# The longest modules on 2 cores (seconds; RESULTS.md), longest first: the field walk 250-310, the
-# smoke run and its rerun ~280, the demo network 200-260, the real-data notebooks ~190 (with
-# ../shared), libFM's references ~190, the planted FM comparisons ~150, the towers ~120
-LONGEST_FIRST = ("test_notebooks.py", "test_store.py", "test_demo_embedding.py", "test_shared_real_data.py",
-                 "test_libfm_reference.py", "test_fm_gibbs.py", "test_towers.py", "test_ratings_only.py", "test_model.py")
+# The longest modules on 2 cores (seconds; RESULTS.md), longest first: the demo network 250-300, the
+# smoke run and its rerun ~260, the real-data notebooks ~190 (with ../shared), libFM's references
+# ~210, the field walk ~180, the planted FM comparisons ~175, the towers ~110
+LONGEST_FIRST = ("test_demo_embedding.py", "test_notebooks.py", "test_shared_real_data.py", "test_libfm_reference.py",
+                 "test_store.py", "test_fm_gibbs.py", "test_towers.py", "test_ratings_only.py", "test_model.py")
 
 
 def pytest_collection_modifyitems(items):
