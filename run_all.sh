@@ -21,10 +21,13 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 STAMP="$VENV/.vt2-installed" LOCK=requirements-lock.txt
 UV=uv==0.13.9  # installs the lock in ~35 s where pip takes ~90 (parallel downloads; RESULTS.md); VT2_INSTALLER=pip skips it
-install_locked() {  # pip install "$@", by uv where it works (it reads no pip.conf: a private index needs pip), else by pip
-  if [ "${VT2_INSTALLER:-uv}" = uv ] && "$VENV/bin/python" -m pip install -q "$UV" \
-     && "$VENV/bin/python" -m uv pip install -q --compile-bytecode --python "$VENV/bin/python" "$@"; then return; fi
-  if [ "${VT2_INSTALLER:-uv}" = uv ]; then echo "run_all.sh: uv could not install $*; pip installs it" >&2; fi
+install_locked() {  # pip install "$@", by uv where it can, else by pip
+  # uv reads no pip configuration: where it names an index in PyPI's place, pip installs from that index
+  if [ "${VT2_INSTALLER:-uv}" = uv ] && ! "$VENV/bin/python" -m pip config list 2>/dev/null | grep '\.index-url=' >/dev/null; then
+    if "$VENV/bin/python" -m pip install -q --only-binary=:all: "$UV" \
+       && "$VENV/bin/python" -m uv pip install -q --compile-bytecode --python "$VENV/bin/python" "$@"; then return; fi
+    echo "run_all.sh: uv could not install $*; pip installs it" >&2
+  fi
   "$VENV/bin/python" -m pip install -q "$@"
 }
 MODE=lock; if [ "${VT2_UNLOCKED:-0}" = 1 ]; then MODE=ranges; fi

@@ -22,10 +22,12 @@ def test_demo_embedding_network_learns_genre_and_identity(tmp_path, monkeypatch)
     over 5 seeds x TF_ENABLE_ONEDNN_OPTS 0/1 (the features of 02) x 1 and 2 threads, 20 runs:
     genre AUC on unseen trailers (the mean over the five splits) mean 0.629, sd 0.015, min
     0.597; per setting the means are 0.628-0.630. One split alone scatters by sd 0.036 over 100
-    networks, and the five-split mean's 0.015 is that over sqrt 5 (0.016): the splits' networks
-    scatter independently, so the mean of the three trained here has sd 0.036 / sqrt 3 = 0.021
-    around the same 0.629 (each network holds out a fifth, whichever fifth). The bound 0.55 is
-    3.8 sd under it and above chance (0.5).
+    networks, and the five-split mean's 0.015 is that over sqrt 5 (0.016), as it would be if the
+    splits' networks scattered independently (consistent with it, over 5 seeds; not proven).
+    The mean of the three trained here then has sd 0.036 / sqrt 3 = 0.021, around the same
+    0.629 (its three fifths are the five-split run's first three). The bound 0.55 is 3.8 sd
+    under it and above chance (0.5); were the splits fully correlated, 2.2 sd under the
+    one-split sd of 0.036 and still 0.047 under the lowest of the 20 measured means (0.597).
     The paper model's validation tails (the same script, --paper-model; 3 seeds x the same 4
     settings, 12 runs): trailer-id top-5 mean 0.68, sd 0.13, min 0.48 (the seed matters, the
     setting hardly), against a bound of 5x chance (0.12): 4.2 sd under the mean; genre AUC mean

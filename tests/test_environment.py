@@ -8,6 +8,7 @@ import subprocess
 import tomllib
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -118,3 +119,29 @@ def test_the_longest_modules_start_first_and_exist():
     here = Path(__file__).parent
     assert all((here / name).is_file() for name in LONGEST_FIRST), LONGEST_FIRST
     assert "--dist loadscope --no-loadscope-reorder" in (here.parent / "run_all.sh").read_text()
+
+
+@pytest.mark.parametrize("pip_config, uv_rc, installer, expected", [
+    ("global.extra-index-url='file:///x'", 0, "uv", "uv"),            # PyPI stays the index: uv
+    ("global.index-url='https://mirror/simple'", 0, "uv", "pip"),    # pip's own index in PyPI's place: pip
+    (":env:.index-url='https://mirror/simple'", 0, "uv", "pip"),     # PIP_INDEX_URL
+    ("", 1, "uv", "pip"),                                            # uv fails: pip, with a line saying so
+    ("", 0, "pip", "pip"),                                           # VT2_INSTALLER=pip
+])
+def test_the_lock_installs_with_uv_unless_pip_must(tmp_path, pip_config, uv_rc, installer, expected):
+    """run_all.sh's install_locked, run with a stand-in venv python that logs what it is asked."""
+    script = (ROOT / "run_all.sh").read_text()
+    function = script[script.index("install_locked() {"):script.index("\n}\n", script.index("install_locked() {")) + 3]
+    fake = tmp_path / "venv" / "bin" / "python"
+    fake.parent.mkdir(parents=True)
+    fake.write_text(f'#!/bin/sh\necho "$*" >> {tmp_path}/calls\n'
+                    f'case "$*" in "-m pip config list") echo "{pip_config}";; "-m uv "*) exit {uv_rc};; esac\n')
+    fake.chmod(0o755)
+    out = subprocess.run([shutil.which("bash"), "-c", f'set -euo pipefail\nVENV={tmp_path}/venv UV=uv==1\n{function}'
+                          'install_locked -r lock.txt'], env={"PATH": os.environ["PATH"], "VT2_INSTALLER": installer},
+                         capture_output=True, text=True, check=False)
+    calls = (tmp_path / "calls").read_text().splitlines()
+    assert out.returncode == 0, out.stderr
+    assert calls[-1] == ("-m uv pip install -q --compile-bytecode --python " f"{tmp_path}/venv/bin/python -r lock.txt"
+                         if expected == "uv" else "-m pip install -q -r lock.txt"), calls
+    assert ("uv could not install" in out.stderr) == (uv_rc == 1 and installer == "uv")

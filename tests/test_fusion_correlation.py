@@ -154,13 +154,19 @@ def test_ridge_from_one_svd_is_scikit_learns_ridge_and_ridgecv(n_folds):
     StandardScaler + RidgeCV pipeline's (same folds, same alpha chosen): with more regressors than a
     training part has movies (the demo's case), a constant column, and fewer outer folds than inner."""
     from sklearn.linear_model import Ridge
-    rng = np.random.default_rng(4)
+    rng = np.random.default_rng(5)  # data on which 3 inner folds choose other alphas than 5 (asserted below)
     X, y = planted_embeddings(rng, n_movies=150, n_dims=160)
     X[:, 7] = 2.5  # a feature no trailer varies (a dead unit of the frozen features)
     ours = C.ridge_regression(X[:100], y[:100], X[100:], C.RIDGE_ALPHAS)
     for alpha, row in zip(C.RIDGE_ALPHAS, ours):
         np.testing.assert_allclose(row, Ridge(alpha).fit(X[:100], y[:100]).predict(X[100:]), rtol=1e-7, atol=1e-9)
-    assert C.cv_r2_ridge(X, y, n_folds, 7) == pytest.approx(_sklearn_cv_r2_ridge(X, y, n_folds, 7), abs=1e-9)
+    reference = _sklearn_cv_r2_ridge(X, y, n_folds, 7)
+    assert C.cv_r2_ridge(X, y, n_folds, 7) == pytest.approx(reference, abs=1e-9)
+    # an inner fold whose ratings are all equal scores as r2_score scores it: 1 for an exact fit, else 0
+    np.testing.assert_array_equal(C._minus_r2(np.array([[3.0, 3.0], [3.0, 3.5]]), np.array([3.0, 3.0])), [-1, 0])
+    if n_folds == 3:  # RidgeCV keeps 5 inner folds under 3 outer ones: min(5, n_folds) would be caught here
+        three_inner = C._nested_cv_r2(X, y, 3, 7, 3, C.RIDGE_ALPHAS, C.ridge_regression, C._minus_r2, scale=True)
+        assert abs(three_inner - reference) > 1e-3
 
 
 def test_saturated_ols_is_flagged_not_warned_about():

@@ -36,7 +36,8 @@ KERNEL_NAME = "vt2"
 # output, their progress bars and Python warnings, which do not go through this logger. Output the
 # kernel's libraries write to its file descriptors (TensorFlow's C++ log) reaches the run log once, by
 # the descriptors the kernel inherits: ipykernel's capture of them also sent each line through the
-# notebook's outputs, and so to the log a second time.
+# notebook's outputs, and so to the log a second time. Such lines (a C++ error, a dying kernel's last
+# words) are therefore in the run log only, not in the executed notebooks.
 KERNEL_QUIET = ["--IPKernelApp.log_level=CRITICAL", "--IPKernelApp.capture_fd_output=False"]
 
 

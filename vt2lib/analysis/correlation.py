@@ -135,9 +135,16 @@ def cv_r2_ridge(X: np.ndarray, y: np.ndarray, n_folds: int = 10, seed: int = 42)
     checks the two agree); one SVD per fit gives every alpha. Not RidgeCV's efficient
     leave-one-out: with about as many regressors as training movies it picked a near-zero alpha in
     1 of 50 planted cases, and R^2 fell to -3.8 (tests/benchmarks/spreads.json, correlation)."""
-    def minus_r2(pred, y_check):
-        return ((pred - y_check) ** 2).sum(1) / ((y_check - y_check.mean()) ** 2).sum() - 1
-    return _nested_cv_r2(X, y, n_folds, seed, 5, RIDGE_ALPHAS, ridge_regression, minus_r2, scale=True)
+    return _nested_cv_r2(X, y, n_folds, seed, 5, RIDGE_ALPHAS, ridge_regression, _minus_r2, scale=True)
+
+
+def _minus_r2(pred: np.ndarray, y_check: np.ndarray) -> np.ndarray:
+    """-R^2 of each row of `pred` on y_check, as scikit-learn's r2_score scores an inner fold (one
+    whose ratings are all equal: 1 where a row fits them exactly, else 0)."""
+    residual, total = ((pred - y_check) ** 2).sum(1), ((y_check - y_check.mean()) ** 2).sum()
+    if total == 0:
+        return -(residual == 0).astype(np.float64)
+    return residual / total - 1
 
 
 def chance_r2(n: int, p: int) -> float:

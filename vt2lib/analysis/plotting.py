@@ -104,7 +104,7 @@ def ranking_bars(table: pd.DataFrame, metrics=("recall@10", "recall@20", "ndcg@1
         ax.set_ylim(len(part) - 0.5, -0.5)
         ax.set(title=setting)
     axes[-1, 0].set_xlabel("mean over folds")
-    axes[0, 0].legend(fontsize=8, loc="lower right")
+    axes[0, 0].legend(fontsize=8, loc="best")  # where the bars leave room
     fig.suptitle(title)
     fig.tight_layout()
     return fig

@@ -21,7 +21,6 @@ stay a known limitation and show up in the PCA figures as an off-cluster tail.
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,10 +28,6 @@ import numpy as np
 import pandas as pd
 
 from vt2lib.config import Profile
-
-# FFmpeg's own error lines ("moov atom not found") for a file this module reports as unreadable anyway,
-# with its reason counted in the status table: only fatal ones reach the log (read at OpenCV's first video)
-os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "8")
 
 # source: "video" (decoded), or "generated" (the scale rehearsal's features without a video)
 STATUS_COLUMNS = ("youtube_id", "movieId", "status", "reason", "fps", "n_frames_decoded", "n_keyframes", "source")
