@@ -82,4 +82,9 @@ def render_trailer(spec: dict) -> str:
         for _ in range(end_frames):
             writer.write(end_screen)
         writer.release()
+        # OpenCV's writer only prints a failed frame (a full disk): a short file must not pass as a trailer
+        written = int(cv2.VideoCapture(str(tmp)).get(cv2.CAP_PROP_FRAME_COUNT))
+        if written != n_frames + end_frames:
+            raise OSError(f"synthetic trailer {path}: the file holds {written} of its {n_frames + end_frames} "
+                          "frames (disk full?)")
     return str(path)
