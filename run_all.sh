@@ -22,10 +22,16 @@ fi
 STAMP="$VENV/.vt2-installed" LOCK=requirements-lock.txt
 UV=uv==0.13.9  # installs the lock in ~35 s where pip takes ~90 (parallel downloads; RESULTS.md); VT2_INSTALLER=pip skips it
 install_locked() {  # pip install "$@", by uv where it can, else by pip
-  # uv reads no pip configuration: where it names an index in PyPI's place, pip installs from that index
-  if [ "${VT2_INSTALLER:-uv}" = uv ] && ! "$VENV/bin/python" -m pip config list 2>/dev/null | grep '\.index-url=' >/dev/null; then
-    if "$VENV/bin/python" -m pip install -q --only-binary=:all: "$UV" \
-       && "$VENV/bin/python" -m uv pip install -q --compile-bytecode --python "$VENV/bin/python" "$@"; then return; fi
+  if [ -z "${INSTALLER:-}" ]; then  # chosen at the first call: uv where it installs, else pip
+    INSTALLER=pip
+    # uv reads no pip configuration: where it names an index in PyPI's place, pip installs from that index
+    if [ "${VT2_INSTALLER:-uv}" = uv ] && ! "$VENV/bin/python" -m pip config list 2>/dev/null | grep '\.index-url=' >/dev/null; then
+      if "$VENV/bin/python" -m pip install -q --only-binary=:all: "$UV"; then INSTALLER=uv
+      else echo "run_all.sh: $UV did not install; pip installs the packages" >&2; fi
+    fi
+  fi
+  if [ "$INSTALLER" = uv ]; then
+    if "$VENV/bin/python" -m uv pip install -q --compile-bytecode --python "$VENV/bin/python" "$@"; then return; fi
     echo "run_all.sh: uv could not install $*; pip installs it" >&2
   fi
   "$VENV/bin/python" -m pip install -q "$@"

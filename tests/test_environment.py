@@ -121,27 +121,36 @@ def test_the_longest_modules_start_first_and_exist():
     assert "--dist loadscope --no-loadscope-reorder" in (here.parent / "run_all.sh").read_text()
 
 
-@pytest.mark.parametrize("pip_config, uv_rc, installer, expected", [
-    ("global.extra-index-url='file:///x'", 0, "uv", "uv"),            # PyPI stays the index: uv
-    ("global.index-url='https://mirror/simple'", 0, "uv", "pip"),    # pip's own index in PyPI's place: pip
-    (":env:.index-url='https://mirror/simple'", 0, "uv", "pip"),     # PIP_INDEX_URL
-    ("", 1, "uv", "pip"),                                            # uv fails: pip, with a line saying so
-    ("", 0, "pip", "pip"),                                           # VT2_INSTALLER=pip
+@pytest.mark.parametrize("pip_config, wheel_rc, uv_rc, installer, expected", [
+    ("global.extra-index-url='file:///x'", 0, 0, "uv", "uv"),            # PyPI stays the index: uv
+    ("global.index-url='https://mirror/simple'", 0, 0, "uv", "pip"),    # pip's own index in PyPI's place: pip
+    (":env:.index-url='https://mirror/simple'", 0, 0, "uv", "pip"),     # PIP_INDEX_URL
+    ("", 1, 0, "uv", "pip"),                                            # uv's own wheel fails: pip, a line says so
+    ("", 0, 1, "uv", "pip"),                                            # uv fails: pip, with a line saying so
+    ("", 0, 0, "pip", "pip"),                                           # VT2_INSTALLER=pip
 ])
-def test_the_lock_installs_with_uv_unless_pip_must(tmp_path, pip_config, uv_rc, installer, expected):
-    """run_all.sh's install_locked, run with a stand-in venv python that logs what it is asked."""
+def test_the_lock_installs_with_uv_unless_pip_must(tmp_path, pip_config, wheel_rc, uv_rc, installer, expected):
+    """run_all.sh's install_locked, run twice (the lock, then the project) with a stand-in venv python
+    that logs what it is asked: the installer is chosen, and uv installed, once."""
     script = (ROOT / "run_all.sh").read_text()
     function = script[script.index("install_locked() {"):script.index("\n}\n", script.index("install_locked() {")) + 3]
     fake = tmp_path / "venv" / "bin" / "python"
     fake.parent.mkdir(parents=True)
     fake.write_text(f'#!/bin/sh\necho "$*" >> {tmp_path}/calls\n'
-                    f'case "$*" in "-m pip config list") echo "{pip_config}";; "-m uv "*) exit {uv_rc};; esac\n')
+                    f'case "$*" in "-m pip config list") echo "{pip_config}";; "-m pip install -q --only-binary=:all: '
+                    f'uv==1") exit {wheel_rc};; "-m uv "*) exit {uv_rc};; esac\n')
     fake.chmod(0o755)
     out = subprocess.run([shutil.which("bash"), "-c", f'set -euo pipefail\nVENV={tmp_path}/venv UV=uv==1\n{function}'
-                          'install_locked -r lock.txt'], env={"PATH": os.environ["PATH"], "VT2_INSTALLER": installer},
+                          'install_locked -r lock.txt\ninstall_locked -e . --no-deps'],
+                         env={"PATH": os.environ["PATH"], "VT2_INSTALLER": installer},
                          capture_output=True, text=True, check=False)
     calls = (tmp_path / "calls").read_text().splitlines()
     assert out.returncode == 0, out.stderr
-    assert calls[-1] == ("-m uv pip install -q --compile-bytecode --python " f"{tmp_path}/venv/bin/python -r lock.txt"
-                         if expected == "uv" else "-m pip install -q -r lock.txt"), calls
+    by_uv = f"-m uv pip install -q --compile-bytecode --python {tmp_path}/venv/bin/python "
+    installed_by = by_uv if expected == "uv" else "-m pip install -q "
+    assert [c for c in calls if c.startswith(installed_by) and "uv==1" not in c] == \
+        [installed_by + "-r lock.txt", installed_by + "-e . --no-deps"], calls
+    assert expected == "pip" or not any(c.startswith("-m pip install -q -") and "uv==1" not in c for c in calls), calls
+    assert sum(c == "-m pip config list" for c in calls) <= 1 and sum("uv==1" in c for c in calls) <= 1, calls
     assert ("uv could not install" in out.stderr) == (uv_rc == 1 and installer == "uv")
+    assert ("did not install" in out.stderr) == (wheel_rc == 1)

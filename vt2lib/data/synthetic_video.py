@@ -83,7 +83,9 @@ def render_trailer(spec: dict) -> str:
             writer.write(end_screen)
         writer.release()
         # OpenCV's writer only prints a failed frame (a full disk): a short file must not pass as a trailer
-        written = int(cv2.VideoCapture(str(tmp)).get(cv2.CAP_PROP_FRAME_COUNT))
+        check = cv2.VideoCapture(str(tmp))
+        written = int(check.get(cv2.CAP_PROP_FRAME_COUNT))
+        check.release()
         if written != n_frames + end_frames:
             raise OSError(f"synthetic trailer {path}: the file holds {written} of its {n_frames + end_frames} "
                           "frames (disk full?)")
