@@ -36,7 +36,7 @@ def test_yaml_profile_and_errors(tmp_path):
     assert load_profile(y).seed == 7
     bad = tmp_path / "bad.toml"
     bad.write_text('base = "demo"\nn_fold = 3\n')
-    with pytest.raises(ValueError, match="unknown field.*n_fold.*valid fields"):
+    with pytest.raises(ValueError, match="unknown field.*'n_fold': did you mean 'n_folds'.*valid fields"):
         load_profile(bad)
     wrong_type = tmp_path / "wt.toml"
     wrong_type.write_text('n_folds = "ten"\n')

@@ -196,3 +196,5 @@ def test_table3_flags_p_close_to_n_and_prints_integer_counts():
     assert pd.isna(table.loc["views_likes_dislikes", "R"])  # not computed: shown empty, not faked
     md = to_markdown(table)
     assert "| 40 | 60 |" in md and "40.0000" not in md
+    counts = pd.DataFrame({"no_vector": [0, 1], "share": [0.0, 1.0]}, index=["a", "b"])  # a count column of 0s and 1s
+    assert to_markdown(counts).splitlines()[2:] == ["| a | 0 | 0.0000 |", "| b | 1 | 1.0000 |"]

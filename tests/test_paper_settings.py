@@ -42,3 +42,24 @@ def test_caveats_for_another_movielens_folder_and_a_rehearsal(tmp_path, monkeypa
     assert [c.split(":")[0] for c in caveats(small)] == ["Ratings from `ml-latest-small`, not MovieLens 20M"]
     assert "backbone_weights" not in settings_beside_paper(small, "06_libfm").index
     assert any(c.startswith("A rehearsal") for c in caveats(load_profile("scale")))
+
+
+def test_the_run_log_says_each_caveat_once(smoke_cfg):
+    """The runner's stdout drops a caveat line it has logged already (the executed notebooks keep
+    theirs: tests/test_notebooks.py); other repeated lines stay, and a line split over two chunks
+    is whole before it is judged."""
+    import io
+
+    from vt2lib.paper import CAVEAT_LINES, CAVEAT_PREFIX, ML20M_ONLY, NOTE_PREFIX
+    from vt2lib.runner import CaveatsOncePerRun
+    out = io.StringIO()
+    log = CaveatsOncePerRun(out, CAVEAT_LINES)
+    note, said = f"{NOTE_PREFIX}{caveats(smoke_cfg)[0]}", f"- {CAVEAT_PREFIX}{caveats(smoke_cfg)[0]}"
+    for notebook in range(2):
+        log.write(note[:10])
+        log.write(note[10:] + "\nloss 1.0\n")
+        log.write(f"{said}\n- {ML20M_ONLY}\nno newline")
+        log.end_notebook()
+    assert out.getvalue().splitlines() == [note, "loss 1.0", said, f"- {ML20M_ONLY}", "no newline", "loss 1.0",
+                                           "no newline"]
+    assert log.left_out == 3

@@ -203,8 +203,9 @@ def test_vector_scorer_ranks_frozen_mean_in_each_folds_pca_as_its_predictor(smok
 def test_the_ranking_table_says_how_many_folds_its_sd_is_over():
     """One ranked fold (scale's ranking_folds = 1): the sd is NaN, and folds_note says it is undefined."""
     from vt2lib.ranking.runs import METRICS
-    from vt2lib.ranking.tables import folds_note, ranking_table
-    runs = pd.DataFrame([{"setting": s, "method": m, "fold": k, "users": 10, "seconds": 0.1, **dict.fromkeys(METRICS, 0.5)}
+    from vt2lib.ranking.tables import few_candidates_notes, folds_note, ranking_table
+    runs = pd.DataFrame([{"setting": s, "method": m, "fold": k, "users": 10, "seconds": 0.1, **dict.fromkeys(METRICS, 0.5),
+                          "median candidates": {"warm": 300.0, "new movies": 14.0 + k}[s]}
                          for s, folds in (("warm", 1), ("new movies", 2)) for m in ("bias", "fm_ids")
                          for k in range(folds)])
     table = ranking_table(runs)
@@ -213,6 +214,12 @@ def test_the_ranking_table_says_how_many_folds_its_sd_is_over():
     assert folds_note(table) == ("warm: mean over 1 fold: its sd over folds is undefined (NaN, no error bar); "
                                  "new movies: mean and sd over 2 folds")
     assert folds_note(table.loc[["new movies"]]) == "mean and sd over 2 folds"
+    # 14.5 candidates per user among new movies: Recall@20 is 1 whatever the method, and the notes say so
+    assert table["median candidates"].tolist() == [300, 300, 14.5, 14.5]
+    note = ["new movies: a ranked user has a median of 14.5 candidate movies, so Recall@20 is 1 for every method there: "
+            "they cannot tell the methods apart at this data size (NDCG@10 still can)."]
+    assert few_candidates_notes(table) == note
+    assert few_candidates_notes(table.reset_index(level=1)) == note  # as the summary reads the saved CSV
 
 
 def test_the_bias_ranking_is_b_i_never_a_clipped_prediction():

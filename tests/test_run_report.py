@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from vt2lib import run_log
-from vt2lib.analysis.report import write_report
+from vt2lib.analysis.report import derived_from, write_report
 from vt2lib.provenance import load_provenance, write_run_provenance
 from vt2lib.run_log import load_artifact_log, notebook_artifacts, start_run_log
 from vt2lib.store import Store
@@ -96,6 +96,14 @@ def test_a_partial_run_replaces_only_its_notebooks_entries(cfg, monkeypatch):
     # the paper items: a notebook with no run under this profile is "not run", one that ran without its file "not produced"
     assert "| Table 1 | 06_libfm | **not run** under this profile |" in report
     assert "| Fig. 7 | 07_fusion | **not produced** |" in report
+    # a derived profile names its base and what it changes, and where the base's items are
+    assert "derived from" not in report  # a profile of its own
+    from vt2lib.profiles import load_profile
+    assert derived_from(load_profile("smoke", {"top_k": 3, "seed": 7})) == [
+        "- derived from profile `smoke`, changing `seed` = 7 (base: 42), `top_k` = 3 (base: None); it reuses every "
+        "artifact these fields do not enter. The items of notebooks not run under `smoke+seed=7+top_k=3` are in "
+        "`smoke`'s report: `../smoke/REPORT.md`"]
+    assert derived_from(dataclasses.replace(cfg, base="")) == []  # a named profile
 
 
 def test_a_run_log_written_before_per_notebook_logs_is_kept(cfg):

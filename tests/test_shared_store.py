@@ -156,6 +156,10 @@ def test_set_on_the_command_line():
     assert parse_override("top_k=none") == ("top_k", None)
     with pytest.raises(ValueError, match="expected field=value"):
         parse_override("top_k")
-    for bad, says in (("topk=3", "unknown field"), ("top_k=0", "top_k = 0; allowed"), ("n_folds", "field=value")):
+    for bad, says in (("topk=3", "unknown field.*'topk': did you mean 'top_k'"), ("top_k=0", "top_k = 0; allowed"),
+                      ("n_folds", "field=value")):
         with pytest.raises(SystemExit, match=says):
             main(["smoke", "--set", bad, "--only", "05"])
+    for only, says in (("99,05", "no notebook numbered 99; valid: 01,02"), (",", r"no notebook numbered \(none given\)")):
+        with pytest.raises(SystemExit, match=f"^vt2: --only '{only}': {says}"):  # before anything runs
+            main(["smoke", "--only", only])

@@ -103,6 +103,12 @@ def settings_beside_paper(cfg, notebook: str) -> pd.DataFrame:
     return out.rename_axis("field")
 
 
+NOTE_PREFIX = "Note: "  # a caveat at a notebook's top
+CAVEAT_PREFIX = "What these data can say: "  # the same caveat in its closing summary
+ML20M_ONLY = "Whether the differences above hold on ML20M only the `ml20m` profile can answer."
+CAVEAT_LINES = (NOTE_PREFIX, f"- {CAVEAT_PREFIX}", f"- {ML20M_ONLY}")  # how they start in the output
+
+
 def caveats(cfg) -> list[str]:
     """What changes how every number of this run reads, for the top of each notebook."""
     from vt2lib.config import ML20M_FOLDER, movielens_folder
@@ -130,7 +136,7 @@ def show_settings(cfg, notebook: str) -> pd.DataFrame:
     """A notebook's opening: the caveats that change how its numbers read, then the fields it
     uses beside the paper's values (returned, so the cell shows it as a table)."""
     for line in caveats(cfg):
-        print(f"Note: {line}")
+        print(f"{NOTE_PREFIX}{line}")
     table = settings_beside_paper(cfg, notebook)
     n = int((table.differs != "").sum())
     print(f"Profile `{cfg.name}`: {n} of the {len(table)} settings this notebook uses differ from the paper's"

@@ -10,6 +10,8 @@ vt2lib.profile_checks.ProfileError: profile 'demo': fm_rank = -3; allowed: integ
 """
 from __future__ import annotations
 
+import difflib
+
 
 class ProfileError(ValueError):
     """A profile field out of its range or choices; the message names field, value and what is allowed."""
@@ -158,3 +160,14 @@ def profile_problems(p) -> list[str]:
     if p.synth_trailer_seconds[0] > p.synth_trailer_seconds[-1]:
         problems.append(f"synth_trailer_seconds = {p.synth_trailer_seconds!r}; allowed: (shortest, longest)")
     return problems
+
+
+def unknown_fields(unknown: list[str], valid: set[str]) -> str:
+    """The error for fields no profile has: each with its closest valid name, then every valid name.
+
+    >>> unknown_fields(["topk"], {"top_k", "seed"})
+    "unknown field(s) ['topk']; 'topk': did you mean 'top_k'?; valid fields: seed, top_k"
+    """
+    closest = {k: difflib.get_close_matches(k, valid, 1) for k in unknown}
+    hints = "".join(f"; {k!r}: did you mean {m[0]!r}?" for k, m in closest.items() if m)
+    return f"unknown field(s) {unknown}{hints}; valid fields: {', '.join(sorted(valid))}"

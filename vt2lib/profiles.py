@@ -23,13 +23,11 @@ vt2lib.profile_checks.ProfileError: profile 'demo+top_k=0': top_k = 0; allowed: 
 (('sequence_lengths', [10]), ('similarity', 'cosine'), ('top_k', None))
 
 Every profile is one `Profile` (vt2lib.config). A profile file names one of these as its base
-and overrides fields, e.g.::
+and overrides fields (relative paths are resolved against the file's folder), e.g.::
 
     base = "ml20m"
     movielens_dir = "/data/ml-latest-small"
     trailer_source = "none"
-
-Relative paths in a profile file are resolved against the file's folder.
 """
 from __future__ import annotations
 
@@ -40,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from vt2lib.config import Profile, data_settings
+from vt2lib.profile_checks import unknown_fields
 
 _ML20M = Profile(
     name="ml20m",
@@ -226,7 +225,7 @@ def _overridden(base: Profile, overrides: dict[str, Any], source: str, folder: P
     valid = {f.name for f in dataclasses.fields(Profile)} - {"name", "base", "data_from"}
     unknown = sorted(set(overrides) - valid)
     if unknown:
-        raise ValueError(f"{source}: unknown field(s) {unknown}; valid fields: {', '.join(sorted(valid))}")
+        raise ValueError(f"{source}: {unknown_fields(unknown, valid)}")
     values = {}
     for k, v in overrides.items():
         if folder is not None and k in PATH_FIELDS and isinstance(v, str) and v and not Path(v).is_absolute():

@@ -105,12 +105,42 @@ def peak_child_rss(interval: float = 0.2):
         out["peak_gib"] = round(out["peak_gib"], 2)
 
 
+class CaveatsOncePerRun:
+    """The run log's stdout: a caveat line (vt2lib.paper.CAVEAT_LINES) that this run has already
+    logged is left out, so the log says each once; the executed notebooks keep every one."""
+
+    def __init__(self, out, repeatable: tuple[str, ...]):
+        self.out, self.repeatable, self.seen, self.partial, self.left_out = out, repeatable, set(), "", 0
+
+    def write(self, text: str) -> int:
+        *lines, self.partial = (self.partial + text).split("\n")
+        kept = []
+        for line in lines:
+            if line.startswith(self.repeatable) and line in self.seen:
+                self.left_out += 1
+                continue
+            self.seen.add(line)
+            kept.append(line + "\n")
+        self.out.write("".join(kept))
+        return len(text)
+
+    def flush(self) -> None:  # a line's end may come in a later chunk: it waits for it
+        self.out.flush()
+
+    def end_notebook(self) -> None:
+        if self.partial:
+            self.out.write(self.partial + "\n")
+            self.partial = ""
+        self.out.flush()
+
+
 def run_notebooks(profile: str, only: set[str] | None = None, log=print, overrides: dict | None = None
                   ) -> dict[str, dict]:
     """Run the notebooks (each gets PROFILE and OVERRIDES); returns {notebook: {"seconds",
     "peak_rss_gib"}, or {"skipped": why}}."""
     import papermill as pm
 
+    from vt2lib.paper import CAVEAT_LINES
     from vt2lib.run_log import start_run_log
     if Path(profile).suffix in (".toml", ".yml", ".yaml"):
         profile = str(Path(profile).resolve())
@@ -121,14 +151,13 @@ def run_notebooks(profile: str, only: set[str] | None = None, log=print, overrid
     out_dir.mkdir(parents=True, exist_ok=True)
     timings = {}
     notebooks = numbered_notebooks(only)
-    if not notebooks:
-        raise SystemExit(f"no notebooks match --only {sorted(only or [])}")
     start_run_log(cfg, only)  # each notebook run now replaces its entry; the others' stay
     os.environ["VT2_TEXT_PROGRESS"] = "1"  # text bars, not widgets: the kernel's stderr reaches the log
     os.environ.setdefault("TQDM_MININTERVAL", "10")  # a bar line every 10 s in the log, not every 0.1 s
     # what run_all.sh exports, for `python -m vt2lib.runner` too: the kernels inherit it
     for name, value in (("PYTHONHASHSEED", "0"), ("TF_CPP_MIN_LOG_LEVEL", "2"), ("MPLBACKEND", "Agg")):
         os.environ.setdefault(name, value)
+    stdout = CaveatsOncePerRun(sys.stdout, CAVEAT_LINES)
     for nb in notebooks:
         why = skip_reason(cfg, nb.stem)
         if why:
@@ -143,18 +172,34 @@ def run_notebooks(profile: str, only: set[str] | None = None, log=print, overrid
                 # the kernel's prints and tqdm bars (with their ETA) reach this run's log
                 pm.execute_notebook(str(nb), str(out_dir / nb.name), parameters={"PROFILE": profile, "OVERRIDES": overrides},
                                     kernel_name=KERNEL_NAME, cwd=str(NOTEBOOK_DIR), progress_bar=False,
-                                    stdout_file=sys.stdout, stderr_file=sys.stderr,
+                                    stdout_file=stdout, stderr_file=sys.stderr,
                                     extra_arguments=KERNEL_QUIET)
         except pm.PapermillExecutionError as e:
             raise SystemExit(f"FAILED: notebook {nb.name} (profile {cfg.name}), cell {e.exec_count}: "
                              f"{e.ename}: {e.evalue}\nexecuted copy: {out_dir / nb.name}")
         finally:
             os.environ.pop("VT2_NOTEBOOK", None)
+            stdout.end_notebook()
         timings[nb.stem] = {"seconds": round(time.time() - start, 1), "peak_rss_gib": memory["peak_gib"]}
         log(f"[{cfg.name}] {nb.name} done in {timings[nb.stem]['seconds']:.0f} s, "
             f"peak RSS {memory['peak_gib']:.2f} GiB")
+    if stdout.left_out:
+        log(f"[{cfg.name}] {stdout.left_out} repeated caveat lines are left out of this log (each executed "
+            f"notebook has its own: {out_dir})")
     return timings
 
+
+def parse_only(text: str | None) -> set[str] | None:
+    """`--only 5,06` -> {"05", "06"}; a number no notebook has is an error naming it and the valid ones."""
+    if not text:
+        return None
+    only = {s.strip().zfill(2) for s in text.split(",") if s.strip()}
+    valid = [p.name[:2] for p in numbered_notebooks()]
+    unknown = sorted(only - set(valid))
+    if unknown or not only:
+        raise SystemExit(f"vt2: --only {text!r}: no notebook numbered {', '.join(unknown) or '(none given)'}; "
+                         f"valid: {','.join(valid)}")
+    return only
 
 
 def main(argv=None) -> None:
@@ -165,7 +210,7 @@ def main(argv=None) -> None:
                     help="override a profile field (repeatable), e.g. --set top_k=20: a profile of its own, "
                          "<profile>+top_k=20, that reuses every artifact the change does not touch")
     args = ap.parse_args(argv)
-    only = {s.strip().zfill(2) for s in args.only.split(",")} if args.only else None
+    only = parse_only(args.only)
     profile = str(Path(args.profile).resolve()) if Path(args.profile).suffix else args.profile
     try:  # a bad profile or override is one line naming the field, before any notebook starts
         overrides = dict(parse_override(text) for text in args.set)

@@ -128,9 +128,25 @@ def _run_tables(prov: dict) -> list[str]:
     return lines + [""]
 
 
+def derived_from(cfg: Profile) -> list[str]:
+    """A derived profile's lines: its base, the fields it changes, and where the rest is reported."""
+    import dataclasses
+
+    from vt2lib.profiles import PROFILES
+    base = PROFILES.get(cfg.base)
+    if base is None:
+        return []
+    fields = [f.name for f in dataclasses.fields(cfg) if f.name not in ("name", "base", "data_from")]
+    changed = [f"`{f}` = {getattr(cfg, f)!r} (base: {getattr(base, f)!r})" for f in fields
+               if getattr(cfg, f) != getattr(base, f)]
+    return [f"- derived from profile `{cfg.base}`, changing {', '.join(changed) or 'no field'}; it reuses every "
+            f"artifact these fields do not enter. The items of notebooks not run under `{cfg.name}` are in "
+            f"`{cfg.base}`'s report: `../{cfg.base}/REPORT.md`"]
+
+
 def write_report(cfg: Profile) -> Path:
     metrics, prov = load_metrics(cfg), load_provenance(cfg)
-    lines = [f"# Reproduction report: profile `{cfg.name}`", ""]
+    lines = [f"# Reproduction report: profile `{cfg.name}`", ""] + derived_from(cfg)
     env = prov.get("environment", {})
     lines += [f"- git commit: `{prov.get('git_commit', 'unknown')}`",
               f"- device: {env.get('device', 'unknown')}, Python {env.get('python', '?')}, "

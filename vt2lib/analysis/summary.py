@@ -9,6 +9,10 @@ tests where it has them (their corrected p, or why there is none); what the data
 
 >>> ranked_methods({"rmse_cold_fm_ids": 0.824, "rmse_cold_user_mean": 0.836, "rmse_warm_fm": 0.57}, "rmse_cold_")
 [('fm_ids', 0.824), ('user_mean', 0.836)]
+>>> _best_rmse({"rmse_a_bias": 0.77, "rmse_a_user_mean": 0.83, "rmse_a_emb": 0.84}, "rmse_a_", "RMSE")  # named once
+['Lowest RMSE: `bias` (0.77), then `user_mean` (0.83).']
+>>> _best_rmse({"rmse_a_bias": 0.77, "rmse_a_emb": 0.8, "rmse_a_user_mean": 0.83}, "rmse_a_", "RMSE")
+['Lowest RMSE: `bias` (0.77), then `emb` (0.8); the user mean has 0.83.']
 """
 from __future__ import annotations
 
@@ -48,7 +52,7 @@ def _best_rmse(m: dict, prefix: str, what: str, leave_out: tuple[str, ...] = ())
     if rest:
         line += f", then `{rest[0][0]}` ({format_number(rest[0][1])})"
     reference = m.get(f"{prefix}user_mean")
-    if reference is not None and best != "user_mean":
+    if reference is not None and "user_mean" not in (best, rest[0][0] if rest else None):  # named already
         line += f"; the user mean has {format_number(reference)}"
     return [line + "."]
 
@@ -130,7 +134,13 @@ def _ranking(cfg: Profile, m: dict) -> list[str]:
             (best, b), (second, c) = ranked[:2]
             out.append(f"Recall@10, {label}: best `{best}` ({format_number(b)}), then `{second}` "
                        f"({format_number(c)}).")
-    return out + _ranking_paired(cfg, m)
+    return out + _few_candidates(cfg) + _ranking_paired(cfg, m)
+
+
+def _few_candidates(cfg: Profile) -> list[str]:
+    from vt2lib.ranking.tables import few_candidates_notes
+    table = _table(cfg, "extra_ranking_table")
+    return [] if table is None else few_candidates_notes(table)
 
 
 def _ranking_paired(cfg: Profile, m: dict) -> list[str]:
@@ -171,7 +181,7 @@ BEST = {"03_train_embedding": _training, "05_content_based": _content, "06_libfm
 def what_this_shows(cfg: Profile, notebook: str) -> list[str]:
     """The closing lines of `notebook`, from the numbers it recorded and the tables it saved
     (only the numbers this profile declares: an earlier run's leftovers never count)."""
-    from vt2lib.paper import caveats
+    from vt2lib.paper import CAVEAT_PREFIX, ML20M_ONLY, caveats
     declared = {n.metric for _, n in all_numbers(cfg)}
     m = {k: v for k, v in load_metrics(cfg).items() if k in declared}
     lines = []
@@ -185,8 +195,8 @@ def what_this_shows(cfg: Profile, notebook: str) -> list[str]:
     lines += BEST.get(notebook, lambda cfg, m: [])(cfg, m)
     notes = caveats(cfg)
     if notes:
-        lines += [f"What these data can say: {c}" for c in notes]
-        lines.append("Whether the differences above hold on ML20M only the `ml20m` profile can answer.")
+        lines += [f"{CAVEAT_PREFIX}{c}" for c in notes]
+        lines.append(ML20M_ONLY)
     return lines
 
 

@@ -55,7 +55,7 @@ def train_as_towers(cfg: Profile, data: SequenceData, models, progress: bool = T
     with contextlib.ExitStack() as stack:
         folders = {m: stack.enter_context(store.produce(model_artifact(data.seq_len, m))).path for m in models}
         train_towers({m: model_config(cfg, m) for m in models}, data, data.split(cfg.val_share), folders,
-                     progress=progress)
+                     progress=progress, labels={m: f"network {model_name(data.seq_len, m)}" for m in models})
 
 
 def train_networks(cfg: Profile, data: dict[int, SequenceData], jobs, progress: bool = True

@@ -106,8 +106,10 @@ def check_towers(cfgs: dict[str, Profile]) -> None:
 
 
 def train_towers(cfgs: dict[str, Profile], data: SequenceData, split, out_dirs: dict[str, Path],
-                 stop_after_epoch: int | None = None, progress: bool = True) -> dict[str, TrainResult]:
-    """Train the networks of `cfgs` (name -> profile with its heads) as towers of one model."""
+                 stop_after_epoch: int | None = None, progress: bool = True,
+                 labels: dict[str, str] | None = None) -> dict[str, TrainResult]:
+    """Train the networks of `cfgs` (name -> profile with its heads) as towers of one model; each
+    epoch's line names a tower by `labels` (default: its folder's name)."""
     check_towers(cfgs)
     cfg = next(iter(cfgs.values()))
     use_keras_backend(cfg)
@@ -149,7 +151,8 @@ def train_towers(cfgs: dict[str, Profile], data: SequenceData, split, out_dirs: 
             if len(val_idx):
                 row.update({f"val_{k}": float(v) for k, v in
                             towers[name].evaluate(val[name], verbose=0, return_dict=True).items()})
-            if end_of_epoch(states[name], row, cfg, out_dirs[name].name if progress else None):
+            label = (labels or {}).get(name, out_dirs[name].name)
+            if end_of_epoch(states[name], row, cfg, label if progress else None):
                 folders[name].save_best(towers[name])
         _checkpoint(joint, states, keys, ckpt)
         if stop_after_epoch is not None and epoch + 1 >= stop_after_epoch:

@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from vt2lib.config import Profile, model_heads
+from vt2lib.config import Profile, model_heads, model_name
 from vt2lib.data.genres import genre_matrix
 from vt2lib.embedding.epochs import (NetworkFolder, end_of_epoch, fresh_state, reseed, sequence_batches,
                                      set_determinism, validation_batches)
@@ -143,7 +143,8 @@ def model_config(cfg: Profile, model: str) -> Profile:
 def train_model(cfg: Profile, data: "SequenceData", split, model: str = "paper", progress: bool = True):
     """`train` in the store's folder of this model (resumed only under the same key)."""
     with Store(cfg).produce(model_artifact(data.seq_len, model)) as art:
-        return train(model_config(cfg, model), data, split, art.path, progress=progress)
+        return train(model_config(cfg, model), data, split, art.path, progress=progress,
+                     label=f"network {model_name(data.seq_len, model)}")
 
 
 def load_trained_model(cfg: Profile, seq_len: int, model: str = "paper"):
@@ -196,7 +197,7 @@ def training_key(cfg: Profile, data: SequenceData, split) -> str:
 
 
 def train(cfg: Profile, data: SequenceData, split, out_dir: Path, stop_after_epoch: int | None = None,
-          progress: bool = True) -> TrainResult:
+          progress: bool = True, label: str | None = None) -> TrainResult:
     """Train with early stopping on validation loss, resuming from `out_dir` if possible.
 
     A checkpoint made under another `training_key` (other heads, settings or data) is
@@ -216,7 +217,8 @@ def train(cfg: Profile, data: SequenceData, split, out_dir: Path, stop_after_epo
     else:
         state = fresh_state(key)
         model, _ = build_models(cfg, data.features.shape[1], data.seq_len, data.n_trailers)
-    _epochs(keras, cfg, model, state, data, split, folder, stop_after_epoch, progress)
+    label = (label or folder.path.name) if progress else None
+    _epochs(keras, cfg, model, state, data, split, folder, stop_after_epoch, label)
     model.load_weights(folder.best)  # early stopping restores the best epoch's weights
     history = folder.save_history(state)
     if state["done"] or state["epoch"] >= cfg.max_epochs:
@@ -226,7 +228,7 @@ def train(cfg: Profile, data: SequenceData, split, out_dir: Path, stop_after_epo
 
 
 def _epochs(keras, cfg: Profile, model, state: dict, data: SequenceData, split, folder: NetworkFolder,
-            stop_after_epoch: int | None, progress: bool) -> None:
+            stop_after_epoch: int | None, label: str | None) -> None:
     """Epochs until early stopping or max_epochs (or stop_after_epoch), each one checkpointed."""
     train_idx, val_idx = split
     Batches = sequence_batches(keras)
@@ -242,7 +244,7 @@ def _epochs(keras, cfg: Profile, model, state: dict, data: SequenceData, split, 
         if len(val_idx):
             row.update({f"val_{k}": float(v) for k, v in
                         model.evaluate(val_ds, verbose=0, return_dict=True).items()})
-        if end_of_epoch(state, row, cfg, folder.path.name if progress else None):
+        if end_of_epoch(state, row, cfg, label):
             folder.save_best(model)
         folder.save_epoch(model, state)
         if stop_after_epoch is not None and state["epoch"] >= stop_after_epoch:

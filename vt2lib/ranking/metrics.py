@@ -135,16 +135,18 @@ def evaluate_rankings(score_rows: Callable[[np.ndarray], np.ndarray], train: Rat
                 raise ValueError(f"candidates {name!r}: a hit outside them")
             m = (ranking_metrics(scores, hits, unrated, ks) if cols is None else
                  ranking_metrics(scores[:, cols], hits[:, cols], unrated[:, cols], ks))
-            frames[name].append(pd.DataFrame({"user": block, **m}))
+            candidates = (unrated if cols is None else unrated[:, cols]).sum(1)
+            frames[name].append(pd.DataFrame({"user": block, **m, "candidates": candidates}))
     return {name: pd.concat(f, ignore_index=True) for name, f in frames.items()}
 
 
 def summarise(per_user: pd.DataFrame) -> dict[str, float]:
-    """Means over users with at least one hit, and how many users that is."""
+    """Means over users with at least one hit, how many users that is, and their median number of candidates."""
     has = per_user[per_user.n_hits > 0]
     metrics = [c for c in per_user.columns if "@" in c]
     return {**{c: float(has[c].mean()) for c in metrics}, "users": int(len(has)),
-            "users_without_hits": int((per_user.n_hits == 0).sum())}
+            "users_without_hits": int((per_user.n_hits == 0).sum()),
+            "median candidates": float(has.candidates.median()) if len(has) else np.nan}
 
 
 def ranked_users(test_u: np.ndarray, test_r: np.ndarray, n: int | None, seed: int) -> np.ndarray:

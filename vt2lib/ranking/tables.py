@@ -65,6 +65,8 @@ def ranking_table(per_fold: pd.DataFrame) -> pd.DataFrame:
     out.columns = [f"{m} ({stat})" for stat, m in out.columns]
     out["folds"] = g.fold.nunique()
     out["users per fold"] = g.users.mean().round().astype(int)
+    # at most K candidates, every hit is in the top K: Recall@K is 1 whatever the method (a small profile's new movies)
+    out["median candidates"] = g["median candidates"].median()
     out["seconds per fold"] = g.seconds.mean()
     return out.reindex(order, level="method")
 
@@ -84,6 +86,22 @@ def folds_note(table: pd.DataFrame) -> str:
     if counts.nunique() == 1:
         return phrase(int(counts.iloc[0]))
     return "; ".join(f"{s}: {phrase(int(k))}" for s, k in counts.items())
+
+
+def few_candidates_notes(table: pd.DataFrame) -> list[str]:
+    """A setting whose ranked users have at most K candidate movies (median): every hit is in their top K,
+    so Recall@K is 1 whatever the method; one line per such setting (ranking_table, or its saved CSV)."""
+    from vt2lib.ranking.runs import KS
+    if "median candidates" not in table:
+        return []
+    out = []
+    for setting, fewest in table.groupby(level=0, sort=False)["median candidates"].min().items():
+        trivial = [f"Recall@{k}" for k in KS if fewest <= k]
+        if trivial:
+            out.append(f"{setting}: a ranked user has a median of {fewest:.4g} candidate movies, so "
+                       f"{' and '.join(trivial)} {'is' if len(trivial) == 1 else 'are'} 1 for every method there: "
+                       "they cannot tell the methods apart at this data size (NDCG@10 still can).")
+    return out
 
 
 def metric_name(setting: str, method: str, metric: str) -> str:
