@@ -52,10 +52,17 @@ def test_atomic_path_leaves_nothing_on_failure(tmp_path):
 
 
 def test_headless_runs_get_text_progress_bars_for_the_log():
+    """Text bars (not widgets) under the runner, whose close sends stderr at once: the kernel sends
+    stderr and stdout on their own timers, and a print after a bar reached the log glued to it."""
     import os
     import subprocess
     import sys
-    code = "from vt2lib.progress import tqdm; print(tqdm.__module__)"
+    code = ("import sys, tqdm.std as text, tqdm.notebook as widget; from vt2lib.progress import tqdm as bar; "
+            "print(issubclass(bar, text.tqdm) and not issubclass(bar, widget.tqdm)); "
+            "Err = type('Err', (), {'write': lambda self, s: print(repr(s)), 'flush': lambda self: print('sent')}); "
+            "sys.stderr = Err(); b = bar(range(2)); b.close(); print('closed')")
     env = {**os.environ, "VT2_TEXT_PROGRESS": "1"}  # the runner sets it for the kernels it starts
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "tqdm.std"
+    lines = out.stdout.splitlines()
+    closed = lines.index("closed")  # tqdm's own close left its last newline unsent
+    assert lines[0] == "True" and lines[closed - 2:closed] == [repr("\n"), "sent"]

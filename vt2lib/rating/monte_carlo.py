@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from vt2lib.rating.cold_start import SHUFFLED, side_fm_name
 from vt2lib.rating.evaluation import CHAIN_COLUMN
 
 
@@ -40,8 +41,8 @@ def shuffled_rows(ids: np.ndarray, vectors: np.ndarray, seed: int, among: np.nda
     return ids, out
 
 
-def trailer_permutation_gain(rmse: dict, settings, n_folds: int, fm: str = "fm_genres_trailer",
-                             control: str = "fm_genres_trailer_shuffled") -> pd.DataFrame:
+def trailer_permutation_gain(rmse: dict, settings, n_folds: int, fm: str = side_fm_name("genres+trailer"),
+                             control: str = side_fm_name(SHUFFLED)) -> pd.DataFrame:
     """What trailers buy the FM, per setting: the control's RMSE minus the real rows' (positive: the
     trailers help), mean over folds with its 95% interval (corrected for overlapping training sets)
     and the share of folds where it is positive. `rmse`: {(setting, method): per-fold RMSE}."""
