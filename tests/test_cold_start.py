@@ -216,3 +216,14 @@ def test_fm_chains_are_averaged_and_each_is_kept(smoke_cfg):
     assert per_chain.shape == (1, 3) and per_chain.iloc[0, 0] == pytest.approx(one_rmse, rel=1e-5)
     spread = chain_spread({(0, "fm"): per_chain, ("warm", "fm"): per_chain}, 3)
     assert spread.loc[("0", "fm"), "one_chain_sd_mean"] == pytest.approx(per_chain.iloc[0].std(ddof=1))
+
+
+def test_the_permutation_controls_default_names_are_the_side_fms():
+    """monte_carlo cannot import cold_start (cold_start imports it): its defaults spell the names out."""
+    import inspect
+
+    from vt2lib.rating.cold_start import SHUFFLED, side_fm_name
+    from vt2lib.rating.monte_carlo import trailer_permutation_gain
+    defaults = inspect.signature(trailer_permutation_gain).parameters
+    assert defaults["fm"].default == side_fm_name("genres+trailer")
+    assert defaults["control"].default == side_fm_name(SHUFFLED)

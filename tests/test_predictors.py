@@ -166,14 +166,17 @@ def test_max_folds_predicts_the_first_folds_and_reuses_a_complete_run(small_cv):
 
 
 def test_forked_folds_give_the_same_predictions_and_raise_the_same_errors(small_cv):
-    """myfm's folds run in cfg.n_workers forked processes: the numbers are those of one process."""
+    """myfm's folds run in cfg.n_workers forked processes, an FM over chains as one task per fold and
+    chain (vt2lib.rating.fold_runner): the numbers, each chain's included, are those of one process."""
     from vt2lib.rating import methods as M
     cfg, data = small_cv
     one, two = (dataclasses.replace(cfg, name=f"cv{n}", n_workers=n, fm_backend="myfm", fm_iters=8) for n in (1, 2))
     assert M.fm(two).parallel_folds and not M.get(two, "user_mean").parallel_folds
-    a, b = (M.run(c, data, M.fm(c), progress=False) for c in (one, two))
-    pd.testing.assert_frame_equal(a.sort_values(["fold", "userId", "movieId"]).reset_index(drop=True),
-                                  b.sort_values(["fold", "userId", "movieId"]).reset_index(drop=True))
+    for chains in (1, 2):
+        a, b = (M.run(c, data, M.fm(c, name=f"fm{chains}", chains=chains), progress=False) for c in (one, two))
+        assert ("chain1" in a) == (chains == 2)
+        pd.testing.assert_frame_equal(a.sort_values(["fold", "userId", "movieId"]).reset_index(drop=True),
+                                      b.sort_values(["fold", "userId", "movieId"]).reset_index(drop=True))
 
     def broken_in_fold_2(tr, u, i, k):
         if k == 2:
@@ -182,6 +185,16 @@ def test_forked_folds_give_the_same_predictions_and_raise_the_same_errors(small_
     with pytest.raises(ValueError, match="fold 2 broke"):
         run_cv(two, data, "broken", broken_in_fold_2, progress=False, workers=2)
     assert not (Store(two).path("predictions/broken") / "fold2.parquet").exists()
+
+    def nan_in_chain_1(tr, u, i, k, c):
+        return P.user_mean(tr, u, i) if c == 0 else P.Prediction(np.full(len(u), np.nan))
+
+    def broken_chain(tr, u, i, k):  # forked, only its parts run
+        raise AssertionError("the whole predictor ran")
+    broken_chain.parts, broken_chain.part = 2, nan_in_chain_1
+    broken_chain.combine = lambda runs: P.Prediction(np.mean([r.values for r in runs], axis=0))
+    with pytest.raises(ValueError, match=r"broken_chain, fold \d: \d+ predictions are NaN/inf"):
+        run_cv(two, data, "broken_chain", broken_chain, progress=False, workers=2)
 
 
 def test_choosing_the_fm_backend_never_starts_jax_in_the_process_that_forks():

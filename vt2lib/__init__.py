@@ -18,7 +18,8 @@
 - embedding/: model, training, epochs (batches and per-epoch state), towers (networks trained
   as towers of one model), side_by_side (networks in processes side by side), validation,
   embeddings (sequence, trailer and frozen-feature means, PCA figures)
-- rating/: predictors (baselines, Eq. 1), evaluation (CV, metrics, paired tests), monte_carlo
+- rating/: predictors (baselines, Eq. 1), evaluation (CV, metrics, paired tests), fold_runner
+  (a method's folds, in forked workers for myfm: a task per fold and chain), monte_carlo
   (the spread of averaged chains, the permutation control), fm (Bayesian
   FM: myfm, or fm_gibbs + fm_data + fm_state, the JAX sampler), item_vectors, frozen_mean (the
   untrained baseline), methods (the registry), cold_start

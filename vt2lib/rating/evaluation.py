@@ -18,17 +18,14 @@ key: a finished fold is saved (parquet; the fallback counts beside it) and skipp
 from __future__ import annotations
 
 import json
-import multiprocessing
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Callable
 
 import numpy as np
 import pandas as pd
 
 from vt2lib.config import Profile
-from vt2lib.io import write_json_atomic, write_parquet_atomic
-from vt2lib.progress import tqdm
+from vt2lib.rating.fold_runner import FALLBACKS_FILE, predict_folds
 from vt2lib.rating.predictors import Prediction, Ratings
 from vt2lib.store import Store, digest
 
@@ -129,48 +126,9 @@ def run_cv(cfg: Profile, data: CVData, method: str,
     fingerprint = digest(*inputs, *([n_folds] if n_folds < data.n_folds else []))
     with Store(cfg).produce(f"predictions/{method}", extra=fingerprint) as art:
         if not art.reused:
-            _predict_folds(art.path, (data, method, fn, split), progress, n_folds, workers)
+            todo = [k for k in range(n_folds) if not (art.path / f"fold{k}.parquet").is_file()]
+            predict_folds(art.path, data, method, fn, split, todo, progress, workers)
     return load_predictions(cfg, method)
-
-
-FALLBACKS_FILE, CHAIN_COLUMN = "fold{}.fallbacks.json", "chain"  # fallback counts per fold; chain0, ... columns
-_FORKED_TASK: tuple | None = None  # what forked fold workers inherit: closures are never pickled
-
-
-def _predict_folds(out: Path, task: tuple, progress: bool, n_folds: int, workers: int) -> None:
-    global _FORKED_TASK
-    todo = [k for k in range(n_folds) if not (out / f"fold{k}.parquet").is_file()]
-    with tqdm(total=len(todo), desc=task[1], disable=not progress, leave=False) as bar:
-        if workers > 1 and len(todo) > 1:
-            _FORKED_TASK = (out, *task)
-            try:
-                with multiprocessing.get_context("fork").Pool(min(workers, len(todo))) as pool:
-                    for _ in pool.imap_unordered(_forked_fold, todo):
-                        bar.update()
-            finally:
-                _FORKED_TASK = None
-        else:
-            for k in todo:
-                _predict_fold(out, *task, k)
-                bar.update()
-
-
-def _forked_fold(k: int) -> None:
-    _predict_fold(*_FORKED_TASK, k)
-
-
-def _predict_fold(out: Path, data: CVData, method: str, fn, split, k: int) -> None:
-    train, test = split(k)
-    pred = fn(train, data.user[test], data.item[test], k)
-    values = np.asarray(pred.values, np.float32)
-    if values.shape != (len(test),) or not np.isfinite(values).all():
-        raise ValueError(f"{method}, fold {k}: {int((~np.isfinite(values)).sum())} predictions are NaN/inf "
-                         f"or the shape {values.shape} != ({len(test)},)")
-    frame = data.table.iloc[test].assign(fold=np.int8(k), prediction=values)  # inner splits: k, not the row's own fold
-    if pred.chains is not None:  # an averaged sampler's chains, each kept: their spread is its Monte Carlo error
-        frame = frame.assign(**{f"{CHAIN_COLUMN}{c}": np.asarray(v, np.float32) for c, v in enumerate(pred.chains)})
-    write_json_atomic(out / FALLBACKS_FILE.format(k), pred.fallbacks)
-    write_parquet_atomic(frame, out / f"fold{k}.parquet")  # written last: marks the fold as done
 
 
 def load_predictions(cfg: Profile, method: str, extra: str | None = None) -> pd.DataFrame:

@@ -226,16 +226,22 @@ def fm_method(cfg, side=None, backend: str | None = None, chains: int = 1):
     backend = resolve_backend(backend or cfg.fm_backend, cfg.fm_flavour)
     groups = None if side is None else side.groups
 
-    def fn(train, test_u, test_i, fold):
+    def chain(train, test_u, test_i, fold, c):
         matrix = None if side is None else side.for_fold(train.item)  # per-fold blocks fitted on its training movies
-        runs = [fm_predict(train, test_u, test_i, cfg.fm_rank, cfg.fm_iters, cfg.fm_init_stdev,
-                           seed=cfg.seed + fold + CHAIN_SEED_STEP * c, item_side=matrix, side_groups=groups,
-                           backend=backend, flavour=cfg.fm_flavour) for c in range(chains)]
-        if chains == 1:
-            return runs[0]
+        return fm_predict(train, test_u, test_i, cfg.fm_rank, cfg.fm_iters, cfg.fm_init_stdev,
+                          seed=cfg.seed + fold + CHAIN_SEED_STEP * c, item_side=matrix, side_groups=groups,
+                          backend=backend, flavour=cfg.fm_flavour)
+
+    def combine(runs: list[Prediction]) -> Prediction:  # the chains' mean, each chain kept
         stacked = np.stack([r.values for r in runs])
         return Prediction(stacked.mean(0).astype(np.float32), chains=stacked,
                           scores=np.mean([r.ranking for r in runs], axis=0).astype(np.float32))
+
+    def fn(train, test_u, test_i, fold):
+        runs = [chain(train, test_u, test_i, fold, c) for c in range(chains)]
+        return runs[0] if chains == 1 else combine(runs)
+    if chains > 1:  # forked fold workers take (fold, chain) tasks (vt2lib.rating.fold_runner)
+        fn.parts, fn.part, fn.combine = chains, chain, combine
     side_digest = () if side is None else side.digest_parts()
     per_chains = () if chains == 1 else (f"mean of {chains} chains",)
     return fn, digest(cfg.fm_rank, cfg.fm_iters, cfg.fm_init_stdev, cfg.seed, backend, cfg.fm_flavour, *side_digest,

@@ -14,8 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from vt2lib.rating.cold_start import SHUFFLED, side_fm_name
-from vt2lib.rating.evaluation import CHAIN_COLUMN
+from vt2lib.rating.fold_runner import CHAIN_COLUMN
 
 
 def chain_fold_rmse(preds: pd.DataFrame) -> pd.DataFrame:
@@ -41,11 +40,12 @@ def shuffled_rows(ids: np.ndarray, vectors: np.ndarray, seed: int, among: np.nda
     return ids, out
 
 
-def trailer_permutation_gain(rmse: dict, settings, n_folds: int, fm: str = side_fm_name("genres+trailer"),
-                             control: str = side_fm_name(SHUFFLED)) -> pd.DataFrame:
+def trailer_permutation_gain(rmse: dict, settings, n_folds: int, fm: str = "fm_genres_trailer",
+                             control: str = "fm_genres_trailer_shuffled") -> pd.DataFrame:
     """What trailers buy the FM, per setting: the control's RMSE minus the real rows' (positive: the
     trailers help), mean over folds with its 95% interval (corrected for overlapping training sets)
-    and the share of folds where it is positive. `rmse`: {(setting, method): per-fold RMSE}."""
+    and the share of folds where it is positive. `rmse`: {(setting, method): per-fold RMSE}; the
+    default names are cold_start.side_fm_name's of genres+trailer and SHUFFLED (tests/test_cold_start.py)."""
     from vt2lib.rating.evaluation import mean_interval
     rows = {}
     if (settings[0], control) not in rmse:  # no trailers: nothing to shuffle
