@@ -46,8 +46,8 @@ def test_caveats_for_another_movielens_folder_and_a_rehearsal(tmp_path, monkeypa
 
 def test_the_run_log_says_each_caveat_once(smoke_cfg):
     """The runner's stdout drops a caveat line it has logged already (the executed notebooks keep
-    theirs: tests/test_notebooks.py); other repeated lines stay, and a line split over two chunks
-    is whole before it is judged."""
+    theirs: tests/test_notebooks.py); other repeated lines stay, a caveat split over two chunks is
+    whole before it is judged, and other text is passed on at once, without waiting for its line's end."""
     import io
 
     from vt2lib.paper import CAVEAT_LINES, CAVEAT_PREFIX, ML20M_ONLY, NOTE_PREFIX
@@ -56,10 +56,18 @@ def test_the_run_log_says_each_caveat_once(smoke_cfg):
     log = CaveatsOncePerRun(out, CAVEAT_LINES)
     note, said = f"{NOTE_PREFIX}{caveats(smoke_cfg)[0]}", f"- {CAVEAT_PREFIX}{caveats(smoke_cfg)[0]}"
     for notebook in range(2):
-        log.write(note[:10])
-        log.write(note[10:] + "\nloss 1.0\n")
-        log.write(f"{said}\n- {ML20M_ONLY}\nno newline")
+        log.write(note[:3])
+        log.write(note[3:] + "\nloss 1.0\n")
+        log.write(f"{said}\r\n- {ML20M_ONLY}\nno newline")
         log.end_notebook()
     assert out.getvalue().splitlines() == [note, "loss 1.0", said, f"- {ML20M_ONLY}", "no newline", "loss 1.0",
                                            "no newline"]
     assert log.left_out == 3
+    out.truncate(0)
+    out.seek(0)
+    log.write("training ")  # no caveat starts so: shown before its line ends
+    assert out.getvalue() == "training "
+    log.write(f"done\n{note[:4]}")
+    assert out.getvalue() == "training done\n"  # a possible caveat's start waits
+    log.write(note[4:] + "\n")
+    assert out.getvalue() == "training done\n" and log.left_out == 4

@@ -205,7 +205,8 @@ def test_the_ranking_table_says_how_many_folds_its_sd_is_over():
     from vt2lib.ranking.runs import METRICS
     from vt2lib.ranking.tables import few_candidates_notes, folds_note, ranking_table
     runs = pd.DataFrame([{"setting": s, "method": m, "fold": k, "users": 10, "seconds": 0.1, **dict.fromkeys(METRICS, 0.5),
-                          "median candidates": {"warm": 300.0, "new movies": 14.0 + k}[s]}
+                          "median candidates": {"warm": 300.0, "new movies": 9.0 + k}[s],
+                          "most candidates": {"warm": 400.0, "new movies": 18.0 + k}[s]}
                          for s, folds in (("warm", 1), ("new movies", 2)) for m in ("bias", "fm_ids")
                          for k in range(folds)])
     table = ranking_table(runs)
@@ -214,10 +215,13 @@ def test_the_ranking_table_says_how_many_folds_its_sd_is_over():
     assert folds_note(table) == ("warm: mean over 1 fold: its sd over folds is undefined (NaN, no error bar); "
                                  "new movies: mean and sd over 2 folds")
     assert folds_note(table.loc[["new movies"]]) == "mean and sd over 2 folds"
-    # 14.5 candidates per user among new movies: Recall@20 is 1 whatever the method, and the notes say so
-    assert table["median candidates"].tolist() == [300, 300, 14.5, 14.5]
-    note = ["new movies: a ranked user has a median of 14.5 candidate movies, so Recall@20 is 1 for every method there: "
-            "they cannot tell the methods apart at this data size (NDCG@10 still can)."]
+    # among new movies at most 19 candidates per user (median 9.5): Recall@20 is 1 for every user, Recall@10 for
+    # at least half, whatever the method, and the notes say so
+    assert table["median candidates"].tolist() == [300, 300, 9.5, 9.5] and table["most candidates"].tolist()[2:] == [19, 19]
+    note = ["new movies: Recall@20 is 1 for every ranked user, whatever the method (median 9.5 candidate movies, at most "
+            "19): it cannot tell the methods apart there at this data size (NDCG@10 still can).",
+            "new movies: Recall@10 is 1 for at least half the ranked users, whatever the method (median 9.5 candidate "
+            "movies, at most 19): it tells the methods apart on the other users only."]
     assert few_candidates_notes(table) == note
     assert few_candidates_notes(table.reset_index(level=1)) == note  # as the summary reads the saved CSV
 

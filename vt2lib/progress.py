@@ -10,7 +10,6 @@ runner executes it headlessly (it sets VT2_TEXT_PROGRESS), so the bars reach the
 from __future__ import annotations
 
 import os
-import sys
 
 if os.environ.get("VT2_TEXT_PROGRESS"):
     from tqdm import tqdm as _text_tqdm  # text on stderr: papermill's log_output copies it to the log
@@ -20,6 +19,8 @@ if os.environ.get("VT2_TEXT_PROGRESS"):
             super().close()
             # the kernel sends stderr and stdout on their own timers: without this, a print right after
             # the bar reached the log before the bar's closing newline, glued to the bar's last line
-            sys.stderr.flush()
+            fp = getattr(self, "fp", None)
+            if fp is not None and not getattr(fp, "closed", False):
+                fp.flush()
 else:
     from tqdm.auto import tqdm  # noqa: F401

@@ -106,31 +106,45 @@ def peak_child_rss(interval: float = 0.2):
 
 
 class CaveatsOncePerRun:
-    """The run log's stdout: a caveat line (vt2lib.paper.CAVEAT_LINES) that this run has already
-    logged is left out, so the log says each once; the executed notebooks keep every one."""
+    """The run log's stdout: a line that starts as a caveat does (vt2lib.paper.CAVEAT_LINES) and that
+    this run has logged already is left out, so the log says each once; the executed notebooks keep
+    every one. Only the start of a line that may be a caveat waits for its end; any other text is
+    passed on as it comes (a print(..., end="") before a long step shows at once)."""
 
     def __init__(self, out, repeatable: tuple[str, ...]):
-        self.out, self.repeatable, self.seen, self.partial, self.left_out = out, repeatable, set(), "", 0
+        self.out, self.repeatable, self.seen, self.left_out = out, repeatable, set(), 0
+        self.partial, self.mid_line = "", False  # a held line start; a line passed on before its end
 
     def write(self, text: str) -> int:
-        *lines, self.partial = (self.partial + text).split("\n")
-        kept = []
-        for line in lines:
-            if line.startswith(self.repeatable) and line in self.seen:
-                self.left_out += 1
-                continue
-            self.seen.add(line)
-            kept.append(line + "\n")
+        size, kept = len(text), []
+        if self.mid_line:  # the rest of a line already passed on: up to its end, as it is
+            head, end, text = text.partition("\n")
+            kept.append(head + end)
+            self.mid_line = not end
+        if not self.mid_line:
+            *lines, self.partial = (self.partial + text).split("\n")
+            for line in lines:
+                shown = line.rstrip("\r").rsplit("\r", 1)[-1].rstrip()  # as a terminal shows it
+                if shown.startswith(self.repeatable):
+                    if shown in self.seen:
+                        self.left_out += 1
+                        continue
+                    self.seen.add(shown)
+                kept.append(line + "\n")
+            if self.partial and not any(p.startswith(self.partial) or self.partial.startswith(p)
+                                        for p in self.repeatable):
+                kept.append(self.partial)
+                self.partial, self.mid_line = "", True
         self.out.write("".join(kept))
-        return len(text)
+        return size
 
-    def flush(self) -> None:  # a line's end may come in a later chunk: it waits for it
+    def flush(self) -> None:  # a held line start waits for its end
         self.out.flush()
 
     def end_notebook(self) -> None:
-        if self.partial:
+        if self.partial or self.mid_line:
             self.out.write(self.partial + "\n")
-            self.partial = ""
+            self.partial, self.mid_line = "", False
         self.out.flush()
 
 
@@ -191,7 +205,7 @@ def run_notebooks(profile: str, only: set[str] | None = None, log=print, overrid
 
 def parse_only(text: str | None) -> set[str] | None:
     """`--only 5,06` -> {"05", "06"}; a number no notebook has is an error naming it and the valid ones."""
-    if not text:
+    if text is None:
         return None
     only = {s.strip().zfill(2) for s in text.split(",") if s.strip()}
     valid = [p.name[:2] for p in numbered_notebooks()]

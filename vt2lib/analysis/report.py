@@ -141,7 +141,7 @@ def derived_from(cfg: Profile) -> list[str]:
                if getattr(cfg, f) != getattr(base, f)]
     return [f"- derived from profile `{cfg.base}`, changing {', '.join(changed) or 'no field'}; it reuses every "
             f"artifact these fields do not enter. The items of notebooks not run under `{cfg.name}` are in "
-            f"`{cfg.base}`'s report: `../{cfg.base}/REPORT.md`"]
+            f"`{cfg.base}`'s report, once it has run: `../{cfg.base}/REPORT.md`"]
 
 
 def write_report(cfg: Profile) -> Path:

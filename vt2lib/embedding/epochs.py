@@ -9,7 +9,7 @@ trained as towers of one model (towers.train_towers): batches, seeds, early-stop
 >>> state["best_epoch"], state["done"]
 (2, True)
 >>> _ = end_of_epoch(fresh_state("key"), {"epoch": 1, "loss": 4.0, "seconds": 6.0}, cfg, "network s20")  # no windows
-network s20 epoch 1/3: loss 4.0000 no validation windows: stops on loss (6.0 s; ETA <= 0.2 min)
+network s20 epoch 1/3: loss 4.0000 (no validation windows: stops on loss) (6.0 s; ETA <= 0.2 min)
 """
 from __future__ import annotations
 
@@ -106,7 +106,7 @@ def end_of_epoch(state: dict, row: dict, cfg: Profile, name: str | None = None) 
     if name is not None:
         left = 0 if state["done"] else cfg.max_epochs - row["epoch"]  # ETA from the epoch budget (early stop: less)
         # without validation windows (a tiny profile's longest S) early stopping watches the training loss
-        val = f"val_loss {row['val_loss']:.4f}" if "val_loss" in row else "no validation windows: stops on loss"
+        val = f"val_loss {row['val_loss']:.4f}" if "val_loss" in row else "(no validation windows: stops on loss)"
         print(f"{name} epoch {row['epoch']}/{cfg.max_epochs}: loss {row['loss']:.4f} {val} ({row['seconds']:.1f} s; "
               f"ETA <= {left * row['seconds'] / 60:.1f} min)", flush=True)
     return improved

@@ -141,12 +141,14 @@ def evaluate_rankings(score_rows: Callable[[np.ndarray], np.ndarray], train: Rat
 
 
 def summarise(per_user: pd.DataFrame) -> dict[str, float]:
-    """Means over users with at least one hit, how many users that is, and their median number of candidates."""
+    """Means over users with at least one hit, how many users that is, and their median and largest
+    number of candidates."""
     has = per_user[per_user.n_hits > 0]
     metrics = [c for c in per_user.columns if "@" in c]
     return {**{c: float(has[c].mean()) for c in metrics}, "users": int(len(has)),
             "users_without_hits": int((per_user.n_hits == 0).sum()),
-            "median candidates": float(has.candidates.median()) if len(has) else np.nan}
+            "median candidates": float(has.candidates.median()) if len(has) else np.nan,
+            "most candidates": float(has.candidates.max()) if len(has) else np.nan}
 
 
 def ranked_users(test_u: np.ndarray, test_r: np.ndarray, n: int | None, seed: int) -> np.ndarray:

@@ -226,8 +226,11 @@ def fm_method(cfg, side=None, backend: str | None = None, chains: int = 1):
     backend = resolve_backend(backend or cfg.fm_backend, cfg.fm_flavour)
     groups = None if side is None else side.groups
 
-    def chain(train, test_u, test_i, fold, c):
-        matrix = None if side is None else side.for_fold(train.item)  # per-fold blocks fitted on its training movies
+    def side_matrix(train):  # per-fold blocks fitted on its training movies
+        return None if side is None else side.for_fold(train.item)
+
+    def chain(train, test_u, test_i, fold, c, matrix=None):
+        matrix = side_matrix(train) if matrix is None else matrix
         return fm_predict(train, test_u, test_i, cfg.fm_rank, cfg.fm_iters, cfg.fm_init_stdev,
                           seed=cfg.seed + fold + CHAIN_SEED_STEP * c, item_side=matrix, side_groups=groups,
                           backend=backend, flavour=cfg.fm_flavour)
@@ -238,7 +241,8 @@ def fm_method(cfg, side=None, backend: str | None = None, chains: int = 1):
                           scores=np.mean([r.ranking for r in runs], axis=0).astype(np.float32))
 
     def fn(train, test_u, test_i, fold):
-        runs = [chain(train, test_u, test_i, fold, c) for c in range(chains)]
+        matrix = side_matrix(train)  # once per fold; forked, each (fold, chain) task makes its own
+        runs = [chain(train, test_u, test_i, fold, c, matrix) for c in range(chains)]
         return runs[0] if chains == 1 else combine(runs)
     if chains > 1:  # forked fold workers take (fold, chain) tasks (vt2lib.rating.fold_runner)
         fn.parts, fn.part, fn.combine = chains, chain, combine

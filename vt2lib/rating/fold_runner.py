@@ -1,7 +1,7 @@
 """A CV method's folds predicted and stored, one file per finished fold: in this process, or in
 forked worker processes for a single-threaded, fork-safe predictor (myfm).
 
-A predictor averaged over independent parts (the FM over `fm_side_chains` chains: `fm.chain_parts`)
+A predictor averaged over independent parts (the FM over `fm_side_chains` chains: `fm.fm_method`)
 says so with three attributes: `fn.parts` (how many), `fn.part(train, test_u, test_i, fold, c)` and
 `fn.combine(predictions)`, which gives what `fn` itself returns. The workers then take (fold, part)
 tasks: 5 folds of 2 chains are 10 tasks that keep 2 workers busy to the end, where 5 fold tasks left
@@ -9,7 +9,7 @@ one idle for the last fold (notebook 09 on the demo: 30 such FMs). Each part dep
 part alone, so the stored numbers are those of one process (tests/test_predictors.py).
 
 This process writes every fold (its parts combined) once the fold is complete: a killed run keeps
-its finished folds and recomputes the rest.
+its finished folds and recomputes the rest (the finished chains of an unfinished fold included).
 
 >>> import tempfile, types
 >>> import pandas as pd
@@ -55,6 +55,7 @@ def predict_folds(out: Path, data, method: str, fn, split, todo: list[int], prog
                         if len(done[k]) == parts:
                             whole = pred if parts == 1 else fn.combine([done[k][j] for j in range(parts)])
                             _store_fold(out, data, method, split(k)[1], k, whole)
+                            del done[k]
                             bar.update()
             finally:
                 _FORKED_TASK = None
