@@ -15,8 +15,10 @@ def test_named_profiles_share_one_type():
 
 
 def test_unknown_profile_lists_valid_ones():
-    with pytest.raises(ValueError, match="smoke, demo, scale, ml20m"):
+    with pytest.raises(ValueError, match=r"'dmeo' \(did you mean 'demo'\?\); valid: smoke, demo, scale, ml20m"):
         load_profile("dmeo")
+    with pytest.raises(ValueError, match="unknown profile 'xyz'; valid"):  # nothing close: no guess
+        load_profile("xyz")
 
 
 def test_profile_file_overrides_base(tmp_path):
@@ -36,7 +38,7 @@ def test_yaml_profile_and_errors(tmp_path):
     assert load_profile(y).seed == 7
     bad = tmp_path / "bad.toml"
     bad.write_text('base = "demo"\nn_fold = 3\n')
-    with pytest.raises(ValueError, match="unknown field.*'n_fold': did you mean 'n_folds'.*valid fields"):
+    with pytest.raises(ValueError, match=r"unknown field.*'n_fold' \(did you mean 'n_folds'\?\).*valid fields"):
         load_profile(bad)
     wrong_type = tmp_path / "wt.toml"
     wrong_type.write_text('n_folds = "ten"\n')

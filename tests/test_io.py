@@ -66,3 +66,9 @@ def test_headless_runs_get_text_progress_bars_for_the_log():
     lines = out.stdout.splitlines()
     closed = lines.index("closed")  # tqdm's own close left its last newline unsent
     assert lines[0] == "True" and lines[closed - 2:closed] == [repr("\n"), "sent"]
+    # a bar asked not to stay (leave=False) keeps its finished line in a log all the same: tqdm erases it
+    # by writing over it, which in a file glued the next output to it
+    code = "from vt2lib.progress import tqdm; [0 for _ in tqdm(range(2), desc='fold', leave=False)]; print('next')"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    last = out.stderr.splitlines()[-1].rsplit("\r", 1)[-1]
+    assert out.stderr.endswith("\n") and last.startswith("fold: 100%") and "2/2" in last and out.stdout == "next\n"

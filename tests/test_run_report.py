@@ -100,7 +100,7 @@ def test_a_partial_run_replaces_only_its_notebooks_entries(cfg, monkeypatch):
     assert "derived from" not in report  # a profile of its own
     from vt2lib.profiles import load_profile
     assert derived_from(load_profile("smoke", {"top_k": 3, "seed": 7})) == [
-        "- derived from profile `smoke`, changing `seed` = 7 (base: 42), `top_k` = 3 (base: None); it reuses every "
+        "- derived from profile `smoke`, changing `seed` = 7 (base: 42), `top_k` = 3 (base: none); it reuses every "
         "artifact these fields do not enter. The items of notebooks not run under `smoke+seed=7+top_k=3` are in "
         "`smoke`'s report, once it has run: `../smoke/REPORT.md`"]
     assert derived_from(dataclasses.replace(cfg, base="")) == []  # a named profile

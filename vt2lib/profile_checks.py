@@ -166,8 +166,13 @@ def unknown_fields(unknown: list[str], valid: set[str]) -> str:
     """The error for fields no profile has: each with its closest valid name, then every valid name.
 
     >>> unknown_fields(["topk"], {"top_k", "seed"})
-    "unknown field(s) ['topk']; 'topk': did you mean 'top_k'?; valid fields: seed, top_k"
+    "unknown field(s) ['topk']; 'topk' (did you mean 'top_k'?); valid fields: seed, top_k"
     """
-    closest = {k: difflib.get_close_matches(k, valid, 1) for k in unknown}
-    hints = "".join(f"; {k!r}: did you mean {m[0]!r}?" for k, m in closest.items() if m)
+    hints = "".join(f"; {k!r}{did_you_mean(k, valid)}" for k in unknown if did_you_mean(k, valid))
     return f"unknown field(s) {unknown}{hints}; valid fields: {', '.join(sorted(valid))}"
+
+
+def did_you_mean(name: str, names) -> str:
+    """' (did you mean 'x'?)' for the closest of `names`, or '' if none is close."""
+    close = difflib.get_close_matches(name, list(names), 1)
+    return f" (did you mean {close[0]!r}?)" if close else ""

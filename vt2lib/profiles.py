@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from vt2lib.config import Profile, data_settings
-from vt2lib.profile_checks import unknown_fields
+from vt2lib.profile_checks import did_you_mean, unknown_fields
 
 _ML20M = Profile(
     name="ml20m",
@@ -284,7 +284,8 @@ def _load(name_or_path: str | os.PathLike) -> Profile:
         return PROFILES[key]
     path = Path(key)
     if path.suffix not in (".toml", ".yml", ".yaml"):
-        raise ValueError(f"unknown profile {key!r}; valid: {', '.join(PROFILES)} or a .toml/.yaml file")
+        raise ValueError(f"unknown profile {key!r}{did_you_mean(key, PROFILES)}; valid: {', '.join(PROFILES)} or a "
+                         ".toml/.yaml file")
     if not path.is_file():
         raise FileNotFoundError(f"profile file {path} does not exist")
     overrides = _read_profile_file(path)

@@ -15,6 +15,12 @@ if os.environ.get("VT2_TEXT_PROGRESS"):
     from tqdm import tqdm as _text_tqdm  # text on stderr: papermill's log_output copies it to the log
 
     class tqdm(_text_tqdm):
+        def __init__(self, *args, **kwargs):
+            # a text bar is erased by writing over its line: in a log file the next line was glued to it
+            # (05: fifteen "0%" bars, then the summary); a finished bar keeps its line there, with its time
+            kwargs["leave"] = True
+            super().__init__(*args, **kwargs)
+
         def close(self):
             super().close()
             # the kernel sends stderr and stdout on their own timers: without this, a print right after

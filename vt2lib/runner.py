@@ -106,10 +106,11 @@ def peak_child_rss(interval: float = 0.2):
 
 
 class CaveatsOncePerRun:
-    """The run log's stdout: a line that starts as a caveat does (vt2lib.paper.CAVEAT_LINES) and that
-    this run has logged already is left out, so the log says each once; the executed notebooks keep
-    every one. Only the start of a line that may be a caveat waits for its end; any other text is
-    passed on as it comes (a print(..., end="") before a long step shows at once)."""
+    """The run log's stdout: a caveat (a line starting with one of vt2lib.paper.CAVEAT_LINES) that this
+    run has logged already, under any of them, is left out, so the log says each once (a notebook's
+    opening note and its summary's "What these data can say" are one caveat); the executed notebooks
+    keep every one. Only the start of a line that may be a caveat waits for its end; any other text
+    is passed on as it comes (a print(..., end="") before a long step shows at once)."""
 
     def __init__(self, out, repeatable: tuple[str, ...]):
         self.out, self.repeatable, self.seen, self.left_out = out, repeatable, set(), 0
@@ -125,11 +126,13 @@ class CaveatsOncePerRun:
             *lines, self.partial = (self.partial + text).split("\n")
             for line in lines:
                 shown = line.rstrip("\r").rsplit("\r", 1)[-1].rstrip()  # as a terminal shows it
-                if shown.startswith(self.repeatable):
-                    if shown in self.seen:
+                prefix = next((p for p in self.repeatable if shown.startswith(p)), None)
+                if prefix is not None:
+                    caveat = shown[len(prefix):] or prefix
+                    if caveat in self.seen:
                         self.left_out += 1
                         continue
-                    self.seen.add(shown)
+                    self.seen.add(caveat)
                 kept.append(line + "\n")
             if self.partial and not any(p.startswith(self.partial) or self.partial.startswith(p)
                                         for p in self.repeatable):

@@ -14,7 +14,7 @@ from pathlib import Path
 from vt2lib.analysis.outputs import ITEMS, NOT_REPRODUCED
 from vt2lib.config import Profile
 from vt2lib.io import write_text_atomic
-from vt2lib.paper import paper_settings, plain_value, published_counts, published_table
+from vt2lib.paper import caveats, paper_settings, plain_value, published_counts, published_table
 from vt2lib.provenance import load_provenance, lock_summary
 from vt2lib.results import load_metrics
 
@@ -65,7 +65,7 @@ def differences(cfg: Profile, prov: dict | None = None) -> list[str]:
     prov = prov or {}
     out = []
     if cfg.ratings_source == "synthetic":
-        out.append("Ratings, movies and trailers are the synthetic demo dataset (vt2lib.data.synthetic), not "
+        out.append(f"Ratings, movies and trailers are synthetic (vt2lib.data.synthetic, profile `{cfg.name}`), not "
                    "ML20M: counts and errors are not comparable in value, only in shape and ranking.")
     generated = prov.get("trailers_with_generated_features")
     if generated:
@@ -137,7 +137,7 @@ def derived_from(cfg: Profile) -> list[str]:
     if base is None:
         return []
     fields = [f.name for f in dataclasses.fields(cfg) if f.name not in ("name", "base", "data_from")]
-    changed = [f"`{f}` = {getattr(cfg, f)!r} (base: {getattr(base, f)!r})" for f in fields
+    changed = [f"`{f}` = {plain_value(getattr(cfg, f))} (base: {plain_value(getattr(base, f))})" for f in fields
                if getattr(cfg, f) != getattr(base, f)]
     return [f"- derived from profile `{cfg.base}`, changing {', '.join(changed) or 'no field'}; it reuses every "
             f"artifact these fields do not enter. The items of notebooks not run under `{cfg.name}` are in "
@@ -147,6 +147,7 @@ def derived_from(cfg: Profile) -> list[str]:
 def write_report(cfg: Profile) -> Path:
     metrics, prov = load_metrics(cfg), load_provenance(cfg)
     lines = [f"# Reproduction report: profile `{cfg.name}`", ""] + derived_from(cfg)
+    lines += [f"- **read with care**: {c}" for c in caveats(cfg)]  # what every number below rests on
     env = prov.get("environment", {})
     lines += [f"- git commit: `{prov.get('git_commit', 'unknown')}`",
               f"- device: {env.get('device', 'unknown')}, Python {env.get('python', '?')}, "

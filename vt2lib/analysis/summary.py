@@ -13,6 +13,10 @@ tests where it has them (their corrected p, or why there is none); what the data
 ['Lowest RMSE: `bias` (0.77), then `user_mean` (0.83).']
 >>> _best_rmse({"rmse_a_bias": 0.77, "rmse_a_emb": 0.8, "rmse_a_user_mean": 0.83}, "rmse_a_", "RMSE")
 ['Lowest RMSE: `bias` (0.77), then `emb` (0.8); the user mean has 0.83.']
+>>> m = {"rmse_median_user_mean": 0.82788, "mae_median_user_mean": 0.65521, "rmse_median_emb": 0.82791,
+...      "mae_median_emb": 0.6552, "rmse_median_meta": 0.8035, "mae_median_meta": 0.64}
+>>> print(_content(None, m)[-1])  # smoke's collapsed embeddings: Eq. 1 gives back the user mean
+`emb` scores as the user mean (median RMSE and MAE equal to 4 digits): its item vectors are so alike that Eq. 1 weighs every rated movie the same, and returns the user's mean rating.
 """
 from __future__ import annotations
 
@@ -78,7 +82,18 @@ def _content(cfg: Profile, m: dict) -> list[str]:
         better = [k for k, v in content.items() if v < m["rmse_median_user_mean"]]
         out.append(f"{len(better)} of {len(content)} Eq. 1 variants beat the user mean's median RMSE"
                    + (f" ({', '.join(f'`{b}`' for b in better)})." if better else ": similarities add nothing here."))
+        same = [k for k in content if _as_user_mean(m, k)]
+        if same:
+            out.append(f"{', '.join(f'`{s}`' for s in same)} score{'s' if len(same) == 1 else ''} as the user mean "
+                       f"(median RMSE and MAE equal to 4 digits): {'its' if len(same) == 1 else 'their'} item vectors "
+                       "are so alike that Eq. 1 weighs every rated movie the same, and returns the user's mean rating.")
     return out
+
+
+def _as_user_mean(m: dict, method: str) -> bool:
+    """Whether a method's median RMSE and MAE round as the user mean's (4 significant digits)."""
+    pairs = [(m.get(f"{k}_median_{method}"), m.get(f"{k}_median_user_mean")) for k in ("rmse", "mae")]
+    return all(a is not None and b is not None and f"{a:.4g}" == f"{b:.4g}" for a, b in pairs)
 
 
 def _fusion(cfg: Profile, m: dict) -> list[str]:
@@ -156,8 +171,8 @@ def _ranking_paired(cfg: Profile, m: dict) -> list[str]:
                     f"[{format_number(row.ci_low)}, {format_number(row.ci_high)}]: {said}")
         fold_sd = row.get("fold_sd", float("nan"))  # the interval holds each fold's fit fixed
         if said.endswith(" better") and fold_sd >= abs(row.mean_diff):
-            interval += (f", for these fits: from fold to fold the difference moves by sd {format_number(fold_sd)}, "
-                         "as much as itself")
+            interval += (f" for these fits, but not stable: from fold to fold the difference moves by sd "
+                         f"{format_number(fold_sd)}, as much as its size")
         out.append(f"Paired over {row.users} users, {row.setting}: `{row.a}` minus `{row.b}`, Recall@10 "
                    f"{format_number(row.mean_diff)}, 95% interval {interval}.")
     return out
