@@ -119,3 +119,5 @@ def test_the_report_names_no_path_of_this_machine(smoke_cfg, tmp_path, monkeypat
     text = write_report(smoke_cfg).read_text()
     assert "`provenance.json`, beside this report" in text
     assert str(smoke_cfg.run_dir) not in text and str(tmp_path) not in text
+    # what every number rests on comes first, before the machine's details
+    assert text.splitlines()[2].startswith("- **read with care**: Synthetic data")

@@ -18,7 +18,8 @@ if os.environ.get("VT2_TEXT_PROGRESS"):
         def __init__(self, *args, **kwargs):
             # a text bar is erased by writing over its line: in a log file the next line was glued to it
             # (05: fifteen "0%" bars, then the summary); a finished bar keeps its line there, with its time
-            kwargs["leave"] = True
+            if len(args) < 4:  # tqdm's fourth positional argument is `leave`
+                kwargs["leave"] = True
             super().__init__(*args, **kwargs)
 
         def close(self):

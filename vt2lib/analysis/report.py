@@ -137,7 +137,8 @@ def derived_from(cfg: Profile) -> list[str]:
     if base is None:
         return []
     fields = [f.name for f in dataclasses.fields(cfg) if f.name not in ("name", "base", "data_from")]
-    changed = [f"`{f}` = {plain_value(getattr(cfg, f))} (base: {plain_value(getattr(base, f))})" for f in fields
+    shown = lambda v: repr(v) if isinstance(v, str) else plain_value(v)  # noqa: E731 - "none" the text, none the unset
+    changed = [f"`{f}` = {shown(getattr(cfg, f))} (base: {shown(getattr(base, f))})" for f in fields
                if getattr(cfg, f) != getattr(base, f)]
     return [f"- derived from profile `{cfg.base}`, changing {', '.join(changed) or 'no field'}; it reuses every "
             f"artifact these fields do not enter. The items of notebooks not run under `{cfg.name}` are in "

@@ -13,12 +13,16 @@ tests where it has them (their corrected p, or why there is none); what the data
 ['Lowest RMSE: `bias` (0.77), then `user_mean` (0.83).']
 >>> _best_rmse({"rmse_a_bias": 0.77, "rmse_a_emb": 0.8, "rmse_a_user_mean": 0.83}, "rmse_a_", "RMSE")
 ['Lowest RMSE: `bias` (0.77), then `emb` (0.8); the user mean has 0.83.']
->>> m = {"rmse_median_user_mean": 0.82788, "mae_median_user_mean": 0.65521, "rmse_median_emb": 0.82791,
+>>> m = {"rmse_median_user_mean": 0.82788, "mae_median_user_mean": 0.65521, "rmse_median_emb": 0.82786,
 ...      "mae_median_emb": 0.6552, "rmse_median_meta": 0.8035, "mae_median_meta": 0.64}
 >>> print(_content(None, m)[-1])  # smoke's collapsed embeddings: Eq. 1 gives back the user mean
-`emb` scores as the user mean (median RMSE and MAE equal to 4 digits): its item vectors are so alike that Eq. 1 weighs every rated movie the same, and returns the user's mean rating.
+`emb` scores as the user mean (median RMSE and MAE within 0.005% of its): Eq. 1 gave back the user's mean rating, because its item vectors are so alike that it weighs every rated movie the same, or because it fell back to it (`extra_content_based_fallbacks` counts how often).
+>>> print(_content(None, m)[-2])  # `emb`, 2e-5 under the user mean, is not counted as beating it
+1 of 2 Eq. 1 variants beat the user mean's median RMSE (`meta`).
 """
 from __future__ import annotations
+
+import math
 
 import pandas as pd
 
@@ -79,21 +83,23 @@ def _content(cfg: Profile, m: dict) -> list[str]:
     content = {k: v for k, v in ranked_methods(m, "rmse_median_")
                if k not in ("global_mean", "user_mean", "item_mean", "bias", "fm", "random_similarity")}
     if content and m.get("rmse_median_user_mean") is not None:
-        better = [k for k, v in content.items() if v < m["rmse_median_user_mean"]]
+        same = [k for k in content if _as_user_mean(m, k)]
+        better = [k for k, v in content.items() if v < m["rmse_median_user_mean"] and k not in same]
         out.append(f"{len(better)} of {len(content)} Eq. 1 variants beat the user mean's median RMSE"
                    + (f" ({', '.join(f'`{b}`' for b in better)})." if better else ": similarities add nothing here."))
-        same = [k for k in content if _as_user_mean(m, k)]
         if same:
             out.append(f"{', '.join(f'`{s}`' for s in same)} score{'s' if len(same) == 1 else ''} as the user mean "
-                       f"(median RMSE and MAE equal to 4 digits): {'its' if len(same) == 1 else 'their'} item vectors "
-                       "are so alike that Eq. 1 weighs every rated movie the same, and returns the user's mean rating.")
+                       "(median RMSE and MAE within 0.005% of its): Eq. 1 gave back the user's mean rating, because "
+                       f"{'its' if len(same) == 1 else 'their'} item vectors are so alike that it weighs every rated "
+                       "movie the same, or because it fell back to it (`extra_content_based_fallbacks` counts how often).")
     return out
 
 
 def _as_user_mean(m: dict, method: str) -> bool:
-    """Whether a method's median RMSE and MAE round as the user mean's (4 significant digits)."""
+    """Whether a method's median RMSE and MAE are the user mean's, to 5e-5 relative (not a better or worse row)."""
     pairs = [(m.get(f"{k}_median_{method}"), m.get(f"{k}_median_user_mean")) for k in ("rmse", "mae")]
-    return all(a is not None and b is not None and f"{a:.4g}" == f"{b:.4g}" for a, b in pairs)
+    return all(a is not None and b is not None and math.isfinite(a) and math.isfinite(b) and abs(a - b) <= 5e-5 * abs(b)
+               for a, b in pairs)
 
 
 def _fusion(cfg: Profile, m: dict) -> list[str]:
