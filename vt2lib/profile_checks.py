@@ -168,7 +168,7 @@ def unknown_fields(unknown: list[str], valid: set[str]) -> str:
     >>> unknown_fields(["topk"], {"top_k", "seed"})
     "unknown field(s) ['topk']; 'topk' (did you mean 'top_k'?); valid fields: seed, top_k"
     """
-    hints = "".join(f"; {k!r}{did_you_mean(k, valid)}" for k in unknown if did_you_mean(k, valid))
+    hints = "".join(f"; {k!r}{hint}" for k in unknown if (hint := did_you_mean(k, valid)))
     return f"unknown field(s) {unknown}{hints}; valid fields: {', '.join(sorted(valid))}"
 
 

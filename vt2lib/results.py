@@ -87,7 +87,7 @@ def readable(df: pd.DataFrame, digits: int = 4):
 def to_markdown(df: pd.DataFrame, floatfmt: str = ".4f") -> str:
     """A GitHub-flavoured Markdown table (no extra dependency); columns of whole numbers print as integers."""
     def whole(col) -> bool:  # an integer column (counts: 0s and 1s too), or floats that are all whole and not 0/1
-        if pd.api.types.is_integer_dtype(df[col].dtype) and df[col].dtype != bool:
+        if pd.api.types.is_integer_dtype(df[col].dtype):  # bool is not an integer dtype to pandas
             return True
         v = pd.to_numeric(df[col], errors="coerce").dropna()
         return df[col].dtype != bool and len(v) == df[col].notna().sum() > 0 and bool((v == v.round()).all()) \

@@ -28,7 +28,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 
 from vt2lib.config import MODELS, Profile, diagnostic_split, model_name
 from vt2lib.embedding.towers import train_towers
-from vt2lib.embedding.training import (SequenceData, TrainResult, model_config, sequence_data_for,
+from vt2lib.embedding.training import (SequenceData, TrainResult, model_config, network_label, sequence_data_for,
                                        train_model)
 from vt2lib.embedding.validation import unseen_trailer_inputs
 from vt2lib.progress import tqdm
@@ -55,7 +55,7 @@ def train_as_towers(cfg: Profile, data: SequenceData, models, progress: bool = T
     with contextlib.ExitStack() as stack:
         folders = {m: stack.enter_context(store.produce(model_artifact(data.seq_len, m))).path for m in models}
         train_towers({m: model_config(cfg, m) for m in models}, data, data.split(cfg.val_share), folders,
-                     progress=progress, labels={m: f"network {model_name(data.seq_len, m)}" for m in models})
+                     progress=progress, labels={m: network_label(data.seq_len, m) for m in models})
 
 
 def train_networks(cfg: Profile, data: dict[int, SequenceData], jobs, progress: bool = True

@@ -140,11 +140,16 @@ def model_config(cfg: Profile, model: str) -> Profile:
     return cfg if heads == tuple(cfg.heads) else dataclasses.replace(cfg, heads=heads)
 
 
+def network_label(seq_len: int, model: str) -> str:
+    """How a network's epoch lines name it: `network s10_leakfree`."""
+    return f"network {model_name(seq_len, model)}"
+
+
 def train_model(cfg: Profile, data: "SequenceData", split, model: str = "paper", progress: bool = True):
     """`train` in the store's folder of this model (resumed only under the same key)."""
     with Store(cfg).produce(model_artifact(data.seq_len, model)) as art:
         return train(model_config(cfg, model), data, split, art.path, progress=progress,
-                     label=f"network {model_name(data.seq_len, model)}")
+                     label=network_label(data.seq_len, model))
 
 
 def load_trained_model(cfg: Profile, seq_len: int, model: str = "paper"):
