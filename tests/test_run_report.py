@@ -93,8 +93,13 @@ def test_a_partial_run_replaces_only_its_notebooks_entries(cfg, monkeypatch):
     assert prov["bytes_written"]["02_keyframes"] > 1000 and prov["bytes_written"]["07_fusion"] == 0
     n_07 = len(logged["07_fusion"]["artifacts"])
     assert f"The latest run, 2026-12-01 14:30:00 (--only 07), computed 0 and reused {n_07} artifacts." in report
-    # the paper items: a notebook with no run under this profile is "not run", one that ran without its file "not produced"
-    assert "| Table 1 | 06_libfm | **not run** under this profile |" in report
+    # the paper items: a notebook with no run under this profile is "not run", one that ran without its file
+    # "not produced"; an item none of whose notebooks ran is one row (no column of n/a), and Table 1, whose
+    # file 06 writes, lists the rows 05 recorded
+    assert "| Table 3 | 08_correlation | **not run** under this profile |  |  |  |\n| " in report
+    assert ("| Table 1 | 06_libfm | **not run** under this profile (06_libfm writes it); the numbers 05_content_based "
+            "recorded: | ") in report
+    assert "libFM median MAE" not in report  # 06's own row
     assert "| Fig. 7 | 07_fusion | **not produced** |" in report
     # a derived profile names its base and what it changes, and where the base's items are
     assert "derived from" not in report  # a profile of its own

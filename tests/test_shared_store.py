@@ -163,3 +163,5 @@ def test_set_on_the_command_line():
     for only, says in (("99,05", "no notebook numbered 99; valid: 01,02"), (",", r"no notebook numbered \(none given\)")):
         with pytest.raises(SystemExit, match=f"^vt2: --only '{only}': {says}"):  # before anything runs
             main(["smoke", "--only", only])
+    with pytest.raises(SystemExit, match=r"^vt2: argument --only: expected one argument \(--help"):  # not argparse's usage
+        main(["smoke", "--only"])

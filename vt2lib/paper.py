@@ -140,5 +140,5 @@ def show_settings(cfg, notebook: str) -> pd.DataFrame:
     table = settings_beside_paper(cfg, notebook)
     n = int((table.differs != "").sum())
     print(f"Profile `{cfg.name}`: {n} of the {len(table)} settings this notebook uses differ from the paper's"
-          + (" (marked); the text below names the paper's values as the paper's." if n else "."))
+          + (" (marked \"differs\" in the table below, beside the paper's value)." if n else "."))
     return table

@@ -219,8 +219,14 @@ def parse_only(text: str | None) -> set[str] | None:
     return only
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage mistakes (`--only` without its value) as one `vt2:` line, like every other bad input."""
+    def error(self, message):
+        raise SystemExit(f"vt2: {message} (--help lists the options)")
+
+
 def main(argv=None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = _Parser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("profile", nargs="?", default="demo")
     ap.add_argument("--only", help="comma-separated notebook numbers, e.g. 01,03")
     ap.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",

@@ -16,6 +16,8 @@ files, no network) and prints one `RATE <stage> <value> <unit>` line:
 - training_towers: the paper and the leak-free network as two towers of one model (notebook 03
   on ml20m): sequences/s per tower and the step-time ratio of two towers to one network;
 - fm: the JAX Gibbs sampler at rank 32 on an ML20M-sized fold (15.1M train ratings): s/sweep;
+- fm_ranking (named only): notebook 10's FM sweep, predicting every movie for ml20m's ranking
+  users, over the same fold's plain sweep: the ranking_fm_factor the projection assumes (2x) until measured;
 - fm_repeat: the sampler twice with one seed on a reference fold: largest difference and RMSEs;
 - content: the similarity matrix of 256-d item vectors (s/method, built once per method) and Eq. 1
   for every test pair of that fold (numba, all cores): s/fold;
@@ -252,6 +254,23 @@ def fm(n_sweeps: int = 5) -> None:
     rate("fm", per, "s/sweep", f"rank {ML20M.fm_rank}, {len(train.user):,} train ratings, compile+1st {first:.1f} s")
 
 
+def fm_ranking(n_sweeps: int = 5) -> None:
+    """Notebook 10's FM sweep on an ML20M-sized fold: its test pairs are every movie for each of
+    ml20m's ranking_users users (pair_rows), predicted in every sweep, against the same fold's sweep
+    with its own test ratings; both compiled first. RATE ranking_fm_factor: the ratio (x a fit)."""
+    from bench_content_based import synthetic_fold
+    from bench_fm import jax_seconds_per_sweep
+    train, test_u, test_i, _ = synthetic_fold(*SIZES.fold, dim=1)
+    _, plain = jax_seconds_per_sweep(train, test_u, test_i, ML20M.fm_rank, n_sweeps)
+    users = np.arange(min(ML20M.ranking_users, train.n_users), dtype=np.int32)
+    grid_u, grid_i = np.repeat(users, train.n_items), np.tile(np.arange(train.n_items, dtype=np.int32), len(users))
+    first, ranking = jax_seconds_per_sweep(train, grid_u, grid_i, ML20M.fm_rank, n_sweeps)
+    rate("ranking_fm_factor", ranking / plain, "x a fit",
+         f"a sweep predicting {len(users):,} users x {train.n_items:,} movies: {ranking:.4g} s, against "
+         f"{plain:.4g} s with the fold's {len(test_u):,} test ratings; rank {ML20M.fm_rank}, "
+         f"{len(train.user):,} train ratings, compile+1st {first:.1f} s")
+
+
 def fm_repeat() -> None:
     """The JAX sampler (libfm flavour, rank 8, 100 sweeps) twice with one seed on fold 0 of the
     planted reference set: the largest difference of the two runs and both RMSEs, beside libFM
@@ -331,7 +350,7 @@ def register_kernel(name: str, prefix: Path) -> None:
 
 
 STAGES = {"features": features, "training": training, "training_towers": training_towers, "fm": fm,
-          "fm_repeat": fm_repeat, "content": content, "smoke_notebooks": smoke_notebooks, "side_by_side": side_by_side}
+          "fm_ranking": fm_ranking, "fm_repeat": fm_repeat, "content": content, "smoke_notebooks": smoke_notebooks, "side_by_side": side_by_side}
 RATE_STAGES = ["features", "training_towers", "fm", "fm_repeat", "content"]  # when none is named (towers time training)
 
 

@@ -13,6 +13,7 @@
 # or named stages instead (STAGE_SECONDS each, 60; choose so that they fit the 4 minutes):
 #   bash tests/benchmarks/device_check.sh step:20:one step:10:towers:unrolled
 #   STAGE_SECONDS=200 bash tests/benchmarks/device_check.sh side_by_side   # 03's lever (project_ml20m.py)
+#   bash tests/benchmarks/device_check.sh fm_ranking   # 10's FM sweep over every pair: ranking_fm_factor
 # Every run writes $OUT/device.log. A stage whose packages the box lacks (content: numba; fm_repeat:
 # scikit-learn; smoke_notebooks: the scientific stack) says so in one line and is skipped.
 set -uo pipefail

@@ -52,7 +52,8 @@ RATES = {
     "features_compile": (60.0, "s", "assumed: MobileNetV2's XLA compile at batch 256 exceeded the 35 s stage limit "
                          "on the box (issue 22); once per run of 02"),
     "forward_speedup": (3.0, "x", "assumed: a forward pass (validation, 04) costs a third of a training step"),
-    "ranking_fm_factor": (2.0, "x a fit", "assumed: a ranking FM sweep also predicts 5,000 users x 13,600 movies"),
+    "ranking_fm_factor": (2.0, "x a fit", "assumed: a ranking FM sweep also predicts 5,000 users x 13,600 movies "
+                          "(`device_check.sh fm_ranking` measures it)"),
     "content": (8.18, "s/fold", "measured here: 2 cores, bench_gpu_box.py content (Eq. 1 on an ML20M-sized fold, "
                 "1.57M test pairs, 256-d vectors)"),
     "content_core_scaling": (1.43, "x per doubling of cores", "measured here: 11.71 s on 1 core, 8.18 s on 2 "

@@ -145,6 +145,27 @@ def derived_from(cfg: Profile) -> list[str]:
             f"`{cfg.base}`'s report, once it has run: `../{cfg.base}/REPORT.md`"]
 
 
+def _item_state(cfg: Profile, item, skipped: dict, ran: set) -> tuple[str, list]:
+    """An item's "our file" cell and the numbers to list under it. A derived profile (`--set top_k=3 --only 05`)
+    runs what it is asked to: an item none of whose notebooks ran is one row, not a column of n/a; one whose
+    file another notebook writes (Table 1: 06) lists the rows its notebooks that ran recorded (05's)."""
+    numbers = [n for n in item.numbers(cfg) if n.report]
+    recorded_here = [n for n in numbers if (n.recorded_by or item.notebook) in ran]
+    files = sorted(p.name for name in item.files for p in cfg.figures_dir.glob(f"{name}.*")) \
+        if cfg.figures_dir.is_dir() else []
+    if files:
+        return ", ".join(files), numbers
+    if item.notebook in skipped:
+        return f"**skipped** ({skipped[item.notebook]})", numbers
+    if item.notebook in ran:
+        return "**not produced**", numbers
+    if not recorded_here:
+        return "**not run** under this profile", []
+    by = sorted({n.recorded_by or item.notebook for n in recorded_here})
+    return (f"**not run** under this profile ({item.notebook} writes it); the numbers {', '.join(by)} recorded:",
+            recorded_here)
+
+
 def write_report(cfg: Profile) -> Path:
     metrics, prov = load_metrics(cfg), load_provenance(cfg)
     lines = [f"# Reproduction report: profile `{cfg.name}`", ""] + derived_from(cfg)
@@ -166,17 +187,12 @@ def write_report(cfg: Profile) -> Path:
                   f"embedding networks had their best epoch at the last (max_epochs = {cfg.max_epochs}); raise "
                   "`max_epochs` (03's table names them).", ""]
     lines += ["## Paper items", "", "| item | notebook | our file | number | ours | paper |", "|---|---|---|---|---|---|"]
+    ran = set(prov.get("notebooks", {}))
     for item in ITEMS:
-        files = sorted(p.name for name in item.files for p in cfg.figures_dir.glob(f"{name}.*")) \
-            if cfg.figures_dir.is_dir() else []
-        produced = ", ".join(files) if files else (
-            f"**skipped** ({skipped[item.notebook]})" if item.notebook in skipped
-            # a derived profile (`--set top_k=3 --only 05`) runs what it is asked to: the rest has no run yet
-            else "**not run** under this profile" if item.notebook not in prov.get("notebooks", {})
-            else "**not produced**")
+        produced, numbers = _item_state(cfg, item, skipped, ran)
         rows = [(n.label, format_number(metrics.get(n.metric)),
                  format_number(published_value(n.published)) if n.published else "")
-                for n in item.numbers(cfg) if n.report] or [("", "", "")]
+                for n in numbers] or [("", "", "")]
         for k, row in enumerate(rows):
             lead = (item.item if item.item != "—" else item.what, item.notebook, produced) if k == 0 else ("", "", "")
             lines.append(f"| {' | '.join(lead + row)} |")

@@ -108,7 +108,8 @@ def _fusion(cfg: Profile, m: dict) -> list[str]:
         return []
     best_k = format_number(m["best_k_mean_rmse"])
     return [f"Fusion with k chosen on inner validation: median RMSE {format_number(fused)} against the FM alone "
-            f"{format_number(alone)} ({fused - alone:+.4f}); best k by mean RMSE {best_k}."]
+            f"{format_number(alone)} ({fused - alone:+.4f}); best k by mean RMSE {best_k} (k weighs the FM: 1 is the FM "
+            "alone, 0 the content method alone)."]
 
 
 def _correlation(cfg: Profile, m: dict) -> list[str]:
@@ -155,6 +156,11 @@ def _ranking(cfg: Profile, m: dict) -> list[str]:
             (best, b), (second, c) = ranked[:2]
             out.append(f"Recall@10, {label}: best `{best}` ({format_number(b)}), then `{second}` "
                        f"({format_number(c)}).")
+    floor = m.get("ranking_coldnew_popularity_recall10")
+    if floor is not None:  # ties count at their expected place (vt2lib.ranking.metrics): a random order's value
+        out.append(f"New movies among new movies: `popularity` and `bias` give every new movie the same score (none "
+                   f"has a training rating), so their Recall@10 ({format_number(floor)}) is a random order's, the "
+                   "chance floor.")
     return out + _few_candidates(cfg) + _ranking_paired(cfg, m)
 
 
@@ -165,23 +171,40 @@ def _few_candidates(cfg: Profile) -> list[str]:
 
 
 def _ranking_paired(cfg: Profile, m: dict) -> list[str]:
-    """One line per paired test of Recall@10 (extra_ranking_paired): a - b over users, its interval, verdict."""
+    """Per setting, one line of its paired tests of Recall@10 (extra_ranking_paired): each a - b over
+    users, its 95% interval and verdict, so that the settings' best methods above stay the headline."""
     from vt2lib.ranking.paired import verdict
     table = _table(cfg, "extra_ranking_paired")
     if table is None:
         return []
     out = []
-    for _, row in table[table.metric == "recall@10"].iterrows():
-        said = verdict(row)
-        interval = ("no interval" if pd.isna(row.ci_low) else
-                    f"[{format_number(row.ci_low)}, {format_number(row.ci_high)}]: {said}")
-        fold_sd = row.get("fold_sd", float("nan"))  # the interval holds each fold's fit fixed
-        if said.endswith(" better") and fold_sd >= abs(row.mean_diff):
-            interval += (f" for these fits, but not stable: from fold to fold the difference moves by sd "
-                         f"{format_number(fold_sd)}, as much as its size")
-        out.append(f"Paired over {row.users} users, {row.setting}: `{row.a}` minus `{row.b}`, Recall@10 "
-                   f"{format_number(row.mean_diff)}, 95% interval {interval}.")
+    for setting, rows in table[table.metric == "recall@10"].groupby("setting", sort=False):
+        parts = []
+        for _, row in rows.iterrows():
+            said = verdict(row)
+            interval = ("no interval" if pd.isna(row.ci_low) else
+                        f"[{format_number(row.ci_low)}, {format_number(row.ci_high)}]")
+            fold_sd = row.get("fold_sd", float("nan"))  # the interval holds each fold's fit fixed
+            if said.endswith(" better") and fold_sd >= abs(row.mean_diff):
+                said += f" for these fits, not stable over folds (sd {format_number(fold_sd)})"
+            parts.append(f"`{row.a}` - `{row.b}` {format_number(row.mean_diff)} {interval}, {said}")
+        users = rows.users.unique()
+        over = f"{users[0]} users" if len(users) == 1 else f"{users.min()}-{users.max()} users"
+        out.append(f"Paired Recall@10, {setting} (over {over}; a - b, 95% interval): {'; '.join(parts)}.")
     return out
+
+
+def _keyframes(cfg: Profile, m: dict) -> list[str]:
+    ok, failed = m.get("n_trailers_ok"), m.get("n_trailers_failed")
+    table = _table(cfg, "extra_keyframe_status")
+    if ok is None or failed is None:
+        return []
+    if not failed:
+        return [f"All {ok} trailers gave keyframes."]
+    reasons = ", ".join(f"{n} {status}" for status, n in table.trailers.items() if status != "ok") \
+        if table is not None else "see the table above"
+    return [f"{ok} trailers gave keyframes, {failed} failed ({reasons}): each failed trailer is listed above with "
+            "its YouTube id and reason, and left out of every later notebook; a rerun tries it again."]
 
 
 def _training(cfg: Profile, m: dict) -> list[str]:
@@ -195,7 +218,7 @@ def _training(cfg: Profile, m: dict) -> list[str]:
     return out
 
 
-BEST = {"03_train_embedding": _training, "05_content_based": _content, "06_libfm": _table1, "07_fusion": _fusion,
+BEST = {"02_keyframes": _keyframes, "03_train_embedding": _training, "05_content_based": _content, "06_libfm": _table1, "07_fusion": _fusion,
         "08_correlation": _correlation, "09_cold_start_and_side_features": _cold_start, "10_ranking": _ranking}
 
 
