@@ -236,5 +236,5 @@ def test_a_network_whose_best_epoch_is_the_last_is_flagged_not_converged():
     assert table.converged.tolist() == [False, True, True]
     assert table.loc[("leakfree", 10), "epochs run"] == 8
     note = not_converged_note(c, table)
-    assert note.startswith("1 of 3 networks had not converged") and "paper S=10" in note and "`max_epochs`" in note
+    assert note.startswith("1 of 3 networks had not converged") and "(s10)" in note and "`max_epochs`" in note
     assert not_converged_note(c, table[table.converged]) is None

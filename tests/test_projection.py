@@ -114,6 +114,17 @@ def test_cold_start_folds_bound_notebook_09():
     assert _seconds(dataclasses.replace(cfg, cold_start_folds=None), "09") == pytest.approx(t[1] + 9 * per_fold)
 
 
+def test_a_lever_is_projected_with_the_field_it_changes(capsys):
+    """`project_ml20m.py --set cold_start_folds=2` projects the derived profile: a lever's cost is one command."""
+    def total(*argv):
+        P.main(list(argv))
+        line = next(t for t in capsys.readouterr().out.splitlines() if t.startswith("| **01-10**"))
+        return float(line.split("**")[3].split()[0])
+    assert total("--set", "cold_start_folds=2") < total()
+    P.main(["--set", "cold_start_folds=2"])
+    assert capsys.readouterr().out.startswith("Profile `ml20m+cold_start_folds=2`.")
+
+
 def test_02_decodes_the_paper_s_frames_at_the_download_format_s_measured_rate(monkeypatch):
     """~5,000 frames a trailer (paper 3.2) on 15 workers, at the rate measured for the format
     download_format picks first (240p): 02 takes the decoding time, the features and the fetching

@@ -85,8 +85,8 @@ def test_a_partial_run_replaces_only_its_notebooks_entries(cfg, monkeypatch):
         timing, arts = (partial if label != "all notebooks" else full)[nb], logged[nb]["artifacts"]
         computed = sum(a["status"] == "computed" for a in arts.values())
         reused = len(arts) - computed
-        written = sum(a["bytes"] for a in arts.values() if a["status"] == "computed") / 1e9
-        assert (f"| {nb} | {started} ({label}) | {timing['seconds']} | 0.25 | {written:.3g} | {computed} | {reused} |"
+        written = sum(a["bytes"] for a in arts.values() if a["status"] == "computed") / 1e6
+        assert (f"| {nb} | {started} ({label}) | {timing['seconds']} | 0.25 | {written:,.1f} | {computed} | {reused} |"
                 in report), nb
         assert f"### {nb}: {computed} computed, {reused} reused; run of {started} ({label})" in report
     assert logged["02_keyframes"]["artifacts"]["features"]["status"] == "computed"  # 02 wrote bytes, kept

@@ -124,7 +124,7 @@ def test_overrides_make_a_profile_of_their_own_with_a_file_s_checks():
     short = load_profile("smoke", {"sequence_lengths": [10], "pca_sequence_length": 10})
     assert short.sequence_lengths == (10,) and short.name == "smoke+pca_sequence_length=10+sequence_lengths=10"
     assert load_profile("smoke", {}) is load_profile("smoke")
-    with pytest.raises(ValueError, match=r"unknown field\(s\) \['topk'\]"):
+    with pytest.raises(ValueError, match=r"unknown field 'topk' \(did you mean 'top_k'\?\)"):
         load_profile("smoke", {"topk": 20})
     with pytest.raises(ValueError, match="field 'similarity' must be str"):
         load_profile("smoke", {"similarity": 3})

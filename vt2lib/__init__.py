@@ -28,7 +28,8 @@
   hyper-parameters chosen on an inner split), content_map (item vectors mapped to ALS factors:
   a content ranker for new movies), paired (paired tests over users), runs (the settings, tables)
 - analysis/: table1, fusion, correlation, plotting, outputs (the declaration of every item and
-  number), report, summary (each notebook's closing "What this shows", from its numbers)
+  number), values (a number as shown, its published value), summary (each notebook's closing "What this
+  shows", from its numbers), report
 - runner: runs the notebooks (papermill)
 
 Imports point down this list; the rating side reads embeddings as stored artifacts and never

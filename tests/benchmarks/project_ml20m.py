@@ -28,7 +28,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from vt2lib.data.youtube import SLEEP_BEFORE_DOWNLOAD_S  # noqa: E402
-from vt2lib.profiles import load_profile
+from vt2lib.profiles import load_profile, parse_override  # noqa: E402
 from vt2lib.embedding.training import SequenceData  # noqa: E402
 from vt2lib.video.features import FeatureCache  # noqa: E402
 
@@ -341,10 +341,14 @@ def main(argv=None):
                          f"on the box, and {MEASURED_HERE.name}, measured here)")
     ap.add_argument("--scale", type=Path, default=Path(__file__).with_name("scale_run.json"),
                     help="provenance.json of a scale run (default: the one RESULTS.md reports)")
+    ap.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
+                    help="project ml20m with a field changed (repeatable), e.g. --set cold_start_folds=2: a lever's cost")
     args = ap.parse_args(argv)
     for path in args.rates:
         read_rates(path)
-    cfg, scale = load_profile("ml20m"), read_scale(args.scale)
+    cfg, scale = load_profile("ml20m", dict(parse_override(t) for t in args.set)), read_scale(args.scale)
+    if args.set:
+        print(f"Profile `{cfg.name}`.\n")
     shares = assumed_shares(cfg, scale)
     print("| rate | value | where | share of the total if assumed |\n|---|---|---|---|")
     for name, (value, unit, where) in RATES.items():

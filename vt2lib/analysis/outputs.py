@@ -37,6 +37,10 @@ class Item:
     files: tuple[str, ...]            # output names (figures/<profile>/<name>.png|pdf|csv|md)
     numbers: Callable[[Profile], list[Number]] = field(default=lambda cfg: [])
 
+    def recorder(self, n: Number) -> str:
+        """The notebook that records `n`: its own recorded_by, else this item's notebook."""
+        return n.recorded_by or self.notebook
+
 
 def _per_s(cfg: Profile, rows) -> list[Number]:
     # validation numbers are None where trailers are too short for validation windows (smoke, S = 20)
@@ -72,18 +76,23 @@ def _table2(cfg: Profile) -> list[Number]:
     quiet = ("n_movies_ml20m", "n_users_ml20m", "n_ratings_ml20m", "n_movies_mapped", "n_trailers_mapped")
     # n/a (None) where the step could not run: no ML20M-YT mapping or no availability file
     optional = ("n_trailers_unavailable", "n_trailers_mapped")
-    return ([Number(label, m, m, optional=m in optional) for label, m in shown]
+    # 02 drops the movies whose trailer gave no keyframes (and users left with too few ratings): 03-10's data
+    evaluated = [Number(f"{what} evaluated (after 02's trailer check; not in paper)", f"n_{what}_evaluated",
+                        recorded_by="02_keyframes") for what in ("movies", "users", "ratings")]
+    return ([Number(label, m, m, optional=m in optional) for label, m in shown] + evaluated
             + [Number(m, m, report=False, optional=m in optional) for m in quiet])
 
 
 def _ranking(cfg: Profile) -> list[Number]:
     from vt2lib.ranking.runs import METRICS, PAIRED_METRICS, SETTINGS, ranked_names
     from vt2lib.ranking.tables import metric_name, paired_metric_name, paired_names
-    means = [Number(f"{s}: {m}, {k}", metric_name(s, m, k), report=k != "recall@20")
+    # the items table lists Recall@10; the rest, and the paired tests (with their methods and intervals), are in
+    # the report's "What each notebook shows" and in extra_ranking_table / extra_ranking_paired
+    means = [Number(f"{s}: {m}, {k}", metric_name(s, m, k), report=k == "recall@10")
              for s in SETTINGS for m in ranked_names(cfg, s) for k in METRICS]
     # a - b per user; the bounds NaN (None) where fewer than 2 users, or no variance, allow no interval
     return means + [Number(f"{s}: {key}, {k}{label}", paired_metric_name(s, key, k, stat), optional=bool(stat),
-                           report=not stat)
+                           report=False)
                     for s, key in paired_names(cfg) for k in PAIRED_METRICS
                     for stat, label in (("", ", mean difference over users"), ("_ci_low", ", 95% low"),
                                         ("_ci_high", ", 95% high"))]
@@ -99,9 +108,10 @@ def _frozen_vs_trained(cfg: Profile) -> list[Number]:
 
 def _table3(cfg: Profile) -> list[Number]:
     none = cfg.variant("correlation_variant") is None  # no trailers: row (a) is n/a
-    return [Number("R^2 embeddings (in-sample)", "r2_embeddings", (3, "embeddings", "r2"), optional=none),
+    return [Number("R^2 embeddings (in-sample: read it beside the R^2 noise reaches)", "r2_embeddings",
+                   (3, "embeddings", "r2"), optional=none),
             Number("adjusted R^2 embeddings", "r2_embeddings_adj", optional=True, report=False),
-            Number("R^2 embeddings (10-fold CV, not in paper)", "r2_embeddings_cv", optional=none),
+            Number(f"R^2 embeddings ({cfg.cv_folds_r2}-fold CV, not in paper)", "r2_embeddings_cv", optional=none),
             Number("R^2 embeddings, CV, PCA inside (not in paper)", "r2_embeddings_cv_pca", optional=none),
             Number("R^2 embeddings, CV, ridge inside (not in paper)", "r2_embeddings_cv_ridge", optional=none),
             Number("R^2 that noise reaches, p/(n-1)", "r2_embeddings_noise", optional=none),
@@ -210,7 +220,7 @@ def all_numbers(cfg: Profile) -> list[tuple[Item, Number]]:
 
 def numbers_of(cfg: Profile, notebook: str) -> list[Number]:
     """The numbers `notebook` records."""
-    return [n for item, n in all_numbers(cfg) if (n.recorded_by or item.notebook) == notebook]
+    return [n for item, n in all_numbers(cfg) if item.recorder(n) == notebook]
 
 
 def figures_readme() -> str:

@@ -12,32 +12,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from vt2lib.analysis.outputs import ITEMS, NOT_REPRODUCED
+from vt2lib.analysis.values import format_number, published_value, scores_as_user_mean
 from vt2lib.config import Profile
 from vt2lib.io import write_text_atomic
-from vt2lib.paper import caveats, paper_settings, plain_value, published_counts, published_table
+from vt2lib.paper import caveats, paper_settings, plain_value
 from vt2lib.provenance import load_provenance, lock_summary
 from vt2lib.results import load_metrics
-
-
-def published_value(ref):
-    """The published number a Number refers to: a paper/counts.csv name or (table, row, column)."""
-    if ref is None:
-        return None
-    if isinstance(ref, str):
-        return published_counts().get(ref)
-    table, row, col = ref
-    return published_table(table).loc[row, col]
-
-
-def format_number(v) -> str:
-    """A number as the report and the notebooks' summaries print it: n/a, 1,234 or 4 significant digits."""
-    if v is None:
-        return "n/a"
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return str(v)
-    return f"{int(f):,}" if f.is_integer() and abs(f) >= 100 else f"{f:.4g}"
 
 
 # Choices in the code (not profile fields) where we differ from the paper or the authors' code, with the reason.
@@ -103,7 +83,7 @@ def _run_tables(prov: dict) -> list[str]:
     if latest:
         lines += [f"Each row is that notebook's latest run. The latest run, {_run_name(latest)}, computed "
                   f"{_count(arts, 'computed')} and reused {_count(arts, 'reused')} artifacts.", ""]
-    lines += ["| notebook | its latest run | wall time (s) | peak RSS (GiB) | written (GB) | computed | reused |",
+    lines += ["| notebook | its latest run | wall time (s) | peak RSS (GiB) | written (MB) | computed | reused |",
               "|---|---|---|---|---|---|---|"]
     for nb in sorted({*notebooks, *skipped}):
         if nb in skipped:
@@ -113,7 +93,7 @@ def _run_tables(prov: dict) -> list[str]:
         counts = (_count(v["artifacts"], "computed"), _count(v["artifacts"], "reused")) if "artifacts" in v \
             else ("n/a", "n/a")
         lines.append(f"| {nb} | {_run_name(v.get('run'))} | {v.get('seconds', 'n/a')} | {v.get('peak_rss_gib', 'n/a')} "
-                     f"| {written.get(nb, 0) / 1e9:.3g} | {counts[0]} | {counts[1]} |")
+                     f"| {written.get(nb, 0) / 1e6:,.1f} | {counts[0]} | {counts[1]} |")
     if prov.get("videos_bytes") is not None:
         lines.append(f"\nTrailer videos on disk after 02: {prov['videos_bytes'] / 1e9:.3g} GB (keep_videos).")
     lines += ["", "## Artifacts per notebook, from its latest run", ""]
@@ -145,12 +125,19 @@ def derived_from(cfg: Profile) -> list[str]:
             f"`{cfg.base}`'s report, once it has run: `../{cfg.base}/REPORT.md`"]
 
 
+def _shown(metrics: dict, metric: str) -> str:
+    """A number as the report's items show it: a Table 1 row that scores as the user mean says so."""
+    method = metric.split("_median_", 1)[1] if metric.startswith(("rmse_median_", "mae_median_")) else None
+    return format_number(metrics.get(metric)) + (" (= user mean)" if method and scores_as_user_mean(metrics, method)
+                                                 else "")
+
+
 def _item_state(cfg: Profile, item, skipped: dict, ran: set) -> tuple[str, list]:
-    """An item's "our file" cell and the numbers to list under it. A derived profile (`--set top_k=3 --only 05`)
-    runs what it is asked to: an item none of whose notebooks ran is one row, not a column of n/a; one whose
-    file another notebook writes (Table 1: 06) lists the rows its notebooks that ran recorded (05's)."""
-    numbers = [n for n in item.numbers(cfg) if n.report]
-    recorded_here = [n for n in numbers if (n.recorded_by or item.notebook) in ran]
+    """An item's "our file" cell and the numbers to list under it: those of the notebooks that ran under this
+    profile (a skipped one's too, n/a with its reason). A derived profile (`--set top_k=3 --only 05`) runs
+    what it is asked to: an item none of whose notebooks ran is one row, not a column of n/a, and Table 1,
+    whose file 06 writes, lists the rows 05 recorded when only 05 ran (and 06's when only 06 did)."""
+    numbers = [n for n in item.numbers(cfg) if n.report and (item.recorder(n) in ran or item.recorder(n) in skipped)]
     files = sorted(p.name for name in item.files for p in cfg.figures_dir.glob(f"{name}.*")) \
         if cfg.figures_dir.is_dir() else []
     if files:
@@ -159,11 +146,22 @@ def _item_state(cfg: Profile, item, skipped: dict, ran: set) -> tuple[str, list]
         return f"**skipped** ({skipped[item.notebook]})", numbers
     if item.notebook in ran:
         return "**not produced**", numbers
-    if not recorded_here:
+    if not numbers:
         return "**not run** under this profile", []
-    by = sorted({n.recorded_by or item.notebook for n in recorded_here})
-    return (f"**not run** under this profile ({item.notebook} writes it); the numbers {', '.join(by)} recorded:",
-            recorded_here)
+    by = sorted({item.recorder(n) for n in numbers})
+    return f"**not run** under this profile ({item.notebook} writes it); the numbers {', '.join(by)} recorded:", numbers
+
+
+def _findings(cfg: Profile, prov: dict) -> list[str]:
+    """Each notebook's closing "What this shows" (vt2lib.analysis.summary), for the notebooks that ran,
+    without the caveats the report opens with."""
+    from vt2lib.analysis.summary import what_this_shows
+    from vt2lib.paper import CAVEAT_PREFIX, ML20M_ONLY
+    lines = ["## What each notebook shows", ""]
+    for nb in sorted(prov.get("notebooks", {})):
+        shown = [t for t in what_this_shows(cfg, nb) if not t.startswith(CAVEAT_PREFIX) and t != ML20M_ONLY]
+        lines += [f"**{nb}**", ""] + [f"- {t}" for t in shown] + [""] if shown else []
+    return lines + ([] if len(lines) > 2 else ["(no notebook ran)", ""])
 
 
 def write_report(cfg: Profile) -> Path:
@@ -173,8 +171,9 @@ def write_report(cfg: Profile) -> Path:
     env = prov.get("environment", {})
     lines += [f"- git commit: `{prov.get('git_commit', 'unknown')}`",
               f"- device: {env.get('device', 'unknown')}, Python {env.get('python', '?')}, "
-              f"Keras backend {prov.get('keras_backend', 'n/a')}",
-              f"- backbone weights used: {prov.get('backbone_weights', 'n/a')}",
+              + (f"Keras backend {prov['keras_backend']} (02's MobileNetV2 features: {cfg.feature_backend})"
+               if prov.get("keras_backend") else "no network run under this profile"),
+              f"- backbone weights used: {prov.get('backbone_weights', 'none (02 did not run under this profile)')}",
               # the run's, from provenance.json; a run recorded before the lock: this interpreter's
               f"- Package versions: {env.get('requirements_lock') or lock_summary()}",
               # relative to the report: a report is shared, and its reader's folders are not ours
@@ -186,21 +185,22 @@ def write_report(cfg: Profile) -> Path:
         lines += [f"- **not converged**: {metrics['networks_not_converged']} of {metrics.get('networks_trained', '?')} "
                   f"embedding networks had their best epoch at the last (max_epochs = {cfg.max_epochs}); raise "
                   "`max_epochs` (03's table names them).", ""]
+    lines += _findings(cfg, prov)
     lines += ["## Paper items", "", "| item | notebook | our file | number | ours | paper |", "|---|---|---|---|---|---|"]
     ran = set(prov.get("notebooks", {}))
     for item in ITEMS:
         produced, numbers = _item_state(cfg, item, skipped, ran)
-        rows = [(n.label, format_number(metrics.get(n.metric)),
+        rows = [(n.label, _shown(metrics, n.metric),
                  format_number(published_value(n.published)) if n.published else "")
                 for n in numbers] or [("", "", "")]
         for k, row in enumerate(rows):
             lead = (item.item if item.item != "—" else item.what, item.notebook, produced) if k == 0 else ("", "", "")
             lines.append(f"| {' | '.join(lead + row)} |")
     lines += ["", NOT_REPRODUCED, ""]
-    lines += _run_tables(prov)
     lines += ["## What differs by design", ""]
-    lines += [f"- {d}" for d in differences(cfg, prov)]
-    lines += ["", "## All recorded numbers", "", "| metric | value |", "|---|---|"]
+    lines += [f"- {d}" for d in differences(cfg, prov)] + [""]
+    lines += _run_tables(prov)
+    lines += ["## All recorded numbers", "", "| metric | value |", "|---|---|"]
     lines += [f"| {k} | {format_number(v)} |" for k, v in sorted(metrics.items())]
     path = cfg.run_dir / "REPORT.md"
     write_text_atomic(path, "\n".join(lines) + "\n")

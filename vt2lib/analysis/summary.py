@@ -22,12 +22,10 @@ tests where it has them (their corrected p, or why there is none); what the data
 """
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 
 from vt2lib.analysis.outputs import all_numbers, numbers_of
-from vt2lib.analysis.report import format_number, published_value
+from vt2lib.analysis.values import format_number, published_value, scores_as_user_mean
 from vt2lib.config import Profile
 from vt2lib.results import load_metrics
 
@@ -83,7 +81,7 @@ def _content(cfg: Profile, m: dict) -> list[str]:
     content = {k: v for k, v in ranked_methods(m, "rmse_median_")
                if k not in ("global_mean", "user_mean", "item_mean", "bias", "fm", "random_similarity")}
     if content and m.get("rmse_median_user_mean") is not None:
-        same = [k for k in content if _as_user_mean(m, k)]
+        same = [k for k in content if scores_as_user_mean(m, k)]
         better = [k for k, v in content.items() if v < m["rmse_median_user_mean"] and k not in same]
         out.append(f"{len(better)} of {len(content)} Eq. 1 variants beat the user mean's median RMSE"
                    + (f" ({', '.join(f'`{b}`' for b in better)})." if better else ": similarities add nothing here."))
@@ -95,21 +93,25 @@ def _content(cfg: Profile, m: dict) -> list[str]:
     return out
 
 
-def _as_user_mean(m: dict, method: str) -> bool:
-    """Whether a method's median RMSE and MAE are the user mean's, to 5e-5 relative (not a better or worse row)."""
-    pairs = [(m.get(f"{k}_median_{method}"), m.get(f"{k}_median_user_mean")) for k in ("rmse", "mae")]
-    return all(a is not None and b is not None and math.isfinite(a) and math.isfinite(b) and abs(a - b) <= 5e-5 * abs(b)
-               for a, b in pairs)
-
-
 def _fusion(cfg: Profile, m: dict) -> list[str]:
-    fused, alone = m.get("rmse_best_fusion_median"), m.get("rmse_fm_alone_median")
-    if fused is None or alone is None:
+    """One line per fused content model (the paper's and the leak-free one, or a metadata variant): the
+    honest fusion's median RMSE against the FM alone; then the k the test folds themselves prefer."""
+    from vt2lib.analysis.fusion import fusion_models
+    alone = m.get("rmse_fm_alone_median")
+    if alone is None:
         return []
-    best_k = format_number(m["best_k_mean_rmse"])
-    return [f"Fusion with k chosen on inner validation: median RMSE {format_number(fused)} against the FM alone "
-            f"{format_number(alone)} ({fused - alone:+.4f}); best k by mean RMSE {best_k} (k weighs the FM: 1 is the FM "
-            "alone, 0 the content method alone)."]
+    variant = cfg.variant("fusion_variant")
+    out = []
+    for suffix, (label, method) in fusion_models(cfg, variant).items():
+        fused = m.get(f"rmse_best_fusion_median{suffix}")
+        if fused is not None:
+            out.append(f"Fusion of the FM with `{method.name}` ({label}), k chosen on inner validation: median RMSE "
+                       f"{format_number(fused)} against the FM alone {format_number(alone)} ({fused - alone:+.4f}).")
+    if m.get("best_k_mean_rmse") is not None:
+        out.append(f"On the test folds themselves (optimistic, as the paper's Fig. 7 reads) the best k by mean RMSE "
+                   f"is {format_number(m['best_k_mean_rmse'])} (k weighs the FM: 1 is the FM alone, 0 the content "
+                   "method alone).")
+    return out
 
 
 def _correlation(cfg: Profile, m: dict) -> list[str]:
@@ -149,8 +151,8 @@ def _cold_start(cfg: Profile, m: dict) -> list[str]:
 
 def _ranking(cfg: Profile, m: dict) -> list[str]:
     out = []
-    for setting, label in (("warm", "warm"), ("coldnew", "new movies among new movies"),
-                           ("coldall", "new movies among all")):
+    from vt2lib.ranking.runs import NEW, NEW_AMONG_ALL, WARM  # the settings as 10's tables name them
+    for setting, label in (("warm", WARM), ("coldnew", NEW), ("coldall", NEW_AMONG_ALL)):
         ranked = ranked_methods(m, f"ranking_{setting}_", "_recall10", lower_is_better=False)
         if len(ranked) >= 2:
             (best, b), (second, c) = ranked[:2]
@@ -158,9 +160,9 @@ def _ranking(cfg: Profile, m: dict) -> list[str]:
                        f"({format_number(c)}).")
     floor = m.get("ranking_coldnew_popularity_recall10")
     if floor is not None:  # ties count at their expected place (vt2lib.ranking.metrics): a random order's value
-        out.append(f"New movies among new movies: `popularity` and `bias` give every new movie the same score (none "
-                   f"has a training rating), so their Recall@10 ({format_number(floor)}) is a random order's, the "
-                   "chance floor.")
+        out.append(f"{NEW.capitalize()}: `popularity` and `bias` give every new movie the same score (none "
+                   f"has a training rating), so their Recall@10 ({format_number(floor)}) is a random order's: the "
+                   "chance level the other methods are read against.")
     return out + _few_candidates(cfg) + _ranking_paired(cfg, m)
 
 
@@ -188,9 +190,10 @@ def _ranking_paired(cfg: Profile, m: dict) -> list[str]:
             if said.endswith(" better") and fold_sd >= abs(row.mean_diff):
                 said += f" for these fits, not stable over folds (sd {format_number(fold_sd)})"
             parts.append(f"`{row.a}` - `{row.b}` {format_number(row.mean_diff)} {interval}, {said}")
-        users = rows.users.unique()
-        over = f"{users[0]} users" if len(users) == 1 else f"{users.min()}-{users.max()} users"
-        out.append(f"Paired Recall@10, {setting} (over {over}; a - b, 95% interval): {'; '.join(parts)}.")
+        low, high = int(rows.users.min()), int(rows.users.max())
+        over = f"{low:,}" if low == high else f"{low:,} to {high:,}"
+        out.append(f"Paired Recall@10, {setting}, over {over} user{'s' if high != 1 else ''} (a - b, its 95% "
+                   f"interval): {'; '.join(parts)}.")
     return out
 
 
@@ -203,8 +206,9 @@ def _keyframes(cfg: Profile, m: dict) -> list[str]:
         return [f"All {ok} trailers gave keyframes."]
     reasons = ", ".join(f"{n} {status}" for status, n in table.trailers.items() if status != "ok") \
         if table is not None else "see the table above"
-    return [f"{ok} trailers gave keyframes, {failed} failed ({reasons}): each failed trailer is listed above with "
-            "its YouTube id and reason, and left out of every later notebook; a rerun tries it again."]
+    return [f"{ok} trailers gave keyframes, {failed} failed ({reasons}): each is listed with its YouTube id and "
+            "reason in 02's table of failed trailers, and left out of every later notebook; a rerun tries failed "
+            "downloads and decodes again (a trailer too short for one sequence stays out)."]
 
 
 def _training(cfg: Profile, m: dict) -> list[str]:
@@ -218,8 +222,9 @@ def _training(cfg: Profile, m: dict) -> list[str]:
     return out
 
 
-BEST = {"02_keyframes": _keyframes, "03_train_embedding": _training, "05_content_based": _content, "06_libfm": _table1, "07_fusion": _fusion,
-        "08_correlation": _correlation, "09_cold_start_and_side_features": _cold_start, "10_ranking": _ranking}
+BEST = {"02_keyframes": _keyframes, "03_train_embedding": _training, "05_content_based": _content,
+        "06_libfm": _table1, "07_fusion": _fusion, "08_correlation": _correlation,
+        "09_cold_start_and_side_features": _cold_start, "10_ranking": _ranking}
 
 
 def what_this_shows(cfg: Profile, notebook: str) -> list[str]:

@@ -180,7 +180,7 @@ def convergence_table(cfg: Profile, trained: dict) -> pd.DataFrame:
 
 def not_converged_note(cfg: Profile, table: pd.DataFrame) -> str | None:
     """One line naming the networks that had not converged and the field to raise, or None."""
-    late = [f"{m} S={S}" for (m, S) in table.index[~table.converged]]
+    late = [model_name(S, m) for (m, S) in table.index[~table.converged]]  # as the epoch lines name them
     if not late:
         return None
     budget = "`max_epochs`" + (" (or `max_steps_per_epoch`, which bounds each epoch here)"

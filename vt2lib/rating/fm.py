@@ -258,4 +258,4 @@ def fm_description(cfg, backend: str, side=None, chains: int = 1) -> str:
     each for users, items and every side block (libFM's -meta grouping); chains averaged, if more than one."""
     grouping = "one prior group" if side is None else "prior groups: users, items, each side block (libFM's -meta)"
     averaged = f"; mean of {chains} chains" if chains > 1 else ""
-    return f"libFM (Bayesian FM, {cfg.fm_flavour} flavour, {backend}; {grouping}{averaged})"
+    return f"libFM (Bayesian FM, {cfg.fm_flavour} flavour on the {backend} sampler; {grouping}{averaged})"
