@@ -167,6 +167,18 @@ def test_assumed_rates_report_the_share_of_the_total_they_carry(monkeypatch):
     assert 0.1 < P.assumed_shares(cfg, {})["fm"] < fm_work / total
 
 
+def test_ranking_factor_prices_the_grid_once_per_fm(monkeypatch):
+    """10's two FMs (ids, and genres + trailer at 1.5 a sweep) predict the ranking grid in every sweep:
+    factor f adds (f - 1) plain fits to each, not to the side features' 1.5; f = 1 (the grid free) is
+    what its assumed share is measured against."""
+    cfg = load_profile("ml20m")
+    at = lambda f: (monkeypatch.setitem(P.RATES, "ranking_fm_factor", (f, "x a fit", "assumed: test")),  # noqa: E731
+                    _seconds(cfg, "10"))[1]
+    scorings = 2 * cfg.ranking_folds * cfg.fm_side_chains
+    assert at(2.0) - at(1.0) == pytest.approx(2 * P.fm_fit_seconds(cfg) * scorings)
+    assert P.free_value("x a fit") == 1.0
+
+
 def test_peak_disk_counts_the_video_window():
     cfg = load_profile("ml20m")
     assert not cfg.keep_videos and cfg.video_window == 64

@@ -28,14 +28,15 @@ from bench_content_based import synthetic_fold  # noqa: E402
 from vt2lib.rating import fm_gibbs as G  # noqa: E402
 
 
-def jax_seconds_per_sweep(train, test_u, test_i, rank: int, n_sweeps: int, side=None) -> tuple[float, float]:
+def jax_seconds_per_sweep(train, test_u, test_i, rank: int, n_sweeps: int, side=None, flavour: str = "myfm"
+                          ) -> tuple[float, float]:
     """(compile + first sweep, seconds per sweep after it); `side`: (n_items, d) item side features."""
     data = G.FMData.build(train, side)
     t0 = time.perf_counter()
-    G.gibbs_fm(data, test_u, test_i, rank=rank, n_iter=1, seed=0)
+    G.gibbs_fm(data, test_u, test_i, rank=rank, n_iter=1, seed=0, flavour=flavour)
     first = time.perf_counter() - t0
     t0 = time.perf_counter()
-    G.gibbs_fm(data, test_u, test_i, rank=rank, n_iter=n_sweeps, seed=0)
+    G.gibbs_fm(data, test_u, test_i, rank=rank, n_iter=n_sweeps, seed=0, flavour=flavour)
     return first, (time.perf_counter() - t0) / n_sweeps
 
 

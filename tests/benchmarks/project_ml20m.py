@@ -249,7 +249,9 @@ def stages(cfg, scale: dict) -> list[tuple[str, str, float, float]]:
     folds_10 = min(cfg.n_folds, cfg.ranking_folds or cfg.n_folds)
     users_10 = min(cfg.ranking_users or USERS_WITH_A_HIT, USERS_WITH_A_HIT)
     trained_10, trained_what = trained_rankers(cfg, folds_10, users_10)
-    ranking_fm = RATES["ranking_fm_factor"][0] * (1 + 1.5) * fm_fit * chains  # FM on ids and FM + genres + trailer
+    # FM on ids and FM + genres + trailer (a side-feature sweep costs 1.5), each predicting the grid in every sweep:
+    # the grid's cost (factor - 1 plain sweeps) does not grow with the side features
+    ranking_fm = ((1 + 1.5) + 2 * (RATES["ranking_fm_factor"][0] - 1)) * fm_fit * chains
     pred_scale = scale.get("bytes", {})
     fold_factor = cfg.n_folds / max(1, scale.get("evaluated_folds", 2))
     return [
@@ -304,8 +306,10 @@ def video_window_bytes(cfg) -> float:
 
 def free_value(unit: str) -> float:
     """The value of a rate in `unit` at which its work costs nothing."""
-    if unit == "s" or unit.startswith("s/") or unit == "x a fit":  # seconds per thing; a factor on a cost
+    if unit == "s" or unit.startswith("s/"):  # seconds per thing
         return 0.0
+    if unit == "x a fit":  # a fit's cost with extra work (10's grid), in plain fits: 1 when the extra is free
+        return 1.0
     return np.inf  # things per second; a speed-up ("x")
 
 

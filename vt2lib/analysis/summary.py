@@ -173,8 +173,8 @@ def _few_candidates(cfg: Profile) -> list[str]:
 
 
 def _ranking_paired(cfg: Profile, m: dict) -> list[str]:
-    """Per setting, one line of its paired tests of Recall@10 (extra_ranking_paired): each a - b over
-    users, its 95% interval and verdict, so that the settings' best methods above stay the headline."""
+    """Per setting, one item of its paired tests of Recall@10 (extra_ranking_paired) with a sub-item per
+    comparison: a - b over users, its 95% interval and verdict (the settings' best methods stay the headline)."""
     from vt2lib.ranking.paired import verdict
     table = _table(cfg, "extra_ranking_paired")
     if table is None:
@@ -186,14 +186,15 @@ def _ranking_paired(cfg: Profile, m: dict) -> list[str]:
             said = verdict(row)
             interval = ("no interval" if pd.isna(row.ci_low) else
                         f"[{format_number(row.ci_low)}, {format_number(row.ci_high)}]")
-            fold_sd = row.get("fold_sd", float("nan"))  # the interval holds each fold's fit fixed
+            fold_sd = row.get("fold_sd", float("nan"))  # the interval holds each fold's fitted model fixed
             if said.endswith(" better") and fold_sd >= abs(row.mean_diff):
-                said += f" for these fits, not stable over folds (sd {format_number(fold_sd)})"
-            parts.append(f"`{row.a}` - `{row.b}` {format_number(row.mean_diff)} {interval}, {said}")
+                said += (f" for these fitted models, not across refits: from fold to fold the difference moves by "
+                         f"sd {format_number(fold_sd)}")
+            parts.append(f"\n  - `{row.a}` - `{row.b}`: {format_number(row.mean_diff)} {interval}, {said}")
         low, high = int(rows.users.min()), int(rows.users.max())
         over = f"{low:,}" if low == high else f"{low:,} to {high:,}"
         out.append(f"Paired Recall@10, {setting}, over {over} user{'s' if high != 1 else ''} (a - b, its 95% "
-                   f"interval): {'; '.join(parts)}.")
+                   f"interval):{''.join(parts)}")
     return out
 
 
