@@ -72,3 +72,4 @@ def test_headless_runs_get_text_progress_bars_for_the_log():
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     last = out.stderr.splitlines()[-1].rsplit("\r", 1)[-1]
     assert out.stderr.endswith("\n") and last.startswith("fold: 100%") and "2/2" in last and out.stdout == "next\n"
+    assert "0%" not in out.stderr.replace("100%", "")  # no opening "0/2" state before the bar's progress

@@ -70,7 +70,7 @@ def test_report_marks_a_row_that_scores_as_the_user_mean():
          "mae_median_emb": 0.6552, "rmse_median_meta": 0.8035, "mae_median_meta": 0.64}
     assert _shown(m, "rmse_median_emb") == "0.8279 (= user mean)" and _shown(m, "mae_median_emb").endswith("(= user mean)")
     assert _shown(m, "rmse_median_meta") == "0.8035" and _shown(m, "rmse_median_user_mean") == "0.8279"
-    assert _shown(m, "rmse_max_emb") == "n/a"
+    assert _shown(m, "rmse_max_emb") == "n/a" and _shown(m, "fm_chain_sd_cold", "one chain") == "n/a (one chain)"
 
 
 def test_report_lists_the_rows_of_the_notebooks_that_ran(cfg):

@@ -22,6 +22,14 @@ if os.environ.get("VT2_TEXT_PROGRESS"):
                 kwargs["leave"] = True
             super().__init__(*args, **kwargs)
 
+        def display(self, msg=None, pos=None):
+            # a file keeps every state a bar writes over: its opening "0%" stood before each bar's later
+            # states in the log (05: fifteen "0%|...100%" lines); the states with progress, and the closing
+            # one (written with the bar disabled), are shown
+            if self.n == 0 and not self.disable:
+                return True
+            return super().display(msg, pos)
+
         def close(self):
             super().close()
             # the kernel sends stderr and stdout on their own timers: without this, a print right after

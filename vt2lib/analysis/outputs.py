@@ -27,6 +27,7 @@ class Number:
     optional: bool = False            # may be None (e.g. adjusted R^2 when regressors >= movies)
     report: bool = True               # listed under its item in REPORT.md (else only in "all numbers")
     recorded_by: str = ""             # the notebook that records it, where not the item's
+    absent: str = ""                  # why an optional number may be None: the report says it beside "n/a"
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,8 @@ class Item:
 
 def _per_s(cfg: Profile, rows) -> list[Number]:
     # validation numbers are None where trailers are too short for validation windows (smoke, S = 20)
-    return [Number(label.format(S=S), metric.format(S=S), report=report, optional=metric.startswith("val_"))
+    return [Number(label.format(S=S), metric.format(S=S), report=report, optional=metric.startswith("val_"),
+                   absent="no validation windows: trailers too short for S" if metric.startswith("val_") else "")
             for S in cfg.sequence_lengths for label, metric, report in rows]
 
 
@@ -137,7 +139,8 @@ def _cold_start(cfg: Profile) -> list[Number]:
     out = [Number(label, metric) for metric, (label, _, _) in cold_start_numbers(cfg).items()]
     # the Monte Carlo error of the FMs with side features (None with one chain), and the permutation control
     out.append(Number("new movies: sd across chains of one chain's fold RMSE (FMs with side features, largest)",
-                      "fm_chain_sd_cold", optional=cfg.fm_side_chains < 2))
+                      "fm_chain_sd_cold", optional=cfg.fm_side_chains < 2,
+                      absent="one chain per FM (fm_side_chains = 1): no spread across chains"))
     if fm_side_set(cfg) == "genres+trailer":
         for label, setting in (("new movies", "cold"), ("warm", "warm")):
             out += [Number(f"{label}: what trailers buy the FM (shuffled-trailer control RMSE minus real), mean over folds",

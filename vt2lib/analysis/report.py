@@ -125,11 +125,14 @@ def derived_from(cfg: Profile) -> list[str]:
             f"`{cfg.base}`'s report, once it has run: `../{cfg.base}/REPORT.md`"]
 
 
-def _shown(metrics: dict, metric: str) -> str:
-    """A number as the report's items show it: a Table 1 row that scores as the user mean says so."""
+def _shown(metrics: dict, metric: str, absent: str = "") -> str:
+    """A number as the report's items show it: a Table 1 row that scores as the user mean says so, and a
+    missing one why it may be missing (`absent`)."""
+    value = metrics.get(metric)
+    if value is None:
+        return f"n/a ({absent})" if absent else "n/a"
     method = metric.split("_median_", 1)[1] if metric.startswith(("rmse_median_", "mae_median_")) else None
-    return format_number(metrics.get(metric)) + (" (= user mean)" if method and scores_as_user_mean(metrics, method)
-                                                 else "")
+    return format_number(value) + (" (= user mean)" if method and scores_as_user_mean(metrics, method) else "")
 
 
 def _item_state(cfg: Profile, item, skipped: dict, ran: set) -> tuple[str, list]:
@@ -190,7 +193,7 @@ def write_report(cfg: Profile) -> Path:
     ran = set(prov.get("notebooks", {}))
     for item in ITEMS:
         produced, numbers = _item_state(cfg, item, skipped, ran)
-        rows = [(n.label, _shown(metrics, n.metric),
+        rows = [(n.label, _shown(metrics, n.metric, n.absent),
                  format_number(published_value(n.published)) if n.published else "")
                 for n in numbers] or [("", "", "")]
         for k, row in enumerate(rows):
