@@ -7,7 +7,7 @@ import pytest
 
 from vt2lib.analysis import summary as S
 from vt2lib.analysis.outputs import ITEMS
-from vt2lib.analysis.report import _item_state
+from vt2lib.analysis.report import _absent, _backbone, _item_state, _networks
 
 
 @pytest.fixture
@@ -68,7 +68,8 @@ def test_report_marks_a_row_that_scores_as_the_user_mean():
     from vt2lib.analysis.report import _shown
     m = {"rmse_median_user_mean": 0.82788, "mae_median_user_mean": 0.65521, "rmse_median_emb": 0.82786,
          "mae_median_emb": 0.6552, "rmse_median_meta": 0.8035, "mae_median_meta": 0.64}
-    assert _shown(m, "rmse_median_emb") == "0.8279 (= user mean)" and _shown(m, "mae_median_emb").endswith("(= user mean)")
+    assert _shown(m, "rmse_median_emb") == "0.8279 (= user mean)"
+    assert _shown(m, "mae_median_emb").endswith("(= user mean)")
     assert _shown(m, "rmse_median_meta") == "0.8035" and _shown(m, "rmse_median_user_mean") == "0.8279"
     assert _shown(m, "rmse_max_emb") == "n/a" and _shown(m, "fm_chain_sd_cold", "one chain") == "n/a (one chain)"
 
@@ -79,9 +80,29 @@ def test_report_lists_the_rows_of_the_notebooks_that_ran(cfg):
     table1 = next(i for i in ITEMS if i.item == "Table 1")
     by = lambda numbers: {table1.recorder(n) for n in numbers}  # noqa: E731
     cell, numbers = _item_state(cfg, table1, {}, {"05_content_based"})
-    assert cell.startswith("**not run** under this profile (06_libfm writes it)") and by(numbers) == {"05_content_based"}
+    assert cell.startswith("**not run** under this profile (06_libfm writes it)")
+    assert by(numbers) == {"05_content_based"}
     cell, numbers = _item_state(cfg, table1, {}, {"06_libfm"})
     assert cell == "**not produced**" and by(numbers) == {"06_libfm"}
     assert _item_state(cfg, table1, {}, {"01_clean_dataset"}) == ("**not run** under this profile", [])
     cell, numbers = _item_state(cfg, table1, {"05_content_based": "no trailers"}, {"06_libfm"})
     assert by(numbers) == {"05_content_based", "06_libfm"}
+
+
+def test_a_skipped_notebook_s_rows_say_why_and_the_header_says_what_ran(cfg):
+    """Ratings only: 02 is skipped, so Table 2's counts after its trailer check are n/a with its reason;
+    the header's Keras and backbone lines say what ran, not a bare n/a."""
+    table2 = next(i for i in ITEMS if i.item == "Table 2")
+    skipped = {"02_keyframes": "no trailers (trailer_source = none)"}
+    _, numbers = _item_state(cfg, table2, skipped, {"01_clean_dataset"})
+    evaluated = [n for n in numbers if n.metric == "n_movies_evaluated"]
+    reasons = [_absent(table2, n, skipped) for n in evaluated]
+    assert reasons == ["02_keyframes skipped: no trailers (trailer_source = none)"]
+    assert _networks(cfg, {"notebooks": {"01_clean_dataset": {}}}) == "no network run under this profile"
+    two = {"notebooks": {"02_keyframes": {}}}
+    assert _networks(cfg, two) == "02's MobileNetV2 features on tensorflow; no network trained under this profile"
+    assert _networks(cfg, {"keras_backend": "jax", "notebooks": {"02_keyframes": {}, "03_train_embedding": {}}}) == \
+        "Keras backend jax for 03's networks (02's MobileNetV2 features on tensorflow)"
+    assert _backbone(two).startswith("as stored with the reused features")
+    assert _backbone({}) == "none (02 did not run under this profile)"
+    assert _backbone({"backbone_weights": "imagenet"}) == "imagenet"

@@ -171,9 +171,9 @@ def unknown_fields(unknown: list[str], valid: set[str]) -> str:
     >>> unknown_fields(["topk", "zzz"], {"top_k", "seed"})
     "unknown fields 'topk' (did you mean 'top_k'?), 'zzz'; valid fields: seed, top_k"
     """
-    hints = [f"{k!r}{did_you_mean(k, valid)}" for k in unknown]
-    named = f"unknown field{'s' if len(unknown) > 1 else ''} {', '.join(hints)}"
-    return named if all(h.endswith("?)") for h in hints) else f"{named}; valid fields: {', '.join(sorted(valid))}"
+    hints = {k: did_you_mean(k, valid) for k in unknown}
+    named = f"unknown field{'s' if len(unknown) > 1 else ''} {', '.join(f'{k!r}{h}' for k, h in hints.items())}"
+    return named if all(hints.values()) else f"{named}; valid fields: {', '.join(sorted(valid))}"
 
 
 def did_you_mean(name: str, names) -> str:

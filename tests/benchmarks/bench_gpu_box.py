@@ -352,7 +352,8 @@ def register_kernel(name: str, prefix: Path) -> None:
 
 
 STAGES = {"features": features, "training": training, "training_towers": training_towers, "fm": fm,
-          "fm_ranking": fm_ranking, "fm_repeat": fm_repeat, "content": content, "smoke_notebooks": smoke_notebooks, "side_by_side": side_by_side}
+          "fm_ranking": fm_ranking, "fm_repeat": fm_repeat, "content": content, "smoke_notebooks": smoke_notebooks,
+          "side_by_side": side_by_side}
 RATE_STAGES = ["features", "training_towers", "fm", "fm_repeat", "content"]  # when none is named (towers time training)
 
 

@@ -346,7 +346,8 @@ def main(argv=None):
     ap.add_argument("--scale", type=Path, default=Path(__file__).with_name("scale_run.json"),
                     help="provenance.json of a scale run (default: the one RESULTS.md reports)")
     ap.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
-                    help="project ml20m with a field changed (repeatable), e.g. --set cold_start_folds=2: a lever's cost")
+                    help="project ml20m with a field changed (repeatable), e.g. --set cold_start_folds=2: "
+                         "a lever's cost")
     args = ap.parse_args(argv)
     for path in args.rates:
         read_rates(path)

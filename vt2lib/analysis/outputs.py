@@ -46,7 +46,7 @@ class Item:
 def _per_s(cfg: Profile, rows) -> list[Number]:
     # validation numbers are None where trailers are too short for validation windows (smoke, S = 20)
     return [Number(label.format(S=S), metric.format(S=S), report=report, optional=metric.startswith("val_"),
-                   absent="no validation windows: trailers too short for S" if metric.startswith("val_") else "")
+                   absent=f"no validation windows: trailers too short for S = {S}" if metric.startswith("val_") else "")
             for S in cfg.sequence_lengths for label, metric, report in rows]
 
 
@@ -236,7 +236,7 @@ def figures_readme() -> str:
     from vt2lib.profiles import load_profile
     cfg = load_profile("ml20m")
     for item in ITEMS:
-        names = ", ".join(f"`{n.metric}`" for n in item.numbers(cfg))
+        names = ", ".join(f"`{n.metric}`" + (f" ({n.recorded_by})" if n.recorded_by else "") for n in item.numbers(cfg))
         files = ", ".join(f"`{f}`" for f in item.files)
         lines.append(f"| {item.item} | {item.what} | `{item.notebook}` | {files} | {names} |")
     lines += ["", NOT_REPRODUCED.replace("`test_paper_worked_example` of the content-based predictor",

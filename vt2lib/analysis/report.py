@@ -135,6 +135,12 @@ def _shown(metrics: dict, metric: str, absent: str = "") -> str:
     return format_number(value) + (" (= user mean)" if method and scores_as_user_mean(metrics, method) else "")
 
 
+def _absent(item, n, skipped: dict) -> str:
+    """Why `n` may be n/a: its own reason, or that the notebook recording it was skipped, and why."""
+    return n.absent or (f"{item.recorder(n)} skipped: {skipped[item.recorder(n)]}" if item.recorder(n) in skipped
+                        else "")
+
+
 def _item_state(cfg: Profile, item, skipped: dict, ran: set) -> tuple[str, list]:
     """An item's "our file" cell and the numbers to list under it: those of the notebooks that ran under this
     profile (a skipped one's too, n/a with its reason). A derived profile (`--set top_k=3 --only 05`) runs
@@ -155,16 +161,36 @@ def _item_state(cfg: Profile, item, skipped: dict, ran: set) -> tuple[str, list]
     return f"**not run** under this profile ({item.notebook} writes it); the numbers {', '.join(by)} recorded:", numbers
 
 
+def _networks(cfg: Profile, prov: dict) -> str:
+    """The header's Keras line: 03's training backend and 02's feature backend, as far as they ran."""
+    ran = prov.get("notebooks", {})
+    features = f"02's MobileNetV2 features on {cfg.feature_backend}" if "02_keyframes" in ran else ""
+    if prov.get("keras_backend") and "03_train_embedding" in ran:
+        return f"Keras backend {prov['keras_backend']} for 03's networks" + (f" ({features})" if features else "")
+    return f"{features}; no network trained under this profile" if features else "no network run under this profile"
+
+
+def _backbone(prov: dict) -> str:
+    """02 records the weights where it computes features: a run that reused every stored feature has none."""
+    if prov.get("backbone_weights"):
+        return prov["backbone_weights"]
+    return ("as stored with the reused features (02 computed none in this profile's runs)"
+            if "02_keyframes" in prov.get("notebooks", {}) else "none (02 did not run under this profile)")
+
+
 def _findings(cfg: Profile, prov: dict) -> list[str]:
     """Each notebook's closing "What this shows" (vt2lib.analysis.summary), for the notebooks that ran,
-    without the caveats the report opens with."""
+    without the caveats the report opens with. A summary that fails (an odd saved table) is named, and the
+    report goes on."""
     from vt2lib.analysis.summary import what_this_shows
-    from vt2lib.paper import CAVEAT_PREFIX, ML20M_ONLY
     lines = ["## What each notebook shows", ""]
     for nb in sorted(prov.get("notebooks", {})):
-        shown = [t for t in what_this_shows(cfg, nb) if not t.startswith(CAVEAT_PREFIX) and t != ML20M_ONLY]
+        try:
+            shown = what_this_shows(cfg, nb, with_caveats=False)
+        except Exception as e:  # noqa: BLE001 - the report is written after the run: it must not fail on one summary
+            shown = [f"(its summary failed: {type(e).__name__}: {e})"]
         lines += [f"**{nb}**", ""] + [f"- {t}" for t in shown] + [""] if shown else []
-    return lines + ([] if len(lines) > 2 else ["(no notebook ran)", ""])
+    return lines + ([] if len(lines) > 2 else ["(no notebook recorded a finding)", ""])
 
 
 def write_report(cfg: Profile) -> Path:
@@ -174,9 +200,8 @@ def write_report(cfg: Profile) -> Path:
     env = prov.get("environment", {})
     lines += [f"- git commit: `{prov.get('git_commit', 'unknown')}`",
               f"- device: {env.get('device', 'unknown')}, Python {env.get('python', '?')}, "
-              + (f"Keras backend {prov['keras_backend']} (02's MobileNetV2 features: {cfg.feature_backend})"
-               if prov.get("keras_backend") else "no network run under this profile"),
-              f"- backbone weights used: {prov.get('backbone_weights', 'none (02 did not run under this profile)')}",
+              + _networks(cfg, prov),
+              f"- backbone weights used: {_backbone(prov)}",
               # the run's, from provenance.json; a run recorded before the lock: this interpreter's
               f"- Package versions: {env.get('requirements_lock') or lock_summary()}",
               # relative to the report: a report is shared, and its reader's folders are not ours
@@ -189,11 +214,12 @@ def write_report(cfg: Profile) -> Path:
                   f"embedding networks had their best epoch at the last (max_epochs = {cfg.max_epochs}); raise "
                   "`max_epochs` (03's table names them).", ""]
     lines += _findings(cfg, prov)
-    lines += ["## Paper items", "", "| item | notebook | our file | number | ours | paper |", "|---|---|---|---|---|---|"]
+    lines += ["## Paper items", "", "| item | notebook | our file | number | ours | paper |",
+              "|---|---|---|---|---|---|"]
     ran = set(prov.get("notebooks", {}))
     for item in ITEMS:
         produced, numbers = _item_state(cfg, item, skipped, ran)
-        rows = [(n.label, _shown(metrics, n.metric, n.absent),
+        rows = [(n.label, _shown(metrics, n.metric, _absent(item, n, skipped)),
                  format_number(published_value(n.published)) if n.published else "")
                 for n in numbers] or [("", "", "")]
         for k, row in enumerate(rows):

@@ -228,9 +228,10 @@ BEST = {"02_keyframes": _keyframes, "03_train_embedding": _training, "05_content
         "09_cold_start_and_side_features": _cold_start, "10_ranking": _ranking}
 
 
-def what_this_shows(cfg: Profile, notebook: str) -> list[str]:
+def what_this_shows(cfg: Profile, notebook: str, with_caveats: bool = True) -> list[str]:
     """The closing lines of `notebook`, from the numbers it recorded and the tables it saved
-    (only the numbers this profile declares: an earlier run's leftovers never count)."""
+    (only the numbers this profile declares: an earlier run's leftovers never count); with_caveats
+    False leaves out what these data can say (REPORT.md gives it once, at its top)."""
     from vt2lib.paper import CAVEAT_PREFIX, ML20M_ONLY, caveats
     declared = {n.metric for _, n in all_numbers(cfg)}
     m = {k: v for k, v in load_metrics(cfg).items() if k in declared}
@@ -243,7 +244,7 @@ def what_this_shows(cfg: Profile, notebook: str) -> list[str]:
             except (TypeError, ValueError):
                 continue
     lines += BEST.get(notebook, lambda cfg, m: [])(cfg, m)
-    notes = caveats(cfg)
+    notes = caveats(cfg) if with_caveats else []
     if notes:
         lines += [f"{CAVEAT_PREFIX}{c}" for c in notes]
         lines.append(ML20M_ONLY)
