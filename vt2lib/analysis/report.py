@@ -137,8 +137,8 @@ def _shown(metrics: dict, metric: str, absent: str = "") -> str:
 
 def _absent(item, n, skipped: dict) -> str:
     """Why `n` may be n/a: its own reason, or that the notebook recording it was skipped, and why."""
-    return n.absent or (f"{item.recorder(n)} skipped: {skipped[item.recorder(n)]}" if item.recorder(n) in skipped
-                        else "")
+    by = item.recorder(n)
+    return n.absent or (f"{by} skipped: {skipped[by]}" if by in skipped else "")
 
 
 def _item_state(cfg: Profile, item, skipped: dict, ran: set) -> tuple[str, list]:

@@ -150,15 +150,16 @@ def _cold_start(cfg: Profile, m: dict) -> list[str]:
 
 
 def _ranking(cfg: Profile, m: dict) -> list[str]:
+    from vt2lib.ranking.runs import NEW, SETTING_KEYS, SETTINGS  # the settings as 10's tables name them
+    from vt2lib.ranking.tables import metric_name
     out = []
-    from vt2lib.ranking.runs import NEW, NEW_AMONG_ALL, WARM  # the settings as 10's tables name them
-    for setting, label in (("warm", WARM), ("coldnew", NEW), ("coldall", NEW_AMONG_ALL)):
-        ranked = ranked_methods(m, f"ranking_{setting}_", "_recall10", lower_is_better=False)
+    for label in SETTINGS:
+        ranked = ranked_methods(m, f"ranking_{SETTING_KEYS[label]}_", "_recall10", lower_is_better=False)
         if len(ranked) >= 2:
             (best, b), (second, c) = ranked[:2]
             out.append(f"Recall@10, {label}: best `{best}` ({format_number(b)}), then `{second}` "
                        f"({format_number(c)}).")
-    floor = m.get("ranking_coldnew_popularity_recall10")
+    floor = m.get(metric_name(NEW, "popularity", "recall@10"))
     if floor is not None:  # ties count at their expected place (vt2lib.ranking.metrics): a random order's value
         out.append(f"{NEW.capitalize()}: `popularity` and `bias` give every new movie the same score (none "
                    f"has a training rating), so their Recall@10 ({format_number(floor)}) is a random order's: the "

@@ -50,11 +50,11 @@ def predict_folds(out: Path, data, method: str, fn, split, todo: list[int], prog
             done: dict[int, dict[int, Prediction]] = {k: {} for k in todo}
             try:
                 with multiprocessing.get_context("fork").Pool(min(workers, len(tasks))) as pool:
-                    for k, c, pred in pool.imap_unordered(_forked_task, tasks):
+                    for k, c, test, pred in pool.imap_unordered(_forked_task, tasks):
                         done[k][c] = pred
-                        if len(done[k]) == parts:
+                        if len(done[k]) == parts:  # its test rows from the worker: no second split(k) here
                             whole = pred if parts == 1 else fn.combine([done[k][j] for j in range(parts)])
-                            _store_fold(out, data, method, split(k)[1], k, whole)
+                            _store_fold(out, data, method, test, k, whole)
                             del done[k]
                             bar.update()
             finally:
@@ -66,12 +66,12 @@ def predict_folds(out: Path, data, method: str, fn, split, todo: list[int], prog
                 bar.update()
 
 
-def _forked_task(task: tuple[int, int]) -> tuple[int, int, Prediction]:
+def _forked_task(task: tuple[int, int]) -> tuple[int, int, np.ndarray, Prediction]:
     data, fn, split, parts = _FORKED_TASK
     k, c = task
     train, test = split(k)
     args = (train, data.user[test], data.item[test], k)
-    return k, c, fn(*args) if parts == 1 else fn.part(*args, c)
+    return k, c, test, fn(*args) if parts == 1 else fn.part(*args, c)
 
 
 def _store_fold(out: Path, data, method: str, test: np.ndarray, k: int, pred: Prediction) -> None:
