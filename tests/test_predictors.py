@@ -197,6 +197,48 @@ def test_forked_folds_give_the_same_predictions_and_raise_the_same_errors(small_
         run_cv(two, data, "broken_chain", broken_chain, progress=False, workers=2)
 
 
+# an error while the other workers send large results: 30 rounds of the race in a child process
+_ERROR_RACE = """
+import random, sys, tempfile, time, types
+from pathlib import Path
+import numpy as np, pandas as pd
+from vt2lib.rating.fold_runner import predict_folds
+from vt2lib.rating.predictors import Prediction
+n, folds = 240_000, 6
+data = types.SimpleNamespace(table=pd.DataFrame({"rating": np.ones(n, np.float32)}), user=np.zeros(n, int),
+                             item=np.zeros(n, int))
+split = lambda k: (None, np.arange(k, n, folds))
+rng = random.Random(0)
+def fn(train, u, i, k):
+    time.sleep(random.uniform(0, 0.02))
+    return Prediction(np.full(len(u), np.nan if k == 0 else 3.0))
+for _ in range(30):
+    random.seed(rng.random())
+    try:
+        predict_folds(Path(tempfile.mkdtemp()), data, "race", fn, split, list(range(folds)), False, 2)
+    except ValueError as e:
+        assert "race, fold 0" in str(e), e
+    else:
+        sys.exit("fold 0's NaN was not refused")
+print("ok")
+"""
+
+
+def test_an_error_beside_workers_sending_results_never_hangs():
+    """The parent refuses fold 0's NaN while the other worker sends its fold (~4 MB, more than a
+    pipe holds). multiprocessing.Pool's terminate() then killed that worker holding the result
+    queue's lock and waited on the lock forever: with Pool this test failed 3 of 3 runs (the race
+    hung in round 0-17 of bare Pool runs; in the suite it stalled a worker for minutes, 2026-12-07).
+    30 rounds must end, each in the error, in a child process: a hang fails, never stalls the suite."""
+    import subprocess
+    import sys
+    try:
+        out = subprocess.run([sys.executable, "-c", _ERROR_RACE], capture_output=True, text=True, timeout=90)
+    except subprocess.TimeoutExpired:
+        pytest.fail("an error in one fold left predict_folds waiting forever on its workers")
+    assert out.returncode == 0 and out.stdout.split()[-1:] == ["ok"], out.stderr[-2000:]
+
+
 def test_choosing_the_fm_backend_never_starts_jax_in_the_process_that_forks():
     """`auto` asks a child process whether JAX sees a GPU: JAX's device query starts thread pools,
     and the myfm folds are forked from this process (JAX warned 'deadlock' on every fork)."""

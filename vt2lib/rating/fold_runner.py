@@ -27,6 +27,7 @@ its finished folds and recomputes the rest (the finished chains of an unfinished
 from __future__ import annotations
 
 import multiprocessing
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 import numpy as np
@@ -48,16 +49,22 @@ def predict_folds(out: Path, data, method: str, fn, split, todo: list[int], prog
         if workers > 1 and len(tasks) > 1:
             _FORKED_TASK = (data, fn, split, parts)
             done: dict[int, dict[int, Prediction]] = {k: {} for k in todo}
+            # not multiprocessing.Pool: on an error its terminate() killed a worker that was sending a
+            # result and so held the result queue's lock, and the parent then waited on that lock forever
+            # (tests/test_predictors.py); an executor lets running tasks finish, drops queued ones, and
+            # raises BrokenProcessPool where Pool waited forever for a killed (out-of-memory) worker
+            pool = ProcessPoolExecutor(min(workers, len(tasks)), mp_context=multiprocessing.get_context("fork"))
             try:
-                with multiprocessing.get_context("fork").Pool(min(workers, len(tasks))) as pool:
-                    for k, c, test, pred in pool.imap_unordered(_forked_task, tasks):
-                        done[k][c] = pred
-                        if len(done[k]) == parts:  # its test rows from the worker: no second split(k) here
-                            whole = pred if parts == 1 else fn.combine([done[k][j] for j in range(parts)])
-                            _store_fold(out, data, method, test, k, whole)
-                            del done[k]
-                            bar.update()
+                for future in as_completed([pool.submit(_forked_task, task) for task in tasks]):
+                    k, c, test, pred = future.result()
+                    done[k][c] = pred
+                    if len(done[k]) == parts:  # its test rows from the worker: no second split(k) here
+                        whole = pred if parts == 1 else fn.combine([done[k][j] for j in range(parts)])
+                        _store_fold(out, data, method, test, k, whole)
+                        del done[k]
+                        bar.update()
             finally:
+                pool.shutdown(wait=True, cancel_futures=True)
                 _FORKED_TASK = None
         else:
             for k in todo:
