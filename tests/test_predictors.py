@@ -199,7 +199,7 @@ def test_forked_folds_give_the_same_predictions_and_raise_the_same_errors(small_
 
 # an error while the other workers send large results: 30 rounds of the race in a child process
 _ERROR_RACE = """
-import random, sys, tempfile, time, types
+import os, random, signal, sys, tempfile, time, types
 from pathlib import Path
 import numpy as np, pandas as pd
 from vt2lib.rating.fold_runner import predict_folds
@@ -220,16 +220,27 @@ for _ in range(30):
         assert "race, fold 0" in str(e), e
     else:
         sys.exit("fold 0's NaN was not refused")
+def killed_in_fold_1(train, u, i, k):  # as the kernel's out-of-memory killer would
+    if k == 1:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return Prediction(np.full(len(u), 3.0))
+try:
+    predict_folds(Path(tempfile.mkdtemp()), data, "killed", killed_in_fold_1, split, [0, 1, 2], False, 2)
+except RuntimeError as e:
+    assert "killed: a worker process died" in str(e), e
+else:
+    sys.exit("a killed worker was not reported")
 print("ok")
 """
 
 
-def test_an_error_beside_workers_sending_results_never_hangs():
+def test_an_error_or_a_killed_worker_among_forked_folds_never_hangs():
     """The parent refuses fold 0's NaN while the other worker sends its fold (~4 MB, more than a
     pipe holds). multiprocessing.Pool's terminate() then killed that worker holding the result
     queue's lock and waited on the lock forever: with Pool this test failed 3 of 3 runs (the race
     hung in round 0-17 of bare Pool runs; in the suite it stalled a worker for minutes, 2026-12-07).
-    30 rounds must end, each in the error, in a child process: a hang fails, never stalls the suite."""
+    30 rounds must end, each in the error, in a child process: a hang fails, never stalls the suite.
+    A worker killed from outside (out of memory) is an error naming the method (Pool waited forever)."""
     import subprocess
     import sys
     try:

@@ -27,7 +27,9 @@ its finished folds and recomputes the rest (the finished chains of an unfinished
 from __future__ import annotations
 
 import multiprocessing
+from contextlib import closing
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import numpy as np
@@ -48,29 +50,42 @@ def predict_folds(out: Path, data, method: str, fn, split, todo: list[int], prog
     with tqdm(total=len(todo), desc=method, disable=not progress, leave=False) as bar:
         if workers > 1 and len(tasks) > 1:
             _FORKED_TASK = (data, fn, split, parts)
-            done: dict[int, dict[int, Prediction]] = {k: {} for k in todo}
-            # not multiprocessing.Pool: on an error its terminate() killed a worker that was sending a
-            # result and so held the result queue's lock, and the parent then waited on that lock forever
-            # (tests/test_predictors.py); an executor lets running tasks finish, drops queued ones, and
-            # raises BrokenProcessPool where Pool waited forever for a killed (out-of-memory) worker
-            pool = ProcessPoolExecutor(min(workers, len(tasks)), mp_context=multiprocessing.get_context("fork"))
             try:
-                for future in as_completed([pool.submit(_forked_task, task) for task in tasks]):
-                    k, c, test, pred = future.result()
-                    done[k][c] = pred
-                    if len(done[k]) == parts:  # its test rows from the worker: no second split(k) here
-                        whole = pred if parts == 1 else fn.combine([done[k][j] for j in range(parts)])
-                        _store_fold(out, data, method, test, k, whole)
-                        del done[k]
+                with closing(_forked_folds(fn, tasks, parts, workers, method)) as folds:  # an error shuts it down now
+                    for k, test, pred in folds:
+                        _store_fold(out, data, method, test, k, pred)
                         bar.update()
             finally:
-                pool.shutdown(wait=True, cancel_futures=True)
                 _FORKED_TASK = None
         else:
             for k in todo:
                 train, test = split(k)
                 _store_fold(out, data, method, test, k, fn(train, data.user[test], data.item[test], k))
                 bar.update()
+
+
+def _forked_folds(fn, tasks: list[tuple[int, int]], parts: int, workers: int, method: str):
+    """(fold, its test rows, its prediction) as each fold's parts are done, from forked workers.
+
+    Not multiprocessing.Pool: on an error its terminate() killed a worker that was sending a result,
+    and so held the result queue's lock, and the parent then waited on that lock forever
+    (tests/test_predictors.py). The executor lets running tasks finish and drops queued ones; a
+    worker killed from outside (out of memory) is an error here, where Pool waited for it forever."""
+    done: dict[int, dict[int, Prediction]] = {}
+    pool = ProcessPoolExecutor(min(workers, len(tasks)), mp_context=multiprocessing.get_context("fork"))
+    try:
+        for future in as_completed([pool.submit(_forked_task, task) for task in tasks]):
+            try:
+                k, c, test, pred = future.result()
+            except BrokenProcessPool as e:
+                raise RuntimeError(f"{method}: a worker process died while predicting its folds (killed from "
+                                   "outside, out of memory?); finished folds are kept, a rerun does the rest") from e
+            done.setdefault(k, {})[c] = pred
+            if len(done[k]) == parts:  # its test rows from the worker: no second split(k) here
+                yield k, test, pred if parts == 1 else fn.combine([done[k][j] for j in range(parts)])
+                del done[k]
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _forked_task(task: tuple[int, int]) -> tuple[int, int, np.ndarray, Prediction]:
