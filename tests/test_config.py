@@ -49,6 +49,10 @@ def test_yaml_profile_and_errors(tmp_path):
         load_profile(wrong_type)
     with pytest.raises(FileNotFoundError):
         load_profile(tmp_path / "missing.toml")
+    for name, text in (("syntax.toml", 'base = "smoke"\n[n_workers\n'), ("syntax.yaml", "base: smoke\nseed: [7\n")):
+        (tmp_path / name).write_text(text)  # the parser names the line; the file must be named too
+        with pytest.raises(ValueError, match=rf"^{tmp_path / name}: not valid (TOML|YAML): .*line"):
+            load_profile(tmp_path / name)
 
 
 def test_outputs_follow_output_root(smoke_cfg, _output_root):

@@ -51,6 +51,20 @@ def test_atomic_path_leaves_nothing_on_failure(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["out.parquet"]
 
 
+def test_an_atomic_write_gets_the_mode_a_plain_write_gets(tmp_path):
+    """mkstemp's temp file is private (0600) and a rename kept that: a run's JSON and parquet files
+    were unreadable to others on a shared machine, while its notebooks were not (a new user's trial)."""
+    import os
+    from vt2lib.io import write_json_atomic
+    plain = tmp_path / "plain.txt"
+    plain.write_text("x")
+    write_json_atomic(tmp_path / "run.json", {"a": 1})
+    with atomic_path(tmp_path / "fold0.parquet") as tmp:
+        pd.DataFrame({"a": [1]}).to_parquet(tmp)
+    mode = lambda p: os.stat(p).st_mode & 0o777  # noqa: E731
+    assert mode(tmp_path / "run.json") == mode(tmp_path / "fold0.parquet") == mode(plain)
+
+
 def test_headless_runs_get_text_progress_bars_for_the_log():
     """Text bars (not widgets) under the runner, whose close sends stderr at once: the kernel sends
     stderr and stdout on their own timers, and a print after a bar reached the log glued to it."""

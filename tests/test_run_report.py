@@ -121,3 +121,15 @@ def test_a_run_log_written_before_per_notebook_logs_is_kept(cfg):
     old = notebook_artifacts(cfg)["01_clean_dataset"]
     assert old["artifacts"] == {"clean": {"key": "k", "status": "computed", "bytes": 10}}
     assert old["run"]["label"] == "a run before per-notebook logs" and load_artifact_log(cfg) == {}
+
+
+def test_the_backbone_line_appears_only_where_the_weights_used_are_not_the_asked_ones(smoke_cfg):
+    """`none` records "none, BatchNorm calibrated on N keyframes": what it asked for, no line (a new
+    user read "used `none, ...` (profile asked for `none`)" as a mismatch); a failed ImageNet download is one."""
+    from vt2lib.analysis.report import differences
+    calibrated = "none, BatchNorm calibrated on 480 keyframes"
+    assert not [s for s in differences(smoke_cfg, {"backbone_weights": calibrated}) if "backbone used" in s]
+    fallback = dataclasses.replace(smoke_cfg, backbone_weights="imagenet")
+    [line] = [s for s in differences(fallback, {"backbone_weights": "none (random init: imagenet download failed), "
+                                                                    + calibrated[6:]}) if "backbone used" in s]
+    assert "where the profile asked for `imagenet`" in line

@@ -148,6 +148,28 @@ def test_overrides_on_top_of_a_profile_file(tmp_path):
         load_profile(tmp_path / "a+b.toml")
 
 
+@pytest.mark.parametrize("where", ["runner", "kernel"])
+def test_ctrl_c_is_one_line_saying_a_rerun_goes_on(where, monkeypatch, tmp_path, capsys):
+    """Ctrl-C printed papermill's tracebacks (two chained, for a terminal's Ctrl-C: the kernel and the
+    runner both get it; a new user's trial). Now one line and exit status 130, whichever gets it first."""
+    import papermill as pm
+
+    from vt2lib import runner
+    monkeypatch.setenv("VT2_OUTPUT_ROOT", str(tmp_path))
+
+    def interrupted(*args, **kwargs):
+        if where == "runner":
+            raise KeyboardInterrupt
+        raise pm.PapermillExecutionError(3, 4, "fit()", "KeyboardInterrupt", "", [])
+    monkeypatch.setattr(pm, "execute_notebook", interrupted)
+    monkeypatch.setattr(runner, "ensure_kernel", lambda: None)
+    with pytest.raises(SystemExit) as e:
+        runner.run_notebooks("smoke", {"05"})
+    assert e.value.code == 130
+    assert capsys.readouterr().err.strip() == ("vt2: interrupted in 05_content_based.ipynb (profile smoke); what "
+                                               "finished is kept: the same command goes on from there")
+
+
 def test_set_on_the_command_line():
     assert parse_override("top_k=20") == ("top_k", 20)
     assert parse_override("fusion_k_step=0.1") == ("fusion_k_step", 0.1)

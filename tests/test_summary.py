@@ -43,10 +43,11 @@ def test_ranking_paired_tests_are_one_line_per_setting(cfg):
         ("z", "new among all", "emb", "frozen", "recall@10", 1000, 0.01, -0.01, 0.03, 0.3, 0.02),
     ]).to_csv(cfg.figures_dir / "extra_ranking_paired.csv", index=False)
     warm, new, among = S._ranking_paired(cfg, {})
-    assert warm == ("Paired Recall@10, warm, over 1,438 users (a - b, its 95% interval):"
+    assert warm == ("Paired Recall@10, warm, over 1,438 users of its folds (a user in several: their mean; a - b, its 95% "
+                    "interval):"
                     "\n  - `als` - `popularity`: 0.05 [0.02, 0.08], als better"
                     "\n  - `als` - `bias`: 0.001 [-0.01, 0.012], no difference shown")
-    assert new.startswith("Paired Recall@10, new movies, over 1 user (") and "no interval, no test" in new
+    assert new.startswith("Paired Recall@10, new movies, over 1 user of its folds (") and "no interval, no test" in new
     # genres better, but its fold sd (0.05) is as large as the difference: not stable
     assert "990 to 1,000 users" in among and "genres better for these fitted models, not across refits" in among
 

@@ -32,6 +32,17 @@ class DataError(ValueError):
 
 
 # ------------------------------------------------------------------ atomic writes
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+# mkstemp's temp files are private (0600), and a rename keeps that: a finished file gets the mode a
+# plain open() would give it, so others on a shared machine can read a run as they read its notebooks
+FILE_MODE = 0o666 & ~_umask()
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temp path beside `path`; it replaces `path` only if the block succeeds.
@@ -47,6 +58,7 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     os.close(fd)
     try:
         yield Path(tmp)
+        os.chmod(tmp, FILE_MODE)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

@@ -208,13 +208,12 @@ def _coerce(name: str, current: Any, value: Any, source: str) -> Any:
 
 
 def _read_profile_file(path: Path) -> dict[str, Any]:
-    text = path.read_text()
-    if path.suffix == ".toml":
-        return tomllib.loads(text)
-    if path.suffix in (".yml", ".yaml"):
-        import yaml
-        return yaml.safe_load(text) or {}
-    raise ValueError(f"{path}: profile files must be .toml, .yml or .yaml")
+    import yaml
+    try:
+        return tomllib.loads(path.read_text()) if path.suffix == ".toml" else (yaml.safe_load(path.read_text()) or {})
+    except (tomllib.TOMLDecodeError, yaml.YAMLError) as e:  # their messages name the line, not the file
+        raise ValueError(f"{path}: not valid {'TOML' if path.suffix == '.toml' else 'YAML'}: "
+                         f"{' '.join(str(e).split())}") from None
 
 
 PATH_FIELDS = ("movielens_dir", "youtube_mapping", "availability_file", "metadata_file", "data_dir")

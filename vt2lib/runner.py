@@ -192,8 +192,12 @@ def run_notebooks(profile: str, only: set[str] | None = None, log=print, overrid
                                     stdout_file=stdout, stderr_file=sys.stderr,
                                     extra_arguments=KERNEL_QUIET)
         except pm.PapermillExecutionError as e:
+            if e.ename == "KeyboardInterrupt":  # Ctrl-C reached the kernel first
+                _interrupted(cfg.name, nb.name)
             raise SystemExit(f"FAILED: notebook {nb.name} (profile {cfg.name}), cell {e.exec_count}: "
                              f"{e.ename}: {e.evalue}\nexecuted copy: {out_dir / nb.name}")
+        except KeyboardInterrupt:
+            _interrupted(cfg.name, nb.name)
         finally:
             os.environ.pop("VT2_NOTEBOOK", None)
             stdout.end_notebook()
@@ -204,6 +208,13 @@ def run_notebooks(profile: str, only: set[str] | None = None, log=print, overrid
         log(f"[{cfg.name}] {stdout.left_out} repeated caveat lines are left out of this log (each executed "
             f"notebook has its own: {out_dir})")
     return timings
+
+
+def _interrupted(profile: str, notebook: str) -> None:
+    """Ctrl-C: one line, not papermill's tracebacks; what finished is in the store (written atomically)."""
+    print(f"\nvt2: interrupted in {notebook} (profile {profile}); what finished is kept: the same command "
+          "goes on from there", file=sys.stderr, flush=True)
+    raise SystemExit(130) from None
 
 
 def parse_only(text: str | None) -> set[str] | None:

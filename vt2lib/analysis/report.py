@@ -52,8 +52,9 @@ def differences(cfg: Profile, prov: dict | None = None) -> list[str]:
         out.append(f"{generated:,} trailers have MobileNetV2 features generated directly (no video file: the "
                    "scale rehearsal's sizes), not decoded from keyframes; their embeddings carry no image content.")
     w = prov.get("backbone_weights")
-    if w and w != "imagenet" and w != cfg.backbone_weights:
-        out.append(f"The MobileNetV2 backbone used `{w}` weights (profile asked for `{cfg.backbone_weights}`).")
+    if w and w.split(",")[0] != cfg.backbone_weights:  # "none, BatchNorm calibrated on ..." is what `none` asks for
+        out.append(f"The MobileNetV2 backbone used `{w}` weights where the profile asked for "
+                   f"`{cfg.backbone_weights}` (02's fallback: `allow_random_backbone_fallback`).")
     resolved = cfg.as_dict()  # `auto` variants by the method they name
     for field, spec in paper_settings().items():
         ours, paper = plain_value(resolved[field]), plain_value(spec["value"])

@@ -194,8 +194,8 @@ def _ranking_paired(cfg: Profile, m: dict) -> list[str]:
             parts.append(f"\n  - `{row.a}` - `{row.b}`: {format_number(row.mean_diff)} {interval}, {said}")
         low, high = int(rows.users.min()), int(rows.users.max())
         over = f"{low:,}" if low == high else f"{low:,} to {high:,}"
-        out.append(f"Paired Recall@10, {setting}, over {over} user{'s' if high != 1 else ''} (a - b, its 95% "
-                   f"interval):{''.join(parts)}")
+        out.append(f"Paired Recall@10, {setting}, over {over} user{'s' if high != 1 else ''} of its folds (a user "
+                   f"in several: their mean; a - b, its 95% interval):{''.join(parts)}")
     return out
 
 
