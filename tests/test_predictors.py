@@ -215,7 +215,8 @@ def fn(train, u, i, k):
 for _ in range(30):
     random.seed(rng.random())
     try:
-        predict_folds(Path(tempfile.mkdtemp()), data, "race", fn, split, list(range(folds)), False, 2)
+        with tempfile.TemporaryDirectory() as out:
+            predict_folds(Path(out), data, "race", fn, split, list(range(folds)), False, 2)
     except ValueError as e:
         assert "race, fold 0" in str(e), e
     else:
@@ -225,7 +226,8 @@ def killed_in_fold_1(train, u, i, k):  # as the kernel's out-of-memory killer wo
         os.kill(os.getpid(), signal.SIGKILL)
     return Prediction(np.full(len(u), 3.0))
 try:
-    predict_folds(Path(tempfile.mkdtemp()), data, "killed", killed_in_fold_1, split, [0, 1, 2], False, 2)
+    with tempfile.TemporaryDirectory() as out:
+        predict_folds(Path(out), data, "killed", killed_in_fold_1, split, [0, 1, 2], False, 2)
 except RuntimeError as e:
     assert "killed: a worker process died" in str(e), e
 else:
@@ -235,12 +237,13 @@ print("ok")
 
 
 def test_an_error_or_a_killed_worker_among_forked_folds_never_hangs():
-    """The parent refuses fold 0's NaN while the other worker sends its fold (~4 MB, more than a
+    """The parent refuses fold 0's NaN while the other worker sends its fold (~0.6 MB, more than a
     pipe holds). multiprocessing.Pool's terminate() then killed that worker holding the result
     queue's lock and waited on the lock forever: with Pool this test failed 3 of 3 runs (the race
     hung in round 0-17 of bare Pool runs; in the suite it stalled a worker for minutes, 2026-12-07).
     30 rounds must end, each in the error, in a child process: a hang fails, never stalls the suite.
-    A worker killed from outside (out of memory) is an error naming the method (Pool waited forever)."""
+    A worker killed from outside while it computes (out of memory) is an error naming the method (Pool
+    waited forever; killed while sending its result, the executor too can wait: not covered)."""
     import subprocess
     import sys
     try:
@@ -248,6 +251,52 @@ def test_an_error_or_a_killed_worker_among_forked_folds_never_hangs():
     except subprocess.TimeoutExpired:
         pytest.fail("an error in one fold left predict_folds waiting forever on its workers")
     assert out.returncode == 0 and out.stdout.split()[-1:] == ["ok"], out.stderr[-2000:]
+
+
+_INTERRUPTED = """
+import os, sys, time, types
+from pathlib import Path
+import numpy as np, pandas as pd
+from vt2lib.rating.fold_runner import predict_folds
+from vt2lib.rating.predictors import Prediction
+marks = Path(sys.argv[1])
+data = types.SimpleNamespace(table=pd.DataFrame({"rating": np.ones(12)}), user=np.zeros(12, int), item=np.zeros(12, int))
+def fn(train, u, i, k):
+    (marks / f"fold{k}.{os.getpid()}").touch()  # started, by which worker
+    time.sleep(3)
+    return Prediction(np.full(len(u), 3.0))
+predict_folds(marks / "out", data, "slow", fn, lambda k: (None, np.arange(k, 12, 6)), list(range(6)), False, 2)
+"""
+
+
+@pytest.mark.parametrize("interrupts", [1, 2])
+def test_ctrl_c_among_forked_folds_ends_without_the_queued_folds_and_never_hangs(interrupts, tmp_path):
+    """Ctrl-C while 2 workers compute 2 of 6 slow folds: the running folds finish and no queued fold
+    starts (the executor alone ran the 3 its queue held). A second Ctrl-C while waiting kills the
+    workers: without that the process waited on them forever and they on their queue (a review)."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import psutil
+    child = subprocess.Popen([sys.executable, "-c", _INTERRUPTED, str(tmp_path)], stderr=subprocess.PIPE)
+    try:
+        deadline = time.time() + 60
+        while len(list(tmp_path.glob("fold*"))) < 2 and time.time() < deadline:  # both workers compute
+            time.sleep(0.05)
+        workers = [psutil.Process(int(m.suffix[1:])) for m in tmp_path.glob("fold*")]
+        for _ in range(interrupts):
+            child.send_signal(signal.SIGINT)
+            time.sleep(0.5)
+        child.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        for process in (psutil.Process(child.pid), *workers):  # no orphans left behind by a failure
+            process.kill()
+        pytest.fail(f"still running 30 s after {interrupts} Ctrl-C")
+    assert child.returncode != 0 and b"KeyboardInterrupt" in child.stderr.read()
+    assert len(list(tmp_path.glob("fold*"))) == 2  # no queued fold started
+    assert not [w for w in workers if w.is_running() and w.status() != psutil.STATUS_ZOMBIE]
 
 
 def test_choosing_the_fm_backend_never_starts_jax_in_the_process_that_forks():

@@ -80,7 +80,8 @@ def train_networks(cfg: Profile, data: dict[int, SequenceData], jobs, progress: 
                 try:
                     done.result()
                 except Exception as e:
-                    pool.shutdown(wait=False, cancel_futures=True)  # the networks not started yet are not trained
+                    for future in running:  # the networks not started yet are not trained; the exit waits for the rest
+                        future.cancel()
                     model, seq_len = running[done]
                     raise RuntimeError(f"training {model_name(seq_len, model)} failed in its worker process: {e}") from e
     return {(m, s): train_model(cfg, *training_inputs(cfg, data[s], m), m, progress) for m, s in jobs}

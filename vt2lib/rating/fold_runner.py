@@ -44,19 +44,14 @@ _FORKED_TASK: tuple | None = None  # what forked workers inherit: closures are n
 
 def predict_folds(out: Path, data, method: str, fn, split, todo: list[int], progress: bool, workers: int) -> None:
     """Predict and store the folds `todo` of `data` with `fn` (see the module's docstring)."""
-    global _FORKED_TASK
     parts = getattr(fn, "parts", 1) if workers > 1 else 1
     tasks = [(k, c) for k in todo for c in range(parts)]
     with tqdm(total=len(todo), desc=method, disable=not progress, leave=False) as bar:
         if workers > 1 and len(tasks) > 1:
-            _FORKED_TASK = (data, fn, split, parts)
-            try:
-                with closing(_forked_folds(fn, tasks, parts, workers, method)) as folds:  # an error shuts it down now
-                    for k, test, pred in folds:
-                        _store_fold(out, data, method, test, k, pred)
-                        bar.update()
-            finally:
-                _FORKED_TASK = None
+            with closing(_forked_folds(data, fn, split, tasks, parts, workers, method)) as folds:  # an error stops it now
+                for k, test, pred in folds:
+                    _store_fold(out, data, method, test, k, pred)
+                    bar.update()
         else:
             for k in todo:
                 train, test = split(k)
@@ -64,32 +59,54 @@ def predict_folds(out: Path, data, method: str, fn, split, todo: list[int], prog
                 bar.update()
 
 
-def _forked_folds(fn, tasks: list[tuple[int, int]], parts: int, workers: int, method: str):
+def _forked_folds(data, fn, split, tasks: list[tuple[int, int]], parts: int, workers: int, method: str):
     """(fold, its test rows, its prediction) as each fold's parts are done, from forked workers.
 
     Not multiprocessing.Pool: on an error its terminate() killed a worker that was sending a result,
     and so held the result queue's lock, and the parent then waited on that lock forever
-    (tests/test_predictors.py). The executor lets running tasks finish and drops queued ones; a
-    worker killed from outside (out of memory) is an error here, where Pool waited for it forever."""
-    done: dict[int, dict[int, Prediction]] = {}
-    pool = ProcessPoolExecutor(min(workers, len(tasks)), mp_context=multiprocessing.get_context("fork"))
+    (tests/test_predictors.py). Here an error or Ctrl-C lets the running tasks finish and the others
+    return at once; a worker killed from outside while it computes (out of memory) is an error, where
+    Pool waited for it forever."""
+    global _FORKED_TASK
+    context = multiprocessing.get_context("fork")
+    stop = context.Event()  # set when this ends: tasks the workers already hold return without computing
+    _FORKED_TASK = (data, fn, split, parts, stop)
+    pool = ProcessPoolExecutor(min(workers, len(tasks)), mp_context=context)
+    futures, done = [], {}
     try:
-        for future in as_completed([pool.submit(_forked_task, task) for task in tasks]):
-            try:
-                k, c, test, pred = future.result()
-            except BrokenProcessPool as e:
-                raise RuntimeError(f"{method}: a worker process died while predicting its folds (killed from "
-                                   "outside, out of memory?); finished folds are kept, a rerun does the rest") from e
+        futures = [pool.submit(_forked_task, task) for task in tasks]
+        for future in as_completed(futures):
+            k, c, test, pred = future.result()
             done.setdefault(k, {})[c] = pred
             if len(done[k]) == parts:  # its test rows from the worker: no second split(k) here
                 yield k, test, pred if parts == 1 else fn.combine([done[k][j] for j in range(parts)])
                 del done[k]
+    except BrokenProcessPool as e:
+        raise RuntimeError(f"{method}: a worker process died while predicting its folds (killed from outside, "
+                           "out of memory?); finished folds are kept, a rerun does the rest") from e
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        _FORKED_TASK = None  # the workers have their own copy
+        _stop(pool, futures, stop)
 
 
-def _forked_task(task: tuple[int, int]) -> tuple[int, int, np.ndarray, Prediction]:
-    data, fn, split, parts = _FORKED_TASK
+def _stop(pool: ProcessPoolExecutor, futures: list, stop) -> None:
+    """Drop the tasks not started and wait for the running ones. A second Ctrl-C while waiting kills
+    the workers: an interrupted wait left them waiting on their queue forever, and this process on them."""
+    stop.set()
+    for future in futures:
+        future.cancel()
+    try:
+        pool.shutdown(wait=True)
+    except KeyboardInterrupt:
+        for process in list((getattr(pool, "_processes", None) or {}).values()):  # no public handle on them
+            process.kill()
+        raise
+
+
+def _forked_task(task: tuple[int, int]) -> tuple[int, int, np.ndarray, Prediction] | None:
+    data, fn, split, parts, stop = _FORKED_TASK
+    if stop.is_set():  # the parent stopped (an error, Ctrl-C): a task already queued is not computed
+        return None
     k, c = task
     train, test = split(k)
     args = (train, data.user[test], data.item[test], k)
