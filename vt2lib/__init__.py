@@ -8,7 +8,8 @@
   artifacts each notebook's latest run computed or reused), paper
   (published numbers), results (figures, tables, recorded numbers), provenance, progress (tqdm
   that stays quiet under papermill), keras_backend (which Keras backend a process uses),
-  jax_cache (JAX's persistent compilation cache)
+  jax_cache (JAX's persistent compilation cache), workers (tasks in worker processes that an
+  error or Ctrl-C stops cleanly)
 - data/: download (ML20M files), youtube (availability, metadata, trailers), synthetic,
   synthetic_scale, synthetic_ratings, synthetic_common and synthetic_video (the demo and scale datasets), raw (a
   profile's raw inputs), cleaning (paper 3.1), genres, titles (movies picked by title)

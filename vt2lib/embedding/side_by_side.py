@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor
+from functools import partial
 
 from vt2lib.config import MODELS, Profile, diagnostic_split, model_name
 from vt2lib.embedding.towers import train_towers
@@ -33,6 +34,7 @@ from vt2lib.embedding.training import (SequenceData, TrainResult, model_config, 
 from vt2lib.embedding.validation import unseen_trailer_inputs
 from vt2lib.progress import tqdm
 from vt2lib.store import Store, model_artifact
+from vt2lib.workers import as_finished, stopped
 
 
 def training_inputs(cfg: Profile, data: SequenceData, model: str) -> tuple[SequenceData, tuple]:
@@ -44,7 +46,8 @@ def training_inputs(cfg: Profile, data: SequenceData, model: str) -> tuple[Seque
     return data, data.split(cfg.val_share)
 
 
-def _train_in_worker(cfg: Profile, model: str, seq_len: int, progress: bool) -> None:
+def _train_job(cfg: Profile, progress: bool, job: tuple[str, int]) -> None:
+    model, seq_len = job
     data = sequence_data_for(cfg, seq_len)
     train_model(cfg, *training_inputs(cfg, data, model), model, progress)
 
@@ -72,16 +75,14 @@ def train_networks(cfg: Profile, data: dict[int, SequenceData], jobs, progress: 
     if cfg.train_workers > 1 and len(todo) > 1:
         # longest first (S = 20, then S = 10, the diagnostic last): no worker is left with a long tail
         todo.sort(key=lambda job: (-job[1], diagnostic_split(cfg, job[0]) is not None))
-        spawn = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(min(cfg.train_workers, len(todo)), mp_context=spawn) as pool:
-            running = {pool.submit(_train_in_worker, cfg, m, s, progress): (m, s) for m, s in todo}
-            for done in tqdm(as_completed(running), total=len(running), unit="network",
-                             desc=f"training {cfg.train_workers} side by side", disable=not progress):
+        workers = min(cfg.train_workers, len(todo))
+        # on an error the networks not started are not trained, on Ctrl-C none goes on (vt2lib.workers)
+        with stopped(ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))) as pool:
+            for (model, seq_len), done in tqdm(as_finished(pool, partial(_train_job, cfg, progress), todo, workers),
+                                               total=len(todo), unit="network", disable=not progress,
+                                               desc=f"training {cfg.train_workers} side by side"):
                 try:
                     done.result()
                 except Exception as e:
-                    for future in running:  # the networks not started yet are not trained; the exit waits for the rest
-                        future.cancel()
-                    model, seq_len = running[done]
                     raise RuntimeError(f"training {model_name(seq_len, model)} failed in its worker process: {e}") from e
     return {(m, s): train_model(cfg, *training_inputs(cfg, data[s], m), m, progress) for m, s in jobs}

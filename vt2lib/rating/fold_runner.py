@@ -26,9 +26,10 @@ its finished folds and recomputes the rest (the finished chains of an unfinished
 """
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
-from contextlib import closing
-from concurrent.futures import ProcessPoolExecutor, as_completed
+import signal
+from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
@@ -37,6 +38,7 @@ import numpy as np
 from vt2lib.io import write_json_atomic, write_parquet_atomic
 from vt2lib.progress import tqdm
 from vt2lib.rating.predictors import Prediction
+from vt2lib.workers import as_finished, stopped
 
 FALLBACKS_FILE, CHAIN_COLUMN = "fold{}.fallbacks.json", "chain"  # fallback counts per fold; chain0, ... columns
 _FORKED_TASK: tuple | None = None  # what forked workers inherit: closures are never pickled
@@ -48,8 +50,9 @@ def predict_folds(out: Path, data, method: str, fn, split, todo: list[int], prog
     tasks = [(k, c) for k in todo for c in range(parts)]
     with tqdm(total=len(todo), desc=method, disable=not progress, leave=False) as bar:
         if workers > 1 and len(tasks) > 1:
-            with closing(_forked_folds(data, fn, split, tasks, parts, workers, method)) as folds:  # an error stops it now
-                for k, test, pred in folds:
+            workers = min(workers, len(tasks))
+            with _forked_pool(data, fn, split, parts, workers) as pool:
+                for k, test, pred in _forked_folds(pool, fn, tasks, parts, workers, method):
                     _store_fold(out, data, method, test, k, pred)
                     bar.update()
         else:
@@ -59,23 +62,30 @@ def predict_folds(out: Path, data, method: str, fn, split, todo: list[int], prog
                 bar.update()
 
 
-def _forked_folds(data, fn, split, tasks: list[tuple[int, int]], parts: int, workers: int, method: str):
-    """(fold, its test rows, its prediction) as each fold's parts are done, from forked workers.
+@contextlib.contextmanager
+def _forked_pool(data, fn, split, parts: int, workers: int):
+    """Forked workers that inherit the task's data and predictor, stopped as vt2lib.workers.stopped says.
 
     Not multiprocessing.Pool: on an error its terminate() killed a worker that was sending a result,
     and so held the result queue's lock, and the parent then waited on that lock forever
-    (tests/test_predictors.py). Here an error or Ctrl-C lets the running tasks finish and the others
-    return at once; a worker killed from outside while it computes (out of memory) is an error, where
-    Pool waited for it forever."""
+    (tests/test_predictors.py). The workers ignore SIGINT (a terminal's Ctrl-C and Jupyter's interrupt
+    reach the whole process group): this process stops them."""
     global _FORKED_TASK
-    context = multiprocessing.get_context("fork")
-    stop = context.Event()  # set when this ends: tasks the workers already hold return without computing
-    _FORKED_TASK = (data, fn, split, parts, stop)
-    pool = ProcessPoolExecutor(min(workers, len(tasks)), mp_context=context)
-    futures, done = [], {}
+    _FORKED_TASK = (data, fn, split, parts)
     try:
-        futures = [pool.submit(_forked_task, task) for task in tasks]
-        for future in as_completed(futures):
+        with stopped(ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                                         initializer=signal.signal, initargs=(signal.SIGINT, signal.SIG_IGN))) as pool:
+            yield pool
+    finally:
+        _FORKED_TASK = None  # the workers have their own copy
+
+
+def _forked_folds(pool, fn, tasks: list[tuple[int, int]], parts: int, workers: int, method: str):
+    """(fold, its test rows, its prediction) as each fold's parts are done. A worker killed from
+    outside while it computes (out of memory) is an error naming the method, where Pool waited forever."""
+    done: dict[int, dict[int, Prediction]] = {}
+    try:
+        for _, future in as_finished(pool, _forked_task, tasks, workers):
             k, c, test, pred = future.result()
             done.setdefault(k, {})[c] = pred
             if len(done[k]) == parts:  # its test rows from the worker: no second split(k) here
@@ -84,29 +94,10 @@ def _forked_folds(data, fn, split, tasks: list[tuple[int, int]], parts: int, wor
     except BrokenProcessPool as e:
         raise RuntimeError(f"{method}: a worker process died while predicting its folds (killed from outside, "
                            "out of memory?); finished folds are kept, a rerun does the rest") from e
-    finally:
-        _FORKED_TASK = None  # the workers have their own copy
-        _stop(pool, futures, stop)
 
 
-def _stop(pool: ProcessPoolExecutor, futures: list, stop) -> None:
-    """Drop the tasks not started and wait for the running ones. A second Ctrl-C while waiting kills
-    the workers: an interrupted wait left them waiting on their queue forever, and this process on them."""
-    stop.set()
-    for future in futures:
-        future.cancel()
-    try:
-        pool.shutdown(wait=True)
-    except KeyboardInterrupt:
-        for process in list((getattr(pool, "_processes", None) or {}).values()):  # no public handle on them
-            process.kill()
-        raise
-
-
-def _forked_task(task: tuple[int, int]) -> tuple[int, int, np.ndarray, Prediction] | None:
-    data, fn, split, parts, stop = _FORKED_TASK
-    if stop.is_set():  # the parent stopped (an error, Ctrl-C): a task already queued is not computed
-        return None
+def _forked_task(task: tuple[int, int]) -> tuple[int, int, np.ndarray, Prediction]:
+    data, fn, split, parts = _FORKED_TASK
     k, c = task
     train, test = split(k)
     args = (train, data.user[test], data.item[test], k)
