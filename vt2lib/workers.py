@@ -42,21 +42,26 @@ def stopped(pool: Executor) -> Iterator[Executor]:
     wait left the workers waiting on their queue, and a second Ctrl-C could leave the executor's lock
     held at exit (1 of 8 tries). Only Ctrl-C kills: a worker killed while sending its result could
     leave the executor waiting for the rest of it."""
-    interrupted = False
     try:
         yield pool
     except KeyboardInterrupt:
-        interrupted = True
+        _kill(pool)
         raise
-    finally:
-        try:
-            if not interrupted:
-                pool.shutdown(wait=True)
-        except KeyboardInterrupt:
-            interrupted = True
-            raise
-        finally:
-            if interrupted:
-                for process in list((getattr(pool, "_processes", None) or {}).values()):  # no public handle
-                    process.kill()
-                pool.shutdown(wait=False, cancel_futures=True)
+    except BaseException:
+        _shutdown(pool)
+        raise
+    _shutdown(pool)
+
+
+def _shutdown(pool: Executor) -> None:
+    try:
+        pool.shutdown(wait=True)
+    except KeyboardInterrupt:
+        _kill(pool)
+        raise
+
+
+def _kill(pool: Executor) -> None:
+    for process in list((getattr(pool, "_processes", None) or {}).values()):  # no public handle on them
+        process.kill()
+    pool.shutdown(wait=False, cancel_futures=True)
