@@ -65,8 +65,13 @@ def coordinate_sweep(s: dict, d: G.Draws, X: np.ndarray, y: np.ndarray, group: n
     return dict(w0=w0, w=w, V=V, alpha=alpha, mu_w=mu_w, lambda_w=lambda_w, mu_V=mu_V, lambda_V=lambda_V)
 
 
+@pytest.mark.parametrize("rows", ["built", "reversed"])
 @pytest.mark.parametrize("flavour", ["libfm", "myfm"])
-def test_parallel_sweep_equals_coordinate_by_coordinate_sweep(flavour):
+def test_parallel_sweep_equals_coordinate_by_coordinate_sweep(flavour, rows):
+    """Exact on any row order: FMData.build interleaves the users (fm_data.interleaved_by_user),
+    reversed rows have users descending (the sampler once required them ascending)."""
+    import dataclasses
+
     import jax
     rng = np.random.default_rng(3)
     n_users, n_items, rank = 7, 5, 3
@@ -77,6 +82,8 @@ def test_parallel_sweep_equals_coordinate_by_coordinate_sweep(flavour):
     side = np.column_stack([rng.random(n_items) < 0.5, rng.normal(size=n_items), rng.normal(size=n_items)])
     train = ratings(u, i, y, n_users, n_items)
     data = G.FMData.build(train, side, [n_users, n_items, 1, 2])   # 4 prior groups
+    if rows == "reversed":
+        data = dataclasses.replace(data, user=data.user[::-1], item=data.item[::-1], y=data.y[::-1])
     F = data.n_features
     state = G.State(np.float32(3.1), rng.normal(0, 0.3, F), rng.normal(0, 0.3, (F, rank)), np.float32(1.0),
                     rng.normal(size=4), rng.gamma(2, size=4), rng.normal(size=(4, rank)), rng.gamma(2, size=(4, rank)),
@@ -309,14 +316,16 @@ def test_gamma_draws_use_the_real_counts_not_the_padded_rows(monkeypatch, flavou
                                   rng.gamma((1 + np.array([60.0, 50.0]) + extra) / 2, size=(2, 2)).astype(np.float32))
 
 
-def test_fm_data_with_unsorted_rows_is_refused():
-    """The sampler's per-user sums assume rows sorted by user (indices_are_sorted); built by hand
-    with unsorted rows, FMData must fail rather than be mis-summed on a GPU."""
-    args = dict(item=np.array([0, 1], np.int32), y=np.array([3.0, 4.0], np.float32), n_users=2, n_items=2,
-                side=np.zeros((2, 0), np.float32), group=np.zeros(4, np.int32), n_groups=1)
-    G.FMData(user=np.array([0, 1], np.int32), **args)
-    with pytest.raises(G.FMInputError, match="sorted by user"):
-        G.FMData(user=np.array([1, 0], np.int32), **args)
+def test_fm_data_rows_interleave_the_users():
+    """FMData.build's row order: each user's first rating, then each user's second, ...; the
+    ratings themselves unchanged (the same (user, item, rating) rows, permuted)."""
+    rng = np.random.default_rng(5)
+    u, i = rng.integers(0, 30, 500), rng.integers(0, 40, 500)
+    y = rng.integers(1, 11, 500) / 2
+    data = G.FMData.build(ratings(u, i, y, 30, 40))
+    nth = np.array([np.sum(data.user[:k] == data.user[k]) for k in range(len(data.user))])
+    assert (np.diff(nth) >= 0).all() and all((np.diff(data.user[nth == k]) > 0).all() for k in set(nth))
+    assert sorted(zip(data.user, data.item, data.y)) == sorted(zip(u, i, y.astype(np.float32)))
 
 
 # ------------------------------------------------------------------ bad input, before compiling

@@ -3,6 +3,7 @@
     .venv/bin/python tests/benchmarks/bench_fm.py            # CPU: both backends, ML-1M- and ML20M-sized folds
     python3 tests/benchmarks/bench_fm.py --device            # GPU box: JAX at scale + agreement with myfm
     python3 tests/benchmarks/bench_fm.py --side              # cost of item side-feature columns (notebook 09)
+    .venv/bin/python tests/benchmarks/bench_fm.py --row-order   # rows sorted by user vs interleaved (FMData.build)
 
 Folds come from bench_content_based.synthetic_fold (popularity- and activity-skewed like
 ML20M): ML-1M-sized (1M ratings) and ML20M-sized (~15M ratings, 138,493 users, 13,600
@@ -107,8 +108,39 @@ def side_feature_cost(n_sweeps: int = 2):
         print(f"  {d:2d} side columns: {per:7.2f} s/sweep (compile + 1st: {first:.1f} s)", flush=True)
 
 
+def row_order_cost(n_sweeps: int = 40, repeats: int = 5):
+    """Seconds per sweep, one core's worth of work, with the training rows sorted by user (the
+    sampler's order before 2026-12-07) and as FMData.build gives them (each user's first rating,
+    then each user's second, ...): on sorted rows the per-user scatter-adds queue on one address.
+    The best of `repeats` timings of `n_sweeps` sweeps (this VM's neighbours move single ones)."""
+    import dataclasses
+    from test_fm_gibbs import planted, ratings
+    u, i, y, _ = planted()
+    ml100k = G.FMData.build(ratings(u, i, y, 943, 1682))
+    ml1m, test_u, test_i, _ = synthetic_fold(6_040, 3_700, 1_000_209, dim=1)
+    for label, data, tu, ti in (("ML-100k-sized (planted)", ml100k, u[:10_000], i[:10_000]),
+                                ("ML-1M-sized", G.FMData.build(ml1m), test_u, test_i)):
+        by_user = np.argsort(data.user, kind="stable")
+        orders = {"sorted by user": dataclasses.replace(data, user=data.user[by_user], item=data.item[by_user],
+                                                          y=data.y[by_user]), "interleaved (build)": data}
+        for rank in (8, 32):
+            line = []
+            for name, d in orders.items():
+                G.gibbs_fm(d, tu, ti, rank=rank, n_iter=1, seed=0)     # compile
+                times = []
+                for _ in range(repeats):
+                    t0 = time.perf_counter()
+                    G.gibbs_fm(d, tu, ti, rank=rank, n_iter=n_sweeps, seed=0)
+                    times.append((time.perf_counter() - t0) / n_sweeps)
+                line.append(f"{name} {min(times) * 1e3:7.1f} ms")
+            print(f"  {label}, rank {rank:2d}: " + "   ".join(line), flush=True)
+
+
 def main(argv):
     warnings.filterwarnings("ignore")
+    if "--row-order" in argv:
+        row_order_cost()
+        return
     if "--side" in argv:
         side_feature_cost()
         return

@@ -69,9 +69,8 @@ def _predict(state_w0, w, V, user, item, side, n_users, n_items):
     # 0.5 * [(a + b)^2 - a^2 - sq_b] per factor, with a = user part, b = item part
     item_self = 0.5 * jnp.sum(item_q ** 2 - item_sq, axis=1)    # (n_items,) pairs inside the item part
 
-    def factor(f, acc):
-        return acc + Vu[user, f] * item_q[item, f]
-    cross = jax.lax.fori_loop(0, V.shape[1], factor, jnp.zeros(user.shape[0], V.dtype))
+    # unrolled over the factors: XLA fuses the gathers into one pass (a fori_loop: 2.7x the time on a CPU)
+    cross = sum(Vu[:, f][user] * item_q[:, f][item] for f in range(V.shape[1]))
     return state_w0 + wu[user] + item_lin[item] + item_self[item] + cross
 
 
@@ -84,7 +83,7 @@ def _sweep(s: State, d: Draws, user, item, y, mask, n_real, side, group, n_g,
     """
     jax, jnp = _jax()
     U, I = n_users, n_items
-    seg_u = lambda x: jax.ops.segment_sum(x, user, U, indices_are_sorted=True)  # noqa: E731
+    seg_u = lambda x: jax.ops.segment_sum(x, user, U)  # noqa: E731 - rows in any order (fm_data.interleaved_by_user)
     seg_i = lambda x: jax.ops.segment_sum(x, item, I)  # noqa: E731
     r = s.r
 
@@ -129,7 +128,7 @@ def _sweep(s: State, d: Draws, user, item, y, mask, n_real, side, group, n_g,
     def factor(f, carry):
         V, r = carry
         v = V[:, f]
-        q = v[:U][user] + v[U:U + I][item] + (side @ v[U + I:])[item]   # (n,) sum_j x_j v_jf per row
+        q = v[:U][user] + (v[U:U + I] + side @ v[U + I:])[item]   # (n,) sum_j x_j v_jf per row
         v, r = blocks(v, lambda_V[:, f][group], (lambda_V[:, f] * mu_V[:, f])[group], d.z_V[f], q, r)
         return V.at[:, f].set(v), r
     V, r = jax.lax.fori_loop(0, s.V.shape[1], factor, (s.V, r))
@@ -196,7 +195,7 @@ def _pad(a: np.ndarray, n: int, value) -> np.ndarray:
 
 
 def _device_arrays(data: FMData) -> dict:
-    """Training rows padded to `_padded(n)` (mask 0, last user: users stay sorted)."""
+    """Training rows padded to `_padded(n)` (mask 0)."""
     _, jnp = _jax()
     n, N = len(data.y), _padded(len(data.y))
     return dict(user=jnp.asarray(_pad(data.user, N, data.n_users - 1)), item=jnp.asarray(_pad(data.item, N, 0)),
