@@ -156,14 +156,20 @@ def test_parallel_decoding_gives_the_same_features(tmp_path, cfg):
                               np.load(tmp_path / "two" / "features" / f"{y}.npy"))
 
 
-def test_calibration_sample_spreads_over_the_usable_trailers(tmp_path, cfg):
+def test_calibration_sample_spreads_over_the_usable_trailers(tmp_path, cfg, monkeypatch):
+    """Usable: decodes to min_keyframes; telling that decodes no trailer further (its pass once
+    decoded every trailer to the end), then the sample's keyframes are decoded."""
     ids = _videos(tmp_path / "t", 5, seconds=2)
     (tmp_path / "t" / f"{ids[0]}.mp4").write_bytes(b"")  # a broken video is skipped
     decoded = [extract_keyframes(tmp_path / "t" / f"{y}.mp4", cfg.image_size)[0] for y in ids[1:]]
     jobs = _jobs(cfg, tmp_path / "t", ids)
     assert [len(k) for k in decoded] == [3, 4, 5, 6]
+    limits, decode = [], DecodeJob.decode
+    monkeypatch.setattr(DecodeJob, "decode", lambda job, max_keyframes=None: (limits.append(max_keyframes),
+                                                                              decode(job, max_keyframes))[1])
     one_each = calibration_sample(jobs, min_keyframes=4, n=2)  # 3 usable trailers, 2 // 3: the first keyframe
     assert np.array_equal(one_each, np.stack([k[0] for k in decoded[1:3]]))
+    assert limits == [4] * 5 + [1, 1]   # the pass over all five, then the sample's first keyframes
     two_each = calibration_sample(jobs, min_keyframes=4, n=6)  # 6 // 3: the first and last keyframe of each
     assert np.array_equal(two_each, np.stack([k[i] for k in decoded[1:] for i in (0, -1)]))
 

@@ -31,6 +31,7 @@ again by a rerun.
 from __future__ import annotations
 
 import contextlib
+import functools
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -98,6 +99,12 @@ def decode_job(job: DecodeJob) -> tuple[dict, np.ndarray | None, np.ndarray | No
     return row, frames, generated
 
 
+def decode_first_keyframes(job: DecodeJob, limit: int) -> tuple[dict, np.ndarray | None, None]:
+    """(row, at most `limit` keyframes, None): decode_job's shape, decoding stopped after `limit`."""
+    row, frames = job.decode(max_keyframes=limit)
+    return row, frames, None
+
+
 def generated_features(youtube_id: str, n_keyframes: int, dim: int = GENERATED_FEATURE_DIM) -> np.ndarray:
     """Features of a trailer the scale rehearsal has no video for: one vector per trailer plus
     noise per keyframe, clipped to MobileNetV2's post-ReLU6 range; the same for the same id."""
@@ -117,11 +124,14 @@ def calibration_sample(jobs: list[DecodeJob], min_keyframes: int, n_workers: int
     """Up to `n` keyframes spread evenly over the usable trailers (they decode to at least
     `min_keyframes`), in sorted-id order: n // usable trailers each, at least one.
 
-    Only a random-init backbone needs it (offline demo and smoke). Counting the usable trailers
-    takes a decoding pass of its own; then one frame each is decoded where one is taken."""
+    Only a random-init backbone needs it (offline demo and smoke). Telling the usable trailers
+    takes a decoding pass of its own, each trailer decoded only up to `min_keyframes` (the demo's:
+    ~10 of its 60-100 s, so the pass costs ~1/8 of a full one; a file truncated after them then counts as
+    usable, and lends its first keyframes); then one frame each is decoded where one is taken."""
     ordered = sorted((j for j in jobs if j.generated_seconds is None), key=lambda j: j.youtube_id)
+    first = functools.partial(decode_first_keyframes, limit=min_keyframes)
     counts = {row["youtube_id"]: row["n_keyframes"] if frames is not None else 0 for row, frames, _ in
-              VideoPipeline(ordered, decode_job, None, len(ordered) or 1, 1, n_workers, True, start).decoded()}
+              VideoPipeline(ordered, first, None, len(ordered) or 1, 1, n_workers, True, start).decoded()}
     usable = [j for j in ordered if counts[j.youtube_id] >= min_keyframes]
     per = max(1, n // max(1, len(usable)))
     frames = []
