@@ -61,6 +61,26 @@ def test_outputs_follow_output_root(smoke_cfg, _output_root):
     assert str(smoke_cfg.data_path).startswith(str(_output_root))
 
 
+@pytest.mark.parametrize("formats", [("png", "pdf"), ("pdf",), ()])
+def test_figures_are_saved_in_the_profiles_formats(smoke_cfg, tmp_path, monkeypatch, formats):
+    """figure_formats: the files save_figure writes (the default PNG + PDF); the PNG is shown in a
+    notebook only where it is written; none: nothing is drawn or saved, the figure is closed."""
+    import matplotlib.pyplot as plt
+
+    from vt2lib import results
+    shown = []
+    monkeypatch.setattr(results, "show_in_notebook", lambda png, name: shown.append(png.suffix))
+    cfg = dataclasses.replace(smoke_cfg, name=f"formats_{len(formats)}", figure_formats=formats)
+    fig, ax = plt.subplots()
+    ax.plot([1, 2], [3, 4])
+    paths = results.save_figure(cfg, fig, "fig99_formats")
+    assert [p.suffix[1:] for p in paths] == list(formats) and all(p.stat().st_size > 0 for p in paths)
+    assert sorted(p.name for p in cfg.figures_dir.glob("fig99_formats.*")) == sorted(p.name for p in paths)
+    assert shown == ([".png"] if "png" in formats else []) and not plt.fignum_exists(fig.number)
+    with pytest.raises(ValueError, match=r"figure_formats = \('png', 'svg'\); allowed: one of 'png', 'pdf'"):
+        dataclasses.replace(smoke_cfg, figure_formats=("png", "svg"))
+
+
 def test_differs_by_design_lists_every_field_away_from_the_paper():
 
     from vt2lib.analysis.report import CODE_CHOICES, differences
@@ -87,6 +107,7 @@ BAD_VALUES = [
     ("keyframe_rule", "every_frame"), ("resize_mode", "pad"), ("backbone_alpha", 0.4),
     ("keras_backend", "torch"), ("feature_backend", "torch"), ("fm_backend", "cuda"), ("fm_flavour", "libFM"),
     ("similarity", "dot"), ("analysis_embeddings", "both"), ("keep_keyframes", "some"), ("max_steps_per_epoch", 0),
+    ("figure_formats", ["png", "svg"]),
     ("synth_n_movies", 0), ("synth_n_users", 0), ("synth_trailer_seconds", [0, 10]), ("synth_frame_size", [64, 0]),
     ("min_user_ratings", 0), ("keyframe_every_n", 0), ("image_size", 16), ("sequence_lengths", [0]),
     ("sequence_shift", 0), ("n_workers", 0), ("download_threads", 0), ("video_window", 0),

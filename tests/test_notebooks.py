@@ -114,13 +114,14 @@ def test_smoke_cleaning_numbers(smoke_run):
 def test_same_profile_and_seed_give_identical_numbers(smoke_run, tmp_path, monkeypatch):
     """A second smoke run from scratch (own data, artifacts and outputs) records the same numbers,
     with 03's networks trained side by side this time (vt2lib.embedding.side_by_side): each
-    worker process seeds its network as the notebook's process does.
+    worker process seeds its network as the notebook's process does. Its figures are not drawn
+    (figure_formats = []): the numbers are compared.
 
     Only XLA's compilation cache is shared (conftest): a cached program is the one a fresh compile gives."""
     _, first = smoke_run
     monkeypatch.setenv("VT2_OUTPUT_ROOT", str(tmp_path))
     side_by_side = tmp_path / "smoke.toml"
-    side_by_side.write_text('base = "smoke"\ntrain_workers = 2\n')
+    side_by_side.write_text('base = "smoke"\ntrain_workers = 2\nfigure_formats = []\n')
     main([str(side_by_side)])
     cfg = load_profile(side_by_side)
     assert cfg.name == "smoke" and cfg.train_workers == 2

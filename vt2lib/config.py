@@ -7,12 +7,11 @@
 >>> Profile(name="mine").variant("fusion_variant"), Profile(name="mine", trailer_source="none").variant("fusion_variant")
 ('emb512_s10', 'metadata')
 
-The named profiles (smoke, demo, scale, ml20m) and `load_profile`, which also reads a user's
-TOML/YAML file, are in vt2lib.profiles. The outputs of a profile go to `runs/<name>/`
-(executed notebooks, metrics, the report) and its figures and tables to `figures/<name>/`; the
-artifacts one stage leaves for another are shared by every profile, one folder per key
-(vt2lib.store). A derived profile (a file's `base`, or overrides: `demo+top_k=20`) reads the data
-folder of the one it derives from while their data agree. VT2_OUTPUT_ROOT moves it all (tests).
+The named profiles (smoke, demo, scale, ml20m) and `load_profile`, which also reads a user's TOML/YAML file, are
+in vt2lib.profiles. The outputs of a profile go to `runs/<name>/` (executed notebooks, metrics, the report) and
+its figures and tables to `figures/<name>/`; the artifacts one stage leaves for another are shared by every
+profile, one folder per key (vt2lib.store). A derived profile (a file's `base`, or overrides: `demo+top_k=20`)
+reads the data folder of the one it derives from while their data agree. VT2_OUTPUT_ROOT moves it all.
 """
 from __future__ import annotations
 
@@ -146,6 +145,7 @@ class Profile:
     fm_backend: str = "auto"              # myfm (CPU reference) | jax (vt2lib.rating.fm_gibbs) | auto (jax on a GPU or for libfm, else myfm)
     fm_flavour: str = "libfm"             # libfm (libFM's priors and prediction, the paper's; jax only) | myfm (myFM's)
     fusion_k_step: float = 0.05
+    figure_formats: tuple[str, ...] = ("png", "pdf")  # files per figure (png: also shown in the notebook); () saves none
     # Variant fields name a content method (Profile.variant resolves them); `auto`: the paper's trailer
     # variant where the profile has trailers, genres (metadata) without (profile_checks.auto_variants)
     fusion_variant: str = AUTO            # content model of Figs 7-8 (every variant is swept too); auto: emb512_s10

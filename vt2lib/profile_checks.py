@@ -32,6 +32,7 @@ CHOICES: dict[str, tuple] = {
     "fm_flavour": ("libfm", "myfm"),
     "similarity": ("cosine01", "cosine"),
     "analysis_embeddings": ("leakfree", "paper"),
+    "figure_formats": ("png", "pdf"),  # each of the tuple's
 }
 HEADS = ("rating", "genre", "trailer_id")
 # Numbers (or each number of a tuple) with a lower bound; None stays allowed where the default is None.

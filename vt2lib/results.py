@@ -36,23 +36,27 @@ def _check_name(name: str) -> None:
 
 
 def save_figure(cfg: Profile, fig, name: str) -> list[Path]:
-    """Save a matplotlib figure as PNG (for reading) and PDF (for papers), show the PNG where it
-    is made (in a notebook: JupyterLab and papermill runs alike, which draw on Agg and show
-    nothing themselves), then close the figure so that a long notebook does not pile them up."""
+    """Save a matplotlib figure in the profile's `figure_formats`: PNG (for reading) and PDF (for
+    papers) by default; show the PNG where it is made (in a notebook: JupyterLab and papermill runs
+    alike, which draw on Agg and show nothing themselves), then close the figure so that a long
+    notebook does not pile them up. No formats: nothing is drawn or saved (a sweep of reruns that
+    reads numbers only: drawing is a quarter of a rerun that reuses everything)."""
     import matplotlib.pyplot as plt
     _check_name(name)
-    # bbox_inches="tight" lays out and measures the figure again for every file it writes: done once
-    # here, the PNG and the PDF share the box and the layout (each file then draws once)
-    fig.draw_without_rendering()
-    box = fig.get_tightbbox().padded(plt.rcParams["savefig.pad_inches"])
-    fig.set_layout_engine("none")
     paths = []
-    for ext in ("png", "pdf"):
-        path = cfg.figures_dir / f"{name}.{ext}"
-        with atomic_path(path) as tmp:
-            fig.savefig(tmp, format=ext, dpi=150, bbox_inches=box)
-        paths.append(path)
-    show_in_notebook(paths[0], name)
+    if cfg.figure_formats:
+        # bbox_inches="tight" lays out and measures the figure again for every file it writes: done once
+        # here, the PNG and the PDF share the box and the layout (each file then draws once)
+        fig.draw_without_rendering()
+        box = fig.get_tightbbox().padded(plt.rcParams["savefig.pad_inches"])
+        fig.set_layout_engine("none")
+        for ext in cfg.figure_formats:
+            path = cfg.figures_dir / f"{name}.{ext}"
+            with atomic_path(path) as tmp:
+                fig.savefig(tmp, format=ext, dpi=150, bbox_inches=box)
+            paths.append(path)
+        if "png" in cfg.figure_formats:
+            show_in_notebook(cfg.figures_dir / f"{name}.png", name)
     plt.close(fig)
     return paths
 
