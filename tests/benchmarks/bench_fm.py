@@ -108,7 +108,7 @@ def side_feature_cost(n_sweeps: int = 2):
         print(f"  {d:2d} side columns: {per:7.2f} s/sweep (compile + 1st: {first:.1f} s)", flush=True)
 
 
-def row_order_cost(n_sweeps: int = 40, repeats: int = 5):
+def row_order_cost(n_sweeps: int = 20, repeats: int = 3):
     """Seconds per sweep, one core's worth of work, with the training rows sorted by user (the
     sampler's order before 2026-12-07) and as FMData.build gives them (each user's first rating,
     then each user's second, ...): on sorted rows the per-user scatter-adds queue on one address.
