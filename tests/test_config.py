@@ -107,7 +107,7 @@ BAD_VALUES = [
     ("keyframe_rule", "every_frame"), ("resize_mode", "pad"), ("backbone_alpha", 0.4),
     ("keras_backend", "torch"), ("feature_backend", "torch"), ("fm_backend", "cuda"), ("fm_flavour", "libFM"),
     ("similarity", "dot"), ("analysis_embeddings", "both"), ("keep_keyframes", "some"), ("max_steps_per_epoch", 0),
-    ("figure_formats", ["png", "svg"]),
+    ("figure_formats", ["png", "svg"]), ("figure_formats", ["png", "png"]),
     ("synth_n_movies", 0), ("synth_n_users", 0), ("synth_trailer_seconds", [0, 10]), ("synth_frame_size", [64, 0]),
     ("min_user_ratings", 0), ("keyframe_every_n", 0), ("image_size", 16), ("sequence_lengths", [0]),
     ("sequence_shift", 0), ("n_workers", 0), ("download_threads", 0), ("video_window", 0),

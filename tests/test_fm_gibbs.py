@@ -286,7 +286,7 @@ def test_initial_state(flavour):
     np.testing.assert_array_equal(s.V, 0.25 * jax.random.normal(k[2], (4, 2)))
     assert float(s.alpha) == 1.0 and not np.asarray(s.mu_w).any() and not np.asarray(s.mu_V).any()
     assert np.all(np.asarray(s.lambda_w) == np.float32(G.LAMBDA_START))
-    X = np.array([[1, 0, 1, 0], [0, 1, 1, 0], [0, 1, 0, 1]], np.float64)   # rows sorted by user
+    X = np.array([[1, 0, 1, 0], [0, 1, 1, 0], [0, 1, 0, 1]], np.float64)   # rows in FMData.build's order
     expected = data.y - dense_prediction(float(s.w0), np.asarray(s.w, np.float64), np.asarray(s.V, np.float64), X)
     np.testing.assert_allclose(np.asarray(s.r)[:3], expected, atol=1e-6)
 
@@ -314,6 +314,29 @@ def test_gamma_draws_use_the_real_counts_not_the_padded_rows(monkeypatch, flavou
     np.testing.assert_array_equal(draws["g_alpha"], rng.gamma((1 + 1000) / 2, size=2).astype(np.float32))
     np.testing.assert_array_equal(draws["g_lambda_w"],
                                   rng.gamma((1 + np.array([60.0, 50.0]) + extra) / 2, size=(2, 2)).astype(np.float32))
+
+
+def test_no_scatter_promises_sorted_indices():
+    """Rows come in any order (interleaved by user): a per-row scatter-add told its indices are
+    sorted (indices_are_sorted) may mis-sum unsorted ones on a GPU, while a CPU ignores the hint,
+    so this looks at the traced sweep itself (the per-group sums over sorted groups may say so)."""
+    import jax
+    data = G.FMData.build(ratings(np.array([1, 0, 1]), np.array([0, 1, 1]), np.array([3.0, 4.0, 5.0]), 2, 2),
+                          np.ones((2, 1)))
+    arrays = G._device_arrays(data)
+    state = G.initial_state(jax.random.PRNGKey(0), data, arrays, 2, 0.1)
+    draws = G.draw_normals(jax.random.PRNGKey(1), {k: v[0] for k, v in G.gamma_draws(0, 1, 3, [5], 2,
+                                                                                    G.FLAVOURS["myfm"]).items()}, 5, 2)
+    jaxpr = jax.make_jaxpr(lambda s, d: G._sweep(s, d, **arrays, n_users=2, n_items=2, G=1))(state, draws)
+
+    def scatters(j):
+        for eqn in j.eqns:
+            if eqn.primitive.name.startswith("scatter"):
+                yield eqn
+            for sub in jax.core.jaxprs_in_params(eqn.params):
+                yield from scatters(sub)
+    per_row = [e for e in scatters(jaxpr.jaxpr) if e.invars[2].aval.shape == arrays["user"].shape]  # row sums
+    assert len(per_row) >= 4 and not any(e.params["indices_are_sorted"] for e in per_row)
 
 
 def test_fm_data_rows_interleave_the_users():

@@ -101,6 +101,8 @@ def test_a_partial_run_replaces_only_its_notebooks_entries(cfg, monkeypatch):
             "recorded: | ") in report
     assert "libFM median MAE" not in report  # 06's own row
     assert "| Fig. 7 | 07_fusion | **not produced** |" in report
+    undrawn = dataclasses.replace(cfg, figure_formats=())  # asked for no figure files: none is missing
+    assert "| Fig. 7 | 07_fusion | not drawn (figure_formats = []) |" in write_report(undrawn).read_text()
     # a derived profile names its base and what it changes, and where the base's items are
     assert "derived from" not in report  # a profile of its own
     from vt2lib.profiles import load_profile

@@ -18,7 +18,7 @@ from vt2lib.profiles import load_profile
 from vt2lib.data.youtube import TrailerDownloadError
 from vt2lib.config import trailer_dir
 from vt2lib.store import Store
-from vt2lib.video.keyframes import extract_keyframes, keyframe_path
+from vt2lib.video.keyframes import extract_keyframes, keyframe_path, status_row
 import vt2lib.video.stream as stream
 from vt2lib.video.stream import DecodeJob, calibration_sample, decode_jobs, kept_trailers, stream_trailers
 
@@ -172,6 +172,13 @@ def test_calibration_sample_spreads_over_the_usable_trailers(tmp_path, cfg, monk
     assert limits == [4] * 5 + [1, 1]   # the pass over all five, then the sample's first keyframes
     two_each = calibration_sample(jobs, min_keyframes=4, n=6)  # 6 // 3: the first and last keyframe of each
     assert np.array_equal(two_each, np.stack([k[i] for k in decoded[1:] for i in (0, -1)]))
+    # a file broken after its first 4 keyframes (truncated) counts as usable, and gives none where several are taken
+    truncated = jobs[2].youtube_id
+    monkeypatch.setattr(DecodeJob, "decode", lambda job, max_keyframes=None: (
+        (status_row(job.youtube_id, job.movie_id), None) if job.youtube_id == truncated and max_keyframes is None
+        else decode(job, max_keyframes)))
+    assert np.array_equal(calibration_sample(jobs, min_keyframes=4, n=6),
+                          np.stack([k[i] for k in decoded[2:] for i in (0, -1)]))
 
 
 def test_kept_sample_is_the_strip_and_the_pca_groups(cfg):

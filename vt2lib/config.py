@@ -145,7 +145,7 @@ class Profile:
     fm_backend: str = "auto"              # myfm (CPU reference) | jax (vt2lib.rating.fm_gibbs) | auto (jax on a GPU or for libfm, else myfm)
     fm_flavour: str = "libfm"             # libfm (libFM's priors and prediction, the paper's; jax only) | myfm (myFM's)
     fusion_k_step: float = 0.05
-    figure_formats: tuple[str, ...] = ("png", "pdf")  # files per figure (png: also shown in the notebook); () saves none
+    figure_formats: tuple[str, ...] = ("png", "pdf")  # files per figure (png: shown in the notebook); () none
     # Variant fields name a content method (Profile.variant resolves them); `auto`: the paper's trailer
     # variant where the profile has trailers, genres (metadata) without (profile_checks.auto_variants)
     fusion_variant: str = AUTO            # content model of Figs 7-8 (every variant is swept too); auto: emb512_s10

@@ -138,6 +138,8 @@ def profile_problems(p) -> list[str]:
                  "content_map_l2"):
         if not getattr(p, name):
             problems.append(f"{name} is empty; allowed: at least one value")
+    if len(set(p.figure_formats)) != len(p.figure_formats):
+        problems.append(f"figure_formats = {p.figure_formats!r}; allowed: each format once")
     if len(p.embedding_sizes) != 2:
         problems.append(f"embedding_sizes = {p.embedding_sizes!r}; allowed: two sizes (the Dense 512 and 256 layers)")
     if len(p.loss_weights) != len(HEADS):

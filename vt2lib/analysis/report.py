@@ -155,7 +155,7 @@ def _item_state(cfg: Profile, item, skipped: dict, ran: set) -> tuple[str, list]
     if item.notebook in skipped:
         return f"**skipped** ({skipped[item.notebook]})", numbers
     if item.notebook in ran:
-        return "**not produced**", numbers
+        return ("not drawn (figure_formats = [])" if not cfg.figure_formats else "**not produced**"), numbers
     if not numbers:
         return "**not run** under this profile", []
     by = sorted({item.recorder(n) for n in numbers})

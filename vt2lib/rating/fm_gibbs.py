@@ -195,10 +195,13 @@ def _pad(a: np.ndarray, n: int, value) -> np.ndarray:
 
 
 def _device_arrays(data: FMData) -> dict:
-    """Training rows padded to `_padded(n)` (mask 0)."""
+    """Training rows padded to `_padded(n)` (mask 0: they enter no sum), their users and items spread
+    over all (one id for all would queue their scatter-adds on one address: fm_data.interleaved_by_user)."""
     _, jnp = _jax()
     n, N = len(data.y), _padded(len(data.y))
-    return dict(user=jnp.asarray(_pad(data.user, N, data.n_users - 1)), item=jnp.asarray(_pad(data.item, N, 0)),
+    spread = np.arange(N - n, dtype=np.int32)
+    return dict(user=jnp.asarray(np.concatenate([data.user, spread % data.n_users])),
+                item=jnp.asarray(np.concatenate([data.item, spread % data.n_items])),
                 y=jnp.asarray(_pad(data.y, N, 0)), mask=jnp.asarray(_pad(np.ones(n, np.float32), N, 0)),
                 n_real=jnp.float32(n), side=jnp.asarray(data.side), group=jnp.asarray(data.group),
                 n_g=jnp.asarray(np.bincount(data.group, minlength=data.n_groups), jnp.float32))

@@ -127,7 +127,8 @@ def calibration_sample(jobs: list[DecodeJob], min_keyframes: int, n_workers: int
     Only a random-init backbone needs it (offline demo and smoke). Telling the usable trailers
     takes a decoding pass of its own, each trailer decoded only up to `min_keyframes` (the demo's:
     ~10 of its 60-100 s, so the pass costs ~1/8 of a full one; a file truncated after them then counts as
-    usable, and lends its first keyframes); then one frame each is decoded where one is taken."""
+    usable, and lends its first keyframe where one each is taken, none where several are); then the
+    sample's keyframes are decoded: the first only where one each is taken."""
     ordered = sorted((j for j in jobs if j.generated_seconds is None), key=lambda j: j.youtube_id)
     first = functools.partial(decode_first_keyframes, limit=min_keyframes)
     counts = {row["youtube_id"]: row["n_keyframes"] if frames is not None else 0 for row, frames, _ in
@@ -139,6 +140,8 @@ def calibration_sample(jobs: list[DecodeJob], min_keyframes: int, n_workers: int
         if len(frames) >= n:
             break
         kf = job.decode(max_keyframes=1 if per == 1 else None)[1]
+        if kf is None:  # broken after its first min_keyframes (truncated): usable above, but not decodable in full
+            continue
         frames.extend(kf[np.linspace(0, len(kf) - 1, min(per, len(kf))).astype(int)])
     return np.stack(frames[:n]) if frames else np.zeros((0, jobs[0].size, jobs[0].size, 3), np.uint8)
 
