@@ -142,6 +142,15 @@ def test_a_bad_profile_value_fails_at_load_naming_field_value_and_range(tmp_path
     assert "\n" not in message and f"{field} = " in message and "allowed:" in message, message
 
 
+@pytest.mark.parametrize("text", ["figure_formats=none", "embedding_sizes=none"])
+def test_a_list_field_set_to_none_fails_in_one_line(text):
+    """`--set figure_formats=none` (or a YAML key left empty): one line naming the field, not a TypeError."""
+    from vt2lib.profiles import parse_override
+    field = text.split("=")[0]
+    with pytest.raises(ValueError, match=rf"^profile 'smoke\+{field}=None': {field} = None; allowed: a list of values"):
+        load_profile("smoke", dict([parse_override(text)]))
+
+
 @pytest.mark.parametrize("text, field", [("top_k=abc", "top_k"), ("learning_rate=fast", "learning_rate"),
                                          ("fusion_k_step=half", "fusion_k_step")])
 def test_a_value_of_the_wrong_type_fails_in_one_line(text, field):

@@ -103,6 +103,10 @@ def test_a_partial_run_replaces_only_its_notebooks_entries(cfg, monkeypatch):
     assert "| Fig. 7 | 07_fusion | **not produced** |" in report
     undrawn = dataclasses.replace(cfg, figure_formats=())  # asked for no figure files: none is missing
     assert "| Fig. 7 | 07_fusion | not drawn (figure_formats = []) |" in write_report(undrawn).read_text()
+    cfg.figures_dir.mkdir(parents=True, exist_ok=True)
+    (cfg.figures_dir / "fig07_fusion_rmse.pdf").write_bytes(b"%PDF")  # left by a run with the default formats
+    assert "| Fig. 7 | 07_fusion | not drawn (figure_formats = []) |" in write_report(undrawn).read_text()
+    assert "| Fig. 7 | 07_fusion | fig07_fusion_rmse.pdf |" in write_report(cfg).read_text()
     # a derived profile names its base and what it changes, and where the base's items are
     assert "derived from" not in report  # a profile of its own
     from vt2lib.profiles import load_profile

@@ -10,6 +10,7 @@ vt2lib.profile_checks.ProfileError: profile 'demo': fm_rank = -3; allowed: integ
 """
 from __future__ import annotations
 
+import dataclasses
 import difflib
 
 
@@ -107,6 +108,9 @@ def _values(value) -> tuple:
 
 def profile_problems(p) -> list[str]:
     """What is wrong with a profile's values, one line per field (empty: valid)."""
+    unset = [f.name for f in dataclasses.fields(p) if isinstance(f.default, tuple) and getattr(p, f.name) is None]
+    if unset:  # `--set figure_formats=none`, or an empty YAML key: the checks below need a list
+        return [f"{name} = None; allowed: a list of values ([] where that means none)" for name in unset]
     problems = []
 
     def passes(ok, v) -> bool:

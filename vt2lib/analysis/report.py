@@ -148,7 +148,8 @@ def _item_state(cfg: Profile, item, skipped: dict, ran: set) -> tuple[str, list]
     what it is asked to: an item none of whose notebooks ran is one row, not a column of n/a, and Table 1,
     whose file 06 writes, lists the rows 05 recorded when only 05 ran (and 06's when only 06 did)."""
     numbers = [n for n in item.numbers(cfg) if n.report and (item.recorder(n) in ran or item.recorder(n) in skipped)]
-    files = sorted(p.name for name in item.files for p in cfg.figures_dir.glob(f"{name}.*")) \
+    kept = {*cfg.figure_formats, "csv", "md"}  # a figure left in a format no longer asked for is not this run's
+    files = sorted(p.name for name in item.files for p in cfg.figures_dir.glob(f"{name}.*") if p.suffix[1:] in kept) \
         if cfg.figures_dir.is_dir() else []
     if files:
         return ", ".join(files), numbers
