@@ -92,17 +92,12 @@ class DecodeJob:
         return row, frames
 
 
-def decode_job(job: DecodeJob) -> tuple[dict, np.ndarray | None, np.ndarray | None]:
-    """(row, keyframes, features generated directly) of one job, in a decoding worker."""
-    row, frames = job.decode()
+def decode_job(job: DecodeJob, max_keyframes: int | None = None) -> tuple[dict, np.ndarray | None, np.ndarray | None]:
+    """(row, keyframes, features generated directly) of one job, in a decoding worker; `max_keyframes`
+    stops decoding after that many (calibration_sample's pass)."""
+    row, frames = job.decode(max_keyframes)
     generated = generated_features(job.youtube_id, row["n_keyframes"]) if row["source"] == "generated" else None
     return row, frames, generated
-
-
-def decode_first_keyframes(job: DecodeJob, limit: int) -> tuple[dict, np.ndarray | None, None]:
-    """(row, at most `limit` keyframes, None): decode_job's shape, decoding stopped after `limit`."""
-    row, frames = job.decode(max_keyframes=limit)
-    return row, frames, None
 
 
 def generated_features(youtube_id: str, n_keyframes: int, dim: int = GENERATED_FEATURE_DIM) -> np.ndarray:
@@ -130,7 +125,7 @@ def calibration_sample(jobs: list[DecodeJob], min_keyframes: int, n_workers: int
     usable, and lends its first keyframe where one each is taken, none where several are); then the
     sample's keyframes are decoded: the first only where one each is taken."""
     ordered = sorted((j for j in jobs if j.generated_seconds is None), key=lambda j: j.youtube_id)
-    first = functools.partial(decode_first_keyframes, limit=min_keyframes)
+    first = functools.partial(decode_job, max_keyframes=min_keyframes)
     counts = {row["youtube_id"]: row["n_keyframes"] if frames is not None else 0 for row, frames, _ in
               VideoPipeline(ordered, first, None, len(ordered) or 1, 1, n_workers, True, start).decoded()}
     usable = [j for j in ordered if counts[j.youtube_id] >= min_keyframes]
