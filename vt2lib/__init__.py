@@ -13,9 +13,9 @@
 - data/: download (ML20M files), youtube (availability, metadata, trailers), synthetic,
   synthetic_scale, synthetic_ratings, synthetic_common and synthetic_video (the demo and scale datasets), raw (a
   profile's raw inputs), cleaning (paper 3.1), genres, titles (movies picked by title)
-- video/: keyframes (paper 2.3), features (frozen MobileNetV2), pipeline (fetch and decode,
-  at most video_window videos held), trailer_files (what 02 stores per trailer, the feature
-  writer), stream (02's one pass: fetch, decode, features, kept keyframes)
+- video/: decode (only the frames the keyframes need), keyframes (paper 2.3), features (frozen
+  MobileNetV2), pipeline (fetch and decode, at most video_window videos held), trailer_files (what 02
+  stores per trailer, the feature writer), stream (02's one pass: fetch, decode, features, kept keyframes)
 - embedding/: model, training, epochs (batches and per-epoch state), towers (networks trained
   as towers of one model), side_by_side (networks in processes side by side), validation,
   embeddings (sequence, trailer and frozen-feature means, PCA figures)

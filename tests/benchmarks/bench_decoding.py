@@ -3,11 +3,12 @@
     .venv/bin/python tests/benchmarks/bench_decoding.py --json tests/benchmarks/rates_cpu.json
     .venv/bin/python tests/benchmarks/bench_decoding.py --seconds 20 --core 1     # quicker, a chosen core
 
-Encodes its own test videos with PyAV (`.venv/bin/pip install -e ".[bench]"`) and libx264 (crf 23, GOP 50, 2 B-frames,
+Encodes its own test videos with PyAV and libx264 (crf 23, GOP 50, 2 B-frames,
 yuv420p, 25 fps) from seeded synthetic footage: a textured scene panned and zoomed, cut into shots,
 with moving shapes and grain; one 720p master downscaled to 640x360 and 426x240, plus the 240p video
 remuxed with an AAC track. Then, in a child process pinned to one core (cv2.setNumThreads(1)), times
-decode-only (`grab()` every frame) and notebook 02's `extract_keyframes(path, 224)` on each file,
+decoding every frame (PyAV, one thread; and OpenCV's `grab()`, 02's decoder before vt2lib.video.decode)
+and notebook 02's `extract_keyframes(path, 224)`, which skips the frames no kept one needs, on each file,
 3 times: best and median frames/s per core, frames per CPU-second of the child (which a shared core
 does not lower) and the file size per minute of video. `--json` adds to a rates file the best rates
 (`decode_240p` ...; project_ml20m.py reads the download format's) and the bytes/s of video
@@ -155,12 +156,18 @@ def measure(path: str, mode: str) -> tuple[int, float, float]:
     import cv2
     from vt2lib.video.keyframes import extract_keyframes
     wall, cpu = time.perf_counter(), time.process_time()
-    if mode == "decode":
+    if mode == "grab":
         cap = cv2.VideoCapture(path)
         n = 0
         while cap.grab():
             n += 1
         cap.release()
+    elif mode == "decode":
+        import av
+        with av.open(path) as container:
+            stream = container.streams.video[0]
+            stream.thread_type, stream.thread_count = "NONE", 1
+            n = sum(1 for _ in container.decode(stream))
     else:
         n = extract_keyframes(path, 224)[1].n_frames_decoded
     return n, time.perf_counter() - wall, time.process_time() - cpu
@@ -203,7 +210,7 @@ def main():
         print(f"PyAV {av.__version__}, FFmpeg {av.ffmpeg_version_info}, {x264}; "
               f"encoded in {time.perf_counter() - start:.0f} s")
         core = idlest_core() if args.core is None else args.core
-        runs = {(label, mode): [] for label in paths for mode in ("decode", "extract")}
+        runs = {(label, mode): [] for label in paths for mode in ("grab", "decode", "extract")}
         with concurrent.futures.ProcessPoolExecutor(1, multiprocessing.get_context("spawn"), initializer=pin,
                                                     initargs=(core,)) as pool:
             for label, path in paths.items():  # warm-up: codec loading and the page cache
@@ -220,13 +227,13 @@ def main():
 
     cpu_share = min(cpu / wall for out in runs.values() for _, wall, cpu in out)
     print(f"\n{cpu_model()}, core {core} pinned, {args.seconds} s videos, best / median of {args.repeats}\n")
-    print("| video | MB per minute | decode only, frames/s/core | extract_keyframes 224, frames/s/core "
-          "| extract_keyframes, frames per CPU-s |")
-    print("|---|---:|---:|---:|---:|")
+    print("| video | MB per minute | OpenCV grab(), frames/s/core | every frame (PyAV), frames/s/core "
+          "| extract_keyframes 224, frames/s/core | extract_keyframes, frames per CPU-s |")
+    print("|---|---:|---:|---:|---:|---:|")
     for label, (w, h) in {**SIZES, "240p + AAC": SIZES["240p"]}.items():
-        cells = [f"{max(r):,.0f} / {statistics.median(r):,.0f}" for r in (rates(label, "decode"),
-                                                                         rates(label, "extract"))]
-        print(f"| {w}x{h} {label} | {bytes_per_s[label] * 60 / 1e6:.1f} | {cells[0]} | {cells[1]} "
+        cells = [f"{max(r):,.0f} / {statistics.median(r):,.0f}" for r in (
+            rates(label, "grab"), rates(label, "decode"), rates(label, "extract"))]
+        print(f"| {w}x{h} {label} | {bytes_per_s[label] * 60 / 1e6:.1f} | {cells[0]} | {cells[1]} | {cells[2]} "
               f"| {max(rates(label, 'extract', 2)):,.0f} |")
     print(f"\nlowest CPU time / wall time of a run: {cpu_share:.2f} (below ~0.95: the core was shared)")
     print(f"total {time.perf_counter() - start:.0f} s")
@@ -239,8 +246,10 @@ def main():
             extract, decode = rates(label, "extract"), rates(label, "decode")
             out[f"decode_{label}"] = {
                 "value": max(extract), "unit": "frames/s per core", "where": where,
-                "note": f"{w}x{h} {ENCODING}, extract_keyframes to 224x224; best of {args.repeats}",
+                "note": f"{w}x{h} {ENCODING}, extract_keyframes to 224x224 (skipping the frames no keyframe needs); "
+                        f"best of {args.repeats}",
                 "median": statistics.median(extract), "decode_only": max(decode),
+                "opencv_grab": max(rates(label, "grab")),
                 "per_cpu_second": max(rates(label, "extract", 2))}
         for label, (w, h) in SIZES.items():
             out[f"video_bytes_{label}"] = {

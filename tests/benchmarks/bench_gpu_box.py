@@ -319,7 +319,7 @@ def content() -> None:
 
 
 # What the notebooks and papermill import: the box's scientific stack and device_check.sh's carried wheels.
-NOTEBOOK_MODULES = ("scipy", "sklearn", "statsmodels", "matplotlib", "seaborn", "cv2", "pyarrow", "numba", "yaml",
+NOTEBOOK_MODULES = ("scipy", "sklearn", "statsmodels", "matplotlib", "seaborn", "cv2", "av", "pyarrow", "numba", "yaml",
                     "psutil", "h5py", "requests", "click", "attrs", "pandas", "tqdm", "papermill", "ipykernel")
 SMOKE_ON_JAX = '''base = "smoke"
 name = "smoke_jax"

@@ -10,11 +10,11 @@ Notebook 02 runs this inside vt2lib.video.stream (decode -> features in one pass
 >>> sequence_starts(n_keyframes=30, length=10, shift=5).tolist()
 [0, 5, 10, 15, 20]
 
-Decoding is sequential with `grab()` for every frame and `retrieve()` + colour conversion +
-resize only for the kept ones, so the cost is close to decoding alone and a video is never
-held in memory. Keyframes rule: `per_second` keeps frame round(k * fps) (one per second at
-any frame rate; the paper's "every 25th frame" at 25 fps); `every_nth` keeps every Nth frame
-regardless of the frame rate (the authors' code used N=24 - set keyframe_every_n to compare).
+Only the frames the kept ones need are decoded (vt2lib.video.decode: bit-identical to decoding
+every frame), and only the kept ones are colour-converted and resized. Keyframes rule: `per_second`
+keeps frame round(k * fps) (one per second at any frame rate; the paper's "every 25th frame" at
+25 fps); `every_nth` keeps every Nth frame regardless of the frame rate (the authors' code used
+N=24 - set keyframe_every_n to compare).
 
 End screens appended by uploaders (the paper's Movieclips example) are not detected: they
 stay a known limitation and show up in the PCA figures as an off-cluster tail.
@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from vt2lib.config import Profile
+from vt2lib.video.decode import Video, VideoError
 
 # source: "video" (decoded), or "generated" (the scale rehearsal's features without a video)
 STATUS_COLUMNS = ("youtube_id", "movieId", "status", "reason", "fps", "n_frames_decoded", "n_keyframes", "source")
@@ -37,14 +38,6 @@ def status_row(youtube_id: str, movie_id: int, **fields) -> dict:
     """One row of the status table (STATUS_COLUMNS): a decoded video's defaults, `fields` changed."""
     return {"youtube_id": youtube_id, "movieId": movie_id, "status": "ok", "reason": "", "fps": np.nan,
             "n_frames_decoded": 0, "n_keyframes": 0, "source": "video", **fields}
-
-
-class VideoError(ValueError):
-    """A trailer file cannot be used; `status` is the short code recorded in the status table."""
-
-    def __init__(self, status: str, message: str):
-        super().__init__(message)
-        self.status = status
 
 
 def keyframe_indices(n_frames: int, fps: float, rule: str = "per_second", every_n: int = 25) -> np.ndarray:
@@ -84,44 +77,23 @@ def extract_keyframes(path, size: int = 224, resize_mode: str = "stretch", rule:
                       every_n: int = 25, max_keyframes: int | None = None) -> tuple[np.ndarray, VideoInfo]:
     """Decode `path` once and return its keyframes as (K, size, size, 3) uint8 RGB.
 
-    `max_keyframes` stops decoding early (a calibration sample); the truncation check then
-    cannot run, and `n_frames_decoded` counts only the frames read."""
-    path = Path(path)
-    if not path.is_file():
-        raise VideoError("missing_file", f"{path}: file does not exist")
-    if path.stat().st_size == 0:
-        raise VideoError("empty_file", f"{path}: file is empty")
-    import cv2
-    cap = cv2.VideoCapture(str(path))
-    try:
-        if not cap.isOpened():
-            raise VideoError("unreadable", f"{path}: OpenCV cannot open it (corrupt file or unknown codec)")
-        fps = float(cap.get(cv2.CAP_PROP_FPS))
-        reported = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
+    `max_keyframes` stops decoding after the first ones (a calibration sample); the truncation check
+    then cannot run, and `n_frames_decoded` counts the frames up to the last one kept."""
+    with Video(path) as video:
+        fps, reported = video.fps, video.n_reported
         if rule == "per_second" and not (fps > 0 and np.isfinite(fps)):
             raise VideoError("unreadable", f"{path}: no frame rate in the container")
-        # Targets are generated lazily: the real length is only known once decoding stops.
-        step_target = (lambda k: int(round(k * fps))) if rule == "per_second" else (lambda k: k * every_n)
-        kept, k, i = [], 0, 0
-        target = step_target(0)
-        while cap.grab():
-            if i == target:
-                ok, frame = cap.retrieve()
-                if not ok:
-                    break
-                kept.append(_resize(frame, size, resize_mode))
-                k += 1
-                target = step_target(k)
-            i += 1
-            if max_keyframes is not None and k >= max_keyframes:
-                return np.stack(kept), VideoInfo(fps, i, reported)
-    finally:
-        cap.release()
-    if i == 0:
+        wanted = keyframe_indices(video.n_frames, fps, rule, every_n)[:max_keyframes]
+        kept = [(index, _resize(bgr, size, resize_mode)) for index, bgr in video.frames(wanted)]
+        decodable = video.n_decodable
+    if not kept:
         raise VideoError("no_frames", f"{path}: no frame could be decoded")
-    if reported > 0 and i < 0.9 * reported:
-        raise VideoError("truncated", f"{path}: decoded {i} of {reported} frames; the file is truncated")
-    return np.stack(kept), VideoInfo(fps, i, reported)
+    frames = np.stack([frame for _, frame in kept])
+    if max_keyframes is not None and len(kept) == max_keyframes:
+        return frames, VideoInfo(fps, kept[-1][0] + 1, reported)
+    if reported > 0 and decodable < 0.9 * reported:
+        raise VideoError("truncated", f"{path}: decoded {decodable} of {reported} frames; the file is truncated")
+    return frames, VideoInfo(fps, decodable, reported)
 
 
 def sequence_starts(n_keyframes: int, length: int, shift: int) -> np.ndarray:

@@ -1,0 +1,139 @@
+"""Decoding only the frames the keyframes need (vt2lib.video.decode): the kept frames are the ones a
+full decode gives, bit for bit, and frames nothing refers to are skipped."""
+import av
+import cv2
+import numpy as np
+import pytest
+
+from vt2lib.video.decode import Video, VideoError
+from vt2lib.video.keyframes import extract_keyframes, keyframe_indices
+
+
+def write_h264(path, n_frames, fps=25, size=(96, 64), b_frames=2, gop=50, container_options=None, **x264):
+    """A moving pattern encoded by libx264 with B-frames (YouTube's codec; the synthetic data's are mp4v, MJPG)."""
+    w, h = size
+    yy, xx = np.mgrid[0:h, 0:w]
+    with av.open(str(path), "w", options=container_options or {}) as out:
+        stream = out.add_stream("libx264", rate=fps, options={"crf": "23", "g": str(gop), "bf": str(b_frames),
+                                                        "x264-params": "scenecut=0", **x264})
+        stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
+        for i in range(n_frames):
+            rgb = np.stack([(xx * 3 + i * 5) % 256, (yy * 4 + i * 3) % 256, (xx + yy + i * 7) % 256], -1)
+            frame = av.VideoFrame.from_ndarray(rgb.astype(np.uint8), format="rgb24")
+            frame.pts = i
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode())
+    return path
+
+
+def opencv_frames(path):
+    """Every frame as OpenCV decodes it (02's decoder before vt2lib.video.decode), BGR."""
+    cap = cv2.VideoCapture(str(path))
+    frames = []
+    while True:
+        ok, frame = cap.read()
+        if not ok:
+            break
+        frames.append(frame)
+    cap.release()
+    return frames
+
+
+def test_kept_frames_are_a_full_decodes_and_unreferenced_ones_are_skipped(tmp_path):
+    path = write_h264(tmp_path / "b.mp4", 130)
+    full = opencv_frames(path)
+    with Video(path) as video:
+        assert (video.fps, video.n_frames, video.n_reported) == (25.0, 130, 130)
+        wanted = keyframe_indices(video.n_frames, video.fps)
+        got = list(video.frames(wanted))
+        assert [i for i, _ in got] == wanted.tolist() == [0, 25, 50, 75, 100, 125] and video.passes == 1
+        assert all(np.array_equal(frame, full[i]) for i, frame in got)
+        # libx264 with 2 B-frames leaves some B-frames unreferenced: those are not decoded
+        assert video.n_decoded < 126
+    frames, info = extract_keyframes(path, 32)
+    assert (len(frames), info.n_frames_decoded) == (6, 130)
+    assert np.array_equal(frames[3], cv2.cvtColor(cv2.resize(full[75], (32, 32), interpolation=cv2.INTER_AREA),
+                                                  cv2.COLOR_BGR2RGB))
+
+
+def test_a_gop_is_decoded_up_to_its_last_kept_frame_and_one_without_any_not_at_all(tmp_path):
+    """GOPs of 10 frames, no B-frames: frame 25 needs 20-25, 50 only itself (a keyframe); 0-19 are skipped."""
+    path = write_h264(tmp_path / "p.mp4", 60, b_frames=0, gop=10)
+    full = opencv_frames(path)
+    with Video(path) as video:
+        got = list(video.frames([25, 50]))
+        assert [i for i, _ in got] == [25, 50] and video.n_decoded == 7
+        assert all(np.array_equal(frame, full[i]) for i, frame in got)
+
+
+def test_a_stream_without_timestamps_is_decoded_in_full_and_counted(tmp_path):
+    """A raw H.264 stream has no timestamps: nothing is skipped, frames are counted as they come out."""
+    path = write_h264(tmp_path / "b.mp4", 80)
+    raw = tmp_path / "b.h264"
+    with av.open(str(path)) as src, av.open(str(raw), "w", format="h264") as dst:
+        out = dst.add_stream_from_template(src.streams.video[0])
+        for packet in src.demux(src.streams.video[0]):
+            if packet.size:
+                packet.stream = out
+                packet.pts = packet.dts = None
+                dst.mux(packet)
+    full = opencv_frames(path)
+    with Video(raw) as video:
+        assert video._ranks is None
+        got = list(video.frames([0, 25, 50, 75]))
+        assert [i for i, _ in got] == [0, 25, 50, 75] and video.n_decoded == 76
+        assert all(np.array_equal(frame, full[i]) for i, frame in got)
+
+
+def test_an_open_gops_leading_frames_keep_the_gop_before_them(tmp_path):
+    """Open GOPs: the B-frames after a keyframe in decode order but shown before it may be predicted
+    from the GOP before, so asking for one decodes that GOP whole; every kept frame is a full decode's."""
+    path = write_h264(tmp_path / "o.mp4", 120, b_frames=3, gop=20, **{"x264-params": "scenecut=0:open-gop=1"})
+    full = opencv_frames(path)
+    with Video(path) as video:
+        leading = [int(r) for r, key_rank in zip(video._ranks, video._ranks[np.flatnonzero(video._keys)][
+            np.cumsum(video._keys) - 1]) if r < key_rank]
+        assert leading, "libx264 wrote no leading frames"
+        wanted = sorted({5, leading[-1], 110})
+        got = list(video.frames(wanted))
+        assert [i for i, _ in got] == wanted and video.passes == 1
+        assert all(np.array_equal(frame, full[i]) for i, frame in got)
+
+
+def test_a_frame_a_fresh_start_did_not_give_is_decoded_again_from_the_start(tmp_path, monkeypatch):
+    """The safety net: a plan that starts the decoder on a P-frame (so FFmpeg gives nothing for it) ends
+    in a second decode without dropped GOPs, and the frames are still a full decode's."""
+    import vt2lib.video.decode as decode
+    path = write_h264(tmp_path / "p.mp4", 60, b_frames=0)
+    full = opencv_frames(path)
+
+    def only_the_wanted(ranks, keys, wanted):
+        send = np.isin(ranks, wanted)
+        return send, send & (np.arange(len(ranks)) > 0)
+    monkeypatch.setattr(decode, "packets_to_decode", only_the_wanted)
+    with Video(path) as video:
+        got = list(video.frames([0, 30, 40]))
+        assert [i for i, _ in got] == [0, 30, 40] and video.passes == 2
+        assert all(np.array_equal(frame, full[i]) for i, frame in got)
+
+
+@pytest.mark.parametrize("faststart", [False, True])
+def test_a_file_cut_short_is_truncated_or_unreadable(tmp_path, faststart):
+    """With the index at the end (libx264's mp4 default) a cut file cannot be opened; with it in front
+    (faststart, as yt-dlp's merged files) the frames before the cut decode and the count shows the cut."""
+    path = write_h264(tmp_path / "c.mp4", 200, container_options={"movflags": "faststart"} if faststart else None)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(VideoError) as err:
+        extract_keyframes(path, 32)
+    assert err.value.status == ("truncated" if faststart else "unreadable")
+    assert str(path) in str(err.value)
+
+
+def test_bad_files_name_the_file_and_the_problem(tmp_path):
+    (tmp_path / "empty.mp4").write_bytes(b"")
+    (tmp_path / "noise.mp4").write_bytes(np.random.default_rng(0).bytes(4000))
+    for name, status in (("missing.mp4", "missing_file"), ("empty.mp4", "empty_file"), ("noise.mp4", "unreadable")):
+        with pytest.raises(VideoError) as err:
+            Video(tmp_path / name)
+        assert err.value.status == status and name in str(err.value)
