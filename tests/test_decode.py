@@ -5,7 +5,7 @@ import cv2
 import numpy as np
 import pytest
 
-from vt2lib.video.decode import Video, VideoError
+from vt2lib.video.decode import Video, VideoError, packets_to_decode
 from vt2lib.video.keyframes import extract_keyframes, keyframe_indices
 
 
@@ -48,12 +48,28 @@ def test_kept_frames_are_a_full_decodes_and_unreferenced_ones_are_skipped(tmp_pa
         got = list(video.frames(wanted))
         assert [i for i, _ in got] == wanted.tolist() == [0, 25, 50, 75, 100, 125] and video.passes == 1
         assert all(np.array_equal(frame, full[i]) for i, frame in got)
-        # libx264 with 2 B-frames leaves some B-frames unreferenced: those are not decoded
-        assert video.n_decoded < 126
+        # libx264 with 2 B-frames leaves some B-frames unreferenced: of the packets sent, those are skipped
+        send, restart = packets_to_decode(video._ranks, video._keys, wanted)
+        assert restart.any() and video.n_decoded < send.sum() < 126
     frames, info = extract_keyframes(path, 32)
     assert (len(frames), info.n_frames_decoded) == (6, 130)
+    assert extract_keyframes(path, 32, max_keyframes=2)[1].n_frames_decoded == 26  # up to the last one kept
     assert np.array_equal(frames[3], cv2.cvtColor(cv2.resize(full[75], (32, 32), interpolation=cv2.INTER_AREA),
                                                   cv2.COLOR_BGR2RGB))
+
+
+@pytest.mark.parametrize("ranks, keys, wanted, send, restart", [
+    # the first packet no keyframe: its GOP starts at packet 0, the next at the keyframe (packet 2)
+    ([1, 2, 0, 3, 4], [0, 0, 1, 0, 0], [3], [2, 3], [2]),
+    # open GOPs (I B B P, the Bs shown before their I): a wanted leading frame (3) keeps the GOP before it
+    # whole; one that is not leading (11) only its own GOP up to it, after a fresh start
+    ([2, 0, 1, 3, 6, 4, 5, 7, 10, 8, 9, 11], [1, 0, 0, 0] * 3, [4, 11], [0, 1, 2, 3, 4, 5, 8, 9, 10, 11], [8]),
+    # nothing wanted: nothing sent
+    ([0, 1, 2], [1, 0, 0], [], [], []),
+])
+def test_packets_to_decode(ranks, keys, wanted, send, restart):
+    got = packets_to_decode(np.array(ranks), np.array(keys, bool), np.array(wanted, np.int64))
+    assert [np.flatnonzero(a).tolist() for a in got] == [send, restart]
 
 
 def test_a_gop_is_decoded_up_to_its_last_kept_frame_and_one_without_any_not_at_all(tmp_path):
@@ -67,7 +83,8 @@ def test_a_gop_is_decoded_up_to_its_last_kept_frame_and_one_without_any_not_at_a
 
 
 def test_a_stream_without_timestamps_is_decoded_in_full_and_counted(tmp_path):
-    """A raw H.264 stream has no timestamps: nothing is skipped, frames are counted as they come out."""
+    """A raw H.264 stream has no timestamps: nothing is skipped, frames are counted as they come out, to
+    the stream's end (the frame count)."""
     path = write_h264(tmp_path / "b.mp4", 80)
     raw = tmp_path / "b.h264"
     with av.open(str(path)) as src, av.open(str(raw), "w", format="h264") as dst:
@@ -81,7 +98,7 @@ def test_a_stream_without_timestamps_is_decoded_in_full_and_counted(tmp_path):
     with Video(raw) as video:
         assert video._ranks is None
         got = list(video.frames([0, 25, 50, 75]))
-        assert [i for i, _ in got] == [0, 25, 50, 75] and video.n_decoded == 76
+        assert [i for i, _ in got] == [0, 25, 50, 75] and video.n_decoded == video.n_decodable == 80
         assert all(np.array_equal(frame, full[i]) for i, frame in got)
 
 
@@ -117,6 +134,49 @@ def test_a_frame_a_fresh_start_did_not_give_is_decoded_again_from_the_start(tmp_
         assert all(np.array_equal(frame, full[i]) for i, frame in got)
 
 
+def _remux(src_path, dst_path, packets):
+    """`src_path`'s video packets, changed by `packets(list) -> list`, into `dst_path`."""
+    with av.open(str(src_path)) as src, av.open(str(dst_path), "w") as dst:
+        out = dst.add_stream_from_template(src.streams.video[0])
+        for packet in packets([p for p in src.demux(src.streams.video[0]) if p.size]):
+            packet.stream = out
+            dst.mux(packet)
+    return dst_path
+
+
+def test_an_edit_lists_pre_roll_is_no_frame(tmp_path):
+    """Frames at negative times (an edit list starting mid-GOP) are decoded as references but not shown:
+    they are not counted, as OpenCV did not count them."""
+    def shifted(packets):
+        for p in packets:
+            p.pts, p.dts = p.pts - 5 * 512, p.dts - 5 * 512  # 5 frames of 512 ticks (libx264's mp4 time base)
+        return packets
+    path = _remux(write_h264(tmp_path / "a.mp4", 60, b_frames=0, gop=30), tmp_path / "e.mp4", shifted)
+    full = opencv_frames(path)
+    assert len(full) == 55
+    with Video(path) as video:
+        assert video.n_frames == 55
+        got = list(video.frames([0, 25, 50]))
+        assert [i for i, _ in got] == [0, 25, 50] and not video.missed
+        assert all(np.array_equal(frame, full[i]) for i, frame in got)
+
+
+def test_frames_the_decoder_never_gives_make_it_count_as_they_come_out(tmp_path):
+    """A stream cut before its first keyframe: FFmpeg gives nothing until the next one, so the packets'
+    ranks promise frames that never come; extract_keyframes then counts the frames as OpenCV did."""
+    path = _remux(write_h264(tmp_path / "a.mp4", 100, b_frames=0, gop=10), tmp_path / "cut.mp4",
+                  lambda packets: packets[5:])
+    full = opencv_frames(path)
+    assert len(full) == 90
+    with Video(path) as video:
+        list(video.frames([0, 25]))
+        assert video.missed
+    frames, info = extract_keyframes(path, 32)
+    expected = [cv2.cvtColor(cv2.resize(full[i], (32, 32), interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2RGB)
+                for i in range(0, len(full), 25)]
+    assert np.array_equal(frames, np.stack(expected)) and info.n_frames_decoded == len(full)
+
+
 @pytest.mark.parametrize("faststart", [False, True])
 def test_a_file_cut_short_is_truncated_or_unreadable(tmp_path, faststart):
     """With the index at the end (libx264's mp4 default) a cut file cannot be opened; with it in front
@@ -133,7 +193,14 @@ def test_a_file_cut_short_is_truncated_or_unreadable(tmp_path, faststart):
 def test_bad_files_name_the_file_and_the_problem(tmp_path):
     (tmp_path / "empty.mp4").write_bytes(b"")
     (tmp_path / "noise.mp4").write_bytes(np.random.default_rng(0).bytes(4000))
-    for name, status in (("missing.mp4", "missing_file"), ("empty.mp4", "empty_file"), ("noise.mp4", "unreadable")):
+    with av.open(str(tmp_path / "audio.m4a"), "w") as out:  # a file with sound only
+        stream = out.add_stream("aac", rate=8000, layout="mono")
+        frame = av.AudioFrame.from_ndarray(np.zeros((1, 1024), np.float32), format="fltp", layout="mono")
+        frame.sample_rate, frame.pts = 8000, 0
+        out.mux(stream.encode(frame))
+        out.mux(stream.encode())
+    for name, status in (("missing.mp4", "missing_file"), ("empty.mp4", "empty_file"), ("noise.mp4", "unreadable"),
+                         ("audio.m4a", "unreadable")):
         with pytest.raises(VideoError) as err:
             Video(tmp_path / name)
         assert err.value.status == status and name in str(err.value)

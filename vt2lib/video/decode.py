@@ -12,15 +12,21 @@ pictures (GOP), and no others:
   an open GOP) keeps the GOP before it whole;
 - within a GOP, a frame that no other frame refers to (a non-reference B-frame) is skipped unless it is
   kept (FFmpeg's `skip_frame = NONREF`, set per packet).
-The kept frames are bit-identical to a full decode, OpenCV's `grab()` before this module
-(tests/test_decode.py, and every demo trailer). H.264 at 240p with 2 B-frames and 2 s GOPs skips a
-third of its frames; the demo's MPEG-4 (12-frame GOPs) and MJPEG (every frame a keyframe) most
-(bench_decoding.py has the rates).
+The benchmark's 240p H.264 (2 B-frames, GOPs of at most 2 s) decodes 727 of its 1,500 frames; the demo's
+MPEG-4 (12-frame GOPs) and MJPEG (every frame a keyframe) far fewer (bench_decoding.py has the rates).
 
-A frame's index is the rank of its packet's presentation timestamp among the demuxed packets, so a
-skipped frame still counts. A stream without a timestamp on every packet, or with a repeated one, is
-decoded in full and counted as it comes out. The frame rate and the container's frame count follow
-OpenCV's conventions (`avg_frame_rate`, else `r_frame_rate`; `nb_frames`, else duration x rate).
+This trusts the container's keyframe flags (that decoding can start there, as every seek does). Where
+a fresh start gives no wanted frame or an error, the video is decoded again without dropping GOPs;
+where a wanted frame still does not come out (a stream starting mid-GOP, a decoder dropping a frame)
+or a frame's timestamp is no packet's, `missed` is set and extract_keyframes counts the frames as they
+come out instead, as OpenCV's `grab()` did. The kept frames are bit-identical to OpenCV's full decode
+(tests/test_decode.py, and every demo trailer).
+
+A frame's index is the rank of its packet's presentation timestamp among the demuxed packets that
+give a frame (not those an edit list discards), so a skipped frame still counts. A stream without a
+timestamp on every packet, or with a repeated one, is decoded in full and counted as it comes out. The
+frame rate and the container's frame count follow OpenCV's (`avg_frame_rate`, else `r_frame_rate`;
+`nb_frames`, else duration x rate).
 
 >>> ranks = np.array([0, 3, 1, 2, 4, 7, 5, 6])     # I P B B | I P B B in decode order: 2 GOPs of 4 frames
 >>> send, restart = packets_to_decode(ranks, ranks % 4 == 0, wanted=np.array([1, 4]))
@@ -52,7 +58,7 @@ def packets_to_decode(ranks: np.ndarray, keys: np.ndarray, wanted: np.ndarray) -
         return np.zeros(0, bool), np.zeros(0, bool)
     gop = np.cumsum(keys)  # packets before the first keyframe form a GOP of their own
     gop -= gop[0]
-    n_gops = int(gop[-1]) + 1 if n else 0
+    n_gops = int(gop[-1]) + 1
     starts = np.searchsorted(gop, np.arange(n_gops))
     is_wanted = np.isin(ranks, wanted)
     end = np.full(n_gops, -1)
@@ -100,13 +106,18 @@ class Video:
                     self._packets.append(packet)
         except av.FFmpegError:
             pass  # a file cut short: its frames up to the cut are kept, and the count shows the rest missing
-        self.n_frames = len(self._packets)
-        pts = [p.pts for p in self._packets]
-        self._ranks = self._rank_of = None  # no usable timestamps: every packet decoded, frames counted
+        shown = [p for p in self._packets if not p.is_discard]  # an edit list's pre-roll gives no frame
+        self.n_frames = len(shown)
+        pts = [p.pts for p in shown]
+        self._ranks = self._rank_of = None
         if None not in pts and len(set(pts)) == len(pts):
             self._rank_of = {t: i for i, t in enumerate(sorted(pts))}
-            self._ranks = np.array([self._rank_of[t] for t in pts], np.int64)
+            self._ranks = np.array([-1 if p.is_discard else self._rank_of[p.pts] for p in self._packets], np.int64)
             self._keys = np.array([p.is_keyframe for p in self._packets], bool)
+
+    def count_as_decoded(self) -> None:
+        """From now on decode every packet and count the frames as they come out (OpenCV's way)."""
+        self._ranks = self._rank_of = None
 
     def _frames_from_duration(self) -> int:
         seconds = (self._container.duration or 0) / 1e6  # AV_TIME_BASE
@@ -115,45 +126,55 @@ class Video:
         return int(np.floor(seconds * self.fps + 0.5))
 
     def frames(self, indices: Iterable[int]) -> Iterator[tuple[int, np.ndarray]]:
-        """(index, BGR frame) for each wanted index that decodes, ascending; decoding stops after the last
-        wanted one, or at the first packet the decoder rejects (`self.n_decodable` says where).
-        `self.n_decoded` counts the frames the decoder gave, skipped ones not included, over
-        `self.passes` (2 where a fresh start at a keyframe did not give a wanted frame)."""
+        """(index, BGR frame) for each wanted index, ascending, until the last one or the first packet the
+        decoder rejects (`self.n_decodable` then says where). `self.n_decoded` counts the frames the decoder
+        gave, skipped ones not included, over `self.passes`; `self.missed`: see the module doc."""
         import av
         wanted = np.unique(np.fromiter(indices, np.int64))
-        self.n_decodable, self.n_decoded, self.passes, self._at = self.n_frames, 0, 0, 0
+        self.n_decodable, self.n_decoded, self.passes, self.missed = self.n_frames, 0, 0, False
         # one converter for the video: a frame's own (to_ndarray's) sets FFmpeg's scaler up anew each time,
         # 3-6x the cost of the conversion itself
         self._to_bgr = av.video.reformatter.VideoReformatter()
-        given, last_given = 0, -1
+        given, counted, self._at = 0, self._rank_of is None, 0
         if not len(wanted):
             return
-        try:
-            for drop_gops in (True, False):
-                self.passes += 1
+        for drop_gops in ((True, False) if not counted else (False,)):
+            self.passes += 1
+            try:
                 for frame in self._decoded(wanted, drop_gops):
                     index = self._index(frame)
                     self.n_decoded += 1
-                    if index > wanted[given]:
-                        break  # a wanted frame did not come out
-                    if index == wanted[given] and index > last_given:
+                    if given < len(wanted) and index == wanted[given]:
                         yield index, self._to_bgr.reformat(frame, format="bgr24").to_ndarray()
-                        given, last_given = given + 1, index
-                        if given == len(wanted):
-                            return
-                if not self._restarted:
+                        given += 1
+                    if given == len(wanted):
+                        if counted:
+                            continue  # to the stream's end, which gives the frame count
+                        return
+                    if index is None or index > wanted[given]:
+                        break  # a wanted frame did not come out (or a frame is no packet's)
+                else:
+                    if counted:  # the stream's end: every frame is counted
+                        self.n_decodable = self.n_decoded
+                        return
+            except av.FFmpegError:
+                if not (drop_gops and self._restarted):
+                    # the frames before the packet the decoder rejected count as decodable
+                    self.n_decodable = self.n_decoded if counted else self._shown_before(self._at)
                     return
-                # A decoder that did not give a frame after a fresh start (an open GOP without a recovery
-                # point, say): decode again without dropping GOPs, past the frames already given.
-        except av.FFmpegError:  # the frames before the rejected packet count as decodable
-            self.n_decodable = self.n_decoded if self._ranks is None else int(self._ranks[self._at:].min())
+                continue  # a fresh start failed: decode again without dropping GOPs
+            if not (drop_gops and self._restarted):
+                break
+            # a fresh start at a keyframe did not give a wanted frame: decode again without dropping GOPs,
+            # past the frames already given
+        self.missed = True
 
     def _decoded(self, wanted: np.ndarray, drop_gops: bool) -> Iterator:
         """The decoder's frames, given the packets packets_to_decode picks (every packet without
         timestamps or `drop_gops`; without timestamps, none skipped)."""
         codec = self._stream.codec_context
         codec.flush_buffers()
-        send, restart = np.ones(self.n_frames, bool), np.zeros(self.n_frames, bool)
+        send, restart = np.ones(len(self._packets), bool), np.zeros(len(self._packets), bool)
         is_wanted = None if self._ranks is None else np.isin(self._ranks, wanted)
         if drop_gops and is_wanted is not None:
             send, restart = packets_to_decode(self._ranks, self._keys, wanted)
@@ -168,14 +189,20 @@ class Video:
             yield from codec.decode(self._packets[j])
         yield from codec.decode(None)
 
-    def _index(self, frame) -> int:
+    def _shown_before(self, at: int) -> int:
+        """The frames shown before every packet from decode position `at` on: the decoder rejected that
+        packet (or, where a drain failed, one sent before it)."""
+        rest = self._ranks[at:]
+        rest = rest[rest >= 0]
+        return int(rest.min()) if len(rest) else self.n_frames
+
+    def _index(self, frame) -> int | None:
         if self._rank_of is None:  # counted as the frames come out
             return self.n_decoded
-        if frame.pts not in self._rank_of:
-            raise VideoError("unreadable", f"{self.path}: a decoded frame's timestamp ({frame.pts}) is no packet's")
-        return self._rank_of[frame.pts]
+        return self._rank_of.get(frame.pts)
 
     def close(self) -> None:
+        self._packets = []
         self._container.close()
 
     def __enter__(self) -> Video:

@@ -73,6 +73,12 @@ class VideoInfo:
     n_frames_reported: int
 
 
+def _kept(video: Video, size: int, resize_mode: str, rule: str, every_n: int, max_keyframes: int | None):
+    """(index, keyframe) of `video`'s kept frames (counted as they come out: the packets' count bounds them)."""
+    wanted = keyframe_indices(video.n_frames, video.fps, rule, every_n)[:max_keyframes]
+    return [(index, _resize(bgr, size, resize_mode)) for index, bgr in video.frames(wanted)]
+
+
 def extract_keyframes(path, size: int = 224, resize_mode: str = "stretch", rule: str = "per_second",
                       every_n: int = 25, max_keyframes: int | None = None) -> tuple[np.ndarray, VideoInfo]:
     """Decode `path` once and return its keyframes as (K, size, size, 3) uint8 RGB.
@@ -83,8 +89,10 @@ def extract_keyframes(path, size: int = 224, resize_mode: str = "stretch", rule:
         fps, reported = video.fps, video.n_reported
         if rule == "per_second" and not (fps > 0 and np.isfinite(fps)):
             raise VideoError("unreadable", f"{path}: no frame rate in the container")
-        wanted = keyframe_indices(video.n_frames, fps, rule, every_n)[:max_keyframes]
-        kept = [(index, _resize(bgr, size, resize_mode)) for index, bgr in video.frames(wanted)]
+        kept = _kept(video, size, resize_mode, rule, every_n, max_keyframes)
+        if video.missed:  # the decoder gave fewer frames than the packets promise: count what comes out
+            video.count_as_decoded()
+            kept = _kept(video, size, resize_mode, rule, every_n, max_keyframes)
         decodable = video.n_decodable
     if not kept:
         raise VideoError("no_frames", f"{path}: no frame could be decoded")
