@@ -9,14 +9,17 @@ from vt2lib.video.decode import Video, VideoError, packets_to_decode
 from vt2lib.video.keyframes import extract_keyframes, keyframe_indices
 
 
-def write_h264(path, n_frames, fps=25, size=(96, 64), b_frames=2, gop=50, container_options=None, **x264):
+def write_h264(path, n_frames, fps=25, size=(96, 64), b_frames=2, gop=50, container_options=None,
+               pix_fmt="yuv420p", rotation=None, **x264):
     """A moving pattern encoded by libx264 with B-frames (YouTube's codec; the synthetic data's are mp4v, MJPG)."""
     w, h = size
     yy, xx = np.mgrid[0:h, 0:w]
     with av.open(str(path), "w", options=container_options or {}) as out:
         stream = out.add_stream("libx264", rate=fps, options={"crf": "23", "g": str(gop), "bf": str(b_frames),
                                                         "x264-params": "scenecut=0", **x264})
-        stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
+        stream.width, stream.height, stream.pix_fmt = w, h, pix_fmt
+        if rotation is not None:
+            stream.set_display_rotation(rotation)
         for i in range(n_frames):
             rgb = np.stack([(xx * 3 + i * 5) % 256, (yy * 4 + i * 3) % 256, (xx + yy + i * 7) % 256], -1)
             frame = av.VideoFrame.from_ndarray(rgb.astype(np.uint8), format="rgb24")
@@ -70,6 +73,23 @@ def test_kept_frames_are_a_full_decodes_and_unreferenced_ones_are_skipped(tmp_pa
 def test_packets_to_decode(ranks, keys, wanted, send, restart):
     got = packets_to_decode(np.array(ranks), np.array(keys, bool), np.array(wanted, np.int64))
     assert [np.flatnonzero(a).tolist() for a in got] == [send, restart]
+
+
+@pytest.mark.parametrize("size, pix_fmt, rotation", [((97, 65), "yuv444p", None), ((96, 64), "yuv420p10le", None),
+                                                     ((96, 64), "yuv420p", 90), ((96, 64), "yuv420p", 180)])
+def test_keyframes_are_opencvs_for_10_bit_odd_sizes_and_rotated_streams(tmp_path, size, pix_fmt, rotation):
+    """OpenCV converted with bicubic interpolation (which 10-bit and odd sizes show) and turned a rotated
+    stream upright: so does the decoder."""
+    path = write_h264(tmp_path / "v.mp4", 60, size=size, pix_fmt=pix_fmt, rotation=rotation)
+    full = opencv_frames(path)
+    frames, info = extract_keyframes(path, 32)
+    assert info.n_frames_decoded == len(full) == 60
+    expected = [cv2.cvtColor(cv2.resize(full[i], (32, 32), interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2RGB)
+                for i in (0, 25, 50)]
+    assert np.array_equal(frames, np.stack(expected))
+    with Video(path) as video:
+        (_, first), = video.frames([0])
+        assert first.shape == full[0].shape == ((size[1], size[0]) if rotation in (None, 180) else size) + (3,)
 
 
 def test_a_gop_is_decoded_up_to_its_last_kept_frame_and_one_without_any_not_at_all(tmp_path):

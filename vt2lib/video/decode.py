@@ -77,14 +77,15 @@ class Video:
         import av
         self.path = Path(path)
         if not self.path.is_file():
-            raise VideoError("missing_file", f"{self.path}: file does not exist")
+            raise VideoError("missing_file", f"{self.path}: " + ("a folder, not a video file" if self.path.is_dir()
+                                                                else "file does not exist"))
         if self.path.stat().st_size == 0:
             raise VideoError("empty_file", f"{self.path}: file is empty")
         try:
             self._container = av.open(str(self.path))
         except av.FFmpegError as e:
-            raise VideoError("unreadable", f"{self.path}: FFmpeg cannot open it ({e.strerror}: corrupt file "
-                                           "or unknown format)") from e
+            raise VideoError("unreadable", f"{self.path}: FFmpeg cannot open it ({e.strerror}: a corrupt or "
+                                           "incomplete file, or an unknown format)") from e
         try:
             self._open_stream(av)
         except BaseException:
@@ -132,9 +133,7 @@ class Video:
         import av
         wanted = np.unique(np.fromiter(indices, np.int64))
         self.n_decodable, self.n_decoded, self.passes, self.missed = self.n_frames, 0, 0, False
-        # one converter for the video: a frame's own (to_ndarray's) sets FFmpeg's scaler up anew each time,
-        # 3-6x the cost of the conversion itself
-        self._to_bgr = av.video.reformatter.VideoReformatter()
+        self._to_bgr = av.video.reformatter.VideoReformatter()  # one per video: see _bgr
         given, counted, self._at = 0, self._rank_of is None, 0
         if not len(wanted):
             return
@@ -145,7 +144,7 @@ class Video:
                     index = self._index(frame)
                     self.n_decoded += 1
                     if given < len(wanted) and index == wanted[given]:
-                        yield index, self._to_bgr.reformat(frame, format="bgr24").to_ndarray()
+                        yield index, self._bgr(frame)
                         given += 1
                     if given == len(wanted):
                         if counted:
@@ -188,6 +187,14 @@ class Video:
                 codec.skip_frame = "DEFAULT" if is_wanted[j] else "NONREF"
             yield from codec.decode(self._packets[j])
         yield from codec.decode(None)
+
+    def _bgr(self, frame) -> np.ndarray:
+        """The frame as OpenCV gave it: BGR by FFmpeg's scaler with bicubic interpolation (it matters for
+        10-bit and odd sizes), turned upright by the stream's rotation. One converter per video: a frame's
+        own (`to_ndarray`'s) sets the scaler up anew each time, 3-6x the cost of the conversion itself."""
+        bgr = self._to_bgr.reformat(frame, format="bgr24", interpolation="BICUBIC").to_ndarray()
+        turns = round(frame.rotation / 90) % 4 if frame.rotation % 90 == 0 else 0  # OpenCV's: right angles only
+        return np.ascontiguousarray(np.rot90(bgr, turns)) if turns else bgr
 
     def _shown_before(self, at: int) -> int:
         """The frames shown before every packet from decode position `at` on: the decoder rejected that

@@ -30,7 +30,8 @@ import pandas as pd
 from vt2lib.config import Profile
 from vt2lib.video.decode import Video, VideoError
 
-# source: "video" (decoded), or "generated" (the scale rehearsal's features without a video)
+# source: "video" (decoded), or "generated" (the scale rehearsal's features without a video); n_frames_decoded:
+# the frames up to the video's end or its first undecodable packet (02 decodes only those its keyframes need)
 STATUS_COLUMNS = ("youtube_id", "movieId", "status", "reason", "fps", "n_frames_decoded", "n_keyframes", "source")
 
 
@@ -100,7 +101,8 @@ def extract_keyframes(path, size: int = 224, resize_mode: str = "stretch", rule:
     if max_keyframes is not None and len(kept) == max_keyframes:
         return frames, VideoInfo(fps, kept[-1][0] + 1, reported)
     if reported > 0 and decodable < 0.9 * reported:
-        raise VideoError("truncated", f"{path}: decoded {decodable} of {reported} frames; the file is truncated")
+        raise VideoError("truncated", f"{path}: only the first {decodable} of its {reported} frames decode; "
+                                      "the file is truncated")
     return frames, VideoInfo(fps, decodable, reported)
 
 

@@ -9,7 +9,7 @@ and ML20M's ~110 GB of video never has to fit on the disk. What is stored per tr
   `<id>.decoding.json` (fps, frames decoded: a rerun's status row keeps them);
 - `keyframes/<id>.npy`: its raw uint8 keyframes, only for the trailers a figure or a user
   needs (`keep_keyframes`): "sample" = the keyframe strip's candidates and the PCA groups'
-  movies (Figs 9-11); "all" = every trailer (~150 KB per keyframe at 224x224: ~300 GB at ML20M).
+  movies (Figs 9-11); "all" = every trailer (~150 KB per keyframe at 224x224: ~400 GB at ML20M).
 
     status, used, videos = stream_trailers(jobs, features_dir, keyframes_dir, keep, cfg, fetch=fetch)
     status, cache, used, counts = extract_features(cfg, trailers)  # the same through the store
