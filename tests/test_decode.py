@@ -42,6 +42,11 @@ def opencv_frames(path):
     return frames
 
 
+def opencv_keyframe(frame_bgr, size=32):
+    """A keyframe as the old code made it from OpenCV's frame: INTER_AREA to size x size, then RGB."""
+    return cv2.cvtColor(cv2.resize(frame_bgr, (size, size), interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2RGB)
+
+
 def test_kept_frames_are_a_full_decodes_and_unreferenced_ones_are_skipped(tmp_path):
     path = write_h264(tmp_path / "b.mp4", 130)
     full = opencv_frames(path)
@@ -57,8 +62,7 @@ def test_kept_frames_are_a_full_decodes_and_unreferenced_ones_are_skipped(tmp_pa
     frames, info = extract_keyframes(path, 32)
     assert (len(frames), info.n_frames_decoded) == (6, 130)
     assert extract_keyframes(path, 32, max_keyframes=2)[1].n_frames_decoded == 26  # up to the last one kept
-    assert np.array_equal(frames[3], cv2.cvtColor(cv2.resize(full[75], (32, 32), interpolation=cv2.INTER_AREA),
-                                                  cv2.COLOR_BGR2RGB))
+    assert np.array_equal(frames[3], opencv_keyframe(full[75]))
 
 
 @pytest.mark.parametrize("ranks, keys, wanted, send, restart", [
@@ -84,9 +88,7 @@ def test_keyframes_are_opencvs_for_10_bit_odd_sizes_and_rotated_streams(tmp_path
     full = opencv_frames(path)
     frames, info = extract_keyframes(path, 32)
     assert info.n_frames_decoded == len(full) == 60
-    expected = [cv2.cvtColor(cv2.resize(full[i], (32, 32), interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2RGB)
-                for i in (0, 25, 50)]
-    assert np.array_equal(frames, np.stack(expected))
+    assert np.array_equal(frames, np.stack([opencv_keyframe(full[i]) for i in (0, 25, 50)]))
     with Video(path) as video:
         (_, first), = video.frames([0])
         assert first.shape == full[0].shape == ((size[1], size[0]) if rotation in (None, 180) else size) + (3,)
@@ -192,9 +194,8 @@ def test_frames_the_decoder_never_gives_make_it_count_as_they_come_out(tmp_path)
         list(video.frames([0, 25]))
         assert video.missed
     frames, info = extract_keyframes(path, 32)
-    expected = [cv2.cvtColor(cv2.resize(full[i], (32, 32), interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2RGB)
-                for i in range(0, len(full), 25)]
-    assert np.array_equal(frames, np.stack(expected)) and info.n_frames_decoded == len(full)
+    expected = np.stack([opencv_keyframe(full[i]) for i in range(0, len(full), 25)])
+    assert np.array_equal(frames, expected) and info.n_frames_decoded == len(full)
 
 
 @pytest.mark.parametrize("faststart", [False, True])

@@ -114,10 +114,13 @@ def to_markdown(df: pd.DataFrame, floatfmt: str = ".4f") -> str:
     return "\n".join(lines) + "\n"
 
 
+TABLE_FORMATS = ("csv", "md")
+
+
 def save_table(cfg: Profile, df: pd.DataFrame, name: str, floatfmt: str = ".4f") -> list[Path]:
-    """Save a table as CSV (machine-readable) and Markdown (for the README/report)."""
+    """Save a table as CSV (machine-readable) and Markdown (for the README/report): TABLE_FORMATS."""
     _check_name(name)
-    csv, md = cfg.figures_dir / f"{name}.csv", cfg.figures_dir / f"{name}.md"
+    csv, md = (cfg.figures_dir / f"{name}.{ext}" for ext in TABLE_FORMATS)
     with atomic_path(csv) as tmp:
         df.to_csv(tmp)
     write_text_atomic(md, to_markdown(df, floatfmt))

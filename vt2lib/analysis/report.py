@@ -17,7 +17,7 @@ from vt2lib.config import Profile
 from vt2lib.io import write_text_atomic
 from vt2lib.paper import caveats, paper_settings, plain_value
 from vt2lib.provenance import load_provenance, lock_summary
-from vt2lib.results import load_metrics
+from vt2lib.results import TABLE_FORMATS, load_metrics
 
 
 # Choices in the code (not profile fields) where we differ from the paper or the authors' code, with the reason.
@@ -148,7 +148,7 @@ def _item_state(cfg: Profile, item, skipped: dict, ran: set) -> tuple[str, list]
     what it is asked to: an item none of whose notebooks ran is one row, not a column of n/a, and Table 1,
     whose file 06 writes, lists the rows 05 recorded when only 05 ran (and 06's when only 06 did)."""
     numbers = [n for n in item.numbers(cfg) if n.report and (item.recorder(n) in ran or item.recorder(n) in skipped)]
-    kept = {*cfg.figure_formats, "csv", "md"}  # a figure left in a format no longer asked for is not this run's
+    kept = {*cfg.figure_formats, *TABLE_FORMATS}  # a figure left in a format no longer asked for is not this run's
     files = sorted(p.name for name in item.files for p in cfg.figures_dir.glob(f"{name}.*") if p.suffix[1:] in kept) \
         if cfg.figures_dir.is_dir() else []
     if files:

@@ -82,7 +82,8 @@ def _kept(video: Video, size: int, resize_mode: str, rule: str, every_n: int, ma
 
 def extract_keyframes(path, size: int = 224, resize_mode: str = "stretch", rule: str = "per_second",
                       every_n: int = 25, max_keyframes: int | None = None) -> tuple[np.ndarray, VideoInfo]:
-    """Decode `path` once and return its keyframes as (K, size, size, 3) uint8 RGB.
+    """Decode `path` and return its keyframes as (K, size, size, 3) uint8 RGB (decoded a second time,
+    every frame counted, only where the decoder gave fewer frames than the packets promise).
 
     `max_keyframes` stops decoding after the first ones (a calibration sample); the truncation check
     then cannot run, and `n_frames_decoded` counts the frames up to the last one kept."""
