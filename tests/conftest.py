@@ -99,6 +99,8 @@ def http_server(tmp_path):
             path = Path(self.translate_path(self.path.split("?")[0]))
             if self.path.startswith("/oembed"):
                 return self._oembed()
+            if self.path.startswith("/youtube/v3/videos"):
+                return self._videos_list()
             if not path.is_file():
                 self.send_error(404)
                 return
@@ -131,9 +133,26 @@ def http_server(tmp_path):
             self.end_headers()
             self.wfile.write(b"{}")
 
+        def _videos_list(self):  # the YouTube Data API's videos.list: server.videos by id, key server.api_key
+            import json
+            import urllib.parse
+            q = urllib.parse.parse_qs(urllib.parse.urlparse(self.path).query)
+            if q.get("key") != [self.server.api_key]:
+                message = "API key not valid. Please pass a valid API key."
+                code, answer = 400, {"error": {"code": 400, "message": message}}
+            else:
+                ids = q["id"][0].split(",")
+                self.server.requests.append(ids)
+                code, answer = 200, {"items": [self.server.videos[y] for y in ids if y in self.server.videos]}
+            body = json.dumps(answer).encode()
+            self.send_response(code)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
                                              functools.partial(RangeHandler, directory=str(tmp_path)))
-    server.statuses, server.requests = {}, []
+    server.statuses, server.requests, server.videos, server.api_key = {}, [], {}, "test-key"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     server.root = tmp_path

@@ -16,6 +16,7 @@ from vt2lib.data.youtube import (
     iso8601_seconds,
     load_trailer_metadata,
 )
+from vt2lib.data.youtube_limits import SessionPacer
 from vt2lib.io import DataError
 
 
@@ -118,7 +119,7 @@ def test_fetcher_returns_the_finished_video_or_the_reason(tmp_path):
         return ydl
     (tmp_path / "ccccccccccc.mp4.part").write_bytes(b"half")
     with mock.patch("yt_dlp.YoutubeDL", side_effect=make) as cls:
-        fetch = YoutubeFetcher(tmp_path, "wv*")
+        fetch = YoutubeFetcher(tmp_path, "wv*", pacer=SessionPacer(spacing_s=0, quiet=True))
         assert fetch("aaaaaaaaaaa") == tmp_path / "aaaaaaaaaaa.mp4"
         with pytest.raises(TrailerDownloadError, match="^ERROR: \\[youtube\\] bbbbbbbbbbb: Video unavailable$"):
             fetch("bbbbbbbbbbb")

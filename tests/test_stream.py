@@ -339,6 +339,39 @@ def test_a_crash_mid_download_resumes_without_trusting_the_half_video(tmp_path, 
         assert np.array_equal(_features(tmp_path / "out" / "features")[name], array)
 
 
+@pytest.mark.parametrize("error", ["This content isn't available, try again later.", "killed"])
+def test_youtube_refusing_the_session_stops_02_with_no_failed_rows(tmp_path, cfg, error):
+    """A trailer YouTube keeps refusing (the session's rate limit: SessionPacer gives up) stops 02
+    with YoutubeRefusal, and no trailer becomes a `download_failed` row; 02 stopping for any other
+    error (here a fetch that dies) wakes the fetch waiting for its session's next turn (60 s
+    apart) instead of waiting for it. The rerun, no longer refused, ends with every trailer usable."""
+    from vt2lib.data.youtube_limits import SessionPacer, YoutubeRefusal
+    ids = _videos(tmp_path / "source", 4)
+    local = LocalFetcher(tmp_path / "source", tmp_path / "videos", delay=0)
+    pacer = SessionPacer(spacing_s=60, backoffs_s=(), quiet=True)
+
+    class Paced:
+        def __call__(self, youtube_id):
+            def ask():
+                if youtube_id == ids[0]:  # the first session's first video: asked at once
+                    time.sleep(0.3)  # by now the other session waits for its second turn, 60 s away
+                    raise (TrailerDownloadError if error != "killed" else RuntimeError)(error)
+                return local(youtube_id)
+            return pacer.call(ask, youtube_id)
+
+        def stop(self):
+            pacer.stop()
+
+    small = _fetching(cfg, video_window=4, download_threads=2, keep_videos=False)
+    t0 = time.monotonic()
+    with pytest.raises(YoutubeRefusal if error != "killed" else RuntimeError, match=error):
+        _stream(small, tmp_path / "videos", ids, tmp_path / "out", fetch=Paced())
+    assert time.monotonic() - t0 < 30 and local.fetched == [ids[1]]
+    status, _ = _stream(small, tmp_path / "videos", ids, tmp_path / "out",
+                        fetch=LocalFetcher(tmp_path / "source", tmp_path / "videos"))
+    assert (status.status == "ok").all()
+
+
 def test_a_sequence_length_no_trailer_reaches_fails_at_02_naming_the_field(cfg):
     from vt2lib.io import DataError
     from vt2lib.video.stream import check_sequence_lengths

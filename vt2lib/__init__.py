@@ -10,7 +10,9 @@
   that stays quiet under papermill), keras_backend (which Keras backend a process uses),
   jax_cache (JAX's persistent compilation cache), workers (tasks in worker processes that an
   error or Ctrl-C stops cleanly)
-- data/: download (ML20M files), youtube (availability, metadata, trailers), synthetic,
+- data/: download (ML20M files), youtube (availability, metadata, trailers), youtube_api (the
+  Data API: availability and metadata 50 videos a request), youtube_limits (YouTube's per-session
+  pace, refusals waited out), synthetic,
   synthetic_scale, synthetic_ratings, synthetic_common and synthetic_video (the demo and scale datasets), raw (a
   profile's raw inputs), cleaning (paper 3.1), genres, titles (movies picked by title)
 - video/: decode (only the frames the keyframes need), keyframes (paper 2.3), features (frozen

@@ -53,8 +53,9 @@ _ML20M = Profile(
     # the box has 64 GiB of disk and ML20M's trailers are ~110 GB: 02 deletes each video once its features are
     # stored, and holds at most video_window (64) at once (~0.4 GB at 240p); `true` needs the ~110 GB
     keep_videos=False,
-    # yt-dlp sleeps 2 s before each download: 12 threads fetch >= 6 trailers/s when the network keeps up,
-    # more than the 15 decoding workers take (~5.5/s at 240p, RESULTS.md); 4 would make 02 download-bound
+    # 12 YouTube sessions, each a video every 15 s at most (YouTube's limit, vt2lib.data.youtube_limits): 02
+    # takes >= 4.7 h, bound by fetching (decoding: ~15 min). How many sessions one address may run is not
+    # documented: a refusal pauses them all (tests/benchmarks/project_ml20m.py: the time)
     download_threads=12,
     keras_backend="jax",  # a GPU box gets jax[cuda12] from run_all.sh; TensorFlow's GPU build is not installed
     feature_backend="jax",

@@ -27,12 +27,15 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from vt2lib.data.youtube import SLEEP_BEFORE_DOWNLOAD_S  # noqa: E402
+from vt2lib.data.youtube_api import IDS_PER_REQUEST  # noqa: E402
+from vt2lib.data.youtube_limits import SESSION_SPACING_S  # noqa: E402
 from vt2lib.profiles import load_profile, parse_override  # noqa: E402
 from vt2lib.embedding.training import SequenceData  # noqa: E402
 from vt2lib.video.features import FeatureCache  # noqa: E402
 
 TRAILERS = 13_571      # usable trailers after cleaning (Table 2)
+ML20M_YT_IDS, ML20M_YT_PUBLIC = 25_623, 19_112  # ML20M-YT's rows; those public when the authors asked (2021)
+OEMBED_INTERVAL_S = 0.5  # check_availability's pace without a Data API key
 FPS = 25
 PAPER_MEAN_FRAMES = 5_000  # "the videos have around 5,000 frames" (paper, section 3.2): 200 s at 25 fps
 TRAIN_RATINGS = 15.1e6   # ratings in the training part of one of ML20M's 10 folds (16.77M x 0.9)
@@ -219,7 +222,9 @@ def stages(cfg, scale: dict) -> list[tuple[str, str, float, float]]:
     keyframes = int(np.ceil(seconds).sum())
     win = windows(cfg, seconds)
     decode = RATES[DECODE_RATE][0] * cfg.n_workers
-    fetch = TRAILERS * SLEEP_BEFORE_DOWNLOAD_S / cfg.download_threads  # a lower bound: the pauses alone
+    # a lower bound: each session (thread) starts a video every SESSION_SPACING_S at most (YouTube's limit)
+    fetch = TRAILERS * SESSION_SPACING_S / cfg.download_threads
+    api_requests = math.ceil(ML20M_YT_IDS / IDS_PER_REQUEST) + math.ceil(ML20M_YT_PUBLIC / IDS_PER_REQUEST)
     steps = lambda n: n / cfg.batch_size  # noqa: E731
     forward = RATES["forward_speedup"][0]
     epochs = cfg.max_epochs  # the bound: the two towers of a step train until the later one stops
@@ -255,12 +260,14 @@ def stages(cfg, scale: dict) -> list[tuple[str, str, float, float]]:
     pred_scale = scale.get("bytes", {})
     fold_factor = cfg.n_folds / max(1, scale.get("evaluated_folds", 2))
     return [
-        ("01 clean", "measured at ML20M size (scale run, 2 cores)", scale.get("01_clean_dataset", 120),
+        ("01 clean", f"measured at ML20M size (scale run, 2 cores); availability and metadata from the YouTube "
+         f"Data API ({api_requests} requests: their network time not included; without a key, oEmbed and a yt-dlp "
+         f"session take {no_api_key_seconds() / 3600:.0f} h)", scale.get("01_clean_dataset", 120),
          pred_scale.get("01_clean_dataset", 0)),
         ("02 keyframes + features", f"{keyframes / 1e6:.2f}M keyframes: the slowest of decoding "
          f"{keyframes * FPS / 1e6:.0f}M frames ({cfg.n_workers} workers at {DECODE_RATE}), the features and fetching "
-         f"(>= {fetch / 60:.0f} min: yt-dlp's {SLEEP_BEFORE_DOWNLOAD_S:g} s pause per download on "
-         f"{cfg.download_threads} threads; the network's own time comes on top), streamed; MobileNetV2's compile",
+         f"(>= {fetch / 60:.0f} min: {cfg.download_threads} YouTube sessions, each a video every "
+         f"{SESSION_SPACING_S:g} s at most; the network's own time comes on top), streamed; MobileNetV2's compile",
          max(keyframes * FPS / decode, keyframes / RATES["features"][0], fetch) + RATES["features_compile"][0],
          keyframes * FEATURE_DIM * FEATURE_BYTES * 2 + KEPT_TRAILERS * np.mean(seconds) * KEYFRAME_BYTES),
         ("03 training", f"{epochs} epochs (max_epochs) of " + ", ".join(
@@ -295,6 +302,20 @@ def stages(cfg, scale: dict) -> list[tuple[str, str, float, float]]:
          + folds_10 * users_10 / 1e3 * (RANKED["warm"] + 2 * RANKED["new"]) * RATES["ranking_metrics"][0]
          + 4 * compile_fm + trained_10, 0),
     ]
+
+
+def no_api_key_seconds() -> float:
+    """01's YouTube requests without a Data API key: oEmbed per ML20M-YT id, then one paced yt-dlp
+    session reading each public video's page (vt2lib.data.youtube_api)."""
+    return ML20M_YT_IDS * OEMBED_INTERVAL_S + ML20M_YT_PUBLIC * SESSION_SPACING_S
+
+
+def fetch_bound(cfg) -> tuple[float, float]:
+    """02's fetching bound (YouTube's per-session pace) and its time without it (decoding, features)."""
+    keyframes = np.ceil(trailer_seconds()).sum()
+    fetch = TRAILERS * SESSION_SPACING_S / cfg.download_threads
+    work = max(keyframes * FPS / (RATES[DECODE_RATE][0] * cfg.n_workers), keyframes / RATES["features"][0])
+    return fetch, work
 
 
 def video_window_bytes(cfg) -> float:
@@ -374,6 +395,11 @@ def main(argv=None):
     print(f"\nPeak disk: {written / 2**30:.1f} GiB written + {videos / 2**30:.1f} GiB of videos ({held}"
           f" at <= {VIDEO_BYTES_PER_SECOND * 8 / 1e6:g} Mbit/s) + {DATA_BYTES / 2**30:.1f} GiB of ML20M = "
           f"**{peak / 2**30:.0f} GiB** (target <= 64 GiB: {'met' if peak <= 64 * 2**30 else 'NOT met'}).")
+    fetch, work = fetch_bound(cfg)
+    if fetch > work:
+        print(f"02 waits on YouTube: {fetch / 3600:.1f} h of fetching ({cfg.download_threads} sessions paced under "
+              f"YouTube's limit) against {work / 60:.0f} min of decoding and features. With the trailers' features "
+              f"made beforehand, 01-10 would take {(total - fetch + work) / 3600:.2f} h on the box.")
     over = [n for n, share in shares.items() if share > 0.05]
     print(f"Assumed rates carrying more than 5 % of the total: {', '.join(over) if over else 'none'}.")
     print(side_by_side_lever(cfg))

@@ -4,8 +4,9 @@
 
 Sources: the synthetic generator (smoke/demo), a MovieLens folder in ML20M format
 (`movielens_dir`, or ML20M downloaded from GroupLens when `download_ml20m`), YouTube
-status/metadata files, and oEmbed / yt-dlp for ids the files lack. With `trailer_source =
-"none"`, a given `youtube_mapping` (and status and metadata files) is still read, so that
+status/metadata files, and for ids the files lack the YouTube Data API (a key in
+$YOUTUBE_API_KEY: minutes) or else oEmbed and yt-dlp (days at ML20M: vt2lib.data.youtube_api).
+With `trailer_source = "none"`, a given `youtube_mapping` (and status and metadata files) is still read, so that
 cleaning keeps the paper's movie set.
 """
 from __future__ import annotations
@@ -20,6 +21,7 @@ from vt2lib.data.download import ensure_ml20m, ensure_ml20m_youtube
 from vt2lib.data.synthetic import generate_demo_dataset
 from vt2lib.data.synthetic_scale import generate_scale_dataset
 from vt2lib.data.youtube import check_availability, fetch_metadata_ytdlp, load_trailer_metadata
+from vt2lib.data.youtube_api import api_availability, api_key, fetch_metadata_api
 from vt2lib.io import DataError, load_availability, load_movies, load_ratings, load_youtube_mapping
 
 
@@ -79,7 +81,8 @@ def load_raw_data(cfg: Profile) -> RawData:
             known = availability if availability is not None else pd.DataFrame(columns=["youtube_id"])
             missing = mapping[~mapping.youtubeId.isin(known.youtube_id)]
             if len(missing):
-                checked = check_availability(missing, cache)
+                key = api_key()
+                checked = api_availability(missing, cache, key) if key else check_availability(missing, cache)
                 availability = pd.concat([known, checked]).drop_duplicates(["youtube_id", "movielens_id"])
                 files["availability_checked"] = cache
         if "metadata" in files:
@@ -87,5 +90,6 @@ def load_raw_data(cfg: Profile) -> RawData:
         elif cfg.trailer_source == "youtube" and availability is not None:
             ok = availability.youtube_id[availability.status_code == 200]
             files["metadata"] = cfg.data_path / "trailer_metadata.csv"
-            metadata = fetch_metadata_ytdlp(ok, files["metadata"])
+            key, path = api_key(), files["metadata"]
+            metadata = fetch_metadata_api(ok, path, key) if key else fetch_metadata_ytdlp(ok, path)
     return RawData(ratings, movies, mapping, availability, metadata, videos, files)

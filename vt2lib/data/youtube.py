@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from vt2lib.data.youtube_limits import SessionPacer, is_refusal
 from vt2lib.io import DataError, find_video, load_availability, read_csv_checked, write_csv_atomic
 from vt2lib.progress import tqdm
 
@@ -122,29 +123,35 @@ def _ytdlp_metadata_row(youtube_id: str, info: dict) -> dict:
 
 
 def fetch_metadata_ytdlp(youtube_ids, out_csv: Path, ydl_opts: dict | None = None,
-                         url_template: str = "https://www.youtube.com/watch?v={}") -> pd.DataFrame:
-    """Duration, title, views and likes via yt-dlp (no download), resumable through `out_csv`."""
+                         url_template: str = "https://www.youtube.com/watch?v={}",
+                         pacer: SessionPacer | None = None) -> pd.DataFrame:
+    """Duration, title, views and likes via yt-dlp (no download), resumable through `out_csv`: one
+    session, paced, its refusals waited out (vt2lib.data.youtube_limits); a video yt-dlp cannot read
+    for any other reason is left out (the availability step counts these)."""
     import yt_dlp
     out_csv = Path(out_csv)
     rows = load_trailer_metadata(out_csv).to_dict("records") if out_csv.is_file() else []
     have = {r["youtube_id"] for r in rows}
     opts = {"skip_download": True, "quiet": True, "no_warnings": True, **(ydl_opts or {})}
-    with yt_dlp.YoutubeDL(opts) as ydl:
-        for k, yid in enumerate(tqdm([y for y in youtube_ids if y not in have], desc="yt-dlp metadata")):
-            try:
-                info = ydl.extract_info(url_template.format(yid), download=False)
-            except yt_dlp.utils.DownloadError:
-                continue  # unavailable: the availability step counts these
-            rows.append(_ytdlp_metadata_row(yid, info))
-            if (k + 1) % 50 == 0:
-                write_csv_atomic(pd.DataFrame(rows, columns=METADATA_COLUMNS), out_csv)
-    out = pd.DataFrame(rows, columns=METADATA_COLUMNS)
-    write_csv_atomic(out, out_csv)
+    pacer = pacer or SessionPacer()
+    try:
+        with yt_dlp.YoutubeDL(opts) as ydl:
+            for k, yid in enumerate(tqdm([y for y in youtube_ids if y not in have], desc="yt-dlp metadata")):
+                try:
+                    info = pacer.call(lambda: ydl.extract_info(url_template.format(yid), download=False), yid)
+                except yt_dlp.utils.DownloadError:
+                    continue
+                rows.append(_ytdlp_metadata_row(yid, info))
+                if (k + 1) % 50 == 0:
+                    write_csv_atomic(pd.DataFrame(rows, columns=METADATA_COLUMNS), out_csv)
+    finally:  # a stop (YouTube's refusals, Ctrl-C) keeps what was read
+        out = pd.DataFrame(rows, columns=METADATA_COLUMNS)
+        write_csv_atomic(out, out_csv)
     return out
 
 
 # ------------------------------------------------------------------ trailer download
-SLEEP_BEFORE_DOWNLOAD_S = 2.0  # yt-dlp's pause before each download, per thread: a polite rate for YouTube
+SLEEP_BETWEEN_REQUESTS_S = 0.75  # yt-dlp's pause between one video's requests (its `-t sleep` preset)
 
 
 class TrailerDownloadError(Exception):
@@ -153,7 +160,10 @@ class TrailerDownloadError(Exception):
 
 class YoutubeFetcher:
     """`fetch(youtube_id) -> Path`: one trailer downloaded with yt-dlp into `out_dir`, callable
-    from several threads at once (one YoutubeDL per thread: an instance is not thread-safe).
+    from several threads at once (one YoutubeDL per thread: an instance is not thread-safe, and
+    each is a YouTube session of its own). Every session is paced and YouTube's refusals are waited
+    out, never recorded as failed downloads (`pacer`, vt2lib.data.youtube_limits); `stop()` wakes
+    the threads waiting on it (02's pipeline calls it when it stops).
 
     yt-dlp writes `<id>.<ext>.part` and renames it when complete, so a killed download is never
     taken for a video (find_video looks for finished files only); a rerun resumes the part. A
@@ -164,13 +174,14 @@ class YoutubeFetcher:
             path = fetch(youtube_id)
     """
 
-    def __init__(self, out_dir: Path, fmt: str, max_retries: int = 3, sleep_interval_s: float = SLEEP_BEFORE_DOWNLOAD_S,
+    def __init__(self, out_dir: Path, fmt: str, max_retries: int = 3, pacer: SessionPacer | None = None,
                  ydl_opts: dict | None = None, url_template: str = "https://www.youtube.com/watch?v={}"):
-        self.out_dir, self.url_template = Path(out_dir), url_template
+        self.out_dir, self.url_template, self.pacer = Path(out_dir), url_template, pacer or SessionPacer()
         self.out_dir.mkdir(parents=True, exist_ok=True)
+        # the pause between videos is the pacer's (it can be woken); yt-dlp's own between a video's requests
         self.opts = {"format": fmt, "outtmpl": str(self.out_dir / "%(id)s.%(ext)s"), "retries": max_retries,
-                     "fragment_retries": max_retries, "sleep_interval": sleep_interval_s, "quiet": True,
-                     "no_warnings": True, "noprogress": True, **(ydl_opts or {})}
+                     "fragment_retries": max_retries, "sleep_interval_requests": SLEEP_BETWEEN_REQUESTS_S,
+                     "quiet": True, "no_warnings": True, "noprogress": True, **(ydl_opts or {})}
         self._local, self._lock, self._made = threading.local(), threading.Lock(), []
 
     def _ydl(self):
@@ -182,12 +193,20 @@ class YoutubeFetcher:
         return self._local.ydl
 
     def __call__(self, youtube_id: str) -> Path:
+        return self.pacer.call(lambda: self._download(youtube_id), youtube_id)
+
+    def stop(self) -> None:
+        self.pacer.stop()
+
+    def _download(self, youtube_id: str) -> Path:
         import yt_dlp
         try:
             self._ydl().download([self.url_template.format(youtube_id)])
         except yt_dlp.utils.DownloadError as e:
             for part in self.out_dir.glob(f"{youtube_id}.*.part"):
                 part.unlink(missing_ok=True)
+            if is_refusal(str(e)):
+                raise  # the session's, not the video's: the pacer waits and asks again
             raise TrailerDownloadError(str(e).splitlines()[0][:200]) from None
         path = find_video(self.out_dir, youtube_id)
         if path is None:

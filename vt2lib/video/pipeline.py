@@ -16,8 +16,10 @@ ahead.
         videos.done_with(row["youtube_id"])
 
 A failed fetch is a row with status `download_failed` and yt-dlp's reason (a rerun tries it
-again); a video already on disk (a killed run's) is decoded without fetching; a trailer with
-stored features is not a job at all (the caller's resume), so nothing is decoded twice.
+again); any other exception of `fetch` (YouTube refusing the session after every pause:
+`YoutubeRefusal`) stops the pipeline, what was stored kept. A video already on disk (a killed
+run's) is decoded without fetching; a trailer with stored features is not a job at all (the
+caller's resume), so nothing is decoded twice.
 
 >>> from vt2lib.video.stream import DecodeJob, decode_job
 >>> jobs = [DecodeJob(y, k, None, 32, "stretch", "per_second", 25) for k, y in enumerate(["a" * 11, "b" * 11])]
@@ -140,6 +142,10 @@ class VideoPipeline:
                     else:
                         decoding.discard(future)
                         yield future.result()
+        except BaseException:
+            if fetchers is not None and hasattr(self.fetch, "stop"):
+                self.fetch.stop()  # wakes the fetches waiting on YouTube (vt2lib.data.youtube_limits): no long shutdown
+            raise
         finally:
             for pool in (fetchers, decoders):
                 if pool is not None:

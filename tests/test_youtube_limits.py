@@ -1,0 +1,153 @@
+"""YouTube's limits on yt-dlp (vt2lib.data.youtube_limits): sessions paced, refusals waited out and
+never recorded as a missing or failed trailer, a run stopped with YouTube's reason when they last.
+All against stand-ins for yt-dlp, never the network."""
+import threading
+import time
+from unittest import mock
+
+import pytest
+
+from vt2lib.data.youtube import TrailerDownloadError, YoutubeFetcher, fetch_metadata_ytdlp, load_trailer_metadata
+from vt2lib.data.youtube_limits import SessionPacer, YoutubeRefusal, is_refusal
+
+# yt-dlp's own words (its youtube extractor) for a session over YouTube's rate limit
+RATE_LIMITED = ("ERROR: [youtube] {}: This content isn't available, try again later. The current session has been "
+                "rate-limited by YouTube for up to an hour.")
+
+
+@pytest.mark.parametrize("message, refused", [
+    (RATE_LIMITED.format("abc"), True),
+    ("ERROR: [youtube] abc: Sign in to confirm you're not a bot. Use --cookies-from-browser", True),
+    ("ERROR: unable to download video data: HTTP Error 429: Too Many Requests", True),
+    ("ERROR: [youtube] abc: Video unavailable. This video has been removed by the uploader", False),
+    ("ERROR: [youtube] abc: Sign in to confirm your age. This video may be inappropriate", False),
+    ("ERROR: [youtube] abc: Private video", False),
+])
+def test_a_refusal_is_the_sessions_not_the_videos(message, refused):
+    assert is_refusal(message) is refused
+
+
+def test_each_session_is_paced_on_its_own():
+    """Two videos of one session (thread) start >= spacing_s apart; another session's first video
+    does not wait for it."""
+    pacer, starts = SessionPacer(spacing_s=1.0, quiet=True), {}
+
+    def ask(name):
+        starts.setdefault(name, []).append(time.monotonic())
+
+    for _ in range(2):
+        pacer.call(lambda: ask("a"), "a")
+    other = threading.Thread(target=pacer.call, args=(lambda: ask("b"), "b"))
+    other.start()
+    other.join()
+    assert starts["a"][1] - starts["a"][0] >= 1.0
+    assert starts["b"][0] - starts["a"][1] < 0.5
+
+
+def test_a_wave_of_refusals_is_one_pause_and_every_video_is_asked_again():
+    """Three sessions refused at once make one pause (not three in a row); after it each video is
+    asked again and returned; a video YouTube gives resets the count."""
+    pacer = SessionPacer(spacing_s=0, backoffs_s=(0.2, 0.2), quiet=True)
+    refused_once, barrier, results, lock = set(), threading.Barrier(3), {}, threading.Lock()
+
+    def fetch(name):
+        def ask():
+            with lock:
+                first = name not in refused_once
+                refused_once.add(name)
+            if first:
+                barrier.wait()  # all three are asked before any refusal counts
+                raise RuntimeError(RATE_LIMITED.format(name))
+            return name + ".mp4"
+        results[name] = pacer.call(ask, name)
+
+    threads = [threading.Thread(target=fetch, args=(n,)) for n in "xyz"]
+    t0 = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == {"x": "x.mp4", "y": "y.mp4", "z": "z.mp4"}
+    assert pacer.refusals == 3 and pacer.pauses_in_a_row == 0
+    assert 0.2 <= time.monotonic() - t0 < 0.4 * 3  # one pause of 0.2 s, not three
+
+
+def test_refusals_that_last_stop_the_run_with_youtubes_reason_and_wake_the_waiting():
+    """After len(backoffs_s) pauses with no video between them the next refusal raises
+    YoutubeRefusal naming the video and YouTube's reason; a session waiting for its turn (a
+    spacing of 60 s) wakes at once with the same error; other errors pass through untouched."""
+    pacer = SessionPacer(spacing_s=60, backoffs_s=(0.05, 0.05), quiet=True)
+    with pytest.raises(ValueError, match="not YouTube's"):
+        pacer.call(lambda: (_ for _ in ()).throw(ValueError("not YouTube's")), "v0")
+    waiting_error = []
+
+    def waiting():  # this session asked once just now: its next turn is 60 s away
+        pacer.call(lambda: None, "w1")
+        try:
+            pacer.call(lambda: None, "w2")
+        except YoutubeRefusal as e:
+            waiting_error.append(e)
+
+    other = threading.Thread(target=waiting)
+    other.start()
+    t0 = time.monotonic()
+    calls = []
+
+    def refused():
+        calls.append(1)
+        raise RuntimeError(RATE_LIMITED.format("abc"))
+    fresh = SessionPacer(spacing_s=0, backoffs_s=(0.05, 0.05), quiet=True)
+    with pytest.raises(YoutubeRefusal, match="refused abc again after 2 pauses.*try again later"):
+        fresh.call(refused, "abc")
+    assert len(calls) == 3 and fresh.refusals == 3
+    pacer.stop()
+    other.join(5)
+    assert not other.is_alive() and time.monotonic() - t0 < 5 and len(waiting_error) == 1
+
+
+def test_the_fetcher_waits_out_a_refusal_instead_of_failing_the_trailer(tmp_path):
+    """yt-dlp's rate-limit error is the session's: the trailer is asked again after the pause and
+    its video returned (no TrailerDownloadError, no part file left); an unavailable video still
+    fails at once with yt-dlp's reason."""
+    import yt_dlp
+    asked = []
+
+    def make(opts):
+        ydl = mock.MagicMock()
+
+        def download(urls):
+            yid = urls[0].rsplit("=", 1)[1]
+            asked.append(yid)
+            if yid == "bbbbbbbbbbb":
+                raise yt_dlp.utils.DownloadError("ERROR: [youtube] bbbbbbbbbbb: Video unavailable")
+            if asked.count(yid) == 1:
+                (tmp_path / f"{yid}.mp4.part").write_bytes(b"half")
+                raise yt_dlp.utils.DownloadError(RATE_LIMITED.format(yid))
+            (tmp_path / f"{yid}.mp4").write_bytes(b"video")
+        ydl.download.side_effect = download
+        return ydl
+    with mock.patch("yt_dlp.YoutubeDL", side_effect=make) as cls:
+        fetch = YoutubeFetcher(tmp_path, "wv*", pacer=SessionPacer(spacing_s=0, backoffs_s=(0.01,), quiet=True))
+        assert fetch("aaaaaaaaaaa") == tmp_path / "aaaaaaaaaaa.mp4"
+        with pytest.raises(TrailerDownloadError, match="Video unavailable"):
+            fetch("bbbbbbbbbbb")
+    assert asked == ["aaaaaaaaaaa", "aaaaaaaaaaa", "bbbbbbbbbbb"] and fetch.pacer.refusals == 1
+    assert not list(tmp_path.glob("*.part"))
+    assert cls.call_args.args[0]["sleep_interval_requests"] == 0.75 and "sleep_interval" not in cls.call_args.args[0]
+
+
+def test_metadata_refused_for_good_keeps_what_was_read(tmp_path):
+    """01's metadata via yt-dlp: a refused id is asked again after the pause (not left out as
+    unavailable); refusals that last stop with YoutubeRefusal, and the rows read before it are
+    in the file, so a rerun asks only for the rest."""
+    import yt_dlp
+    fake = mock.MagicMock()
+    answers = [{"title": "A Trailer", "duration": 95}, yt_dlp.utils.DownloadError(RATE_LIMITED.format("b")),
+               {"title": "B Trailer", "duration": 80}, yt_dlp.utils.DownloadError(RATE_LIMITED.format("c")),
+               yt_dlp.utils.DownloadError(RATE_LIMITED.format("c"))]
+    fake.__enter__.return_value.extract_info.side_effect = answers
+    pacer = SessionPacer(spacing_s=0, backoffs_s=(0.01,), quiet=True)
+    with mock.patch("yt_dlp.YoutubeDL", return_value=fake), pytest.raises(YoutubeRefusal, match="refused ccccccccccc"):
+        fetch_metadata_ytdlp(["aaaaaaaaaaa", "bbbbbbbbbbb", "ccccccccccc"], tmp_path / "meta.csv", pacer=pacer)
+    kept = load_trailer_metadata(tmp_path / "meta.csv")
+    assert kept.youtube_id.tolist() == ["aaaaaaaaaaa", "bbbbbbbbbbb"] and kept.duration_s.tolist() == [95.0, 80.0]
