@@ -127,6 +127,8 @@ def http_server(tmp_path):
             q = urllib.parse.parse_qs(urllib.parse.urlparse(self.path).query)
             video = q["url"][0].rsplit("v=", 1)[1]
             code = self.server.statuses.get(video, 404)
+            if isinstance(code, list):  # answers in turn, the last one for good
+                code = code.pop(0) if len(code) > 1 else code[0]
             self.server.requests.append(video)
             self.send_response(code)
             self.send_header("Content-Length", "2")
@@ -137,7 +139,9 @@ def http_server(tmp_path):
             import json
             import urllib.parse
             q = urllib.parse.parse_qs(urllib.parse.urlparse(self.path).query)
-            if q.get("key") != [self.server.api_key]:
+            if self.server.api_errors:  # statuses to answer first (a server error, say)
+                code, answer = self.server.api_errors.pop(0), {"error": {"message": "Backend Error"}}
+            elif q.get("key") != [self.server.api_key]:
                 message = "API key not valid. Please pass a valid API key."
                 code, answer = 400, {"error": {"code": 400, "message": message}}
             else:
@@ -152,7 +156,7 @@ def http_server(tmp_path):
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
                                              functools.partial(RangeHandler, directory=str(tmp_path)))
-    server.statuses, server.requests, server.videos, server.api_key = {}, [], {}, "test-key"
+    server.statuses, server.requests, server.videos, server.api_key, server.api_errors = {}, [], {}, "test-key", []
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     server.root = tmp_path

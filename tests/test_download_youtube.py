@@ -3,6 +3,7 @@ import io
 import zipfile
 from unittest import mock
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -64,6 +65,33 @@ def test_oembed_availability_resumes_from_cache(http_server, tmp_path):
     assert http_server.requests == ["bbbbbbbbbbb", "ccccccccccc"]  # the cached id is not asked again
     assert dict(zip(out.youtube_id, out.status_code)) == {"aaaaaaaaaaa": 200, "bbbbbbbbbbb": 404, "ccccccccccc": 403}
     assert list(pd.read_csv(cache).columns) == ["youtube_id", "movielens_id", "title", "status_code"]
+
+
+def test_oembed_waits_out_a_429_and_stops_on_a_server_error_keeping_the_cache(http_server, tmp_path):
+    """Too many requests is the server's state, not the video's: waited out and asked again, never
+    cached as a status; a 5xx stops the check with its code, the statuses read so far kept."""
+    from vt2lib.data.youtube_limits import SessionPacer
+    http_server.statuses.update({"aaaaaaaaaaa": [429, 200], "bbbbbbbbbbb": 503})
+    mapping = pd.DataFrame({"youtubeId": ["aaaaaaaaaaa", "bbbbbbbbbbb"], "movieId": [1, 2], "title": ["A", "B"]})
+    cache = tmp_path / "status.csv"
+    with pytest.raises(RuntimeError, match="HTTP Error 503"):
+        check_availability(mapping, cache, base_url=http_server.url + "oembed", min_interval_s=0,
+                           pacer=SessionPacer(spacing_s=0, backoffs_s=(0.01,), quiet=True))
+    assert http_server.requests == ["aaaaaaaaaaa", "aaaaaaaaaaa", "bbbbbbbbbbb"]
+    assert pd.read_csv(cache).status_code.tolist() == [200]
+
+
+def test_metadata_with_an_unknown_duration_reads_back(tmp_path):
+    """A video whose duration yt-dlp or the API cannot give is written empty and read as NaN
+    (cleaning drops it as no_metadata); a duration that is not a number is an error naming it."""
+    path = tmp_path / "meta.csv"
+    path.write_text("youtube_id,video_title,duration_s,dimension,views,likes,dislikes\n"
+                    "aaaaaaaaaaa,A,,2d,1,,\nbbbbbbbbbbb,B,95,2d,,,\n")
+    meta = load_trailer_metadata(path)
+    assert np.isnan(meta.duration_s.iloc[0]) and meta.duration_s.iloc[1] == 95.0
+    path.write_text("youtube_id,video_title,duration_s,dimension,views,likes,dislikes\naaaaaaaaaaa,A,2:30,2d,,,\n")
+    with pytest.raises(DataError, match="duration_s '2:30' is not a number"):
+        load_trailer_metadata(path)
 
 
 def test_iso8601_durations():

@@ -187,3 +187,30 @@ def test_set_on_the_command_line():
             main(["smoke", "--only", only])
     with pytest.raises(SystemExit, match=r"^vt2: argument --only: expected one argument \(--help"):  # not argparse's usage
         main(["smoke", "--only"])
+
+
+def test_a_run_carried_to_another_machine_is_reused_where_its_files_keep_their_times(tmp_path, monkeypatch):
+    """ml20m's 01-02 can run where there is internet (02 waits hours on YouTube) and 03-10 on the GPU
+    box: data/ and runs/ copied with their modification times (rsync -a, cp -a) keep every key, so
+    each artifact is current there. The raw key holds the input files' sizes and times, so the
+    same files with new times (a plain copy, ML20M unzipped again) make everything stale."""
+    import os
+    import shutil
+    from vt2lib.config import ML20M_FOLDER
+
+    def profile(root):
+        monkeypatch.setenv("VT2_OUTPUT_ROOT", str(root))
+        return dataclasses.replace(load_profile("ml20m"), check_availability=False)
+
+    here = profile(tmp_path / "here")
+    (here.data_path / ML20M_FOLDER).mkdir(parents=True)
+    (here.data_path / ML20M_FOLDER / "ratings.csv").write_text("userId,movieId,rating,timestamp\n1,1,4.0,1\n")
+    (here.data_path / ML20M_FOLDER / "movies.csv").write_text("movieId,title,genres\n1,A (1990),Drama\n")
+    (here.data_path / "ml-youtube.csv").write_text("youtubeId,movieId,title\naaaaaaaaaaa,1,A (1990)\n")
+    _chain(here)
+    names = ("clean", "features", "keyframe_status", "evaluation_ratings", "folds")
+    shutil.copytree(tmp_path / "here", tmp_path / "box")  # shutil.copy2: times kept, as rsync -a
+    box = profile(tmp_path / "box")
+    assert all(Store(box).current(name) for name in names)
+    os.utime(box.data_path / ML20M_FOLDER / "ratings.csv", (1, 1))
+    assert not any(Store(box).current(name) for name in names)

@@ -348,15 +348,18 @@ def test_youtube_refusing_the_session_stops_02_with_no_failed_rows(tmp_path, cfg
     from vt2lib.data.youtube_limits import SessionPacer, YoutubeRefusal
     ids = _videos(tmp_path / "source", 4)
     local = LocalFetcher(tmp_path / "source", tmp_path / "videos", delay=0)
-    pacer = SessionPacer(spacing_s=60, backoffs_s=(), quiet=True)
+    pacer, waiting = SessionPacer(spacing_s=60, backoffs_s=(), quiet=True), threading.Event()
 
     class Paced:
         def __call__(self, youtube_id):
             def ask():
                 if youtube_id == ids[0]:  # the first session's first video: asked at once
-                    time.sleep(0.3)  # by now the other session waits for its second turn, 60 s away
+                    assert waiting.wait(10)
+                    time.sleep(0.1)  # the other session now waits for its second turn, 60 s away
                     raise (TrailerDownloadError if error != "killed" else RuntimeError)(error)
                 return local(youtube_id)
+            if youtube_id == ids[2]:
+                waiting.set()
             return pacer.call(ask, youtube_id)
 
         def stop(self):

@@ -26,19 +26,23 @@ def youtube(http_server, monkeypatch):
 
 
 def test_availability_is_200_where_the_api_returns_the_video_and_resumes(youtube, tmp_path, monkeypatch):
-    """Two ids a request (50 on YouTube); a removed video and a malformed id (ML20M-YT has one) are
-    404; the cache is in the authors' format, and a rerun asks only for ids it lacks."""
+    """Two ids a request (50 on YouTube); a removed video and a malformed id (ML20M-YT has one, never
+    sent) are 404, a video whose owner disabled embedding 401 (as oEmbed says); the cache is in the
+    authors' format, and a rerun asks only for the (id, movie) pairs it lacks."""
     server, url = youtube
     mapping = pd.DataFrame({"youtubeId": ["aaaaaaaaaaa", "bbbbbbbbbbb", "XEH06oFfJSY/"], "movieId": [1, 2, 3],
                             "title": ["A (1990)", "B (1991)", "C (1992)"]})
     cache = tmp_path / "status.csv"
     out = api.api_availability(mapping, cache, "test-key", url)
-    assert server.requests == [["aaaaaaaaaaa", "bbbbbbbbbbb"], ["XEH06oFfJSY/"]]
+    assert server.requests == [["aaaaaaaaaaa", "bbbbbbbbbbb"]]
     assert dict(zip(out.youtube_id, out.status_code)) == {"aaaaaaaaaaa": 200, "bbbbbbbbbbb": 404, "XEH06oFfJSY/": 404}
     assert load_availability(cache).status_code.tolist() == out.status_code.tolist() == [200, 404, 404]
-    more = pd.concat([mapping, pd.DataFrame({"youtubeId": ["ccccccccccc"], "movieId": [4], "title": ["C"]})])
+    server.videos["ccccccccccc"]["status"] = {"embeddable": False}
+    more = pd.concat([mapping, pd.DataFrame({"youtubeId": ["ccccccccccc", "aaaaaaaaaaa"], "movieId": [4, 5],
+                                             "title": ["C", "A again"]})])
     again = api.api_availability(more, cache, "test-key", url)
-    assert server.requests[2:] == [["ccccccccccc"]] and len(again) == 4 and again.status_code.tolist()[-1] == 200
+    assert server.requests[1:] == [["ccccccccccc", "aaaaaaaaaaa"]] and len(again) == 5
+    assert again.status_code.tolist()[-2:] == [401, 200]
 
 
 def test_metadata_in_youtubes_terms_resumable(youtube, tmp_path):
@@ -96,3 +100,21 @@ def test_01_reads_availability_and_metadata_from_the_api_when_a_key_is_set(youtu
     assert raw.metadata.youtube_id.tolist() == ["aaaaaaaaaaa"] and raw.metadata.duration_s.tolist() == [121.0]
     assert server.requests == [["aaaaaaaaaaa", "bbbbbbbbbbb"], ["aaaaaaaaaaa"]]
     assert (tmp_path / "data" / "youtube_availability.csv").is_file()
+
+
+def test_a_server_error_is_asked_again_and_a_cached_one_is_not_trusted(youtube, tmp_path, monkeypatch):
+    """A 503 from the API is asked again after RETRIES_S (not an error, not a 404); a 429 or 5xx that
+    an older oEmbed run cached is the server's state, not the video's: asked again."""
+    server, url = youtube
+    monkeypatch.setattr(api, "RETRIES_S", (0.0, 0.0))
+    server.api_errors = [503, 503]
+    cache = tmp_path / "status.csv"
+    pd.DataFrame({"youtube_id": ["aaaaaaaaaaa", "bbbbbbbbbbb"], "movielens_id": [1, 2], "title": ["A", "B"],
+                  "status_code": [429, 404]}).to_csv(cache, index=False)
+    mapping = pd.DataFrame({"youtubeId": ["aaaaaaaaaaa", "bbbbbbbbbbb"], "movieId": [1, 2], "title": ["A", "B"]})
+    out = api.api_availability(mapping, cache, "test-key", url)
+    assert server.requests == [["aaaaaaaaaaa"]] and dict(zip(out.youtube_id, out.status_code)) == {
+        "bbbbbbbbbbb": 404, "aaaaaaaaaaa": 200}
+    server.api_errors = [503, 503, 503]
+    with pytest.raises(DataError, match="HTTP 503: Backend Error"):
+        api.fetch_metadata_api(["aaaaaaaaaaa"], tmp_path / "meta.csv", "test-key", url)

@@ -41,7 +41,7 @@ def test_each_session_is_paced_on_its_own():
     other.start()
     other.join()
     assert starts["a"][1] - starts["a"][0] >= 1.0
-    assert starts["b"][0] - starts["a"][1] < 0.5
+    assert starts["b"][0] - starts["a"][1] < 0.9
 
 
 def test_a_wave_of_refusals_is_one_pause_and_every_video_is_asked_again():
@@ -73,44 +73,74 @@ def test_a_wave_of_refusals_is_one_pause_and_every_video_is_asked_again():
 
 
 def test_refusals_that_last_stop_the_run_with_youtubes_reason_and_wake_the_waiting():
-    """After len(backoffs_s) pauses with no video between them the next refusal raises
-    YoutubeRefusal naming the video and YouTube's reason; a session waiting for its turn (a
-    spacing of 60 s) wakes at once with the same error; other errors pass through untouched."""
+    """Sessions refused one after the other, each asking after the previous pause: after
+    len(backoffs_s) pauses the next refusal raises YoutubeRefusal naming the video and YouTube's
+    reason, and every session of the pacer stops with it, the one waiting 60 s for its turn at
+    once. Other errors pass through untouched."""
     pacer = SessionPacer(spacing_s=60, backoffs_s=(0.05, 0.05), quiet=True)
     with pytest.raises(ValueError, match="not YouTube's"):
         pacer.call(lambda: (_ for _ in ()).throw(ValueError("not YouTube's")), "v0")
-    waiting_error = []
+    errors, waiting = {}, threading.Event()
 
-    def waiting():  # this session asked once just now: its next turn is 60 s away
-        pacer.call(lambda: None, "w1")
+    def session(name, ask):
         try:
-            pacer.call(lambda: None, "w2")
+            pacer.call(ask, name)
+            if name == "w":  # this session asked just now: its next turn is 60 s away
+                waiting.set()
+                pacer.call(ask, name)
         except YoutubeRefusal as e:
-            waiting_error.append(e)
-
-    other = threading.Thread(target=waiting)
-    other.start()
-    t0 = time.monotonic()
-    calls = []
+            errors[name] = str(e)
 
     def refused():
-        calls.append(1)
         raise RuntimeError(RATE_LIMITED.format("abc"))
-    fresh = SessionPacer(spacing_s=0, backoffs_s=(0.05, 0.05), quiet=True)
-    with pytest.raises(YoutubeRefusal, match="refused abc again after 2 pauses.*try again later"):
-        fresh.call(refused, "abc")
-    assert len(calls) == 3 and fresh.refusals == 3
-    pacer.stop()
+
+    threads = [threading.Thread(target=session, args=("w", lambda: None))]
+    threads[0].start()
+    assert waiting.wait(5)
+    t0 = time.monotonic()
+    for k in range(3):  # each a session's first video, asked once the previous pause is over
+        threads.append(threading.Thread(target=session, args=(f"t{k}", refused)))
+        threads[-1].start()
+        deadline = time.monotonic() + 5
+        while pacer.refusals <= k and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.1)
+    for t in threads:
+        t.join(5)
+    assert not any(t.is_alive() for t in threads) and time.monotonic() - t0 < 5
+    assert set(errors) == {"w", "t0", "t1", "t2"} and pacer.refusals == 3
+    assert "refused t2 again after 2 pauses" in errors["t2"] and "try again later" in errors["t2"]
+    assert errors["w"] == errors["t0"] == errors["t2"]
+
+
+def test_a_video_asked_before_a_pause_does_not_end_it():
+    """A download that began before a refusal and ends during the pause is no sign that YouTube
+    answers again: the count of pauses in a row stays, and the refusals after it still give up."""
+    pacer = SessionPacer(spacing_s=0, backoffs_s=(0.3, 0.3), quiet=True)
+    release, done = threading.Event(), []
+
+    def slow():
+        release.wait(5)
+        return "slow.mp4"
+    other = threading.Thread(target=lambda: done.append(pacer.call(slow, "slow")))
+    other.start()
+    time.sleep(0.05)  # the slow video is being fetched
+
+    def refused_then_release():
+        release.set()
+        raise RuntimeError(RATE_LIMITED.format("abc"))
+    with pytest.raises(YoutubeRefusal, match="after 2 pauses"):
+        pacer.call(refused_then_release, "abc")
     other.join(5)
-    assert not other.is_alive() and time.monotonic() - t0 < 5 and len(waiting_error) == 1
+    assert done == ["slow.mp4"] and pacer.refusals == 3
 
 
 def test_the_fetcher_waits_out_a_refusal_instead_of_failing_the_trailer(tmp_path):
     """yt-dlp's rate-limit error is the session's: the trailer is asked again after the pause and
-    its video returned (no TrailerDownloadError, no part file left); an unavailable video still
-    fails at once with yt-dlp's reason."""
+    its video returned (no TrailerDownloadError; the part it had is kept for the retry to resume);
+    an unavailable video still fails at once with yt-dlp's reason."""
     import yt_dlp
-    asked = []
+    asked, resumed = [], []
 
     def make(opts):
         ydl = mock.MagicMock()
@@ -120,9 +150,12 @@ def test_the_fetcher_waits_out_a_refusal_instead_of_failing_the_trailer(tmp_path
             asked.append(yid)
             if yid == "bbbbbbbbbbb":
                 raise yt_dlp.utils.DownloadError("ERROR: [youtube] bbbbbbbbbbb: Video unavailable")
+            part = tmp_path / f"{yid}.mp4.part"
             if asked.count(yid) == 1:
-                (tmp_path / f"{yid}.mp4.part").write_bytes(b"half")
+                part.write_bytes(b"half")
                 raise yt_dlp.utils.DownloadError(RATE_LIMITED.format(yid))
+            resumed.append(part.is_file())  # yt-dlp resumes a part, then renames it
+            part.unlink(missing_ok=True)
             (tmp_path / f"{yid}.mp4").write_bytes(b"video")
         ydl.download.side_effect = download
         return ydl
@@ -132,7 +165,7 @@ def test_the_fetcher_waits_out_a_refusal_instead_of_failing_the_trailer(tmp_path
         with pytest.raises(TrailerDownloadError, match="Video unavailable"):
             fetch("bbbbbbbbbbb")
     assert asked == ["aaaaaaaaaaa", "aaaaaaaaaaa", "bbbbbbbbbbb"] and fetch.pacer.refusals == 1
-    assert not list(tmp_path.glob("*.part"))
+    assert resumed == [True] and not list(tmp_path.glob("*.part"))
     assert cls.call_args.args[0]["sleep_interval_requests"] == 0.75 and "sleep_interval" not in cls.call_args.args[0]
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import threading
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -24,48 +23,68 @@ from vt2lib.io import DataError, find_video, load_availability, read_csv_checked
 from vt2lib.progress import tqdm
 
 OEMBED_URL = "https://www.youtube.com/oembed"
+SLEEP_BETWEEN_REQUESTS_S = 0.75  # yt-dlp's pause between one video's requests (its `-t sleep` preset)
 # Normalised metadata; dislikes are NaN where the source has none (YouTube hid them in 2021).
 METADATA_COLUMNS = ("youtube_id", "video_title", "duration_s", "dimension", "views", "likes", "dislikes")
+AVAILABILITY_COLUMNS = ["youtube_id", "movielens_id", "title", "status_code"]  # the authors' status file
 
 
 # ------------------------------------------------------------------ availability
 def oembed_status(youtube_id: str, base_url: str = OEMBED_URL, timeout: float = 20.0) -> int:
-    """HTTP status of YouTube's oEmbed endpoint for one id: 200 public, 401/403 private, 404 removed."""
+    """HTTP status of YouTube's oEmbed endpoint for one id: 200 public, 401/403 private, 404 removed.
+    Too many requests (429) or a server error (5xx) says nothing about the video: an exception,
+    "HTTP Error <code>", which check_availability's pacer waits out (429) or stops on (5xx)."""
     video = "https://www.youtube.com/watch?v=" + urllib.parse.quote(youtube_id, safe="")
     url = f"{base_url}?format=json&url={urllib.parse.quote(video, safe='')}"
     try:
         with urllib.request.urlopen(url, timeout=timeout) as resp:
             return int(resp.status)
     except urllib.error.HTTPError as e:
+        if is_transient_status(e.code):
+            raise RuntimeError(f"HTTP Error {e.code}: {e.reason} (oEmbed, {youtube_id})") from None
         return int(e.code)
 
 
+def is_transient_status(code: int) -> bool:
+    """An HTTP status that is the server's state, not the video's: never cached as its availability."""
+    return code == 429 or code >= 500
+
+
 def check_availability(mapping: pd.DataFrame, cache_csv: Path, base_url: str = OEMBED_URL,
-                       min_interval_s: float = 0.5, save_every: int = 50) -> pd.DataFrame:
+                       min_interval_s: float = 0.5, save_every: int = 50,
+                       pacer: SessionPacer | None = None) -> pd.DataFrame:
     """Status per trailer of `mapping` (ML20M-YT columns), resuming from `cache_csv`.
 
-    The cache is in the authors' format and rewritten atomically every `save_every` checks,
-    so an interrupted run loses at most that many requests. `min_interval_s` keeps the rate polite.
+    The cache is in the authors' format and rewritten atomically every `save_every` checks (and
+    when the run stops), so an interrupted run loses at most that many requests. `min_interval_s`
+    keeps the rate polite; a 429 is waited out (`pacer`), and a 429 or 5xx an older cache holds
+    is asked again (`cached_statuses`).
     """
-    cache_csv = Path(cache_csv)
-    done = load_availability(cache_csv) if cache_csv.is_file() else pd.DataFrame(
-        columns=["youtube_id", "movielens_id", "title", "status_code"])
+    done = cached_statuses(cache_csv)
     rows = done.to_dict("records")
     seen = set(zip(done.youtube_id, done.movielens_id))
     todo = mapping[[(y, m) not in seen for y, m in zip(mapping.youtubeId, mapping.movieId)]]
-    last = 0.0
-    for k, r in enumerate(tqdm(todo.itertuples(index=False), total=len(todo), desc="oEmbed status")):
-        wait = min_interval_s - (time.monotonic() - last)
-        if wait > 0:
-            time.sleep(wait)
-        last = time.monotonic()
-        rows.append({"youtube_id": r.youtubeId, "movielens_id": int(r.movieId), "title": r.title,
-                     "status_code": oembed_status(r.youtubeId, base_url)})
-        if (k + 1) % save_every == 0:
-            write_csv_atomic(pd.DataFrame(rows), cache_csv)
-    out = pd.DataFrame(rows, columns=["youtube_id", "movielens_id", "title", "status_code"])
-    write_csv_atomic(out, cache_csv)
+    pacer = pacer or SessionPacer(spacing_s=min_interval_s)
+    try:
+        for k, r in enumerate(tqdm(todo.itertuples(index=False), total=len(todo), desc="oEmbed status")):
+            code = pacer.call(lambda: oembed_status(r.youtubeId, base_url), r.youtubeId)
+            rows.append({"youtube_id": r.youtubeId, "movielens_id": int(r.movieId), "title": r.title,
+                         "status_code": code})
+            if (k + 1) % save_every == 0:
+                write_csv_atomic(pd.DataFrame(rows, columns=AVAILABILITY_COLUMNS), cache_csv)
+    finally:
+        out = pd.DataFrame(rows, columns=AVAILABILITY_COLUMNS)
+        write_csv_atomic(out, cache_csv)
     return out
+
+
+def cached_statuses(cache_csv: Path) -> pd.DataFrame:
+    """The availability cache (authors' format) without answers that were the server's state (429, 5xx)."""
+    cache_csv = Path(cache_csv)
+    if not cache_csv.is_file():
+        return pd.DataFrame(columns=AVAILABILITY_COLUMNS)
+    done = load_availability(cache_csv)
+    return done[~done.status_code.map(is_transient_status)].reset_index(drop=True)
 
 
 # ------------------------------------------------------------------ metadata
@@ -101,11 +120,15 @@ def load_trailer_metadata(path) -> pd.DataFrame:
             "dislikes": pd.to_numeric(df.get("statistics.dislikeCount", pd.Series(np.nan, index=df.index)),
                                       errors="coerce"),
         })
-    elif "duration_s" in head.columns:  # written by fetch_metadata_ytdlp
-        df = read_csv_checked(path, {"youtube_id": "str", "video_title": "str", "duration_s": "float"},
+    elif "duration_s" in head.columns:  # written by fetch_metadata_ytdlp or fetch_metadata_api
+        df = read_csv_checked(path, {"youtube_id": "str", "video_title": "str", "duration_s": "str"},
                               "trailer metadata", keep_default_na=False, dtype={"youtube_id": str},
-                              na_values={c: [""] for c in ("views", "likes", "dislikes")})
-        out = df.reindex(columns=METADATA_COLUMNS)
+                              na_values={c: [""] for c in ("duration_s", "views", "likes", "dislikes")})
+        seconds = pd.to_numeric(df.duration_s, errors="coerce")  # empty: unknown (cleaning: no_metadata)
+        bad = seconds.isna() & df.duration_s.notna()
+        if bad.any():
+            raise DataError(f"trailer metadata file {path}: duration_s {df.duration_s[bad].iloc[0]!r} is not a number")
+        out = df.assign(duration_s=seconds.astype("float64")).reindex(columns=METADATA_COLUMNS)
     else:
         raise DataError(f"trailer metadata file {path}: unknown format; expected the YouTube API export "
                         f"(contentDetails.duration, ...) or columns {list(METADATA_COLUMNS)}")
@@ -132,7 +155,8 @@ def fetch_metadata_ytdlp(youtube_ids, out_csv: Path, ydl_opts: dict | None = Non
     out_csv = Path(out_csv)
     rows = load_trailer_metadata(out_csv).to_dict("records") if out_csv.is_file() else []
     have = {r["youtube_id"] for r in rows}
-    opts = {"skip_download": True, "quiet": True, "no_warnings": True, **(ydl_opts or {})}
+    opts = {"skip_download": True, "quiet": True, "no_warnings": True,
+            "sleep_interval_requests": SLEEP_BETWEEN_REQUESTS_S, **(ydl_opts or {})}
     pacer = pacer or SessionPacer()
     try:
         with yt_dlp.YoutubeDL(opts) as ydl:
@@ -151,9 +175,6 @@ def fetch_metadata_ytdlp(youtube_ids, out_csv: Path, ydl_opts: dict | None = Non
 
 
 # ------------------------------------------------------------------ trailer download
-SLEEP_BETWEEN_REQUESTS_S = 0.75  # yt-dlp's pause between one video's requests (its `-t sleep` preset)
-
-
 class TrailerDownloadError(Exception):
     """yt-dlp could not fetch a trailer; the message is its reason (recorded as status download_failed)."""
 
@@ -203,10 +224,10 @@ class YoutubeFetcher:
         try:
             self._ydl().download([self.url_template.format(youtube_id)])
         except yt_dlp.utils.DownloadError as e:
+            if is_refusal(str(e)):
+                raise  # the session's, not the video's: the pacer waits and asks again (a part is resumed)
             for part in self.out_dir.glob(f"{youtube_id}.*.part"):
                 part.unlink(missing_ok=True)
-            if is_refusal(str(e)):
-                raise  # the session's, not the video's: the pacer waits and asks again
             raise TrailerDownloadError(str(e).splitlines()[0][:200]) from None
         path = find_video(self.out_dir, youtube_id)
         if path is None:

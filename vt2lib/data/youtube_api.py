@@ -5,14 +5,17 @@ oEmbed once per trailer (0.5 s apart: ~3.6 h for ML20M-YT's 25,623) and reads ev
 video's page with yt-dlp, one session paced under YouTube's limit (vt2lib.data.youtube_limits:
 15 s apart, ~80 h for ~19k videos). With a key in the environment variable `YOUTUBE_API_KEY`,
 the same takes ~900 `videos.list` requests: minutes, and ~900 of the 10,000 quota units a
-free key gets per day. A video the API does not return is not public (removed, private, or a
-malformed id): status 404.
+free key gets per day. Statuses as oEmbed gives them: 200 where the API returns the video
+(public or unlisted), 401 where its owner disabled embedding, 404 where the API does not
+return it (removed, private) or the id is not a YouTube id (ML20M-YT has one, `XEH06oFfJSY/`).
 
     status = api_availability(mapping, cache_csv, key)     # check_availability's table
     meta = fetch_metadata_api(youtube_ids, out_csv, key)    # youtube.METADATA_COLUMNS
 
 >>> list(_batches(["a", "b", "c"], 2))
 [['a', 'b'], ['c']]
+>>> _status("dQw4w9WgXcQ", {"dQw4w9WgXcQ": {"status": {"embeddable": False}}}), _status("XEH06oFfJSY/", {})
+(401, 404)
 >>> _metadata_row({"id": "abc", "snippet": {"title": "A", "localized": {"title": "A (en)"}},
 ...                "contentDetails": {"duration": "PT2M1S", "dimension": "2d"},
 ...                "statistics": {"viewCount": "1000", "likeCount": "50"}})["duration_s"]
@@ -22,6 +25,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -30,14 +35,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from vt2lib.data.youtube import METADATA_COLUMNS, iso8601_seconds, load_trailer_metadata
-from vt2lib.io import DataError, load_availability, write_csv_atomic
+from vt2lib.data.youtube import (AVAILABILITY_COLUMNS, METADATA_COLUMNS, cached_statuses, iso8601_seconds,
+                                 load_trailer_metadata)
+from vt2lib.io import DataError, write_csv_atomic
 from vt2lib.progress import tqdm
 
 API_KEY_ENV = "YOUTUBE_API_KEY"
 API_URL = "https://www.googleapis.com/youtube/v3/videos"
 IDS_PER_REQUEST = 50  # videos.list's most ids per request
-STATUS_COLUMNS = ["youtube_id", "movielens_id", "title", "status_code"]
+YOUTUBE_ID = re.compile(r"^[A-Za-z0-9_-]{11}$")
+RETRIES_S = (5.0, 30.0)  # waits before asking again after a server error or a lost connection
 
 
 def api_key() -> str | None:
@@ -52,37 +59,59 @@ def _batches(items: list, size: int | None = None):
 
 
 def videos_list(ids: list[str], key: str, base_url: str | None = None, timeout: float = 30.0) -> dict[str, dict]:
-    """videos.list of up to 50 ids: {id: item} for the videos the API returns (at API_URL by default)."""
-    query = urllib.parse.urlencode({"part": "snippet,contentDetails,statistics", "id": ",".join(ids), "key": key,
-                                    "maxResults": IDS_PER_REQUEST})
-    try:
-        with urllib.request.urlopen(f"{base_url or API_URL}?{query}", timeout=timeout) as resp:
-            items = json.load(resp).get("items", [])
-    except urllib.error.HTTPError as e:  # a wrong key, the day's quota, the API not enabled: the API says which
+    """videos.list of up to 50 ids: {id: item} for the videos the API returns (at API_URL by default).
+    Ids that are not YouTube ids are not sent; a server error or a lost connection is asked again
+    (RETRIES_S); any other error names the API's reason, never the key."""
+    sent = [y for y in ids if YOUTUBE_ID.match(y)]
+    if not sent:
+        return {}
+    query = urllib.parse.urlencode({"part": "snippet,contentDetails,statistics,status", "id": ",".join(sent),
+                                    "key": key})
+    for wait in (*RETRIES_S, None):
         try:
-            message = json.loads(e.read())["error"]["message"]
-        except (ValueError, KeyError, TypeError):
-            message = e.reason
-        raise DataError(f"YouTube Data API (videos.list, key from ${API_KEY_ENV}): HTTP {e.code}: {message}") from None
-    return {item["id"]: item for item in items}
+            with urllib.request.urlopen(f"{base_url or API_URL}?{query}", timeout=timeout) as resp:
+                return {item["id"]: item for item in json.load(resp).get("items", [])}
+        except urllib.error.HTTPError as e:  # a wrong key, the day's quota, the API not enabled: it says which
+            if e.code < 500 or wait is None:
+                raise DataError(f"YouTube Data API (videos.list, key from ${API_KEY_ENV}): HTTP {e.code}: "
+                                f"{_reason(e)}") from None
+        except (urllib.error.URLError, TimeoutError) as e:
+            if wait is None:
+                raise DataError(f"YouTube Data API (videos.list): no answer ({getattr(e, 'reason', e)})") from None
+        time.sleep(wait)
+
+
+def _reason(error: urllib.error.HTTPError) -> str:
+    try:
+        return json.loads(error.read())["error"]["message"]
+    except (ValueError, KeyError, TypeError):
+        return str(error.reason)
+
+
+def _status(youtube_id: str, returned: dict[str, dict]) -> int:
+    """oEmbed's status for a video from videos.list's answer (see the module's docstring)."""
+    if youtube_id not in returned:
+        return 404
+    return 401 if returned[youtube_id].get("status", {}).get("embeddable") is False else 200
 
 
 def api_availability(mapping: pd.DataFrame, cache_csv: Path, key: str, base_url: str | None = None) -> pd.DataFrame:
-    """check_availability's status table for `mapping` (ML20M-YT columns) from the Data API: 200
-    where it returns the video, else 404; resumes from `cache_csv` (written after every request)."""
+    """check_availability's status table for `mapping` (ML20M-YT columns) from the Data API (statuses
+    as in the module's docstring); resumes from `cache_csv`, the same cache as oEmbed's, rewritten
+    after every request."""
     cache_csv = Path(cache_csv)
-    done = load_availability(cache_csv) if cache_csv.is_file() else pd.DataFrame(columns=STATUS_COLUMNS)
+    done = cached_statuses(cache_csv)
     parts = [done] if len(done) else []
-    todo = mapping[~mapping.youtubeId.isin(done.youtube_id)]
-    ids = list(dict.fromkeys(todo.youtubeId))
-    for batch in tqdm(list(_batches(ids)), desc="YouTube Data API: availability", unit="request"):
-        public = videos_list(batch, key, base_url)
+    seen = set(zip(done.youtube_id, done.movielens_id))
+    todo = mapping[[(y, m) not in seen for y, m in zip(mapping.youtubeId, mapping.movieId)]]
+    for batch in tqdm(list(_batches(list(dict.fromkeys(todo.youtubeId)))), desc="YouTube Data API: availability",
+                      unit="request"):
+        returned = videos_list(batch, key, base_url)
         rows = todo[todo.youtubeId.isin(batch)]
         parts.append(pd.DataFrame({"youtube_id": rows.youtubeId, "movielens_id": rows.movieId.astype(int),
-                                   "title": rows.title, "status_code": [200 if y in public else 404
-                                                                        for y in rows.youtubeId]}))
+                                   "title": rows.title, "status_code": [_status(y, returned) for y in rows.youtubeId]}))
         write_csv_atomic(pd.concat(parts, ignore_index=True), cache_csv)
-    return pd.concat(parts, ignore_index=True)[STATUS_COLUMNS] if parts else done
+    return pd.concat(parts, ignore_index=True)[AVAILABILITY_COLUMNS] if parts else done
 
 
 def _metadata_row(item: dict) -> dict:

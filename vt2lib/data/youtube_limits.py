@@ -91,11 +91,7 @@ class SessionPacer:
 
     def call(self, ask: Callable[[], T], what: str) -> T:
         while True:
-            last = getattr(self._local, "last_start", None)
-            self._wait_until(lambda: max(self._resume_at, -float("inf") if last is None else last + self.spacing_s))
-            with self._lock:
-                wave = self._pause_wave
-            self._local.last_start = self.clock()
+            wave = self._turn()
             try:
                 answer = ask()
             except Exception as e:  # noqa: BLE001 - a refusal is waited out, anything else re-raised
@@ -104,8 +100,20 @@ class SessionPacer:
                 self._refused(what, str(e), wave)
                 continue
             with self._lock:
-                self.pauses_in_a_row = 0
+                if wave == self._pause_wave:  # asked after the latest pause: YouTube answers again
+                    self.pauses_in_a_row = 0
             return answer
+
+    def _turn(self) -> int:
+        """Wait for this session's turn with no pause on; the pause wave the request starts in."""
+        last = getattr(self._local, "last_start", None)
+        due = -float("inf") if last is None else last + self.spacing_s
+        while True:
+            self._wait_until(lambda: max(self._resume_at, due))
+            with self._lock:  # a pause may have begun since the wait ended: then wait for it too
+                if self._resume_at <= self.clock():
+                    self._local.last_start = self.clock()
+                    return self._pause_wave
 
     def _refused(self, what: str, message: str, wave: int) -> None:
         reason = message.strip().splitlines()[0][:300]
