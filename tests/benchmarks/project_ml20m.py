@@ -399,8 +399,8 @@ def main(argv=None):
     if fetch > work:
         print(f"02 waits on YouTube: {fetch / 3600:.1f} h of fetching ({cfg.download_threads} sessions paced under "
               f"YouTube's limit) against {work / 60:.0f} min of decoding and features. With 02 run beforehand on "
-              f"a machine with internet (README: 02 on another machine), 01-10 would take "
-              f"{(total - fetch + work) / 3600:.2f} h on the box.")
+              f"a machine with internet (README: 02 on another machine), the box runs 01 and 03-10 in "
+              f"{(total - rows[1][2]) / 3600:.2f} h.")
     over = [n for n, share in shares.items() if share > 0.05]
     print(f"Assumed rates carrying more than 5 % of the total: {', '.join(over) if over else 'none'}.")
     print(side_by_side_lever(cfg))
