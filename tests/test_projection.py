@@ -205,12 +205,20 @@ def test_committed_rates_are_measured_where_they_say():
 
 def test_03_is_its_network_jobs_and_side_by_side_is_a_measured_lever(monkeypatch):
     """03 = the towers of each S + the genre diagnostic, one after the other; once the box measures
-    their slowdown side by side, the projection prints at most that times the longest job."""
+    their slowdown side by side, the projection prints at most that times the longest job, and a
+    profile with train_workers > 1 projects its units on that many processes, each that much slower."""
     cfg = load_profile("ml20m")
     jobs = P.training_jobs(cfg, P.windows(cfg, P.trailer_seconds()))
     assert set(jobs) == {"S = 10", "S = 20", "genre diagnostic"}
     assert sum(jobs.values()) == pytest.approx(_seconds(cfg, "03"))
     assert "not measured" in P.side_by_side_lever(cfg)
+    sbs = dataclasses.replace(cfg, train_workers=3)
+    assert _seconds(sbs, "03") == pytest.approx(_seconds(cfg, "03"))  # unmeasured: one after the other
     monkeypatch.setitem(P.RATES, "side_by_side_slowdown", (1.5, "x", "measured: test"))
     assert f"at most {1.5 * max(jobs.values()) / 60:.0f} min instead of {sum(jobs.values()) / 60:.0f}" \
         in P.side_by_side_lever(cfg)
+    assert _seconds(sbs, "03") == pytest.approx(1.5 * max(jobs.values()))  # each unit its own process
+    longest, *rest = sorted(jobs.values(), reverse=True)
+    two = dataclasses.replace(cfg, train_workers=2)  # the two shorter units share a process
+    assert _seconds(two, "03") == pytest.approx(1.5 * max(longest, sum(rest)))
+    assert _seconds(cfg, "03") == pytest.approx(sum(jobs.values()))  # train_workers 1

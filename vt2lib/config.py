@@ -128,7 +128,7 @@ class Profile:
     max_epochs: int = 16
     patience: int = 2
     val_share: float = 0.15               # share of each trailer's sequences held out (its tail)
-    train_workers: int = 1                # networks 03 trains side by side, one process each
+    train_workers: int = 1                # 03's units (a tower pair, a network) trained side by side, a process each
     train_towers: bool = False            # 03: paper + leak-free model of one S as towers of one model, one step
     lstm_unroll: bool = False             # unroll the LSTMs' S time steps (no loop: a GPU step's latency); same maths
     max_steps_per_epoch: int | None = None  # a rehearsal: training batches (and validation batches of that size) per epoch

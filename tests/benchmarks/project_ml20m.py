@@ -36,6 +36,7 @@ from vt2lib.video.features import FeatureCache  # noqa: E402
 TRAILERS = 13_571      # usable trailers after cleaning (Table 2)
 ML20M_YT_IDS, ML20M_YT_PUBLIC = 25_623, 19_112  # ML20M-YT's rows; those public when the authors asked (2021)
 OEMBED_INTERVAL_S = 0.5  # check_availability's pace without a Data API key
+PAPER_NOTEBOOKS = ("01", "03", "04", "05", "06", "07", "08")  # the paper's own, 02 run elsewhere
 FPS = 25
 PAPER_MEAN_FRAMES = 5_000  # "the videos have around 5,000 frames" (paper, section 3.2): 200 s at 25 fps
 TRAIN_RATINGS = 15.1e6   # ratings in the training part of one of ML20M's 10 folds (16.77M x 0.9)
@@ -167,6 +168,19 @@ def training_jobs(cfg, win: dict) -> dict[str, float]:
     return jobs
 
 
+def training_seconds(cfg, jobs: dict[str, float]) -> tuple[float, str]:
+    """03's units one after the other, or on train_workers processes (longest first onto the least
+    loaded) each slowed by the box's measured side_by_side_slowdown; unmeasured, one after the other."""
+    if cfg.train_workers > 1 and "side_by_side_slowdown" in RATES:
+        loads = [0.0] * min(cfg.train_workers, len(jobs))
+        for seconds in sorted(jobs.values(), reverse=True):
+            loads[loads.index(min(loads))] += seconds
+        slowdown = RATES["side_by_side_slowdown"][0]
+        return slowdown * max(loads), f"{len(loads)} processes side by side, each {slowdown:.2f}x slower"
+    return sum(jobs.values()), ("one after the other" if cfg.train_workers == 1 else
+                                "counted one after the other: side by side is not measured yet")
+
+
 def side_by_side_lever(cfg) -> str:
     """03's networks side by side on one GPU, if the box measured their slowdown (bench_gpu_box.py
     side_by_side): at most the slowdown times the longest job, against today's sum."""
@@ -175,9 +189,9 @@ def side_by_side_lever(cfg) -> str:
                 "(`device_check.sh side_by_side`, then project again).")
     jobs = training_jobs(cfg, windows(cfg, trailer_seconds()))
     slowdown = RATES["side_by_side_slowdown"][0]
-    return (f"Lever, measured: 03's {len(jobs)} networks side by side (slowdown {slowdown:.2f}x) would take at most "
+    return (f"Lever, measured: 03's {len(jobs)} units side by side (slowdown {slowdown:.2f}x) would take at most "
             f"{slowdown * max(jobs.values()) / 60:.0f} min instead of {sum(jobs.values()) / 60:.0f} "
-            "(not yet in the code: 03 trains the tower pairs in the notebook's process).")
+            f"(`--set train_workers={len(jobs)}`: each tower pair and the diagnostic in its own process).")
 
 
 FM_MEASURED_RATINGS = 14_092_052  # the training ratings of the fold the box's fm rate was timed on
@@ -229,7 +243,7 @@ def stages(cfg, scale: dict) -> list[tuple[str, str, float, float]]:
     forward = RATES["forward_speedup"][0]
     epochs = cfg.max_epochs  # the bound: the two towers of a step train until the later one stops
     one, pair = network_steps(cfg)
-    train = sum(training_jobs(cfg, win).values())
+    train, side_by_side = training_seconds(cfg, training_jobs(cfg, win))
     models = sum(2 * network_bytes(cfg, cfg.heads if m == "paper" else cfg.leakfree_heads, TRAILERS)
                  for S in cfg.sequence_lengths for m in ("paper", "leakfree"))
     models += cfg.unseen_trailer_splits * network_bytes(cfg, ("genre",), TRAILERS) // 2
@@ -273,7 +287,8 @@ def stages(cfg, scale: dict) -> list[tuple[str, str, float, float]]:
         ("03 training", f"{epochs} epochs (max_epochs) of " + ", ".join(
             f"{win[S]['train'] / 1e3:.0f}k training windows at S={S}" for S in cfg.sequence_lengths)
          + "; s/step " + ", ".join(f"S={S}: {pair[S][0] * 1e3:.1f} ms ({pair[S][1]})" for S in cfg.sequence_lengths)
-         + f"; {cfg.unseen_trailer_splits} genre diagnostic(s); validation each epoch", train, models),
+         + f"; {cfg.unseen_trailer_splits} genre diagnostic(s); validation each epoch; the units {side_by_side}",
+         train, models),
         ("04 embeddings", "2 models x every window, forward only", embed, embed_bytes),
         ("05 content-based", f"{n_content} Eq. 1 methods x {cfg.n_folds} folds x {content_16:.1f} s "
          f"({cfg.n_workers} cores); a similarity matrix per trained-embedding and metadata method "
@@ -400,7 +415,9 @@ def main(argv=None):
         print(f"02 waits on YouTube: {fetch / 3600:.1f} h of fetching ({cfg.download_threads} sessions paced under "
               f"YouTube's limit) against {work / 60:.0f} min of decoding and features. With 02 run beforehand on "
               f"a machine with internet (README: 02 on another machine), the box runs 01 and 03-10 in "
-              f"{(total - rows[1][2]) / 3600:.2f} h.")
+              f"{(total - rows[1][2]) / 3600:.2f} h; the paper's notebooks among them (01, 03-08) in "
+              f"{sum(r[2] for r in rows if r[0][:2] in PAPER_NOTEBOOKS) / 3600:.2f} h, 09 and 10 (beyond the paper) "
+              f"in {sum(r[2] for r in rows if r[0][:2] in ('09', '10')) / 3600:.2f} h.")
     over = [n for n, share in shares.items() if share > 0.05]
     print(f"Assumed rates carrying more than 5 % of the total: {', '.join(over) if over else 'none'}.")
     print(side_by_side_lever(cfg))
