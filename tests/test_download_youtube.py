@@ -81,6 +81,17 @@ def test_oembed_waits_out_a_429_and_stops_on_a_server_error_keeping_the_cache(ht
     assert pd.read_csv(cache).status_code.tolist() == [200]
 
 
+def test_oembed_offline_is_one_clear_error_keeping_the_cache(tmp_path):
+    """No connection before any answer (a port nothing listens on): 01 stops at once with a DataError
+    naming the cache and the ways out, no status cached for it."""
+    mapping = pd.DataFrame({"youtubeId": ["aaaaaaaaaaa"], "movieId": [1], "title": ["A"]})
+    with pytest.raises(DataError, match=r"availability \(oEmbed\) for 1 ids .*status.csv lacks: this machine does "
+                                        r"not reach YouTube.*refused.*availability_file"):
+        check_availability(mapping, tmp_path / "status.csv", base_url="http://127.0.0.1:9/oembed", min_interval_s=0,
+                           pacer=SessionPacer(spacing_s=0, quiet=True))
+    assert pd.read_csv(tmp_path / "status.csv").empty
+
+
 def test_metadata_with_an_unknown_duration_reads_back(tmp_path):
     """A video whose duration yt-dlp or the API cannot give is written empty and read as NaN
     (cleaning drops it as no_metadata); a duration that is not a number is an error naming it."""

@@ -121,3 +121,20 @@ def test_the_report_names_no_path_of_this_machine(smoke_cfg, tmp_path, monkeypat
     assert str(smoke_cfg.run_dir) not in text and str(tmp_path) not in text
     # what every number rests on comes first, before the machine's details
     assert text.splitlines()[2].startswith("- **read with care**: Synthetic data")
+
+
+def test_a_trailer_profile_without_status_or_metadata_warns_that_02_fetches_everything(movielens_with_status,
+                                                                                        monkeypatch):
+    """trailer_source youtube with the availability and metadata filters skipped: a warning names
+    them and the ways out (02 would fetch removed and overlong videos); without trailers, none."""
+    import dataclasses
+    import warnings
+    monkeypatch.setenv("VT2_OUTPUT_ROOT", str(movielens_with_status))
+    cfg = load_profile(_profile(movielens_with_status, 'youtube_mapping = "ml-youtube.csv"\n'))
+    raw = load_raw_data(cfg)
+    with pytest.warns(UserWarning, match=r"trailer filter\(s\) skipped: .*no availability.*02 then fetches every "
+                                         r"trailer.*availability_file"):
+        clean_dataset(raw, dataclasses.replace(cfg, trailer_source="youtube"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        clean_dataset(raw, cfg)

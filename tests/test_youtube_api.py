@@ -47,17 +47,19 @@ def test_availability_is_200_where_the_api_returns_the_video_and_resumes(youtube
 
 def test_metadata_in_youtubes_terms_resumable(youtube, tmp_path):
     """Title, duration, views, likes as the yt-dlp path writes them (dislikes hidden since 2021:
-    NaN; a hidden like count: NaN); a video the API does not return is left out, and a rerun asks
-    only for the ids not in the file."""
+    NaN; a hidden like count: NaN); a video the API does not return has no duration (cleaning
+    drops it as no_metadata), and a rerun asks for nothing the file has, that one included."""
     server, url = youtube
     out_csv = tmp_path / "meta.csv"
-    meta = api.fetch_metadata_api(["aaaaaaaaaaa", "bbbbbbbbbbb", "ccccccccccc"], out_csv, "test-key", url)
-    assert meta.youtube_id.tolist() == ["aaaaaaaaaaa", "ccccccccccc"]
-    assert meta.duration_s.tolist() == [121.0, 3720.0] and meta.views.tolist() == [1000.0, 1000.0]
-    assert meta.likes.iloc[0] == 50 and np.isnan(meta.likes.iloc[1]) and meta.dislikes.isna().all()
+    ids = ["aaaaaaaaaaa", "bbbbbbbbbbb", "ccccccccccc"]
+    meta = api.fetch_metadata_api(ids, out_csv, "test-key", url)
+    assert meta.youtube_id.tolist() == ids and np.isnan(meta.duration_s.iloc[1])
+    assert meta.duration_s.tolist()[::2] == [121.0, 3720.0] and meta.views.tolist()[::2] == [1000.0, 1000.0]
+    assert meta.likes.iloc[0] == 50 and np.isnan(meta.likes.iloc[2]) and meta.dislikes.isna().all()
     pd.testing.assert_frame_equal(load_trailer_metadata(out_csv), meta, check_dtype=False)
-    api.fetch_metadata_api(["aaaaaaaaaaa", "bbbbbbbbbbb", "ccccccccccc"], out_csv, "test-key", url)
-    assert server.requests[-1] == ["bbbbbbbbbbb"]
+    asked = len(server.requests)
+    api.fetch_metadata_api(ids, out_csv, "test-key", url)
+    assert len(server.requests) == asked
 
 
 def test_a_wrong_key_names_the_variable_and_the_apis_reason_not_the_key(youtube, tmp_path):

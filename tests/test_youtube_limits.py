@@ -5,10 +5,12 @@ import threading
 import time
 from unittest import mock
 
+import numpy as np
 import pytest
 
 from vt2lib.data.youtube import TrailerDownloadError, YoutubeFetcher, fetch_metadata_ytdlp, load_trailer_metadata
-from vt2lib.data.youtube_limits import SessionPacer, YoutubeRefusal, is_refusal
+from vt2lib.data.youtube_limits import SessionPacer, YoutubeRefusal, YoutubeUnreachable, is_network_error, is_refusal
+from vt2lib.io import DataError
 
 # yt-dlp's own words (its youtube extractor) for a session over YouTube's rate limit
 RATE_LIMITED = ("ERROR: [youtube] {}: This content isn't available, try again later. The current session has been "
@@ -184,3 +186,78 @@ def test_metadata_refused_for_good_keeps_what_was_read(tmp_path):
         fetch_metadata_ytdlp(["aaaaaaaaaaa", "bbbbbbbbbbb", "ccccccccccc"], tmp_path / "meta.csv", pacer=pacer)
     kept = load_trailer_metadata(tmp_path / "meta.csv")
     assert kept.youtube_id.tolist() == ["aaaaaaaaaaa", "bbbbbbbbbbb"] and kept.duration_s.tolist() == [95.0, 80.0]
+
+
+# yt-dlp's words when the machine does not reach YouTube (no DNS here)
+OFFLINE = ("ERROR: [youtube] {}: Unable to download API page: <urlopen error [Errno -2] Name or service not known> "
+           "(caused by TransportError('<urlopen error [Errno -2] Name or service not known>'))")
+
+
+def test_a_lost_connection_is_waited_out_once_youtube_has_answered_and_offline_fails_at_once():
+    """Before any answer a network error means this machine is offline: the call and every later
+    one raise YoutubeUnreachable at once (no pause); after an answer it is an outage, waited out
+    as a refusal is, and the video asked again."""
+    assert is_network_error(OFFLINE.format("abc")) and not is_refusal(OFFLINE.format("abc"))
+    offline = SessionPacer(spacing_s=0, backoffs_s=(60,), quiet=True)
+    t0 = time.monotonic()
+    for name in ("abc", "def"):
+        with pytest.raises(YoutubeUnreachable, match="does not reach YouTube.*Name or service not known"):
+            offline.call(lambda: (_ for _ in ()).throw(RuntimeError(OFFLINE.format(name))), name)
+    assert time.monotonic() - t0 < 5 and offline.refusals == 0
+    outage = SessionPacer(spacing_s=0, backoffs_s=(0.05,), quiet=True)
+    answers = iter(["first.mp4", RuntimeError(OFFLINE.format("b")), "second.mp4"])
+
+    def ask():
+        answer = next(answers)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+    assert [outage.call(ask, "a"), outage.call(ask, "b")] == ["first.mp4", "second.mp4"]
+    assert outage.refusals == 1 and outage.pauses_in_a_row == 0
+
+
+def test_offline_02_records_failed_downloads_and_01_stops_with_one_clear_line(tmp_path):
+    """A GPU box without internet retrying 02's failed trailers: each is a failed download with the
+    reason (02 goes on with what is stored), yt-dlp asked once; 01's metadata offline is a
+    DataError naming the file, the way out, and not a row per video."""
+    import yt_dlp
+    asked = []
+
+    def make(opts):
+        ydl = mock.MagicMock()
+
+        def download(urls):
+            asked.append(urls[0])
+            raise yt_dlp.utils.DownloadError(OFFLINE.format(urls[0][-11:]))
+        ydl.download.side_effect = download
+        ydl.__enter__.return_value.extract_info.side_effect = lambda url, download: download_error(url)
+        return ydl
+
+    def download_error(url):
+        raise yt_dlp.utils.DownloadError(OFFLINE.format(url[-11:]))
+    with mock.patch("yt_dlp.YoutubeDL", side_effect=make):
+        fetch = YoutubeFetcher(tmp_path, "wv*", pacer=SessionPacer(spacing_s=0, quiet=True))
+        for yid in ("aaaaaaaaaaa", "bbbbbbbbbbb"):
+            with pytest.raises(TrailerDownloadError, match="does not reach YouTube"):
+                fetch(yid)
+        assert len(asked) == 1
+        with pytest.raises(DataError, match=r"trailer metadata \(yt-dlp\) for 2 ids .*meta.csv lacks: this machine "
+                                            r"does not reach YouTube.*YOUTUBE_API_KEY.*metadata_file"):
+            fetch_metadata_ytdlp(["aaaaaaaaaaa", "bbbbbbbbbbb"], tmp_path / "meta.csv",
+                                 pacer=SessionPacer(spacing_s=0, quiet=True))
+    assert load_trailer_metadata(tmp_path / "meta.csv").empty
+
+
+def test_a_video_yt_dlp_cannot_describe_is_asked_once(tmp_path):
+    """Metadata of a removed or age-gated video: a row with no duration (cleaning: no_metadata), so a
+    rerun (01 on the GPU box, say) asks YouTube for nothing."""
+    import yt_dlp
+    fake = mock.MagicMock()
+    fake.__enter__.return_value.extract_info.side_effect = [
+        {"title": "A Trailer", "duration": 95}, yt_dlp.utils.DownloadError("ERROR: [youtube] b: Video unavailable")]
+    pacer = SessionPacer(spacing_s=0, quiet=True)
+    with mock.patch("yt_dlp.YoutubeDL", return_value=fake):
+        fetch_metadata_ytdlp(["aaaaaaaaaaa", "bbbbbbbbbbb"], tmp_path / "meta.csv", pacer=pacer)
+        meta = fetch_metadata_ytdlp(["aaaaaaaaaaa", "bbbbbbbbbbb"], tmp_path / "meta.csv", pacer=pacer)
+    assert fake.__enter__.return_value.extract_info.call_count == 2
+    assert meta.youtube_id.tolist() == ["aaaaaaaaaaa", "bbbbbbbbbbb"] and np.isnan(meta.duration_s.iloc[1])

@@ -99,7 +99,7 @@ class Profile:
     # else any H.264 >= 224 px high, any codec >= 224, anything with video (tests/benchmarks/RESULTS.md:
     # decoding rates per resolution)
     download_format: str = "wv[vcodec^=avc1][height>=224]/wv*[vcodec^=avc1][height>=224]/wv*[height>=224]/wv*"
-    download_threads: int = 4             # 02: videos fetched at once (they wait on the network, not the CPU)
+    download_threads: int = 4             # 02: videos fetched at once, each thread a paced YouTube session
     video_window: int = 64                # 02: videos on disk at once at most, those being fetched included
     keep_keyframes: str = "sample"        # raw keyframes 02 stores: sample (the strip's, the PCA groups') | all
     keep_videos: bool = True              # false: 02 deletes each video once its features are stored

@@ -6,8 +6,9 @@ The work of each stage comes from ML20M's sizes, the paper's trailer length ("ar
 frames", section 3.2: 200 keyframes a trailer at 25 fps) and the `ml20m` profile (folds,
 sweeps, epoch bound, sequence lengths, models, towers, notebook 09's settings), so a changed
 profile changes the projection. Every rate is labelled where it comes from:
-- "measured: <machine>, <script>": `--rates` takes rates.json files (device_check.sh's on the
-  box, bench_decoding.py's and bench_fold_matrices.py's here) that replace the defaults below;
+- "measured: <machine>, <script>": rates_h200.json (the box's) and rates_cpu.json (here), then
+  the rates.json files `--rates` names (device_check.sh's, a benchmark's), each replacing the
+  rates of the same name before it;
 - "measured on the GPU box (issue 22)": the numbers issue 22 reports from an H200 box;
 - "assumed: <why>": not measured anywhere yet. Each assumed rate's share of the total (the
   time that goes if its work were free) is printed; none may carry more than 5 %.
@@ -301,7 +302,8 @@ def stages(cfg, scale: dict) -> list[tuple[str, str, float, float]]:
          cfg.n_folds * (fm_fit + 2 * content_16) + 2 * similarity + compile_fm,
          pred_scale.get("07_fusion", 0) * fold_factor),
         ("08 correlation", "measured at ML20M size (scale run)", scale.get("08_correlation", 30), 0),
-        ("09 cold start + side features", f"{fits_09:.1f} ids-only FM fits per fold ({chains} chains per side-feature "
+        ("09 cold start + side features", f"{fits_09:g} ids-only FM fits per fold ({chains} chain"
+         f"{'s' * (chains > 1)} per side-feature "
          f"FM) x {folds_09} of {cfg.n_folds} "
          f"folds, <= {shapes_09} compiles; {n_content - 1} content methods x {settings_09 - 1} cold settings "
          "(a similarity matrix each; frozen_mean's per fold)",
@@ -310,8 +312,8 @@ def stages(cfg, scale: dict) -> list[tuple[str, str, float, float]]:
          pred_scale.get("09_cold_start_and_side_features", 0) * fold_factor * folds_09 / cfg.n_folds),
         ("10 ranking", f"2 scorings (warm, new movies) x {folds_10} folds x {users_10:,} users x every movie: "
          f"{len(RANKED_EQ1)} Eq. 1 methods (frozen_mean's PCA per fold), FM on ids and FM + genres + trailer (1.5x), "
-         f"{chains} chains each, scoring every pair; {RANKED['warm']} methods' top-K warm, {RANKED['new']} in each "
-         f"new-movie setting; 2 compiles per scoring; {trained_what}", 2 * folds_10 * (
+         f"{chains} chain{'s' * (chains > 1)} each, scoring every pair; {RANKED['warm']} methods' top-K warm, "
+         f"{RANKED['new']} in each new-movie setting; 2 compiles per scoring; {trained_what}", 2 * folds_10 * (
              users_10 / 1e3 * len(RANKED_EQ1) * RATES["ranking_eq1"][0]
              + ranking_fm + len(RANKED_EQ1) * similarity + RATES["frozen_mean_fold"][0])
          + folds_10 * users_10 / 1e3 * (RANKED["warm"] + 2 * RANKED["new"]) * RATES["ranking_metrics"][0]
@@ -375,17 +377,17 @@ def read_scale(path: Path) -> dict:
 
 def main(argv=None):
     ap = argparse.ArgumentParser()
-    ap.add_argument("--rates", type=Path, nargs="*", default=[MEASURED_ON_THE_BOX, MEASURED_HERE],
+    ap.add_argument("--rates", type=Path, nargs="*", default=[],
                     help="rates.json files (device_check.sh, bench_gpu_box.py, bench_decoding.py, "
-                         f"bench_fold_matrices.py), later ones win (default: {MEASURED_ON_THE_BOX.name}, measured "
-                         f"on the box, and {MEASURED_HERE.name}, measured here)")
+                         f"bench_fold_matrices.py) read after {MEASURED_ON_THE_BOX.name} (measured on the box) and "
+                         f"{MEASURED_HERE.name} (measured here); a later file's rate replaces an earlier one's")
     ap.add_argument("--scale", type=Path, default=Path(__file__).with_name("scale_run.json"),
                     help="provenance.json of a scale run (default: the one RESULTS.md reports)")
     ap.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
                     help="project ml20m with a field changed (repeatable), e.g. --set cold_start_folds=2: "
                          "a lever's cost")
     args = ap.parse_args(argv)
-    for path in args.rates:
+    for path in [MEASURED_ON_THE_BOX, MEASURED_HERE, *args.rates]:
         read_rates(path)
     cfg, scale = load_profile("ml20m", dict(parse_override(t) for t in args.set)), read_scale(args.scale)
     if args.set:

@@ -19,6 +19,7 @@ for the rating-only analyses.
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -159,10 +160,12 @@ def clean_dataset(raw: RawData, cfg: Profile) -> CleanResult:
     source = source_label(cfg, raw)
     log = [_log_row(f"{source} ratings as loaded", original, original)]
     mapped_stats = None
+    skipped = []
     for code, description in MOVIE_STEPS:
         missing = _missing_input(raw, code)
         if missing:
             log.append(_skipped_row(description, missing))
+            skipped.append(f"{description} (no {missing})")
             continue
         ids = trailers.movieId[trailers.drop_reason == code]
         ratings = drop_movies(ratings, ids, log, description)
@@ -171,6 +174,10 @@ def clean_dataset(raw: RawData, cfg: Profile) -> CleanResult:
     ratings = drop_sparse_users(ratings, cfg.min_user_ratings, log)
     filtered = rating_stats(ratings)
     log = pd.DataFrame(log)
+    if skipped and cfg.trailer_source == "youtube":  # 02 would fetch what these steps drop
+        warnings.warn(f"profile {cfg.name!r}: {len(skipped)} trailer filter(s) skipped: {'; '.join(skipped)}. 02 then "
+                      "fetches every trailer they would drop; give availability_file / metadata_file, or "
+                      "check_availability = true", stacklevel=2)
 
     columns = {source: original}
     paper = {source: "ML20M"}

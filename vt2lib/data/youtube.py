@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from vt2lib.data.youtube_limits import SessionPacer, is_refusal
+from vt2lib.data.youtube_limits import SessionPacer, YoutubeUnreachable, is_network_error, is_refusal
 from vt2lib.io import DataError, find_video, load_availability, read_csv_checked, write_csv_atomic
 from vt2lib.progress import tqdm
 
@@ -72,6 +72,11 @@ def check_availability(mapping: pd.DataFrame, cache_csv: Path, base_url: str = O
                          "status_code": code})
             if (k + 1) % save_every == 0:
                 write_csv_atomic(pd.DataFrame(rows, columns=AVAILABILITY_COLUMNS), cache_csv)
+    except YoutubeUnreachable as e:
+        left = len(todo) - (len(rows) - len(done))
+        raise DataError(f"trailer availability (oEmbed) for {left} ids {cache_csv} lacks: {e}. Run 01 with "
+                        "internet, or set $YOUTUBE_API_KEY, or give availability_file (the authors' "
+                        "youtube_availability.csv)") from None
     finally:
         out = pd.DataFrame(rows, columns=AVAILABILITY_COLUMNS)
         write_csv_atomic(out, cache_csv)
@@ -137,6 +142,12 @@ def load_trailer_metadata(path) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+def unknown_metadata_row(youtube_id: str) -> dict:
+    """A video asked for and not described (removed, private, age-gated): no duration."""
+    return {"youtube_id": youtube_id, "video_title": "", "duration_s": np.nan, "dimension": "", "views": np.nan,
+            "likes": np.nan, "dislikes": np.nan}
+
+
 def _ytdlp_metadata_row(youtube_id: str, info: dict) -> dict:
     return {"youtube_id": youtube_id, "video_title": info.get("title", ""),
             "duration_s": float(info.get("duration") or np.nan),
@@ -150,7 +161,8 @@ def fetch_metadata_ytdlp(youtube_ids, out_csv: Path, ydl_opts: dict | None = Non
                          pacer: SessionPacer | None = None) -> pd.DataFrame:
     """Duration, title, views and likes via yt-dlp (no download), resumable through `out_csv`: one
     session, paced, its refusals waited out (vt2lib.data.youtube_limits); a video yt-dlp cannot read
-    for any other reason is left out (the availability step counts these)."""
+    for any other reason gets a row with no duration (`unknown_metadata_row`: cleaning drops it as
+    no_metadata, and no rerun asks again); offline, a DataError."""
     import yt_dlp
     out_csv = Path(out_csv)
     rows = load_trailer_metadata(out_csv).to_dict("records") if out_csv.is_file() else []
@@ -158,16 +170,21 @@ def fetch_metadata_ytdlp(youtube_ids, out_csv: Path, ydl_opts: dict | None = Non
     opts = {"skip_download": True, "quiet": True, "no_warnings": True,
             "sleep_interval_requests": SLEEP_BETWEEN_REQUESTS_S, **(ydl_opts or {})}
     pacer = pacer or SessionPacer()
+    todo = [y for y in youtube_ids if y not in have]
     try:
         with yt_dlp.YoutubeDL(opts) as ydl:
-            for k, yid in enumerate(tqdm([y for y in youtube_ids if y not in have], desc="yt-dlp metadata")):
+            for k, yid in enumerate(tqdm(todo, desc="yt-dlp metadata")):
                 try:
                     info = pacer.call(lambda: ydl.extract_info(url_template.format(yid), download=False), yid)
-                except yt_dlp.utils.DownloadError:
+                except yt_dlp.utils.DownloadError:  # the video's (the session's are waited out): asked once
+                    rows.append(unknown_metadata_row(yid))
                     continue
                 rows.append(_ytdlp_metadata_row(yid, info))
                 if (k + 1) % 50 == 0:
                     write_csv_atomic(pd.DataFrame(rows, columns=METADATA_COLUMNS), out_csv)
+    except YoutubeUnreachable as e:
+        raise DataError(f"trailer metadata (yt-dlp) for {len(todo)} ids {out_csv} lacks: {e}. Run 01 with internet, "
+                        f"or set $YOUTUBE_API_KEY, or give metadata_file") from None
     finally:  # a stop (YouTube's refusals, Ctrl-C) keeps what was read
         out = pd.DataFrame(rows, columns=METADATA_COLUMNS)
         write_csv_atomic(out, out_csv)
@@ -214,7 +231,10 @@ class YoutubeFetcher:
         return self._local.ydl
 
     def __call__(self, youtube_id: str) -> Path:
-        return self.pacer.call(lambda: self._download(youtube_id), youtube_id)
+        try:
+            return self.pacer.call(lambda: self._download(youtube_id), youtube_id)
+        except YoutubeUnreachable as e:  # offline (a GPU box retrying failed trailers): a failed download
+            raise TrailerDownloadError(str(e)[:300]) from None
 
     def stop(self) -> None:
         self.pacer.stop()
@@ -224,8 +244,8 @@ class YoutubeFetcher:
         try:
             self._ydl().download([self.url_template.format(youtube_id)])
         except yt_dlp.utils.DownloadError as e:
-            if is_refusal(str(e)):
-                raise  # the session's, not the video's: the pacer waits and asks again (a part is resumed)
+            if is_refusal(str(e)) or is_network_error(str(e)):
+                raise  # the session's or the network's, not the video's: the pacer's (a part is resumed)
             for part in self.out_dir.glob(f"{youtube_id}.*.part"):
                 part.unlink(missing_ok=True)
             raise TrailerDownloadError(str(e).splitlines()[0][:200]) from None

@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from vt2lib.data.youtube import (AVAILABILITY_COLUMNS, METADATA_COLUMNS, cached_statuses, iso8601_seconds,
-                                 load_trailer_metadata)
+                                 load_trailer_metadata, unknown_metadata_row)
 from vt2lib.io import DataError, write_csv_atomic
 from vt2lib.progress import tqdm
 
@@ -125,12 +125,13 @@ def _metadata_row(item: dict) -> dict:
 
 def fetch_metadata_api(youtube_ids, out_csv: Path, key: str, base_url: str | None = None) -> pd.DataFrame:
     """fetch_metadata_ytdlp's table from the Data API, resumable through `out_csv` (written after
-    every request); a video the API does not return is left out, as there."""
+    every request); a video the API does not return has no duration, as there (asked once)."""
     out_csv = Path(out_csv)
     rows = load_trailer_metadata(out_csv).to_dict("records") if out_csv.is_file() else []
     have = {r["youtube_id"] for r in rows}
     todo = list(dict.fromkeys(y for y in youtube_ids if y not in have))
     for batch in tqdm(list(_batches(todo)), desc="YouTube Data API: metadata", unit="request"):
-        rows += [_metadata_row(item) for item in videos_list(batch, key, base_url).values()]
+        returned = videos_list(batch, key, base_url)
+        rows += [_metadata_row(returned[y]) if y in returned else unknown_metadata_row(y) for y in batch]
         write_csv_atomic(pd.DataFrame(rows, columns=METADATA_COLUMNS), out_csv)
     return pd.DataFrame(rows, columns=METADATA_COLUMNS)

@@ -14,12 +14,19 @@ few hundred trailers of ML20M's ~13.5k. So every YouTube request of 01 and 02 go
 - a refusal (rate limit, bot check, captcha, HTTP 429) pauses every session for the next
   of `BACKOFFS_S` (15 min, 30, 60, 60), then the same video is asked again;
 - after as many pauses in a row with no video between them, `YoutubeRefusal` stops the run
-  with YouTube's reason: what finished is kept, and a later rerun goes on from there.
+  with YouTube's reason: what finished is kept, and a later rerun goes on from there;
+- a lost connection is not the video's fault either. Once YouTube has answered, it is waited
+  out as a refusal is (an outage); before any answer the machine is taken to be offline, and
+  every request then fails at once with `YoutubeUnreachable` (01 stops on it; 02 records the
+  trailers it could not fetch, as a GPU box without internet does for its retries).
 
 >>> is_refusal("ERROR: [youtube] abc: This content isn't available, try again later. The current session has ...")
 True
 >>> is_refusal("ERROR: [youtube] abc: Video unavailable"), is_refusal("Sign in to confirm your age")
 (False, False)
+>>> is_network_error("ERROR: [youtube] abc: Unable to download API page: <urlopen error [Errno -2] Name or service "
+...                  "not known> (caused by TransportError(...))")
+True
 >>> pacer = SessionPacer(spacing_s=0, backoffs_s=(0, 0), quiet=True)
 >>> answers = iter([RuntimeError("HTTP Error 429: Too Many Requests"), "video.mp4"])
 >>> def ask():
@@ -42,6 +49,11 @@ T = TypeVar("T")
 # Substrings of yt-dlp's messages when YouTube refuses the session, not the video (yt-dlp's
 # youtube extractor: the rate limit, "Sign in to confirm you're not a bot", a captcha; a 429 anywhere).
 REFUSAL_MARKERS = ("try again later", "rate-limited", "not a bot", "captcha", "http error 429", "too many requests")
+# ... and when the machine does not reach YouTube (DNS, connection, timeouts: urllib's and yt-dlp's words)
+NETWORK_MARKERS = ("name or service not known", "temporary failure in name resolution", "failed to resolve",
+                   "nodename nor servname", "connection refused", "network is unreachable", "no route to host",
+                   "connection reset", "remote end closed connection", "timed out", "max retries exceeded",
+                   "unable to connect")
 SESSION_SPACING_S = 15.0  # between two videos of one session: yt-dlp's `-t sleep` waits 10-20 s
 BACKOFFS_S = (15 * 60.0, 30 * 60.0, 60 * 60.0, 60 * 60.0)  # pauses after refusals in a row ("up to an hour")
 
@@ -52,18 +64,30 @@ def is_refusal(message: str) -> bool:
     return any(marker in text for marker in REFUSAL_MARKERS)
 
 
+def is_network_error(message: str) -> bool:
+    """Whether an error says this machine did not reach YouTube (nothing about the video)."""
+    text = message.lower()
+    return any(marker in text for marker in NETWORK_MARKERS)
+
+
 class YoutubeRefusal(RuntimeError):
     """YouTube kept refusing the session after every pause: the run stops, its finished work kept."""
+
+
+class YoutubeUnreachable(RuntimeError):
+    """This machine did not reach YouTube before any answer: offline (no request is asked again)."""
 
 
 class SessionPacer:
     """Paces the YouTube requests of one or more sessions (one per thread) and waits out refusals.
 
     `call(ask, what)` runs `ask()` (one video's request) when the calling thread's session may ask
-    again and no pause is on; an exception whose message `is_refusal` starts a pause for every
-    session (one pause per wave of refusals: a session refused during a pause joins it) and the
-    video is asked again after it. Any other exception is the caller's. `stop()` wakes every
-    waiting thread with `YoutubeRefusal` (the caller is stopping: Ctrl-C, another error)."""
+    again and no pause is on; an exception whose message `is_refusal` (or `is_network_error` once
+    YouTube has answered) starts a pause for every session (one pause per wave: a session refused
+    during a pause joins it) and the video is asked again after it. A network error before any
+    answer makes the pacer offline: that call and every later one raise `YoutubeUnreachable`. Any
+    other exception is the caller's. `stop()` wakes every waiting thread with `YoutubeRefusal`
+    (the caller is stopping: Ctrl-C, another error)."""
 
     def __init__(self, spacing_s: float = SESSION_SPACING_S, backoffs_s=BACKOFFS_S, quiet: bool = False,
                  clock: Callable[[], float] = time.monotonic):
@@ -74,6 +98,8 @@ class SessionPacer:
         self._resume_at = 0.0
         self._lock, self._stop, self._local = threading.Lock(), threading.Event(), threading.local()
         self._gave_up: str | None = None
+        self.answered = False      # YouTube answered a request of this pacer at least once
+        self.offline: str | None = None  # why requests fail at once: this machine did not reach YouTube
 
     def stop(self, reason: str = "stopped while waiting for YouTube") -> None:
         with self._lock:
@@ -91,18 +117,33 @@ class SessionPacer:
 
     def call(self, ask: Callable[[], T], what: str) -> T:
         while True:
+            if self.offline:
+                raise YoutubeUnreachable(self.offline)
             wave = self._turn()
             try:
                 answer = ask()
-            except Exception as e:  # noqa: BLE001 - a refusal is waited out, anything else re-raised
-                if not is_refusal(str(e)):
+            except Exception as e:  # noqa: BLE001 - a refusal or an outage is waited out, anything else re-raised
+                if is_network_error(str(e)) and not self.answered:
+                    self._went_offline(str(e))
+                elif not (is_refusal(str(e)) or is_network_error(str(e))):
                     raise
                 self._refused(what, str(e), wave)
                 continue
             with self._lock:
+                self.answered = True
                 if wave == self._pause_wave:  # asked after the latest pause: YouTube answers again
                     self.pauses_in_a_row = 0
             return answer
+
+    def _went_offline(self, message: str) -> None:
+        with self._lock:
+            first = self.offline is None
+            self.offline = self.offline or (f"this machine does not reach YouTube "
+                                            f"({message.strip().splitlines()[0][:300]})")
+        if first and not self.quiet:
+            print(f"vt2: {self.offline}; no request to YouTube is made again in this run", file=sys.stderr,
+                  flush=True)
+        raise YoutubeUnreachable(self.offline)
 
     def _turn(self) -> int:
         """Wait for this session's turn with no pause on; the pause wave the request starts in."""
@@ -125,7 +166,8 @@ class SessionPacer:
                 waited = sum(self.backoffs_s) / 60
                 self._gave_up = (f"YouTube refused {what} again after {len(self.backoffs_s)} pauses ({waited:.0f} min) "
                                  f"with no video between them: {reason}. Everything finished is kept; run the same "
-                                 "command later to go on (yt-dlp's wiki: a session may ask ~300 videos an hour)")
+                                 "command later to go on (yt-dlp's wiki: a session may ask ~300 videos an hour; "
+                                 "a lost connection is waited out the same way)")
                 self._stop.set()
                 raise YoutubeRefusal(self._gave_up)
             pause = self.backoffs_s[self.pauses_in_a_row]
