@@ -170,7 +170,7 @@ def test_the_bad_value_table_covers_every_checked_field():
     numeric = {f.name for f in dataclasses.fields(load_profile("demo"))
                if isinstance(getattr(load_profile("demo"), f.name), (int, float)) and f.name != "name"}
     unchecked = numeric - checked - {"download_ml20m", "check_availability", "allow_random_backbone_fallback",
-                                     "mixed_precision", "keep_movies_without_trailer", "keep_videos",
+                                     "mixed_precision", "keep_movies_without_trailer", "keep_videos", "fetch_trailers",
                                      "train_towers", "lstm_unroll", "synth_direct_features"}  # booleans
     assert not unchecked, f"numeric fields without a range: {unchecked}"
 

@@ -67,17 +67,18 @@ def test_oembed_availability_resumes_from_cache(http_server, tmp_path):
     assert list(pd.read_csv(cache).columns) == ["youtube_id", "movielens_id", "title", "status_code"]
 
 
-def test_oembed_waits_out_a_429_and_stops_on_a_server_error_keeping_the_cache(http_server, tmp_path):
-    """Too many requests is the server's state, not the video's: waited out and asked again, never
-    cached as a status; a 5xx stops the check with its code, the statuses read so far kept."""
-    from vt2lib.data.youtube_limits import SessionPacer
+def test_oembed_waits_out_a_429_or_5xx_and_stops_when_it_lasts_keeping_the_cache(http_server, tmp_path):
+    """Too many requests or a server error is the server's state, not the video's: waited out and
+    asked again, never cached as a status; when it lasts past the pauses the check stops with the
+    code, the statuses read so far kept."""
+    from vt2lib.data.youtube_limits import SessionPacer, YoutubeRefusal
     http_server.statuses.update({"aaaaaaaaaaa": [429, 200], "bbbbbbbbbbb": 503})
     mapping = pd.DataFrame({"youtubeId": ["aaaaaaaaaaa", "bbbbbbbbbbb"], "movieId": [1, 2], "title": ["A", "B"]})
     cache = tmp_path / "status.csv"
-    with pytest.raises(RuntimeError, match="HTTP Error 503"):
+    with pytest.raises(YoutubeRefusal, match="HTTP Error 503"):
         check_availability(mapping, cache, base_url=http_server.url + "oembed", min_interval_s=0,
                            pacer=SessionPacer(spacing_s=0, backoffs_s=(0.01,), quiet=True))
-    assert http_server.requests == ["aaaaaaaaaaa", "aaaaaaaaaaa", "bbbbbbbbbbb"]
+    assert http_server.requests == ["aaaaaaaaaaa", "aaaaaaaaaaa", "bbbbbbbbbbb", "bbbbbbbbbbb"]
     assert pd.read_csv(cache).status_code.tolist() == [200]
 
 
@@ -86,9 +87,9 @@ def test_oembed_offline_is_one_clear_error_keeping_the_cache(tmp_path):
     naming the cache and the ways out, no status cached for it."""
     mapping = pd.DataFrame({"youtubeId": ["aaaaaaaaaaa"], "movieId": [1], "title": ["A"]})
     with pytest.raises(DataError, match=r"availability \(oEmbed\) for 1 ids .*status.csv lacks: this machine does "
-                                        r"not reach YouTube.*refused.*availability_file"):
+                                        r"not reach YouTube.*availability_file"):
         check_availability(mapping, tmp_path / "status.csv", base_url="http://127.0.0.1:9/oembed", min_interval_s=0,
-                           pacer=SessionPacer(spacing_s=0, quiet=True))
+                           pacer=SessionPacer(spacing_s=0, network_retries_s=(0.01,), quiet=True))
     assert pd.read_csv(tmp_path / "status.csv").empty
 
 

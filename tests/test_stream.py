@@ -385,8 +385,9 @@ def test_a_sequence_length_no_trailer_reaches_fails_at_02_naming_the_field(cfg):
 
 
 def test_a_retried_download_reaches_the_status_table_and_what_follows(tmp_path, cfg, monkeypatch):
-    """Through the store (notebook 02): a download that failed is a download_failed row; the rerun
-    that fetches it stores its features, gives the features a new content digest and so rewrites
+    """Through the store (notebook 02): a download that failed is a download_failed row; a rerun with
+    fetch_trailers false fetches nothing and leaves the features as they were; the rerun that
+    fetches it stores its features, gives the features a new content digest and so rewrites
     keyframe_status (and makes every later artifact stale), instead of reusing the old table."""
     monkeypatch.setenv("VT2_OUTPUT_ROOT", str(tmp_path / "out"))
     monkeypatch.setattr(stream, "build_frame_encoder", lambda cfg, calibration_images=None: (ChannelMeans(), "given"))
@@ -399,6 +400,11 @@ def test_a_retried_download_reaches_the_status_table_and_what_follows(tmp_path, 
     status, _, _, counts = stream.extract_features(youtube, trailers, progress=False, fetch=failing)
     assert status.status.tolist() == ["ok", "download_failed", "ok"] and counts["videos_failed_to_fetch"] == 1
     before = store.digest_of("features")
+    with monkeypatch.context() as m:  # fetch_trailers false (a GPU box after 02 ran elsewhere): nothing fetched
+        m.setattr(stream, "YoutubeFetcher", None)
+        status, *_ = stream.extract_features(dataclasses.replace(youtube, fetch_trailers=False), trailers,
+                                             progress=False)
+    assert status.status.tolist() == ["ok", "missing_file", "ok"] and store.digest_of("features") == before
     again = LocalFetcher(tmp_path / "source", trailer_dir(youtube))
     status, cache, _, counts = stream.extract_features(youtube, trailers, progress=False, fetch=again)
     assert again.fetched == [ids[1]] and counts["videos_fetched"] == 1 and (status.status == "ok").all()

@@ -193,27 +193,40 @@ OFFLINE = ("ERROR: [youtube] {}: Unable to download API page: <urlopen error [Er
            "(caused by TransportError('<urlopen error [Errno -2] Name or service not known>'))")
 
 
-def test_a_lost_connection_is_waited_out_once_youtube_has_answered_and_offline_fails_at_once():
-    """Before any answer a network error means this machine is offline: the call and every later
-    one raise YoutubeUnreachable at once (no pause); after an answer it is an outage, waited out
-    as a refusal is, and the video asked again."""
-    assert is_network_error(OFFLINE.format("abc")) and not is_refusal(OFFLINE.format("abc"))
-    offline = SessionPacer(spacing_s=0, backoffs_s=(60,), quiet=True)
-    t0 = time.monotonic()
-    for name in ("abc", "def"):
-        with pytest.raises(YoutubeUnreachable, match="does not reach YouTube.*Name or service not known"):
-            offline.call(lambda: (_ for _ in ()).throw(RuntimeError(OFFLINE.format(name))), name)
-    assert time.monotonic() - t0 < 5 and offline.refusals == 0
-    outage = SessionPacer(spacing_s=0, backoffs_s=(0.05,), quiet=True)
-    answers = iter(["first.mp4", RuntimeError(OFFLINE.format("b")), "second.mp4"])
+def _answers(*answers):
+    """ask() for SessionPacer.call: each call the next answer, raised if it is an exception."""
+    answers = iter(answers)
 
     def ask():
         answer = next(answers)
         if isinstance(answer, Exception):
             raise answer
         return answer
-    assert [outage.call(ask, "a"), outage.call(ask, "b")] == ["first.mp4", "second.mp4"]
-    assert outage.refusals == 1 and outage.pauses_in_a_row == 0
+    return ask
+
+
+def test_a_lost_connection_is_a_hiccup_an_outage_or_offline():
+    """A network error is asked again after network_retries_s (a hiccup: no pause, not offline).
+    When it lasts and YouTube never answered this pacer (not even with a video's own error), the
+    machine is offline: the call and every later one raise YoutubeUnreachable at once. Once YouTube
+    has answered, a lasting one is an outage, waited out as a refusal is."""
+    net = RuntimeError(OFFLINE.format("abc"))
+    assert is_network_error(str(net)) and not is_refusal(str(net))
+    hiccup = SessionPacer(spacing_s=0, backoffs_s=(60,), network_retries_s=(0.01, 0.01), quiet=True)
+    assert hiccup.call(_answers(net, net, "a.mp4"), "a") == "a.mp4" and not hiccup.offline and hiccup.refusals == 0
+    offline = SessionPacer(spacing_s=0, backoffs_s=(60,), network_retries_s=(0.01,), quiet=True)
+    t0 = time.monotonic()
+    with pytest.raises(YoutubeUnreachable, match="does not reach YouTube.*Name or service not known"):
+        offline.call(_answers(net, net), "abc")
+    with pytest.raises(YoutubeUnreachable):
+        offline.call(_answers("never asked"), "def")
+    assert time.monotonic() - t0 < 5 and offline.refusals == 0
+    outage = SessionPacer(spacing_s=0, backoffs_s=(0.05,), network_retries_s=(0.01,), quiet=True)
+    unavailable = RuntimeError("ERROR: [youtube] a: Video unavailable")  # YouTube answered, about the video
+    with pytest.raises(RuntimeError, match="Video unavailable"):
+        outage.call(_answers(unavailable), "a")
+    assert outage.call(_answers(net, net, "b.mp4"), "b") == "b.mp4"
+    assert not outage.offline and outage.refusals == 1 and outage.pauses_in_a_row == 0
 
 
 def test_offline_02_records_failed_downloads_and_01_stops_with_one_clear_line(tmp_path):
@@ -236,7 +249,7 @@ def test_offline_02_records_failed_downloads_and_01_stops_with_one_clear_line(tm
     def download_error(url):
         raise yt_dlp.utils.DownloadError(OFFLINE.format(url[-11:]))
     with mock.patch("yt_dlp.YoutubeDL", side_effect=make):
-        fetch = YoutubeFetcher(tmp_path, "wv*", pacer=SessionPacer(spacing_s=0, quiet=True))
+        fetch = YoutubeFetcher(tmp_path, "wv*", pacer=SessionPacer(spacing_s=0, network_retries_s=(), quiet=True))
         for yid in ("aaaaaaaaaaa", "bbbbbbbbbbb"):
             with pytest.raises(TrailerDownloadError, match="does not reach YouTube"):
                 fetch(yid)
@@ -244,7 +257,7 @@ def test_offline_02_records_failed_downloads_and_01_stops_with_one_clear_line(tm
         with pytest.raises(DataError, match=r"trailer metadata \(yt-dlp\) for 2 ids .*meta.csv lacks: this machine "
                                             r"does not reach YouTube.*YOUTUBE_API_KEY.*metadata_file"):
             fetch_metadata_ytdlp(["aaaaaaaaaaa", "bbbbbbbbbbb"], tmp_path / "meta.csv",
-                                 pacer=SessionPacer(spacing_s=0, quiet=True))
+                                 pacer=SessionPacer(spacing_s=0, network_retries_s=(), quiet=True))
     assert load_trailer_metadata(tmp_path / "meta.csv").empty
 
 

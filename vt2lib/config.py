@@ -95,14 +95,14 @@ class Profile:
     sequence_lengths: tuple[int, ...] = (10, 20)  # S, keyframes per sequence
     sequence_shift: int = 5               # keyframes between the starts of two sequences
     n_workers: int = 2                    # processes for keyframe extraction, synthetic videos and myfm folds
-    # yt-dlp's format chain: the smallest H.264 stream that covers 224x224 (YouTube's 240p video-only avc1),
-    # else any H.264 >= 224 px high, any codec >= 224, anything with video (tests/benchmarks/RESULTS.md:
-    # decoding rates per resolution)
+    # yt-dlp's format chain: the smallest H.264 stream that covers 224x224 (YouTube's 240p video-only avc1), else
+    # any H.264 >= 224 px high, any codec >= 224, anything with video (RESULTS.md: decoding rates per resolution)
     download_format: str = "wv[vcodec^=avc1][height>=224]/wv*[vcodec^=avc1][height>=224]/wv*[height>=224]/wv*"
     download_threads: int = 4             # 02: videos fetched at once, each thread a paced YouTube session
     video_window: int = 64                # 02: videos on disk at once at most, those being fetched included
     keep_keyframes: str = "sample"        # raw keyframes 02 stores: sample (the strip's, the PCA groups') | all
     keep_videos: bool = True              # false: 02 deletes each video once its features are stored
+    fetch_trailers: bool = True           # false: 02 fetches nothing (a GPU box after 02 ran elsewhere)
 
     # --- frozen MobileNetV2 backbone ---
     backbone_weights: str = "imagenet"    # imagenet | none (random init) | path to a .h5 file

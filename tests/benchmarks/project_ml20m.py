@@ -417,7 +417,8 @@ def main(argv=None):
         print(f"02 waits on YouTube: {fetch / 3600:.1f} h of fetching ({cfg.download_threads} sessions paced under "
               f"YouTube's limit) against {work / 60:.0f} min of decoding and features. With 02 run beforehand on "
               f"a machine with internet (README: 02 on another machine), the box runs 01 and 03-10 in "
-              f"{(total - rows[1][2]) / 3600:.2f} h; the paper's notebooks among them (01, 03-08) in "
+              f"{sum(r[2] for r in rows if not r[0].startswith('02')) / 3600:.2f} h; the paper's notebooks among "
+              f"them (01, 03-08) in "
               f"{sum(r[2] for r in rows if r[0][:2] in PAPER_NOTEBOOKS) / 3600:.2f} h, 09 and 10 (beyond the paper) "
               f"in {sum(r[2] for r in rows if r[0][:2] in ('09', '10')) / 3600:.2f} h.")
     over = [n for n, share in shares.items() if share > 0.05]

@@ -33,7 +33,7 @@ AVAILABILITY_COLUMNS = ["youtube_id", "movielens_id", "title", "status_code"]  #
 def oembed_status(youtube_id: str, base_url: str = OEMBED_URL, timeout: float = 20.0) -> int:
     """HTTP status of YouTube's oEmbed endpoint for one id: 200 public, 401/403 private, 404 removed.
     Too many requests (429) or a server error (5xx) says nothing about the video: an exception,
-    "HTTP Error <code>", which check_availability's pacer waits out (429) or stops on (5xx)."""
+    "HTTP Error <code>", which check_availability's pacer waits out."""
     video = "https://www.youtube.com/watch?v=" + urllib.parse.quote(youtube_id, safe="")
     url = f"{base_url}?format=json&url={urllib.parse.quote(video, safe='')}"
     try:
@@ -57,8 +57,8 @@ def check_availability(mapping: pd.DataFrame, cache_csv: Path, base_url: str = O
 
     The cache is in the authors' format and rewritten atomically every `save_every` checks (and
     when the run stops), so an interrupted run loses at most that many requests. `min_interval_s`
-    keeps the rate polite; a 429 is waited out (`pacer`), and a 429 or 5xx an older cache holds
-    is asked again (`cached_statuses`).
+    keeps the rate polite; a 429 or 5xx is waited out (`pacer`), and one an older cache holds is
+    asked again (`cached_statuses`).
     """
     done = cached_statuses(cache_csv)
     rows = done.to_dict("records")
@@ -170,7 +170,7 @@ def fetch_metadata_ytdlp(youtube_ids, out_csv: Path, ydl_opts: dict | None = Non
     opts = {"skip_download": True, "quiet": True, "no_warnings": True,
             "sleep_interval_requests": SLEEP_BETWEEN_REQUESTS_S, **(ydl_opts or {})}
     pacer = pacer or SessionPacer()
-    todo = [y for y in youtube_ids if y not in have]
+    todo = list(dict.fromkeys(y for y in youtube_ids if y not in have))  # movies may share a trailer
     try:
         with yt_dlp.YoutubeDL(opts) as ydl:
             for k, yid in enumerate(tqdm(todo, desc="yt-dlp metadata")):
@@ -183,7 +183,8 @@ def fetch_metadata_ytdlp(youtube_ids, out_csv: Path, ydl_opts: dict | None = Non
                 if (k + 1) % 50 == 0:
                     write_csv_atomic(pd.DataFrame(rows, columns=METADATA_COLUMNS), out_csv)
     except YoutubeUnreachable as e:
-        raise DataError(f"trailer metadata (yt-dlp) for {len(todo)} ids {out_csv} lacks: {e}. Run 01 with internet, "
+        left = len(todo) - (len(rows) - len(have))
+        raise DataError(f"trailer metadata (yt-dlp) for {left} ids {out_csv} lacks: {e}. Run 01 with internet, "
                         f"or set $YOUTUBE_API_KEY, or give metadata_file") from None
     finally:  # a stop (YouTube's refusals, Ctrl-C) keeps what was read
         out = pd.DataFrame(rows, columns=METADATA_COLUMNS)

@@ -15,10 +15,11 @@ few hundred trailers of ML20M's ~13.5k. So every YouTube request of 01 and 02 go
   of `BACKOFFS_S` (15 min, 30, 60, 60), then the same video is asked again;
 - after as many pauses in a row with no video between them, `YoutubeRefusal` stops the run
   with YouTube's reason: what finished is kept, and a later rerun goes on from there;
-- a lost connection is not the video's fault either. Once YouTube has answered, it is waited
-  out as a refusal is (an outage); before any answer the machine is taken to be offline, and
-  every request then fails at once with `YoutubeUnreachable` (01 stops on it; 02 records the
-  trailers it could not fetch, as a GPU box without internet does for its retries).
+- a lost connection is not the video's fault either. The request is asked again after 10, 30
+  and 60 s (a hiccup). If that does not help and YouTube has answered this run, it is an outage,
+  waited out as a refusal is; if YouTube never answered, the machine is offline, and every
+  request then fails at once with `YoutubeUnreachable` (01 stops on it; 02 records the trailers
+  it could not fetch, as a GPU box without internet does for its retries).
 
 >>> is_refusal("ERROR: [youtube] abc: This content isn't available, try again later. The current session has ...")
 True
@@ -48,7 +49,8 @@ T = TypeVar("T")
 
 # Substrings of yt-dlp's messages when YouTube refuses the session, not the video (yt-dlp's
 # youtube extractor: the rate limit, "Sign in to confirm you're not a bot", a captcha; a 429 anywhere).
-REFUSAL_MARKERS = ("try again later", "rate-limited", "not a bot", "captcha", "http error 429", "too many requests")
+REFUSAL_MARKERS = ("try again later", "rate-limited", "not a bot", "captcha", "http error 429", "too many requests",
+                   "http error 5")  # a server error (5xx): the server's state, not the video's
 # ... and when the machine does not reach YouTube (DNS, connection, timeouts: urllib's and yt-dlp's words)
 NETWORK_MARKERS = ("name or service not known", "temporary failure in name resolution", "failed to resolve",
                    "nodename nor servname", "connection refused", "network is unreachable", "no route to host",
@@ -56,6 +58,7 @@ NETWORK_MARKERS = ("name or service not known", "temporary failure in name resol
                    "unable to connect")
 SESSION_SPACING_S = 15.0  # between two videos of one session: yt-dlp's `-t sleep` waits 10-20 s
 BACKOFFS_S = (15 * 60.0, 30 * 60.0, 60 * 60.0, 60 * 60.0)  # pauses after refusals in a row ("up to an hour")
+NETWORK_RETRIES_S = (10.0, 30.0, 60.0)  # a request that did not reach YouTube is asked again after these
 
 
 def is_refusal(message: str) -> bool:
@@ -90,8 +93,9 @@ class SessionPacer:
     (the caller is stopping: Ctrl-C, another error)."""
 
     def __init__(self, spacing_s: float = SESSION_SPACING_S, backoffs_s=BACKOFFS_S, quiet: bool = False,
-                 clock: Callable[[], float] = time.monotonic):
+                 clock: Callable[[], float] = time.monotonic, network_retries_s=NETWORK_RETRIES_S):
         self.spacing_s, self.backoffs_s, self.quiet, self.clock = spacing_s, tuple(backoffs_s), quiet, clock
+        self.network_retries_s = tuple(network_retries_s)
         self.refusals = 0          # refusals met in all (each asked again)
         self.pauses_in_a_row = 0   # pauses since the last video YouTube gave
         self._pause_wave = 0       # bumped by each pause: a refusal of a request started before it joins it
@@ -116,18 +120,27 @@ class SessionPacer:
             self._stop.wait(left)
 
     def call(self, ask: Callable[[], T], what: str) -> T:
+        hiccups = 0  # network errors of this request in a row
         while True:
+            wave = self._turn()
             if self.offline:
                 raise YoutubeUnreachable(self.offline)
-            wave = self._turn()
             try:
                 answer = ask()
             except Exception as e:  # noqa: BLE001 - a refusal or an outage is waited out, anything else re-raised
-                if is_network_error(str(e)) and not self.answered:
-                    self._went_offline(str(e))
-                elif not (is_refusal(str(e)) or is_network_error(str(e))):
-                    raise
-                self._refused(what, str(e), wave)
+                message = str(e)
+                if not is_network_error(message):
+                    self.answered = True  # YouTube answered: with a refusal, or with the video's own error
+                    if not is_refusal(message):
+                        raise
+                elif hiccups < len(self.network_retries_s):  # a hiccup: this request again, shortly
+                    deadline = self.clock() + self.network_retries_s[hiccups]
+                    hiccups += 1
+                    self._wait_until(lambda: deadline)
+                    continue
+                elif self._went_offline(message):
+                    raise YoutubeUnreachable(self.offline) from None
+                self._refused(what, message, wave)
                 continue
             with self._lock:
                 self.answered = True
@@ -135,15 +148,18 @@ class SessionPacer:
                     self.pauses_in_a_row = 0
             return answer
 
-    def _went_offline(self, message: str) -> None:
+    def _went_offline(self, message: str) -> bool:
+        """A network error that lasted: offline if YouTube never answered this pacer (else an outage)."""
         with self._lock:
+            if self.answered:
+                return False
             first = self.offline is None
             self.offline = self.offline or (f"this machine does not reach YouTube "
                                             f"({message.strip().splitlines()[0][:300]})")
         if first and not self.quiet:
             print(f"vt2: {self.offline}; no request to YouTube is made again in this run", file=sys.stderr,
                   flush=True)
-        raise YoutubeUnreachable(self.offline)
+        return True
 
     def _turn(self) -> int:
         """Wait for this session's turn with no pause on; the pause wave the request starts in."""

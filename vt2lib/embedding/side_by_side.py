@@ -105,7 +105,7 @@ def train_networks(cfg: Profile, data: dict[int, SequenceData], jobs, progress: 
         # on an error the units not started are not trained, on Ctrl-C none goes on (vt2lib.workers)
         with stopped(ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))) as pool:
             for unit, done in tqdm(as_finished(pool, partial(_train_unit, cfg, progress), units, workers),
-                                   total=len(units), unit="network", disable=not progress,
+                                   total=len(units), unit="unit", disable=not progress,
                                    desc=f"training {cfg.train_workers} side by side"):
                 try:
                     done.result()

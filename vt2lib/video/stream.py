@@ -246,11 +246,12 @@ def extract_features(cfg: Profile, trailers: pd.DataFrame, progress: bool = True
     """stream_trailers into the `features` and `keyframes` artifacts, the status table into
     `keyframe_status`; returns (status, the usable trailers' FeatureCache, weights used, the
     pipeline's counts: videos fetched, failed, most held at once). `fetch` defaults to yt-dlp into
-    the profile's trailer folder where trailer_source is youtube (else the videos are there)."""
+    the profile's trailer folder where trailer_source is youtube and fetch_trailers is on (else the
+    videos are there, or a trailer without stored features or a video is a missing_file row)."""
     from vt2lib.store import Store
     store = Store(cfg)
     with contextlib.ExitStack() as stack:
-        if fetch is None and cfg.trailer_source == "youtube":
+        if fetch is None and cfg.trailer_source == "youtube" and cfg.fetch_trailers:
             fetch = stack.enter_context(YoutubeFetcher(trailer_dir(cfg), cfg.download_format))
         per_movie, used, videos, cache = _features_through_store(cfg, store, trailers, fetch, progress)
     # movies sharing one YouTube id share its keyframes and status
