@@ -11,7 +11,7 @@ few hundred trailers of ML20M's ~13.5k. So every YouTube request of 01 and 02 go
 
 - each session (thread) starts a video at most every `SESSION_SPACING_S` (15 s, `-t sleep`'s
   mean): ~240 videos an hour, under the ~300;
-- a refusal (rate limit, bot check, captcha, HTTP 429) pauses every session for the next
+- a refusal (rate limit, bot check, captcha, HTTP 429 or 5xx) pauses every session for the next
   of `BACKOFFS_S` (15 min, 30, 60, 60), then the same video is asked again;
 - after as many pauses in a row with no video between them, `YoutubeRefusal` stops the run
   with YouTube's reason: what finished is kept, and a later rerun goes on from there;
