@@ -274,3 +274,23 @@ def test_a_video_yt_dlp_cannot_describe_is_asked_once(tmp_path):
         meta = fetch_metadata_ytdlp(["aaaaaaaaaaa", "bbbbbbbbbbb"], tmp_path / "meta.csv", pacer=pacer)
     assert fake.__enter__.return_value.extract_info.call_count == 2
     assert meta.youtube_id.tolist() == ["aaaaaaaaaaa", "bbbbbbbbbbb"] and np.isnan(meta.duration_s.iloc[1])
+
+
+def test_real_yt_dlp_words_are_read_right(http_server, tmp_path):
+    """yt-dlp itself (its generic extractor on a local server, never YouTube): a video is fetched, a
+    missing one is the video's failure (HTTP 404: no pause, no retry), and a server nothing listens
+    on is the network's (asked again, then offline, every later trailer failing at once)."""
+    from test_keyframes import write_video
+    write_video(http_server.root / "aaaaaaaaaaa.mp4", 50, 25, size=(64, 48))
+    out = tmp_path / "videos"
+    pacer = SessionPacer(spacing_s=0, network_retries_s=(0.01,), quiet=True)
+    fetch = YoutubeFetcher(out, "best", pacer=pacer, url_template=http_server.url + "{}.mp4")
+    assert fetch("aaaaaaaaaaa") == out / "aaaaaaaaaaa.mp4"
+    with pytest.raises(TrailerDownloadError, match="HTTP Error 404"):
+        fetch("bbbbbbbbbbb")
+    assert pacer.refusals == 0 and not pacer.offline
+    nowhere = YoutubeFetcher(out, "best", pacer=SessionPacer(spacing_s=0, network_retries_s=(0.01,), quiet=True),
+                             url_template="http://127.0.0.1:9/{}.mp4")
+    for yid in ("ccccccccccc", "ddddddddddd"):
+        with pytest.raises(TrailerDownloadError, match="does not reach YouTube.*Connection refused"):
+            nowhere(yid)
