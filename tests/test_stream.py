@@ -16,6 +16,7 @@ import pytest
 from test_keyframes import write_video
 from vt2lib.profiles import load_profile
 from vt2lib.data.youtube import TrailerDownloadError
+from vt2lib.io import DataError
 from vt2lib.config import trailer_dir
 from vt2lib.store import Store
 from vt2lib.video.keyframes import extract_keyframes, keyframe_path, status_row
@@ -376,7 +377,6 @@ def test_youtube_refusing_the_session_stops_02_with_no_failed_rows(tmp_path, cfg
 
 
 def test_a_sequence_length_no_trailer_reaches_fails_at_02_naming_the_field(cfg):
-    from vt2lib.io import DataError
     from vt2lib.video.stream import check_sequence_lengths
     status = pd.DataFrame({"status": ["ok", "ok", "unreadable"], "n_keyframes": [25, 31, 0]})
     check_sequence_lengths(dataclasses.replace(cfg, sequence_lengths=(10, 30), pca_sequence_length=10), status)
@@ -385,8 +385,9 @@ def test_a_sequence_length_no_trailer_reaches_fails_at_02_naming_the_field(cfg):
 
 
 def test_a_retried_download_reaches_the_status_table_and_what_follows(tmp_path, cfg, monkeypatch):
-    """Through the store (notebook 02): a download that failed is a download_failed row; a rerun with
-    fetch_trailers false fetches nothing and leaves the features as they were; the rerun that
+    """Through the store (notebook 02): a download that failed is a download_failed row; a rerun
+    without yt-dlp's JavaScript runtime stops before fetching, naming the extra that installs it;
+    one with fetch_trailers false fetches nothing and leaves the features as they were; the rerun that
     fetches it stores its features, gives the features a new content digest and so rewrites
     keyframe_status (and makes every later artifact stale), instead of reusing the old table."""
     monkeypatch.setenv("VT2_OUTPUT_ROOT", str(tmp_path / "out"))
@@ -400,6 +401,11 @@ def test_a_retried_download_reaches_the_status_table_and_what_follows(tmp_path, 
     status, _, _, counts = stream.extract_features(youtube, trailers, progress=False, fetch=failing)
     assert status.status.tolist() == ["ok", "download_failed", "ok"] and counts["videos_failed_to_fetch"] == 1
     before = store.digest_of("features")
+    with monkeypatch.context() as m:  # no JavaScript runtime for yt-dlp: 02 says what to install before it fetches
+        m.setattr(stream, "js_challenge_solver_missing", lambda: "missing: deno ... pip install -e '.[youtube]'")
+        m.setattr(stream, "YoutubeFetcher", None)
+        with pytest.raises(DataError, match=r"missing: deno .*\[youtube\]"):
+            stream.extract_features(youtube, trailers, progress=False)
     with monkeypatch.context() as m:  # fetch_trailers false (a GPU box after 02 ran elsewhere): nothing fetched
         m.setattr(stream, "YoutubeFetcher", None)
         status, *_ = stream.extract_features(dataclasses.replace(youtube, fetch_trailers=False), trailers,

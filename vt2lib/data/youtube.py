@@ -193,6 +193,23 @@ def fetch_metadata_ytdlp(youtube_ids, out_csv: Path, ydl_opts: dict | None = Non
 
 
 # ------------------------------------------------------------------ trailer download
+def js_challenge_solver_missing() -> str | None:
+    """Why yt-dlp cannot solve YouTube's JavaScript challenges here (None: it can). Since 2025.11 it
+    needs a runtime (deno, found in this Python's scripts folder or on PATH) and its solver script
+    (yt-dlp-ejs); without them YouTube gives few or no formats. The `youtube` extra installs both."""
+    import importlib.util
+    import shutil
+    import sysconfig
+    deno = Path(sysconfig.get_path("scripts"), "deno").is_file() or shutil.which("deno") is not None
+    missing = [name for name, found in (("yt-dlp-ejs", importlib.util.find_spec("yt_dlp_ejs") is not None),
+                                        ("deno", deno)) if not found]
+    if not missing:
+        return None
+    return (f"02 fetches trailers from YouTube with yt-dlp, which needs a JavaScript runtime and its challenge solver "
+            f"(missing: {', '.join(missing)}). Install them: .venv/bin/python -m pip install -e '.[youtube]' (deno "
+            "and yt-dlp-ejs, ~100 MB), or set fetch_trailers = false to use only what 02 stored")
+
+
 class TrailerDownloadError(Exception):
     """yt-dlp could not fetch a trailer; the message is its reason (recorded as status download_failed)."""
 

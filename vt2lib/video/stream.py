@@ -42,7 +42,7 @@ import pandas as pd
 
 from vt2lib.config import Profile, trailer_dir
 from vt2lib.data.titles import select_titles
-from vt2lib.data.youtube import YoutubeFetcher
+from vt2lib.data.youtube import YoutubeFetcher, js_challenge_solver_missing
 from vt2lib.io import DataError, find_video, write_npy_atomic
 from vt2lib.progress import tqdm
 from vt2lib.video.features import FEATURE_DTYPE, FeatureCache, build_frame_encoder, consolidate_features
@@ -252,6 +252,8 @@ def extract_features(cfg: Profile, trailers: pd.DataFrame, progress: bool = True
     store = Store(cfg)
     with contextlib.ExitStack() as stack:
         if fetch is None and cfg.trailer_source == "youtube" and cfg.fetch_trailers:
+            if problem := js_challenge_solver_missing():
+                raise DataError(problem)
             fetch = stack.enter_context(YoutubeFetcher(trailer_dir(cfg), cfg.download_format))
         per_movie, used, videos, cache = _features_through_store(cfg, store, trailers, fetch, progress)
     # movies sharing one YouTube id share its keyframes and status
