@@ -236,9 +236,7 @@ def stages(cfg, scale: dict) -> list[tuple[str, str, float, float]]:
     seconds = trailer_seconds()
     keyframes = int(np.ceil(seconds).sum())
     win = windows(cfg, seconds)
-    decode = RATES[DECODE_RATE][0] * cfg.n_workers
-    # a lower bound: each session (thread) starts a video every SESSION_SPACING_S at most (YouTube's limit)
-    fetch = TRAILERS * SESSION_SPACING_S / cfg.download_threads
+    fetch, work = fetch_bound(cfg)
     api_requests = math.ceil(ML20M_YT_IDS / IDS_PER_REQUEST) + math.ceil(ML20M_YT_PUBLIC / IDS_PER_REQUEST)
     steps = lambda n: n / cfg.batch_size  # noqa: E731
     forward = RATES["forward_speedup"][0]
@@ -283,7 +281,7 @@ def stages(cfg, scale: dict) -> list[tuple[str, str, float, float]]:
          f"{keyframes * FPS / 1e6:.0f}M frames ({cfg.n_workers} workers at {DECODE_RATE}), the features and fetching "
          f"(>= {fetch / 60:.0f} min: {cfg.download_threads} YouTube sessions, each a video every "
          f"{SESSION_SPACING_S:g} s at most; the network's own time comes on top), streamed; MobileNetV2's compile",
-         max(keyframes * FPS / decode, keyframes / RATES["features"][0], fetch) + RATES["features_compile"][0],
+         max(work, fetch) + RATES["features_compile"][0],
          keyframes * FEATURE_DIM * FEATURE_BYTES * 2 + KEPT_TRAILERS * np.mean(seconds) * KEYFRAME_BYTES),
         ("03 training", f"{epochs} epochs (max_epochs) of " + ", ".join(
             f"{win[S]['train'] / 1e3:.0f}k training windows at S={S}" for S in cfg.sequence_lengths)
@@ -328,7 +326,8 @@ def no_api_key_seconds() -> float:
 
 
 def fetch_bound(cfg) -> tuple[float, float]:
-    """02's fetching bound (YouTube's per-session pace) and its time without it (decoding, features)."""
+    """02's fetching bound (a lower bound: each session, a thread, starts a video every SESSION_SPACING_S
+    at most, YouTube's limit) and its time without it (the slower of decoding and the features)."""
     keyframes = np.ceil(trailer_seconds()).sum()
     fetch = TRAILERS * SESSION_SPACING_S / cfg.download_threads
     work = max(keyframes * FPS / (RATES[DECODE_RATE][0] * cfg.n_workers), keyframes / RATES["features"][0])

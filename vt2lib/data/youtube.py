@@ -58,12 +58,10 @@ def check_availability(mapping: pd.DataFrame, cache_csv: Path, base_url: str = O
     The cache is in the authors' format and rewritten atomically every `save_every` checks (and
     when the run stops), so an interrupted run loses at most that many requests. `min_interval_s`
     keeps the rate polite; a 429 or 5xx is waited out (`pacer`), and one an older cache holds is
-    asked again (`cached_statuses`).
+    asked again (`availability_todo`).
     """
-    done = cached_statuses(cache_csv)
+    done, todo = availability_todo(mapping, cache_csv)
     rows = done.to_dict("records")
-    seen = set(zip(done.youtube_id, done.movielens_id))
-    todo = mapping[[(y, m) not in seen for y, m in zip(mapping.youtubeId, mapping.movieId)]]
     pacer = pacer or SessionPacer(spacing_s=min_interval_s)
     try:
         for k, r in enumerate(tqdm(todo.itertuples(index=False), total=len(todo), desc="oEmbed status")):
@@ -83,13 +81,16 @@ def check_availability(mapping: pd.DataFrame, cache_csv: Path, base_url: str = O
     return out
 
 
-def cached_statuses(cache_csv: Path) -> pd.DataFrame:
-    """The availability cache (authors' format) without answers that were the server's state (429, 5xx)."""
+def availability_todo(mapping: pd.DataFrame, cache_csv: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(the availability cache in the authors' format, the rows of `mapping` it lacks): oEmbed's and the
+    Data API's resume. Cached answers that were the server's state (429, 5xx) are asked again."""
     cache_csv = Path(cache_csv)
-    if not cache_csv.is_file():
-        return pd.DataFrame(columns=AVAILABILITY_COLUMNS)
-    done = load_availability(cache_csv)
-    return done[~done.status_code.map(is_transient_status)].reset_index(drop=True)
+    done = pd.DataFrame(columns=AVAILABILITY_COLUMNS)
+    if cache_csv.is_file():
+        done = load_availability(cache_csv)
+        done = done[~done.status_code.map(is_transient_status)].reset_index(drop=True)
+    seen = set(zip(done.youtube_id, done.movielens_id))
+    return done, mapping[[(y, m) not in seen for y, m in zip(mapping.youtubeId, mapping.movieId)]]
 
 
 # ------------------------------------------------------------------ metadata
@@ -142,6 +143,14 @@ def load_trailer_metadata(path) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+def metadata_todo(youtube_ids, out_csv: Path) -> tuple[list[dict], list[str]]:
+    """(the rows `out_csv` holds, the ids it lacks, each once: movies may share a trailer): the
+    resume of fetch_metadata_ytdlp and fetch_metadata_api."""
+    rows = load_trailer_metadata(out_csv).to_dict("records") if Path(out_csv).is_file() else []
+    have = {r["youtube_id"] for r in rows}
+    return rows, list(dict.fromkeys(y for y in youtube_ids if y not in have))
+
+
 def unknown_metadata_row(youtube_id: str) -> dict:
     """A video asked for and not described (removed, private, age-gated): no duration."""
     return {"youtube_id": youtube_id, "video_title": "", "duration_s": np.nan, "dimension": "", "views": np.nan,
@@ -165,12 +174,11 @@ def fetch_metadata_ytdlp(youtube_ids, out_csv: Path, ydl_opts: dict | None = Non
     no_metadata, and no rerun asks again); offline, a DataError."""
     import yt_dlp
     out_csv = Path(out_csv)
-    rows = load_trailer_metadata(out_csv).to_dict("records") if out_csv.is_file() else []
-    have = {r["youtube_id"] for r in rows}
+    rows, todo = metadata_todo(youtube_ids, out_csv)
+    asked_before = len(rows)
     opts = {"skip_download": True, "quiet": True, "no_warnings": True,
             "sleep_interval_requests": SLEEP_BETWEEN_REQUESTS_S, **(ydl_opts or {})}
     pacer = pacer or SessionPacer()
-    todo = list(dict.fromkeys(y for y in youtube_ids if y not in have))  # movies may share a trailer
     try:
         with yt_dlp.YoutubeDL(opts) as ydl:
             for k, yid in enumerate(tqdm(todo, desc="yt-dlp metadata")):
@@ -183,7 +191,7 @@ def fetch_metadata_ytdlp(youtube_ids, out_csv: Path, ydl_opts: dict | None = Non
                 if (k + 1) % 50 == 0:
                     write_csv_atomic(pd.DataFrame(rows, columns=METADATA_COLUMNS), out_csv)
     except YoutubeUnreachable as e:
-        left = len(todo) - (len(rows) - len(have))
+        left = len(todo) - (len(rows) - asked_before)
         raise DataError(f"trailer metadata (yt-dlp) for {left} ids {out_csv} lacks: {e}. Run 01 with internet, "
                         f"or set $YOUTUBE_API_KEY, or give metadata_file") from None
     finally:  # a stop (YouTube's refusals, Ctrl-C) keeps what was read

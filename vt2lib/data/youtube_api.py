@@ -35,8 +35,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from vt2lib.data.youtube import (AVAILABILITY_COLUMNS, METADATA_COLUMNS, cached_statuses, iso8601_seconds,
-                                 load_trailer_metadata, unknown_metadata_row)
+from vt2lib.data.youtube import (AVAILABILITY_COLUMNS, METADATA_COLUMNS, availability_todo, iso8601_seconds,
+                                 metadata_todo, unknown_metadata_row)
 from vt2lib.io import DataError, write_csv_atomic
 from vt2lib.progress import tqdm
 
@@ -99,11 +99,8 @@ def api_availability(mapping: pd.DataFrame, cache_csv: Path, key: str, base_url:
     """check_availability's status table for `mapping` (ML20M-YT columns) from the Data API (statuses
     as in the module's docstring); resumes from `cache_csv`, the same cache as oEmbed's, rewritten
     after every request."""
-    cache_csv = Path(cache_csv)
-    done = cached_statuses(cache_csv)
+    done, todo = availability_todo(mapping, cache_csv)
     parts = [done] if len(done) else []
-    seen = set(zip(done.youtube_id, done.movielens_id))
-    todo = mapping[[(y, m) not in seen for y, m in zip(mapping.youtubeId, mapping.movieId)]]
     for batch in tqdm(list(_batches(list(dict.fromkeys(todo.youtubeId)))), desc="YouTube Data API: availability",
                       unit="request"):
         returned = videos_list(batch, key, base_url)
@@ -126,10 +123,7 @@ def _metadata_row(item: dict) -> dict:
 def fetch_metadata_api(youtube_ids, out_csv: Path, key: str, base_url: str | None = None) -> pd.DataFrame:
     """fetch_metadata_ytdlp's table from the Data API, resumable through `out_csv` (written after
     every request); a video the API does not return has no duration, as there (asked once)."""
-    out_csv = Path(out_csv)
-    rows = load_trailer_metadata(out_csv).to_dict("records") if out_csv.is_file() else []
-    have = {r["youtube_id"] for r in rows}
-    todo = list(dict.fromkeys(y for y in youtube_ids if y not in have))
+    rows, todo = metadata_todo(youtube_ids, out_csv)
     for batch in tqdm(list(_batches(todo)), desc="YouTube Data API: metadata", unit="request"):
         returned = videos_list(batch, key, base_url)
         rows += [_metadata_row(returned[y]) if y in returned else unknown_metadata_row(y) for y in batch]

@@ -110,7 +110,8 @@ class SessionPacer:
             self._gave_up = self._gave_up or reason
         self._stop.set()
 
-    def _wait_until(self, when: float) -> None:
+    def _wait_until(self, when: Callable[[], float]) -> None:
+        """Wait until the time `when()` gives (asked again on each wake), or raise YoutubeRefusal on stop()."""
         while True:
             if self._stop.is_set():
                 raise YoutubeRefusal(self._gave_up)
