@@ -20,8 +20,10 @@ best epoch and returns the same `TrainResult` as a serial run.
     jobs = [(m, S) for m in MODELS for S in cfg.sequence_lengths] + [(m, S0) for m in diagnostic_models(cfg)]
     trained = train_networks(cfg, data, jobs)       # {(model, S): TrainResult}
 
->>> _unit_order((TOWERS, 10)) < _unit_order((TOWERS, 20)), _unit_order((TOWERS, 10)) < _unit_order(("paper", 10))
-(False, True)
+>>> from vt2lib.profiles import load_profile
+>>> cfg = load_profile("smoke")
+>>> sorted([("genre_unseen0", 10), (TOWERS, 10), (TOWERS, 20)], key=lambda unit: _unit_order(cfg, unit))
+[('towers', 20), ('towers', 10), ('genre_unseen0', 10)]
 
 Workers are spawned, not forked: JAX and TensorFlow must not be forked once initialised. Their
 per-epoch lines go to the process's stdout (papermill's log), not to the notebook.
@@ -55,11 +57,11 @@ def training_inputs(cfg: Profile, data: SequenceData, model: str) -> tuple[Seque
 TOWERS = "towers"  # a unit of training: the paper and leak-free network of one S, as towers of one model
 
 
-def _unit_order(unit: tuple[str, int]) -> tuple:
+def _unit_order(cfg: Profile, unit: tuple[str, int]) -> tuple:
     """Longest first (S = 20, then S = 10; a tower pair before one network; the diagnostics last): no
     worker is left with a long tail."""
     model, seq_len = unit
-    return -seq_len, model != TOWERS, model not in (TOWERS, *MODELS)
+    return -seq_len, model != TOWERS, model != TOWERS and diagnostic_split(cfg, model) is not None
 
 
 def _train_unit(cfg: Profile, progress: bool, unit: tuple[str, int]) -> None:
@@ -100,7 +102,7 @@ def train_networks(cfg: Profile, data: dict[int, SequenceData], jobs, progress: 
             todo = [job for job in todo if job not in pair]
     units += todo
     if cfg.train_workers > 1 and len(units) > 1:
-        units.sort(key=_unit_order)
+        units.sort(key=partial(_unit_order, cfg))
         workers = min(cfg.train_workers, len(units))
         # on an error the units not started are not trained, on Ctrl-C none goes on (vt2lib.workers)
         with stopped(ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))) as pool:
