@@ -171,7 +171,7 @@ def test_the_bad_value_table_covers_every_checked_field():
                if isinstance(getattr(load_profile("demo"), f.name), (int, float)) and f.name != "name"}
     unchecked = numeric - checked - {"download_ml20m", "check_availability", "allow_random_backbone_fallback",
                                      "mixed_precision", "keep_movies_without_trailer", "keep_videos", "fetch_trailers",
-                                     "train_towers", "lstm_unroll", "synth_direct_features"}  # booleans
+                                     "train_towers", "lstm_unroll", "synth_direct_features", "cold_shared_fit"}  # booleans
     assert not unchecked, f"numeric fields without a range: {unchecked}"
 
 

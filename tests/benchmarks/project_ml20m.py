@@ -256,13 +256,15 @@ def stages(cfg, scale: dict) -> list[tuple[str, str, float, float]]:
     n_content = n_trained + 2 + 2
     fm_fit, compile_fm = fm_fit_seconds(cfg), RATES["fm_compile"][0]
     settings_09 = len(cfg.cold_n_ratings) + 2            # fully cold, each cold_n_ratings, warm
-    # ids-only fits: FM ids in each cold setting, and 5 side-feature sets (genres, trailer, genres + trailer, its
-    # shuffled-trailer control, genres + frozen) in every setting, warm included, each the mean of
+    # the item-disjoint runs per fold: one per new-movie setting, or one shared by them all (cold_shared_fit)
+    cold_runs = 1 if cfg.cold_shared_fit else settings_09 - 1
+    # ids-only fits: FM ids in each cold run, and 5 side-feature sets (genres, trailer, genres + trailer, its
+    # shuffled-trailer control, genres + frozen) in every run, warm included, each the mean of
     # fm_side_chains chains; a side-feature fit costs 1.5 (RESULTS.md); one compile per FM shape at most:
-    # (ids + 5 side sets) per setting (a chain reuses its shape's compile)
+    # (ids + 5 side sets) per run (a chain reuses its shape's compile)
     chains = cfg.fm_side_chains
-    fits_09 = (settings_09 - 1) + 5 * 1.5 * settings_09 * chains
-    shapes_09 = (settings_09 - 1) + 5 * settings_09
+    fits_09 = cold_runs + 5 * 1.5 * (cold_runs + 1) * chains
+    shapes_09 = cold_runs + 5 * (cold_runs + 1)
     folds_09 = min(cfg.n_folds, cfg.cold_start_folds or cfg.n_folds)
     folds_10 = min(cfg.n_folds, cfg.ranking_folds or cfg.n_folds)
     users_10 = min(cfg.ranking_users or USERS_WITH_A_HIT, USERS_WITH_A_HIT)
@@ -303,10 +305,11 @@ def stages(cfg, scale: dict) -> list[tuple[str, str, float, float]]:
         ("09 cold start + side features", f"{fits_09:g} ids-only FM fits per fold ({chains} chain"
          f"{'s' * (chains > 1)} per side-feature "
          f"FM) x {folds_09} of {cfg.n_folds} "
-         f"folds, <= {shapes_09} compiles; {n_content - 1} content methods x {settings_09 - 1} cold settings "
-         "(a similarity matrix each; frozen_mean's per fold)",
-         fits_09 * folds_09 * fm_fit + shapes_09 * compile_fm + (n_content - 1) * (settings_09 - 1) * (
-             folds_09 * content_16 + similarity) + (settings_09 - 1) * folds_09 * RATES["frozen_mean_fold"][0],
+         f"folds, <= {shapes_09} compiles; {n_content - 1} content methods x {cold_runs} cold run"
+         f"{'s' * (cold_runs > 1)} (a similarity matrix each; frozen_mean's per fold)"
+         + (f"; one fit per fold shared by the {settings_09 - 1} new-movie settings" if cfg.cold_shared_fit else ""),
+         fits_09 * folds_09 * fm_fit + shapes_09 * compile_fm + (n_content - 1) * cold_runs * (
+             folds_09 * content_16 + similarity) + cold_runs * folds_09 * RATES["frozen_mean_fold"][0],
          pred_scale.get("09_cold_start_and_side_features", 0) * fold_factor * folds_09 / cfg.n_folds),
         ("10 ranking", f"2 scorings (warm, new movies) x {folds_10} folds x {users_10:,} users x every movie: "
          f"{len(RANKED_EQ1)} Eq. 1 methods (frozen_mean's PCA per fold), FM on ids and FM + genres + trailer (1.5x), "

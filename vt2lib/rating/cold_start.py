@@ -32,17 +32,6 @@ def item_disjoint_cv(cfg, warm):
     return CVData(warm.table.assign(fold=fold), warm.user, warm.item, warm.movie_ids, warm.n_users, warm.n_items)
 
 
-def setting_split(data, n: int, seed: int):
-    """split(k) -> (training ratings, test rows) of `data`'s item-disjoint fold k in which each
-    test movie keeps n of its ratings for training (few_ratings_split; n = 0: fully cold)."""
-    movie_ids, fold = data.table.movieId.to_numpy(), data.table.fold.to_numpy()
-
-    def split(k):
-        train, test = few_ratings_split(movie_ids, fold, k, n, seed)
-        return data.ratings(train), test
-    return split
-
-
 def item_disjoint_folds(movie_ids: np.ndarray, n_folds: int, seed: int) -> np.ndarray:
     """Fold id per rating such that each movie's ratings are all in one fold (GroupKFold-style).
 

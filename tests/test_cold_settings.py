@@ -1,0 +1,91 @@
+"""09's new-movie settings: a fit each, or one fit per fold shared by groups of the new movies (cold_shared_fit)."""
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from vt2lib.io import DataError
+from vt2lib.rating.cold_settings import movie_settings, setting_predictions, setting_split, shared_setting_split
+from vt2lib.rating.cold_start import item_disjoint_folds
+from vt2lib.rating.evaluation import CVData
+
+SETTINGS = [0, 1, 3, 5]
+
+
+@pytest.fixture(scope="module")
+def cold():
+    """A skewed toy catalogue in 4 item-disjoint folds: 160 movies, a few with many ratings."""
+    rng = np.random.default_rng(3)
+    weights = 1 / np.arange(1, 161) ** 0.8
+    movie = rng.choice(np.arange(1000, 1160), size=12_000, p=weights / weights.sum())
+    rating = np.clip(np.round(2 * (3.5 + rng.normal(0, 0.6, 1160)[movie] + rng.normal(0, 0.8, len(movie)))) / 2, .5, 5)
+    table = pd.DataFrame({"userId": rng.integers(0, 300, len(movie)), "movieId": movie, "rating": rating,
+                          "fold": item_disjoint_folds(movie, 4, seed=5)})
+    return CVData.from_folds(table)
+
+
+def _movie_fold(data):
+    fold = np.zeros(data.n_items, np.int64)
+    fold[data.item] = data.table.fold.to_numpy()
+    return fold
+
+
+def test_each_fold_deals_its_movies_evenly_to_the_settings(cold):
+    kept, fold = movie_settings(cold, SETTINGS, seed=1), _movie_fold(cold)
+    count = np.bincount(cold.item, minlength=cold.n_items)
+    assert np.array_equal(kept, movie_settings(cold, SETTINGS, seed=1))  # seeded
+    assert not np.array_equal(kept, movie_settings(cold, SETTINGS, seed=2))
+    for k in range(cold.n_folds):
+        movies = [int(((kept == n) & (fold == k)).sum()) for n in SETTINGS]
+        assert max(movies) - min(movies) <= 1
+        # stratified by rating count: the biggest movies of a fold go one to each setting
+        biggest = np.argsort(-np.where(fold == k, count, -1))[:len(SETTINGS)]
+        assert sorted(kept[biggest]) == SETTINGS
+        # dealt by count, block after block: the settings' rating counts differ by at most the biggest movie's
+        ratings = [count[(kept == n) & (fold == k)].sum() for n in SETTINGS]
+        assert max(ratings) - min(ratings) <= count[biggest].max()
+
+
+def test_a_shared_fit_keeps_for_each_movie_what_its_settings_own_fit_keeps(cold):
+    """Every rating in one part; a new movie dealt to n keeps exactly the rows setting n's own split keeps."""
+    kept = movie_settings(cold, SETTINGS, seed=0)[cold.item]
+    fold = cold.table.fold.to_numpy()
+    for k in range(cold.n_folds):
+        train, test = shared_setting_split(cold, SETTINGS, seed=0)(k)
+        train_rows = np.flatnonzero(np.isin(np.arange(len(fold)), test, invert=True))
+        assert len(train.rating) == len(train_rows) and not set(test) - set(np.flatnonzero(fold == k))
+        for n in SETTINGS:
+            own_train, own_test = setting_split(cold, n, seed=0)(k)
+            movies = kept == n
+            assert np.array_equal(test[movies[test]], own_test[movies[own_test]])
+            np.testing.assert_array_equal(np.sort(train.rating[movies[train_rows] & (fold[train_rows] == k)]),
+                                          np.sort(cold.table.rating.to_numpy()[np.setdiff1d(
+                                              np.flatnonzero(movies & (fold == k)), own_test)]))
+
+
+def test_too_few_movies_for_the_settings_is_a_clear_error():
+    table = pd.DataFrame({"userId": [1, 2, 3, 4], "movieId": [10, 20, 30, 40], "rating": 4.0,
+                          "fold": np.array([0, 0, 1, 1], np.int8)})
+    with pytest.raises(DataError, match="cold_shared_fit: an item-disjoint fold has 2 movies for 4 settings"):
+        movie_settings(CVData.from_folds(table), SETTINGS, seed=0)
+
+
+def test_the_shared_fit_gives_each_movie_its_own_settings_prediction(smoke_cfg, cold):
+    """The item mean of a movie that keeps ratings depends on those alone: the same in both designs.
+    The shared design stores one run per method, and each setting's rows are its movies' test rows."""
+    from vt2lib.rating import methods as M
+    from vt2lib.store import Store
+    cfg = dataclasses.replace(smoke_cfg, name="smoke_cold_settings", cold_start_folds=3)
+    item_mean = M.get(cfg, "item_mean")
+    own = setting_predictions(cfg, cold, item_mean, "item_mean", SETTINGS)
+    shared = setting_predictions(dataclasses.replace(cfg, cold_shared_fit=True), cold, item_mean, "item_mean", SETTINGS)
+    assert Store(cfg).current("predictions/cold_shared_item_mean")
+    for n in SETTINGS:
+        assert set(shared[n].fold) == {0, 1, 2}  # cold_start_folds
+        mine = own[n][own[n].movieId.isin(shared[n].movieId)].reset_index(drop=True)
+        pd.testing.assert_frame_equal(mine.drop(columns="prediction"), shared[n].drop(columns="prediction"))
+        if n > 0:
+            np.testing.assert_array_equal(mine.prediction, shared[n].prediction)
+    movies = [set(shared[n].movieId) for n in SETTINGS]
+    assert sum(map(len, movies)) == len(set().union(*movies))  # each new movie in one setting

@@ -1,0 +1,95 @@
+"""Notebook 09's new-movie settings (each new movie keeps 0 or n of its ratings): a fit per setting, or
+one fit per fold shared by all of them, each setting on its own group of the fold's new movies.
+
+    preds = setting_predictions(cfg, cold, method, "fm_ids", [0, 1, 3, 5])   # {n: that setting's predictions}
+
+The settings' training sets differ only in the few ratings the fold's new movies keep, so with
+`cold_shared_fit` one fit per fold serves them all: the fold's new movies are dealt to the settings
+(stratified by rating count, so each setting gets its share of blockbusters), and a movie dealt to n
+keeps exactly the ratings it keeps in setting n's own fit. Each setting is then scored on its group
+only: a quarter of the new movies with four settings, at a quarter of the fits (ml20m: 09's longest
+part, tests/benchmarks/project_ml20m.py). Methods stay paired within a setting (the same movies).
+
+>>> import pandas as pd
+>>> from vt2lib.rating.evaluation import CVData
+>>> table = pd.DataFrame({"userId": [1, 2, 3] * 4, "movieId": np.repeat([10, 20, 30, 40], 3), "rating": 4.0,
+...                       "fold": np.repeat([0, 0, 1, 1], 3).astype(np.int8)})
+>>> kept = movie_settings(CVData.from_folds(table), [0, 2], seed=0)   # per movie: the ratings it keeps
+>>> sorted(kept[:2].tolist()), sorted(kept[2:].tolist())              # each fold: one movie per setting
+([0, 2], [0, 2])
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from vt2lib.io import DataError
+from vt2lib.rating.cold_start import few_ratings_split
+
+
+def setting_split(data, n: int, seed: int):
+    """split(k) -> (training ratings, test rows) of `data`'s item-disjoint fold k in which each
+    test movie keeps n of its ratings for training (few_ratings_split; n = 0: fully cold)."""
+    movie_ids, fold = data.table.movieId.to_numpy(), data.table.fold.to_numpy()
+
+    def split(k):
+        train, test = few_ratings_split(movie_ids, fold, k, n, seed)
+        return data.ratings(train), test
+    return split
+
+
+def movie_settings(data, settings, seed: int) -> np.ndarray:
+    """Per movie (dense item index), the ratings it keeps when the settings share a fit: within each
+    item-disjoint fold the movies, by rating count, are dealt in blocks of len(settings), each block's
+    in a seeded random order (the smallest movies' last block gets the first settings)."""
+    settings = np.asarray(settings, np.int64)
+    count = np.bincount(data.item, minlength=data.n_items)
+    movie_fold = np.zeros(data.n_items, np.int64)
+    movie_fold[data.item] = data.table.fold.to_numpy()
+    per_fold = np.bincount(movie_fold, minlength=data.n_folds)
+    if per_fold.min() < len(settings):
+        raise DataError(f"cold_shared_fit: an item-disjoint fold has {per_fold.min()} movies for {len(settings)} "
+                        "settings (each needs a group of its own); set cold_shared_fit = false or lower n_folds")
+    rng = np.random.default_rng([seed, len(settings)])
+    by_count = np.lexsort((rng.random(data.n_items), -count, movie_fold))
+    fold_sorted = movie_fold[by_count]
+    block = (np.arange(data.n_items) - np.searchsorted(fold_sorted, fold_sorted)) // len(settings)
+    dealt = np.lexsort((rng.random(data.n_items), block, fold_sorted))  # each block's movies in a random order
+    group = fold_sorted[dealt] * data.n_items + block[dealt]
+    place = np.arange(data.n_items) - np.searchsorted(group, group)     # a movie's place in its block
+    kept = np.empty(data.n_items, np.int64)
+    kept[by_count[dealt]] = settings[place]
+    return kept
+
+
+def shared_setting_split(data, settings, seed: int):
+    """split(k) for one fit shared by the settings: each new movie of fold k keeps the ratings setting
+    movie_settings gives it, exactly those that setting's own split (setting_split) keeps for it."""
+    movie_ids, fold = data.table.movieId.to_numpy(), data.table.fold.to_numpy()
+    kept_per_rating = movie_settings(data, settings, seed)[data.item]
+
+    def split(k):
+        kept = []
+        for n in sorted(set(settings) - {0}):
+            train, _ = few_ratings_split(movie_ids, fold, k, n, seed)
+            revealed = train[fold[train] == k]
+            kept.append(revealed[kept_per_rating[revealed] == n])
+        kept = np.concatenate(kept) if kept else np.zeros(0, np.int64)
+        in_k = np.flatnonzero(fold == k)
+        return data.ratings(np.sort(np.concatenate([np.flatnonzero(fold != k), kept]))), np.setdiff1d(in_k, kept)
+    return split
+
+
+def setting_predictions(cfg, data, method, name: str, settings) -> dict:
+    """{n: the predictions of `method` in setting n} on the first cfg.cold_start_folds folds: a fit
+    per setting (stored as cold{n}_{name}), or with cfg.cold_shared_fit one per fold (cold_shared_{name}),
+    each setting's rows those of its movies."""
+    from vt2lib.rating import methods as M
+    from vt2lib.store import digest
+    run = dict(progress=False, max_folds=cfg.cold_start_folds)
+    if not cfg.cold_shared_fit:
+        return {n: M.run(cfg, data, method, name=f"cold{n}_{name}", split=setting_split(data, n, cfg.seed),
+                         split_key=digest(n, cfg.seed), **run) for n in settings}
+    preds = M.run(cfg, data, method, name=f"cold_shared_{name}", split=shared_setting_split(data, settings, cfg.seed),
+                  split_key=digest("shared", list(settings), cfg.seed), **run)
+    kept = movie_settings(data, settings, cfg.seed)[np.searchsorted(data.movie_ids, preds.movieId.to_numpy())]
+    return {n: preds[kept == n].reset_index(drop=True) for n in settings}
