@@ -48,44 +48,49 @@ def test_each_fold_deals_its_movies_evenly_to_the_settings(cold):
 
 
 def test_a_shared_fit_keeps_for_each_movie_what_its_settings_own_fit_keeps(cold):
-    """Every rating in one part; a new movie dealt to n keeps exactly the rows setting n's own split keeps."""
-    kept = movie_settings(cold, SETTINGS, seed=0)[cold.item]
+    """Every rating in one part; a new movie dealt to n keeps exactly the rows setting n's own split keeps,
+    and its test rows are that split's."""
+    shared = SETTINGS[1:]  # the few-ratings settings share a fit; the fully cold one keeps its own
+    kept = movie_settings(cold, shared, seed=0)[cold.item]
     fold = cold.table.fold.to_numpy()
     for k in range(cold.n_folds):
-        train, test = shared_setting_split(cold, SETTINGS, seed=0)(k)
-        train_rows = np.flatnonzero(np.isin(np.arange(len(fold)), test, invert=True))
-        assert len(train.rating) == len(train_rows) and not set(test) - set(np.flatnonzero(fold == k))
-        for n in SETTINGS:
+        train, test = shared_setting_split(cold, shared, seed=0)(k)
+        expected = [np.flatnonzero(fold != k)]
+        for n in shared:
             own_train, own_test = setting_split(cold, n, seed=0)(k)
             movies = kept == n
             assert np.array_equal(test[movies[test]], own_test[movies[own_test]])
-            np.testing.assert_array_equal(np.sort(train.rating[movies[train_rows] & (fold[train_rows] == k)]),
-                                          np.sort(cold.table.rating.to_numpy()[np.setdiff1d(
-                                              np.flatnonzero(movies & (fold == k)), own_test)]))
+            expected.append(np.setdiff1d(np.flatnonzero(movies & (fold == k)), own_test))
+        assert np.array_equal(np.sort(np.concatenate([np.concatenate(expected), test])), np.arange(len(fold)))
+        rows = cold.ratings(np.sort(np.concatenate(expected)))
+        for field in ("user", "item", "rating"):
+            np.testing.assert_array_equal(getattr(train, field), getattr(rows, field), err_msg=field)
 
 
 def test_too_few_movies_for_the_settings_is_a_clear_error():
     table = pd.DataFrame({"userId": [1, 2, 3, 4], "movieId": [10, 20, 30, 40], "rating": 4.0,
                           "fold": np.array([0, 0, 1, 1], np.int8)})
-    with pytest.raises(DataError, match="cold_shared_fit: an item-disjoint fold has 2 movies for 4 settings"):
+    with pytest.raises(DataError, match="cold_shared_fit: an item-disjoint fold has 2 movies for 4 few-ratings"):
         movie_settings(CVData.from_folds(table), SETTINGS, seed=0)
 
 
 def test_the_shared_fit_gives_each_movie_its_own_settings_prediction(smoke_cfg, cold):
-    """The item mean of a movie that keeps ratings depends on those alone: the same in both designs.
-    The shared design stores one run per method, and each setting's rows are its movies' test rows."""
+    """The fully cold setting keeps its own run (the same stored predictions in both designs). The item
+    mean of a movie that keeps ratings depends on those alone: the same in both designs. The shared design
+    stores one run for the few-ratings settings, and each setting's rows are its movies' test rows."""
     from vt2lib.rating import methods as M
     from vt2lib.store import Store
     cfg = dataclasses.replace(smoke_cfg, name="smoke_cold_settings", cold_start_folds=3)
     item_mean = M.get(cfg, "item_mean")
     own = setting_predictions(cfg, cold, item_mean, "item_mean", SETTINGS)
     shared = setting_predictions(dataclasses.replace(cfg, cold_shared_fit=True), cold, item_mean, "item_mean", SETTINGS)
-    assert Store(cfg).current("predictions/cold_shared_item_mean")
-    for n in SETTINGS:
+    assert Store(cfg).current("predictions/cold_shared_item_mean") and list(shared) == SETTINGS
+    pd.testing.assert_frame_equal(own[0], shared[0])
+    for n in SETTINGS[1:]:
         assert set(shared[n].fold) == {0, 1, 2}  # cold_start_folds
         mine = own[n][own[n].movieId.isin(shared[n].movieId)].reset_index(drop=True)
         pd.testing.assert_frame_equal(mine.drop(columns="prediction"), shared[n].drop(columns="prediction"))
-        if n > 0:
-            np.testing.assert_array_equal(mine.prediction, shared[n].prediction)
-    movies = [set(shared[n].movieId) for n in SETTINGS]
-    assert sum(map(len, movies)) == len(set().union(*movies))  # each new movie in one setting
+        np.testing.assert_array_equal(mine.prediction, shared[n].prediction)
+    movies = [set(shared[n].movieId) for n in SETTINGS[1:]]
+    assert sum(map(len, movies)) == len(set().union(*movies))  # each new movie in one of them
+    assert set().union(*movies) <= set(shared[0].movieId)

@@ -114,19 +114,20 @@ def test_cold_start_folds_bound_notebook_09():
     assert _seconds(dataclasses.replace(cfg, cold_start_folds=None), "09") == pytest.approx(t[1] + 9 * per_fold)
 
 
-def test_one_fit_shared_by_the_new_movie_settings_pays_one_cold_run_per_fold():
-    """With cold_shared_fit, 09 pays per fold one item-disjoint run (FM on ids, 5 side-feature FMs of
-    fm_side_chains chains at 1.5 a fit, Eq. 1's methods, frozen_mean's matrix) instead of one per new-movie
-    setting; the warm runs stay. The saving is exactly (settings - 1) such runs."""
+def test_one_fit_shared_by_the_few_ratings_settings_pays_two_cold_runs_per_fold():
+    """With cold_shared_fit, 09 pays per fold two item-disjoint runs (the fully cold one and one shared by
+    the few-ratings settings; each: FM on ids, 5 side-feature FMs of fm_side_chains chains at 1.5 a fit,
+    09's 10 Eq. 1 methods, frozen_mean's matrix) instead of one per setting; the warm runs stay."""
     cfg = load_profile("ml20m")
-    assert cfg.cold_shared_fit
+    assert cfg.cold_shared_fit and len(cfg.cold_n_ratings) == 3
     own = dataclasses.replace(cfg, cold_shared_fit=False)
-    settings = len(cfg.cold_n_ratings) + 1
     folds, fit = cfg.cold_start_folds, P.fm_fit_seconds(cfg)
-    content = 11 * (folds * P.on_cores("content", cfg.n_workers) + P.on_cores("similarity", cfg.n_workers))
+    content = 10 * (folds * P.on_cores("content", cfg.n_workers) + P.on_cores("similarity", cfg.n_workers))
     run = folds * ((1 + 5 * 1.5 * cfg.fm_side_chains) * fit + P.RATES["frozen_mean_fold"][0]) + content
     compiles = 6 * P.RATES["fm_compile"][0]  # FM on ids and the 5 side-feature shapes, per run
-    assert _seconds(own, "09") - _seconds(cfg, "09") == pytest.approx((settings - 1) * (run + compiles))
+    assert _seconds(own, "09") - _seconds(cfg, "09") == pytest.approx(2 * (run + compiles))
+    assert _seconds(dataclasses.replace(cfg, cold_n_ratings=()), "09") == pytest.approx(
+        _seconds(dataclasses.replace(own, cold_n_ratings=()), "09"))  # fully cold alone: nothing to share
 
 
 def test_a_lever_is_projected_with_the_field_it_changes(capsys):

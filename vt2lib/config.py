@@ -154,7 +154,7 @@ class Profile:
     # --- beyond the paper: cold start and FM side features (notebook 09) ---
     cold_n_ratings: tuple[int, ...] = (1, 3, 5)  # training ratings a "new" test movie keeps
     cold_start_folds: int | None = None   # 09 predicts at most the first k folds of each setting (None = all)
-    cold_shared_fit: bool = False         # 09: one fit per fold for every setting, each on a group of the new movies
+    cold_shared_fit: bool = False         # 09: the few-ratings settings share a fit, each on a group of the new movies
     side_embedding_variant: str = AUTO    # trailer embedding used as FM item side features; auto: emb256_s10
     side_pca_dim: int | None = 32                # PCA-reduce it first (None = all dimensions)
     # chains averaged per FM with side features (09) and per FM row ranked (10): new movies' side weights mix

@@ -67,8 +67,8 @@ _ML20M = Profile(
     # (tests/benchmarks/rates_h200.json); on a CPU they cost more, so the other profiles loop
     lstm_unroll=True,
     unseen_trailer_splits=1,  # one genre diagnostic: 20% of ~13.5k trailers is a steady AUC already
-    # 09 (beyond the paper) on 4 of the 10 item-disjoint folds, ~5.4k new movies, with one fit per fold for
-    # its 4 new-movie settings, ~1.4k movies each: 31 FM fits per fold, not 79 (RESULTS.md: the time, the noise)
+    # 09 (beyond the paper) on 4 of the 10 item-disjoint folds, ~5.4k new movies, and one fit per fold shared by
+    # its 3 few-ratings settings, ~1.8k movies each: 47 FM fits per fold, not 79 (RESULTS.md: the time, the noise)
     cold_start_folds=4,
     cold_shared_fit=True,
     # 10: 5,000 users per fold (of ~120k with a hit) on 3 folds per setting: a recall's standard error ~0.004
@@ -79,7 +79,7 @@ _ML20M = Profile(
     ranking_positives=(4.0,),
     ease_l2=(250.0, 500.0, 1000.0),
     # fm_side_chains stays 2 (09, 10): the Monte Carlo error is measured on ML20M (two chains give its spread)
-    # and halved in variance; each chain more adds ~21 min to 09 and 10 (tests/benchmarks/project_ml20m.py)
+    # and halved in variance; each chain more adds ~29 min to 09 and 10 (tests/benchmarks/project_ml20m.py)
 )
 
 _DEMO = Profile(

@@ -254,10 +254,12 @@ def stages(cfg, scale: dict) -> list[tuple[str, str, float, float]]:
     # genome-scores.csv), frozen_mean (its PCA and matrix per fold) and random similarities (a matrix per fold)
     n_trained = 2 * 2 * len(cfg.sequence_lengths)
     n_content = n_trained + 2 + 2
+    n_content_09 = n_trained + 2  # 09's Eq. 1 rows: the trained embeddings, genres and frozen_mean
     fm_fit, compile_fm = fm_fit_seconds(cfg), RATES["fm_compile"][0]
     settings_09 = len(cfg.cold_n_ratings) + 2            # fully cold, each cold_n_ratings, warm
-    # the item-disjoint runs per fold: one per new-movie setting, or one shared by them all (cold_shared_fit)
-    cold_runs = 1 if cfg.cold_shared_fit else settings_09 - 1
+    # the item-disjoint runs per fold: one per new-movie setting, or with cold_shared_fit the fully cold one
+    # and one shared by the few-ratings settings (vt2lib.rating.cold_settings)
+    cold_runs = 1 + (min(1, len(cfg.cold_n_ratings)) if cfg.cold_shared_fit else len(cfg.cold_n_ratings))
     # ids-only fits: FM ids in each cold run, and 5 side-feature sets (genres, trailer, genres + trailer, its
     # shuffled-trailer control, genres + frozen) in every run, warm included, each the mean of
     # fm_side_chains chains; a side-feature fit costs 1.5 (RESULTS.md); one compile per FM shape at most:
@@ -305,10 +307,10 @@ def stages(cfg, scale: dict) -> list[tuple[str, str, float, float]]:
         ("09 cold start + side features", f"{fits_09:g} ids-only FM fits per fold ({chains} chain"
          f"{'s' * (chains > 1)} per side-feature "
          f"FM) x {folds_09} of {cfg.n_folds} "
-         f"folds, <= {shapes_09} compiles; {n_content - 1} content methods x {cold_runs} cold run"
+         f"folds, <= {shapes_09} compiles; {n_content_09} content methods x {cold_runs} cold run"
          f"{'s' * (cold_runs > 1)} (a similarity matrix each; frozen_mean's per fold)"
-         + (f"; one fit per fold shared by the {settings_09 - 1} new-movie settings" if cfg.cold_shared_fit else ""),
-         fits_09 * folds_09 * fm_fit + shapes_09 * compile_fm + (n_content - 1) * cold_runs * (
+         + (f"; the {len(cfg.cold_n_ratings)} few-ratings settings share a fit" if cfg.cold_shared_fit else ""),
+         fits_09 * folds_09 * fm_fit + shapes_09 * compile_fm + n_content_09 * cold_runs * (
              folds_09 * content_16 + similarity) + cold_runs * folds_09 * RATES["frozen_mean_fold"][0],
          pred_scale.get("09_cold_start_and_side_features", 0) * fold_factor * folds_09 / cfg.n_folds),
         ("10 ranking", f"2 scorings (warm, new movies) x {folds_10} folds x {users_10:,} users x every movie: "

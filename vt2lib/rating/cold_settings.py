@@ -1,22 +1,24 @@
 """Notebook 09's new-movie settings (each new movie keeps 0 or n of its ratings): a fit per setting, or
-one fit per fold shared by all of them, each setting on its own group of the fold's new movies.
+with `cold_shared_fit` the fully cold setting's fit and one fit per fold shared by the few-ratings settings,
+each of those on its own group of the fold's new movies.
 
     preds = setting_predictions(cfg, cold, method, "fm_ids", [0, 1, 3, 5])   # {n: that setting's predictions}
 
-The settings' training sets differ only in the few ratings the fold's new movies keep, so with
-`cold_shared_fit` one fit per fold serves them all: the fold's new movies are dealt to the settings
-(stratified by rating count, so each setting gets its share of blockbusters), and a movie dealt to n
-keeps exactly the ratings it keeps in setting n's own fit. Each setting is then scored on its group
-only: a quarter of the new movies with four settings, at a quarter of the fits (ml20m: 09's longest
-part, tests/benchmarks/project_ml20m.py). Methods stay paired within a setting (the same movies).
+The few-ratings settings' training sets differ only in the handful of ratings the fold's new movies keep,
+so one fit per fold can serve them: the fold's new movies are dealt to those settings (stratified by
+rating count, so each gets its share of blockbusters), and a movie dealt to n keeps exactly the ratings it
+keeps in setting n's own fit. Each of them is then scored on its group only (a third of the new movies
+with three settings), at two runs per fold instead of four (ml20m: 09's longest part,
+tests/benchmarks/project_ml20m.py). The fully cold setting, on which 09's recorded numbers and tests
+rest, keeps its own fit on every new movie. Methods stay paired within a setting (the same movies).
 
 >>> import pandas as pd
 >>> from vt2lib.rating.evaluation import CVData
 >>> table = pd.DataFrame({"userId": [1, 2, 3] * 4, "movieId": np.repeat([10, 20, 30, 40], 3), "rating": 4.0,
 ...                       "fold": np.repeat([0, 0, 1, 1], 3).astype(np.int8)})
->>> kept = movie_settings(CVData.from_folds(table), [0, 2], seed=0)   # per movie: the ratings it keeps
+>>> kept = movie_settings(CVData.from_folds(table), [1, 2], seed=0)   # per movie: the ratings it keeps
 >>> sorted(kept[:2].tolist()), sorted(kept[2:].tolist())              # each fold: one movie per setting
-([0, 2], [0, 2])
+([1, 2], [1, 2])
 """
 from __future__ import annotations
 
@@ -48,7 +50,8 @@ def movie_settings(data, settings, seed: int) -> np.ndarray:
     per_fold = np.bincount(movie_fold, minlength=data.n_folds)
     if per_fold.min() < len(settings):
         raise DataError(f"cold_shared_fit: an item-disjoint fold has {per_fold.min()} movies for {len(settings)} "
-                        "settings (each needs a group of its own); set cold_shared_fit = false or lower n_folds")
+                        "few-ratings settings (each needs a group of its own); set cold_shared_fit = false or lower "
+                        "n_folds")
     rng = np.random.default_rng([seed, len(settings)])
     by_count = np.lexsort((rng.random(data.n_items), -count, movie_fold))
     fold_sorted = movie_fold[by_count]
@@ -81,15 +84,17 @@ def shared_setting_split(data, settings, seed: int):
 
 def setting_predictions(cfg, data, method, name: str, settings) -> dict:
     """{n: the predictions of `method` in setting n} on the first cfg.cold_start_folds folds: a fit
-    per setting (stored as cold{n}_{name}), or with cfg.cold_shared_fit one per fold (cold_shared_{name}),
-    each setting's rows those of its movies."""
+    per setting (stored as cold{n}_{name}), or with cfg.cold_shared_fit the fully cold one (cold0_{name})
+    and one shared by the others (cold_shared_{name}), each of their settings' rows those of its movies."""
     from vt2lib.rating import methods as M
     from vt2lib.store import digest
     run = dict(progress=False, max_folds=cfg.cold_start_folds)
-    if not cfg.cold_shared_fit:
-        return {n: M.run(cfg, data, method, name=f"cold{n}_{name}", split=setting_split(data, n, cfg.seed),
-                         split_key=digest(n, cfg.seed), **run) for n in settings}
-    preds = M.run(cfg, data, method, name=f"cold_shared_{name}", split=shared_setting_split(data, settings, cfg.seed),
-                  split_key=digest("shared", list(settings), cfg.seed), **run)
-    kept = movie_settings(data, settings, cfg.seed)[np.searchsorted(data.movie_ids, preds.movieId.to_numpy())]
-    return {n: preds[kept == n].reset_index(drop=True) for n in settings}
+    shared = [n for n in settings if n > 0] if cfg.cold_shared_fit else []
+    out = {n: M.run(cfg, data, method, name=f"cold{n}_{name}", split=setting_split(data, n, cfg.seed),
+                    split_key=digest(n, cfg.seed), **run) for n in settings if n not in shared}
+    if shared:
+        preds = M.run(cfg, data, method, name=f"cold_shared_{name}", split=shared_setting_split(data, shared, cfg.seed),
+                      split_key=digest("shared", shared, cfg.seed), **run)
+        kept = movie_settings(data, shared, cfg.seed)[np.searchsorted(data.movie_ids, preds.movieId.to_numpy())]
+        out |= {n: preds[kept == n].reset_index(drop=True) for n in shared}
+    return {n: out[n] for n in settings}
