@@ -7,6 +7,7 @@ give every setting the same RMSE; the spread of its per-setting RMSE over seeded
 fit adds between those settings. Within a setting, methods are still compared on the same movies.
 
     .venv/bin/python tests/benchmarks/cold_shared_fit_spread.py [--ratings ../shared/data/ml-latest-small/ratings.csv]
+    .venv/bin/python tests/benchmarks/cold_shared_fit_spread.py --ratings data/ml20m/ml-20m/ratings.csv --deals 20
 
 MovieLens' small real file (9.7k movies, 100k ratings): about as many new movies per fold as ML20M's
 (~970 against ~1,360), with a long tail; a movie with no more ratings than its setting keeps has no test
@@ -26,7 +27,7 @@ from vt2lib.rating.cold_start import item_disjoint_folds
 from vt2lib.rating.evaluation import CVData
 
 SETTINGS = [1, 3, 5]  # ml20m's cold_n_ratings: the settings that share a fit
-FOLDS, SCORED_FOLDS, DEALS = 10, 4, 200  # ml20m's item-disjoint folds, its cold_start_folds
+FOLDS, SCORED_FOLDS = 10, 4  # ml20m's item-disjoint folds, its cold_start_folds
 
 
 def user_mean_rmse(data: CVData, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -51,15 +52,16 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     small = Path(__file__).parents[3] / "shared/data/ml-latest-small/ratings.csv"  # ../shared beside the checkout
     ap.add_argument("--ratings", type=Path, default=small)
+    ap.add_argument("--deals", type=int, default=200, help="seeded deals of the movies to the settings")
     args = ap.parse_args(argv)
     ratings = pd.read_csv(args.ratings)
     fold = item_disjoint_folds(ratings.movieId.to_numpy(), FOLDS, seed=42)
     data = CVData.from_folds(ratings.assign(fold=fold.astype(np.int8)))
-    runs = [user_mean_rmse(data, seed) for seed in range(DEALS)]
+    runs = [user_mean_rmse(data, seed) for seed in range(args.deals)]
     medians = np.array([np.median(rmse, axis=0) for rmse, _ in runs])  # per deal: each setting's median
     within = np.mean([rmse.std(axis=1, ddof=1).mean() for rmse, _ in runs])
     print(f"{args.ratings}: {data.n_items:,} movies, {len(data.item):,} ratings; {FOLDS} item-disjoint folds, the "
-          f"first {SCORED_FOLDS} scored, {DEALS} deals to the settings {SETTINGS}")
+          f"first {SCORED_FOLDS} scored, {args.deals} deals to the settings {SETTINGS}")
     print(f"movies scored per fold and setting: {np.mean([m for _, m in runs], axis=(0, 1)).round(0).tolist()}")
     print(f"one fold, sd across its settings' groups: {within:.4f} (mean over deals)")
     print(f"a setting's median over the folds: sd over deals {medians.std(axis=0).mean():.4f}; the difference of "
