@@ -25,8 +25,8 @@
   (a method's folds, in forked workers for myfm: a task per fold and chain), monte_carlo
   (the spread of averaged chains, the permutation control), fm (Bayesian
   FM: myfm, or fm_gibbs + fm_data + fm_state, the JAX sampler), item_vectors, frozen_mean (the
-  untrained baseline), methods (the registry), cold_start, cold_settings (09's settings: a fit each, or
-  one shared by groups of the new movies)
+  untrained baseline), methods (the registry), cold_start, cold_settings (09's settings: a fit each, or the
+  few-ratings ones sharing one, each on a group of the new movies)
 - ranking/ (top-N, notebook 10): metrics (Recall@K, NDCG@K under random ties), scorers (each
   rating predictor's scores of users x movies), trained (EASE and ALS, trained for top-N, their
   hyper-parameters chosen on an inner split), content_map (item vectors mapped to ALS factors:
