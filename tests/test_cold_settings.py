@@ -70,7 +70,7 @@ def test_a_shared_fit_keeps_for_each_movie_what_its_settings_own_fit_keeps(cold)
 def test_too_few_movies_for_the_settings_is_a_clear_error():
     table = pd.DataFrame({"userId": [1, 2, 3, 4], "movieId": [10, 20, 30, 40], "rating": 4.0,
                           "fold": np.array([0, 0, 1, 1], np.int8)})
-    with pytest.raises(DataError, match="cold_shared_fit: an item-disjoint fold has 2 movies for 4 few-ratings"):
+    with pytest.raises(DataError, match=r"an item-disjoint fold has only 2 movie\(s\) for 4 few-ratings"):
         movie_settings(CVData.from_folds(table), SETTINGS, seed=0)
 
 
@@ -94,3 +94,25 @@ def test_the_shared_fit_gives_each_movie_its_own_settings_prediction(smoke_cfg, 
     movies = [set(shared[n].movieId) for n in SETTINGS[1:]]
     assert sum(map(len, movies)) == len(set().union(*movies))  # each new movie in one of them
     assert set().union(*movies) <= set(shared[0].movieId)
+
+
+def test_a_run_with_a_shared_fit_says_its_settings_have_their_own_movies(smoke_cfg, cold, capsys):
+    """The table's and figure's labels mark the shared settings; shared_fit_groups counts each one's scored
+    movies, gives the user mean's range across them, and flags groups too thin to compare (this toy: ~13)."""
+    from vt2lib.rating.cold_settings import THIN_GROUP, setting_label, shared_fit_groups
+    cfg = dataclasses.replace(smoke_cfg, cold_n_ratings=(1, 3, 5), cold_start_folds=2)
+    shared = dataclasses.replace(cfg, cold_shared_fit=True)
+    assert [setting_label(cfg, s) for s in (0, 1, "warm")] == ["0 ratings", "1 ratings", "warm"]
+    assert [setting_label(shared, s) for s in (0, 1, "warm")] == ["0 ratings", "1 ratings (own movies)", "warm"]
+    assert shared_fit_groups(cfg, cold, {}) is None and not capsys.readouterr().out
+    user_mean = {n: pd.DataFrame({"rmse": [0.9 + n / 100, 0.9 + n / 100]}) for n in SETTINGS}
+    table = shared_fit_groups(shared, cold, user_mean)
+    kept, count = movie_settings(cold, [1, 3, 5], shared.seed), np.bincount(cold.item)
+    fold = _movie_fold(cold)
+    scored = [np.mean([((kept == n) & (count > n) & (fold == k)).sum() for k in range(2)]) for n in (1, 3, 5)]
+    assert table["new movies scored per fold"].tolist() == scored and max(scored) < THIN_GROUP
+    assert table["user mean's median RMSE"].tolist() == pytest.approx([0.91, 0.93, 0.95])
+    note = capsys.readouterr().out
+    assert "differs by 0.0400 across them" in note and "too few to compare these settings" in note
+    assert shared_fit_groups(dataclasses.replace(shared, cold_n_ratings=(1,)), cold, user_mean) is None
+    assert "cold_shared_fit changes nothing here: 1 few-ratings setting(s)" in capsys.readouterr().out

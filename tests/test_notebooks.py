@@ -177,5 +177,8 @@ def test_09_with_one_fit_shared_by_its_new_movie_settings(smoke_run):
     assert all(log[n]["status"] == "reused" for n in reused)  # the smoke run's
     median = pd.read_csv(shared.figures_dir / "extra_cold_start_rmse_median.csv", index_col=0)
     assert median.notna().all().all() and len(median.columns) == len(cfg.cold_n_ratings) + 2
+    assert [c.endswith("(own movies)") for c in median.columns] == [False, True, True, True, False]
     assert load_metrics(shared)["rmse_cold_fm_ids"] == load_metrics(cfg)["rmse_cold_fm_ids"]
+    executed = (shared.run_dir / "notebooks" / "09_cold_start_and_side_features.ipynb").read_text()
+    assert "are each scored on their own movies" in executed and "too few to compare these settings" in executed
 

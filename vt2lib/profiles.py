@@ -68,7 +68,7 @@ _ML20M = Profile(
     lstm_unroll=True,
     unseen_trailer_splits=1,  # one genre diagnostic: 20% of ~13.5k trailers is a steady AUC already
     # 09 (beyond the paper) on 4 of the 10 item-disjoint folds, ~5.4k new movies, and one fit per fold shared by
-    # its 3 few-ratings settings, ~1.8k movies each: 47 FM fits per fold, not 79 (RESULTS.md: the time, the noise)
+    # its 3 few-ratings settings, ~1.8k movies each: 32 FM fits per fold, not 54 (RESULTS.md: the time, the noise)
     cold_start_folds=4,
     cold_shared_fit=True,
     # 10: 5,000 users per fold (of ~120k with a hit) on 3 folds per setting: a recall's standard error ~0.004

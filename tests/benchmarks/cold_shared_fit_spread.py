@@ -54,6 +54,9 @@ def main(argv=None):
     ap.add_argument("--ratings", type=Path, default=small)
     ap.add_argument("--deals", type=int, default=200, help="seeded deals of the movies to the settings")
     args = ap.parse_args(argv)
+    if not args.ratings.is_file():
+        ap.exit(2, f"cold_shared_fit_spread.py: no ratings file at {args.ratings}; give a MovieLens ratings.csv "
+                   "with --ratings (userId, movieId, rating)\n")
     ratings = pd.read_csv(args.ratings)
     fold = item_disjoint_folds(ratings.movieId.to_numpy(), FOLDS, seed=42)
     data = CVData.from_folds(ratings.assign(fold=fold.astype(np.int8)))

@@ -267,6 +267,7 @@ def stages(cfg, scale: dict) -> list[tuple[str, str, float, float]]:
     chains = cfg.fm_side_chains
     fits_09 = cold_runs + 5 * 1.5 * (cold_runs + 1) * chains
     shapes_09 = cold_runs + 5 * (cold_runs + 1)
+    real_fits_09 = cold_runs + 5 * (cold_runs + 1) * chains
     folds_09 = min(cfg.n_folds, cfg.cold_start_folds or cfg.n_folds)
     folds_10 = min(cfg.n_folds, cfg.ranking_folds or cfg.n_folds)
     users_10 = min(cfg.ranking_users or USERS_WITH_A_HIT, USERS_WITH_A_HIT)
@@ -304,9 +305,9 @@ def stages(cfg, scale: dict) -> list[tuple[str, str, float, float]]:
          cfg.n_folds * (fm_fit + 2 * content_16) + 2 * similarity + compile_fm,
          pred_scale.get("07_fusion", 0) * fold_factor),
         ("08 correlation", "measured at ML20M size (scale run)", scale.get("08_correlation", 30), 0),
-        ("09 cold start + side features", f"{fits_09:g} ids-only FM fits per fold ({chains} chain"
-         f"{'s' * (chains > 1)} per side-feature "
-         f"FM) x {folds_09} of {cfg.n_folds} "
+        ("09 cold start + side features", f"{fits_09:g} ids-only FM fits' worth per fold ({real_fits_09} fits, "
+         f"{chains} chain{'s' * (chains > 1)} per side-feature FM, each 1.5 an ids-only one) x {folds_09} of "
+         f"{cfg.n_folds} "
          f"folds, <= {shapes_09} compiles; {n_content_09} content methods x {cold_runs} cold run"
          f"{'s' * (cold_runs > 1)} (a similarity matrix each; frozen_mean's per fold)"
          + (f"; the {len(cfg.cold_n_ratings)} few-ratings settings share a fit" if cfg.cold_shared_fit else ""),

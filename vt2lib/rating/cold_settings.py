@@ -23,6 +23,7 @@ rest, keeps its own fit on every new movie. Methods stay paired within a setting
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from vt2lib.io import DataError
 from vt2lib.rating.cold_start import few_ratings_split
@@ -49,9 +50,9 @@ def movie_settings(data, settings, seed: int) -> np.ndarray:
     movie_fold[data.item] = data.table.fold.to_numpy()
     per_fold = np.bincount(movie_fold, minlength=data.n_folds)
     if per_fold.min() < len(settings):
-        raise DataError(f"cold_shared_fit: an item-disjoint fold has {per_fold.min()} movies for {len(settings)} "
-                        "few-ratings settings (each needs a group of its own); set cold_shared_fit = false or lower "
-                        "n_folds")
+        raise DataError(f"cold_shared_fit: an item-disjoint fold has only {per_fold.min()} movie(s) for "
+                        f"{len(settings)} few-ratings settings (each needs a group of its own); set cold_shared_fit = "
+                        "false, or lower n_folds or the number of cold_n_ratings")
     rng = np.random.default_rng([seed, len(settings)])
     by_count = np.lexsort((rng.random(data.n_items), -count, movie_fold))
     fold_sorted = movie_fold[by_count]
@@ -98,3 +99,44 @@ def setting_predictions(cfg, data, method, name: str, settings) -> dict:
         kept = movie_settings(data, shared, cfg.seed)[np.searchsorted(data.movie_ids, preds.movieId.to_numpy())]
         out |= {n: preds[kept == n].reset_index(drop=True) for n in shared}
     return {n: out[n] for n in settings}
+
+
+THIN_GROUP = 100  # new movies scored per setting and fold below which groups differ as much as settings (RESULTS.md)
+
+
+def setting_label(cfg, setting) -> str:
+    """A setting's column in 09's tables and figure: 'warm', 'n ratings', or with cold_shared_fit
+    'n ratings (own movies)' for the few-ratings settings, which are scored on different movies."""
+    if setting == "warm":
+        return "warm"
+    return f"{setting} ratings" + (" (own movies)" if cfg.cold_shared_fit and setting > 0 else "")
+
+
+def shared_fit_groups(cfg, data, user_mean: dict) -> pd.DataFrame | None:
+    """With cold_shared_fit: per few-ratings setting, the new movies it is scored on per fold (those with a
+    test rating left) and the user mean's median RMSE there (`user_mean`: {setting: per-fold metrics}). The
+    user mean hardly depends on the setting, so its range is how far the settings' movie groups differ; a
+    note says so, and where the groups are thin. None (and a note) where there is nothing to share."""
+    from vt2lib.paper import NOTE_PREFIX
+    shared = [n for n in cfg.cold_n_ratings if n > 0]
+    if not cfg.cold_shared_fit:
+        return None
+    if len(shared) < 2:
+        print(f"{NOTE_PREFIX}cold_shared_fit changes nothing here: {len(shared)} few-ratings setting(s) "
+              "(cold_n_ratings), each with its own fit.")
+        return None
+    kept, count = movie_settings(data, shared, cfg.seed), np.bincount(data.item, minlength=data.n_items)
+    movie_fold = np.zeros(data.n_items, np.int64)
+    movie_fold[data.item] = data.table.fold.to_numpy()
+    folds = min(data.n_folds, cfg.cold_start_folds or data.n_folds)
+    table = pd.DataFrame({setting_label(cfg, n): {
+        "new movies scored per fold": np.mean([((kept == n) & (count > n) & (movie_fold == k)).sum()
+                                               for k in range(folds)]),
+        "user mean's median RMSE": user_mean[n].rmse.median()} for n in shared}).T
+    spread, fewest = np.ptp(table["user mean's median RMSE"]), table["new movies scored per fold"].min()
+    print(f"{NOTE_PREFIX}cold_shared_fit: the settings {', '.join(map(str, shared))} are each scored on their own "
+          f"movies; the user mean, which hardly depends on the setting, differs by {spread:.4f} across them here: "
+          "read their differences against that" + (f" (only {fewest:.0f} new movies per setting and fold: below "
+                                                   f"{THIN_GROUP}, too few to compare these settings)"
+                                                   if fewest < THIN_GROUP else ""))
+    return table
