@@ -256,7 +256,6 @@ def stages(cfg, scale: dict) -> list[tuple[str, str, float, float]]:
     n_content = n_trained + 2 + 2
     n_content_09 = n_trained + 2  # 09's Eq. 1 rows: the trained embeddings, genres and frozen_mean
     fm_fit, compile_fm = fm_fit_seconds(cfg), RATES["fm_compile"][0]
-    settings_09 = len(cfg.cold_n_ratings) + 2            # fully cold, each cold_n_ratings, warm
     # the item-disjoint runs per fold: one per new-movie setting, or with cold_shared_fit the fully cold one
     # and one shared by the few-ratings settings (vt2lib.rating.cold_settings)
     cold_runs = 1 + (min(1, len(cfg.cold_n_ratings)) if cfg.cold_shared_fit else len(cfg.cold_n_ratings))
@@ -265,9 +264,9 @@ def stages(cfg, scale: dict) -> list[tuple[str, str, float, float]]:
     # fm_side_chains chains; a side-feature fit costs 1.5 (RESULTS.md); one compile per FM shape at most:
     # (ids + 5 side sets) per run (a chain reuses its shape's compile)
     chains = cfg.fm_side_chains
-    fits_09 = cold_runs + 5 * 1.5 * (cold_runs + 1) * chains
+    side_fits_09 = 5 * (cold_runs + 1) * chains
+    real_fits_09, fits_09 = cold_runs + side_fits_09, cold_runs + 1.5 * side_fits_09
     shapes_09 = cold_runs + 5 * (cold_runs + 1)
-    real_fits_09 = cold_runs + 5 * (cold_runs + 1) * chains
     folds_09 = min(cfg.n_folds, cfg.cold_start_folds or cfg.n_folds)
     folds_10 = min(cfg.n_folds, cfg.ranking_folds or cfg.n_folds)
     users_10 = min(cfg.ranking_users or USERS_WITH_A_HIT, USERS_WITH_A_HIT)

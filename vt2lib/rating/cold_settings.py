@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from vt2lib.io import DataError
-from vt2lib.rating.cold_start import few_ratings_split
+from vt2lib.rating.cold_start import few_ratings_split, kept_ratings, split_keeping
 
 
 def setting_split(data, n: int, seed: int):
@@ -40,14 +40,19 @@ def setting_split(data, n: int, seed: int):
     return split
 
 
+def _movie_folds(data) -> np.ndarray:
+    """Each movie's item-disjoint fold (dense item index)."""
+    movie_fold = np.zeros(data.n_items, np.int64)
+    movie_fold[data.item] = data.table.fold.to_numpy()
+    return movie_fold
+
+
 def movie_settings(data, settings, seed: int) -> np.ndarray:
     """Per movie (dense item index), the ratings it keeps when the settings share a fit: within each
     item-disjoint fold the movies, by rating count, are dealt in blocks of len(settings), each block's
     in a seeded random order (the smallest movies' last block gets the first settings)."""
     settings = np.asarray(settings, np.int64)
-    count = np.bincount(data.item, minlength=data.n_items)
-    movie_fold = np.zeros(data.n_items, np.int64)
-    movie_fold[data.item] = data.table.fold.to_numpy()
+    count, movie_fold = np.bincount(data.item, minlength=data.n_items), _movie_folds(data)
     per_fold = np.bincount(movie_fold, minlength=data.n_folds)
     if per_fold.min() < len(settings):
         raise DataError(f"cold_shared_fit: an item-disjoint fold has only {per_fold.min()} movie(s) for "
@@ -72,14 +77,12 @@ def shared_setting_split(data, settings, seed: int):
     kept_per_rating = movie_settings(data, settings, seed)[data.item]
 
     def split(k):
-        kept = []
-        for n in sorted(set(settings) - {0}):
-            train, _ = few_ratings_split(movie_ids, fold, k, n, seed)
-            revealed = train[fold[train] == k]
-            kept.append(revealed[kept_per_rating[revealed] == n])
-        kept = np.concatenate(kept) if kept else np.zeros(0, np.int64)
-        in_k = np.flatnonzero(fold == k)
-        return data.ratings(np.sort(np.concatenate([np.flatnonzero(fold != k), kept]))), np.setdiff1d(in_k, kept)
+        kept = [np.zeros(0, np.int64)]
+        for n in sorted(set(settings) - {0}):  # each setting's own kept rows, of the movies dealt to it
+            rows = kept_ratings(movie_ids, fold, k, n, seed)
+            kept.append(rows[kept_per_rating[rows] == n])
+        train, test = split_keeping(fold, k, np.concatenate(kept))
+        return data.ratings(train), test
     return split
 
 
@@ -126,8 +129,7 @@ def shared_fit_groups(cfg, data, user_mean: dict) -> pd.DataFrame | None:
               "(cold_n_ratings), each with its own fit.")
         return None
     kept, count = movie_settings(data, shared, cfg.seed), np.bincount(data.item, minlength=data.n_items)
-    movie_fold = np.zeros(data.n_items, np.int64)
-    movie_fold[data.item] = data.table.fold.to_numpy()
+    movie_fold = _movie_folds(data)
     folds = min(data.n_folds, cfg.cold_start_folds or data.n_folds)
     table = pd.DataFrame({setting_label(cfg, n): {
         "new movies scored per fold": np.mean([((kept == n) & (count > n) & (movie_fold == k)).sum()

@@ -57,8 +57,19 @@ def few_ratings_split(movie_ids: np.ndarray, fold: np.ndarray, k: int, n_keep: i
     """Rows for training and test when fold k's movies keep `n_keep` training ratings each.
 
     Training = every rating outside fold k plus `n_keep` randomly chosen ratings of each of
-    fold k's movies; test = the rest of fold k. Every rating is in exactly one of the two.
+    fold k's movies (kept_ratings); test = the rest of fold k. Every rating is in exactly one of the two.
     """
+    return split_keeping(fold, k, kept_ratings(movie_ids, fold, k, n_keep, seed))
+
+
+def split_keeping(fold: np.ndarray, k: int, kept: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(training rows: every row outside fold k and `kept`, test rows: the rest of fold k), both sorted."""
+    return np.sort(np.concatenate([np.flatnonzero(fold != k), kept])), np.setdiff1d(np.flatnonzero(fold == k), kept)
+
+
+def kept_ratings(movie_ids: np.ndarray, fold: np.ndarray, k: int, n_keep: int, seed: int) -> np.ndarray:
+    """The rows of fold k that its movies keep for training in few_ratings_split: `n_keep` of each
+    movie's, chosen at random (seeded by seed, k and n_keep), sorted."""
     in_k = np.flatnonzero(fold == k)
     rng = np.random.default_rng([seed, k, n_keep])
     shuffled = in_k[rng.permutation(len(in_k))]
@@ -70,10 +81,7 @@ def few_ratings_split(movie_ids: np.ndarray, fold: np.ndarray, k: int, n_keep: i
     rank_sorted = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
     rank = np.empty(len(order), np.int64)
     rank[order] = rank_sorted
-    kept = shuffled[rank < n_keep]
-    test = np.sort(shuffled[rank >= n_keep])
-    train = np.sort(np.concatenate([np.flatnonzero(fold != k), kept]))
-    return train, test
+    return np.sort(shuffled[rank < n_keep])
 
 
 @dataclass
